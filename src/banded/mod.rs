@@ -1,0 +1,1 @@
+//! Banded linear algebra: LAPACK-layout storage, Cholesky, LU, tridiagonal.

@@ -1,0 +1,122 @@
+//! The crate's one error type.
+//!
+//! Programmer errors that can only be caught while a closure runs (for
+//! example evaluating a lens at a vector of the wrong length) panic with a
+//! message naming the combinator and both sizes; every recoverable failure
+//! (numerical breakdown, bad input data, a check that did not pass) is a
+//! variant of [`Error`].
+
+use std::fmt;
+
+/// Everything that can go wrong in `lensdiff` and be recovered from.
+///
+/// Each message names what was wrong and the sizes or values involved.
+///
+/// ```
+/// use lensdiff::Error;
+/// let e = Error::DimensionMismatch { op: "compose", expected: 3, found: 4 };
+/// assert_eq!(e.to_string(), "compose: dimension mismatch: expected 3, found 4");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two sizes that must agree do not.
+    DimensionMismatch {
+        /// The combinator, primitive or routine that found the mismatch.
+        op: &'static str,
+        /// The size it needed.
+        expected: usize,
+        /// The size it was given.
+        found: usize,
+    },
+    /// A Cholesky factorisation met a pivot that is not positive.
+    NotPositiveDefinite {
+        /// The index (0-based) of the failing pivot.
+        pivot: usize,
+        /// The value of the pivot before the square root.
+        value: f64,
+    },
+    /// An LU factorisation found an exactly singular column.
+    Singular {
+        /// The index (0-based) of the column with no usable pivot.
+        column: usize,
+    },
+    /// An input, a function value or a derivative is NaN or infinite.
+    NonFinite {
+        /// What was not finite ("x", "f(x)", "gradient", "matrix", ...).
+        what: &'static str,
+        /// The first offending index, where there is one.
+        index: Option<usize>,
+    },
+    /// A banded Hessian was extracted with a half-bandwidth that is too
+    /// small: a verification product disagreed with the extracted band.
+    BandwidthTooSmall {
+        /// The half-bandwidth that was tried.
+        k: usize,
+        /// The relative residual `‖H_band r − H r‖∞ / max(1, ‖H r‖∞)`.
+        residual: f64,
+    },
+    /// A line search could not decrease the objective.
+    LineSearchFailed {
+        /// The optimiser iteration at which it failed.
+        iteration: usize,
+        /// The last step length tried.
+        step: f64,
+    },
+    /// A regularised factorisation did not succeed for any shift tried.
+    ShiftFailed {
+        /// The last shift tried.
+        tau: f64,
+    },
+    /// An argument is outside the range the routine accepts.
+    InvalidArgument {
+        /// The routine.
+        op: &'static str,
+        /// What was wrong, with the values involved.
+        reason: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::DimensionMismatch {
+                op,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{op}: dimension mismatch: expected {expected}, found {found}"
+            ),
+            Error::NotPositiveDefinite { pivot, value } => write!(
+                f,
+                "matrix is not positive definite: pivot {pivot} is {value:e}"
+            ),
+            Error::Singular { column } => {
+                write!(f, "matrix is singular: no nonzero pivot in column {column}")
+            }
+            Error::NonFinite { what, index } => match index {
+                Some(i) => write!(f, "{what} is not finite (first at index {i})"),
+                None => write!(f, "{what} is not finite"),
+            },
+            Error::BandwidthTooSmall { k, residual } => write!(
+                f,
+                "half-bandwidth {k} is too small: verification residual {residual:e}"
+            ),
+            Error::LineSearchFailed { iteration, step } => write!(
+                f,
+                "line search failed to decrease the objective at iteration {iteration} (last step {step:e})"
+            ),
+            Error::ShiftFailed { tau } => write!(
+                f,
+                "regularised factorisation failed for every shift up to {tau:e}"
+            ),
+            Error::InvalidArgument { op, reason } => write!(f, "{op}: invalid argument: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `Result` with [`Error`] as its error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
