@@ -1,0 +1,187 @@
+//! Derivative drivers: `jvp`, `vjp`, `grad`, and Jacobians in either mode.
+//!
+//! Naming legend (as in Haskell's `ad`): `value_and_` also returns the
+//! value; `try_` returns a [`Result`] instead of panicking; `_fwd` / `_rev`
+//! name the mode that builds a Jacobian (forward: one pushforward per input
+//! dimension, reverse: one pullback per output dimension).
+
+use crate::mode::{Forward, Reverse};
+use crate::{DFun, Error, Real, Space};
+use nalgebra::DMatrix;
+
+/// Jacobian-vector product `(f(x), J(x) v)` (forward mode).
+///
+/// ```
+/// use lensdiff::{jvp, ops, DFun, Forward};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _, Forward> = ops::square();
+/// let (y, t) = jvp(&f, &dvector![3.0], &dvector![1.0]);
+/// assert_eq!((y[0], t[0]), (9.0, 6.0));
+/// ```
+pub fn jvp<A, B>(f: &DFun<A, B, Forward>, x: &A, v: &A) -> (B, B)
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+{
+    let (y, d) = f.linearize(x);
+    let t = d.apply(v);
+    (y, t)
+}
+
+/// Vector-Jacobian product `(f(x), J(x)ᵀ w)` (reverse mode).
+///
+/// ```
+/// use lensdiff::{vjp, ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::square();
+/// let (_, g) = vjp(&f, &dvector![3.0], &dvector![2.0]);
+/// assert_eq!(g[0], 12.0);
+/// ```
+pub fn vjp<A, B>(f: &DFun<A, B, Reverse>, x: &A, w: &B) -> (B, A)
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+{
+    let (y, d) = f.linearize(x);
+    let g = d.pull(w);
+    (y, g)
+}
+
+/// The gradient of a scalar lens (reverse mode: one pullback of `1`).
+///
+/// ```
+/// use lensdiff::{grad, ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, f64> = ops::norm_squared();
+/// assert_eq!(grad(&f, &dvector![1.0, 2.0]), dvector![2.0, 4.0]);
+/// ```
+pub fn grad<A: Space>(f: &DFun<A, A::Scalar, Reverse>, x: &A) -> A {
+    value_and_grad(f, x).1
+}
+
+/// The value and the gradient of a scalar lens.
+///
+/// ```
+/// use lensdiff::{value_and_grad, ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, f64> = ops::sum();
+/// assert_eq!(value_and_grad(&f, &dvector![1.0, 2.0]), (3.0, dvector![1.0, 1.0]));
+/// ```
+pub fn value_and_grad<A: Space>(f: &DFun<A, A::Scalar, Reverse>, x: &A) -> (A::Scalar, A) {
+    let (y, d) = f.linearize(x);
+    (y, d.pull(&<A::Scalar as num_traits::One>::one()))
+}
+
+/// The value and gradient, with an error when `x`, the value or the
+/// gradient is not finite.
+///
+/// ```
+/// use lensdiff::{try_value_and_grad, ops, DFun, Error};
+/// use nalgebra::dvector;
+/// let f: DFun<_, f64> = ops::sum();
+/// let err = try_value_and_grad(&f, &dvector![1.0, f64::NAN]).unwrap_err();
+/// assert_eq!(err, Error::NonFinite { what: "x", index: Some(1) });
+/// ```
+pub fn try_value_and_grad<A: Space>(
+    f: &DFun<A, A::Scalar, Reverse>,
+    x: &A,
+) -> Result<(A::Scalar, A), Error> {
+    check_finite("x", &x.to_flat())?;
+    let (y, g) = value_and_grad(f, x);
+    check_finite("f(x)", &[y])?;
+    check_finite("gradient", &g.to_flat())?;
+    Ok((y, g))
+}
+
+/// `Err(NonFinite)` naming the first non-finite entry.
+pub(crate) fn check_finite<S: Real>(what: &'static str, v: &[S]) -> Result<(), Error> {
+    match v.iter().position(|x| !x.is_finite_all()) {
+        Some(i) => Err(Error::NonFinite {
+            what,
+            index: Some(i),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The Jacobian, column by column: `n` pushforwards of unit vectors.
+/// Cheap when the input dimension `n` is small.
+///
+/// ```
+/// use lensdiff::{jacobian_fwd, ops, DFun, Forward};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _, Forward> = ops::diff();
+/// let j = jacobian_fwd(&f, &dvector![1.0, 2.0, 4.0]);
+/// assert_eq!(j.row(0).iter().copied().collect::<Vec<_>>(), vec![-1.0, 1.0, 0.0]);
+/// ```
+pub fn jacobian_fwd<A, B>(f: &DFun<A, B, Forward>, x: &A) -> DMatrix<A::Scalar>
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+{
+    let (y, d) = f.linearize(x);
+    let (n, m) = (x.dim(), y.dim());
+    let shape = x.shape();
+    let zero = <A::Scalar as num_traits::Zero>::zero();
+    let one = <A::Scalar as num_traits::One>::one();
+    let mut jac = DMatrix::from_element(m, n, zero);
+    let mut e = vec![zero; n];
+    let mut col = vec![zero; m];
+    for j in 0..n {
+        e[j] = one;
+        d.apply(&A::read_flat(&shape, &e)).write_flat(&mut col);
+        jac.column_mut(j).copy_from_slice(&col);
+        e[j] = zero;
+    }
+    jac
+}
+
+/// The Jacobian, row by row: `m` pullbacks of unit vectors. Cheap when the
+/// output dimension `m` is small (a gradient is one row).
+///
+/// ```
+/// use lensdiff::{jacobian_rev, ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::diff();
+/// let j = jacobian_rev(&f, &dvector![1.0, 2.0, 4.0]);
+/// assert_eq!(j.row(1).iter().copied().collect::<Vec<_>>(), vec![0.0, -1.0, 1.0]);
+/// ```
+pub fn jacobian_rev<A, B>(f: &DFun<A, B, Reverse>, x: &A) -> DMatrix<A::Scalar>
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+{
+    let (y, d) = f.linearize(x);
+    let (n, m) = (x.dim(), y.dim());
+    let shape = y.shape();
+    let zero = <A::Scalar as num_traits::Zero>::zero();
+    let one = <A::Scalar as num_traits::One>::one();
+    let mut jac = DMatrix::from_element(m, n, zero);
+    let mut e = vec![zero; m];
+    let mut row = vec![zero; n];
+    for i in 0..m {
+        e[i] = one;
+        d.pull(&B::read_flat(&shape, &e)).write_flat(&mut row);
+        for (j, r) in row.iter().enumerate() {
+            jac[(i, j)] = *r;
+        }
+        e[i] = zero;
+    }
+    jac
+}
+
+/// The Jacobian from the dense mode: the matrix the mode composed.
+///
+/// ```
+/// use lensdiff::{jacobian_dense, ops, DFun, Dense};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _, Dense> = ops::square();
+/// assert_eq!(jacobian_dense(&f, &dvector![2.0])[(0, 0)], 4.0);
+/// ```
+pub fn jacobian_dense<A, B>(f: &DFun<A, B, crate::Dense>, x: &A) -> DMatrix<A::Scalar>
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+{
+    f.linearize(x).1.matrix().clone()
+}

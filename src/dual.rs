@@ -1,0 +1,581 @@
+//! Dual numbers: a value and `K` tangents, generic over any [`Real`].
+//!
+//! `DualN<S, K>` represents `re + Σ_j eps[j]·ε_j` with `ε_i ε_j = 0`. Every
+//! elementary function is implemented once through its value and
+//! derivative (`f(a + ε da) = f(a) + ε f'(a) da`), for all `K` at once.
+//! Because the component type is itself any `Real`, duals nest: a
+//! `Dual<Dual<f64>>` carries second derivatives, and running a reverse-mode
+//! gradient over `DualN<f64, K>` computes `K` Hessian-vector products in one
+//! sweep (see [`crate::hessian`]).
+//!
+//! Comparisons (`<`, `max`, `min`) look at the value only; equality (`==`)
+//! is structural (value *and* tangents), so that a test for zero never
+//! drops a tangent.
+
+use crate::Real;
+use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
+use std::cmp::Ordering;
+use std::fmt;
+use std::num::FpCategory;
+use std::ops::{
+    Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign,
+};
+
+/// A dual number with `K` tangent components.
+///
+/// ```
+/// use lensdiff::dual::DualN;
+/// // f(x, y) = x·y at (3, 4), seeded with both unit tangents.
+/// let x = DualN::<f64, 2>::variable(3.0, 0);
+/// let y = DualN::<f64, 2>::variable(4.0, 1);
+/// let f = x * y;
+/// assert_eq!(f.re, 12.0);
+/// assert_eq!(f.eps, [4.0, 3.0]);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct DualN<S, const K: usize> {
+    /// The value (primal part).
+    pub re: S,
+    /// The tangents: `eps[j]` is the derivative along the `j`-th direction.
+    pub eps: [S; K],
+}
+
+/// A dual number with one tangent: forward-mode derivative of a scalar path.
+///
+/// ```
+/// use lensdiff::dual::Dual;
+/// use num_traits::Float;
+/// let x = Dual::new(0.5_f64, 1.0); // the point 0.5, moving at speed 1
+/// let y = x.sin() * x;
+/// assert!((y.eps[0] - (0.5_f64.cos() * 0.5 + 0.5_f64.sin())).abs() < 1e-15);
+/// ```
+pub type Dual<S> = DualN<S, 1>;
+
+impl<S: Real> Dual<S> {
+    /// A one-tangent dual `re + ε·eps`.
+    ///
+    /// ```
+    /// use lensdiff::dual::Dual;
+    /// let d = Dual::new(2.0_f64, 1.0);
+    /// assert_eq!((d * d).eps[0], 4.0);
+    /// ```
+    #[inline(always)]
+    pub fn new(re: S, eps: S) -> Self {
+        DualN { re, eps: [eps] }
+    }
+
+    /// The single tangent.
+    ///
+    /// ```
+    /// use lensdiff::dual::Dual;
+    /// assert_eq!(Dual::new(2.0_f64, 3.0).tangent(), 3.0);
+    /// ```
+    #[inline(always)]
+    pub fn tangent(self) -> S {
+        self.eps[0]
+    }
+}
+
+impl<S: Real, const K: usize> DualN<S, K> {
+    /// A constant: all tangents zero.
+    ///
+    /// ```
+    /// use lensdiff::dual::DualN;
+    /// let c = DualN::<f64, 3>::constant(1.5);
+    /// assert_eq!(c.eps, [0.0; 3]);
+    /// ```
+    #[inline(always)]
+    pub fn constant(re: S) -> Self {
+        DualN {
+            re,
+            eps: [S::zero(); K],
+        }
+    }
+
+    /// The `j`-th input variable: tangent `e_j`.
+    ///
+    /// ```
+    /// use lensdiff::dual::DualN;
+    /// let x = DualN::<f64, 2>::variable(1.0, 1);
+    /// assert_eq!(x.eps, [0.0, 1.0]);
+    /// ```
+    #[inline(always)]
+    pub fn variable(re: S, j: usize) -> Self {
+        let mut d = Self::constant(re);
+        d.eps[j] = S::one();
+        d
+    }
+
+    /// A dual from a value and its tangents.
+    ///
+    /// ```
+    /// use lensdiff::dual::DualN;
+    /// let d = DualN::from_parts(1.0_f64, [2.0, 3.0]);
+    /// assert_eq!(d.eps[1], 3.0);
+    /// ```
+    #[inline(always)]
+    pub fn from_parts(re: S, eps: [S; K]) -> Self {
+        DualN { re, eps }
+    }
+
+    /// Applies a function with value `f` and derivative `df` at `self.re`
+    /// (the chain rule, written once for every elementary function).
+    #[inline(always)]
+    fn chain(self, f: S, df: S) -> Self {
+        let mut eps = self.eps;
+        for e in eps.iter_mut() {
+            *e *= df;
+        }
+        DualN { re: f, eps }
+    }
+}
+
+// ---------------------------------------------------------------- arithmetic
+
+impl<S: Real, const K: usize> Add for DualN<S, K> {
+    type Output = Self;
+    #[inline(always)]
+    fn add(mut self, o: Self) -> Self {
+        self.re += o.re;
+        for (a, b) in self.eps.iter_mut().zip(o.eps) {
+            *a += b;
+        }
+        self
+    }
+}
+
+impl<S: Real, const K: usize> Sub for DualN<S, K> {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(mut self, o: Self) -> Self {
+        self.re -= o.re;
+        for (a, b) in self.eps.iter_mut().zip(o.eps) {
+            *a -= b;
+        }
+        self
+    }
+}
+
+impl<S: Real, const K: usize> Mul for DualN<S, K> {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        let mut eps = self.eps;
+        for (a, b) in eps.iter_mut().zip(o.eps) {
+            *a = *a * o.re + self.re * b;
+        }
+        DualN {
+            re: self.re * o.re,
+            eps,
+        }
+    }
+}
+
+impl<S: Real, const K: usize> Div for DualN<S, K> {
+    type Output = Self;
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        let inv = S::one() / o.re;
+        let q = self.re * inv;
+        let mut eps = self.eps;
+        for (a, b) in eps.iter_mut().zip(o.eps) {
+            *a = (*a - q * b) * inv;
+        }
+        DualN { re: q, eps }
+    }
+}
+
+impl<S: Real, const K: usize> Rem for DualN<S, K> {
+    type Output = Self;
+    /// `a % b = a - b·trunc(a/b)`; the truncation is locally constant.
+    #[inline(always)]
+    fn rem(self, o: Self) -> Self {
+        let t = (self.re / o.re).trunc();
+        self - o * Self::constant(t)
+    }
+}
+
+impl<S: Real, const K: usize> Neg for DualN<S, K> {
+    type Output = Self;
+    #[inline(always)]
+    fn neg(mut self) -> Self {
+        self.re = -self.re;
+        for a in self.eps.iter_mut() {
+            *a = -*a;
+        }
+        self
+    }
+}
+
+macro_rules! assign_op {
+    ($tr:ident, $m:ident, $op:ident) => {
+        impl<S: Real, const K: usize> $tr for DualN<S, K> {
+            #[inline(always)]
+            fn $m(&mut self, o: Self) {
+                *self = (*self).$op(o);
+            }
+        }
+    };
+}
+assign_op!(AddAssign, add_assign, add);
+assign_op!(SubAssign, sub_assign, sub);
+assign_op!(MulAssign, mul_assign, mul);
+assign_op!(DivAssign, div_assign, div);
+assign_op!(RemAssign, rem_assign, rem);
+
+impl<S: Real, const K: usize> std::iter::Sum for DualN<S, K> {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Self::zero(), |a, b| a + b)
+    }
+}
+
+// ------------------------------------------------------------ comparisons
+
+impl<S: Real, const K: usize> PartialEq for DualN<S, K> {
+    fn eq(&self, o: &Self) -> bool {
+        self.re == o.re && self.eps == o.eps
+    }
+}
+
+impl<S: Real, const K: usize> PartialOrd for DualN<S, K> {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        self.re.partial_cmp(&o.re)
+    }
+}
+
+impl<S: Real, const K: usize> Default for DualN<S, K> {
+    fn default() -> Self {
+        Self::zero()
+    }
+}
+
+impl<S: Real, const K: usize> fmt::Display for DualN<S, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.re)?;
+        for (j, e) in self.eps.iter().enumerate() {
+            write!(f, " + {e}ε{j}")?;
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------ num-traits
+
+impl<S: Real, const K: usize> Zero for DualN<S, K> {
+    #[inline(always)]
+    fn zero() -> Self {
+        Self::constant(S::zero())
+    }
+    fn is_zero(&self) -> bool {
+        self.re.is_zero() && self.eps.iter().all(|e| e.is_zero())
+    }
+}
+
+impl<S: Real, const K: usize> One for DualN<S, K> {
+    #[inline(always)]
+    fn one() -> Self {
+        Self::constant(S::one())
+    }
+}
+
+impl<S: Real, const K: usize> Num for DualN<S, K> {
+    type FromStrRadixErr = <S as Num>::FromStrRadixErr;
+    fn from_str_radix(s: &str, radix: u32) -> Result<Self, Self::FromStrRadixErr> {
+        S::from_str_radix(s, radix).map(Self::constant)
+    }
+}
+
+impl<S: Real, const K: usize> ToPrimitive for DualN<S, K> {
+    fn to_i64(&self) -> Option<i64> {
+        self.re.to_i64()
+    }
+    fn to_u64(&self) -> Option<u64> {
+        self.re.to_u64()
+    }
+    fn to_f64(&self) -> Option<f64> {
+        self.re.to_f64()
+    }
+    fn to_f32(&self) -> Option<f32> {
+        self.re.to_f32()
+    }
+}
+
+impl<S: Real, const K: usize> NumCast for DualN<S, K> {
+    fn from<T: ToPrimitive>(n: T) -> Option<Self> {
+        <S as NumCast>::from(n).map(Self::constant)
+    }
+}
+
+impl<S: Real, const K: usize> FromPrimitive for DualN<S, K> {
+    fn from_i64(n: i64) -> Option<Self> {
+        <S as NumCast>::from(n).map(Self::constant)
+    }
+    fn from_u64(n: u64) -> Option<Self> {
+        <S as NumCast>::from(n).map(Self::constant)
+    }
+    fn from_f64(n: f64) -> Option<Self> {
+        Some(Self::constant(<S as Real>::from_f64(n)))
+    }
+}
+
+impl<S: Real, const K: usize> Float for DualN<S, K> {
+    fn nan() -> Self {
+        Self::constant(S::nan())
+    }
+    fn infinity() -> Self {
+        Self::constant(S::infinity())
+    }
+    fn neg_infinity() -> Self {
+        Self::constant(S::neg_infinity())
+    }
+    fn neg_zero() -> Self {
+        Self::constant(S::neg_zero())
+    }
+    fn min_value() -> Self {
+        Self::constant(S::min_value())
+    }
+    fn min_positive_value() -> Self {
+        Self::constant(S::min_positive_value())
+    }
+    fn max_value() -> Self {
+        Self::constant(S::max_value())
+    }
+    fn epsilon() -> Self {
+        Self::constant(S::epsilon())
+    }
+    fn is_nan(self) -> bool {
+        self.re.is_nan() || self.eps.iter().any(|e| e.is_nan())
+    }
+    fn is_infinite(self) -> bool {
+        self.re.is_infinite() || self.eps.iter().any(|e| e.is_infinite())
+    }
+    fn is_finite(self) -> bool {
+        self.re.is_finite() && self.eps.iter().all(|e| e.is_finite())
+    }
+    fn is_normal(self) -> bool {
+        self.re.is_normal()
+    }
+    fn classify(self) -> FpCategory {
+        self.re.classify()
+    }
+    // Piecewise-constant functions: zero derivative almost everywhere.
+    fn floor(self) -> Self {
+        Self::constant(self.re.floor())
+    }
+    fn ceil(self) -> Self {
+        Self::constant(self.re.ceil())
+    }
+    fn round(self) -> Self {
+        Self::constant(self.re.round())
+    }
+    fn trunc(self) -> Self {
+        Self::constant(self.re.trunc())
+    }
+    fn fract(self) -> Self {
+        self.chain(self.re.fract(), S::one())
+    }
+    fn abs(self) -> Self {
+        // Derivative sign(x); at 0 we take +1 (a subgradient).
+        if self.re < S::zero() {
+            -self
+        } else {
+            self
+        }
+    }
+    fn signum(self) -> Self {
+        Self::constant(self.re.signum())
+    }
+    fn is_sign_positive(self) -> bool {
+        self.re.is_sign_positive()
+    }
+    fn is_sign_negative(self) -> bool {
+        self.re.is_sign_negative()
+    }
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        self * a + b
+    }
+    fn recip(self) -> Self {
+        let r = self.re.recip();
+        self.chain(r, -r * r)
+    }
+    fn powi(self, n: i32) -> Self {
+        match n {
+            0 => Self::one(),
+            1 => self,
+            2 => self * self,
+            _ => {
+                let pm1 = self.re.powi(n - 1);
+                self.chain(pm1 * self.re, <S as Real>::from_f64(n as f64) * pm1)
+            }
+        }
+    }
+    fn powf(self, n: Self) -> Self {
+        // x^y = exp(y ln x), written out so that a constant exponent on a
+        // negative base still works when the exponent has no tangent.
+        if n.eps.iter().all(|e| e.is_zero()) {
+            let pm1 = self.re.powf(n.re - S::one());
+            return self.chain(pm1 * self.re, n.re * pm1);
+        }
+        (n * self.ln()).exp()
+    }
+    fn sqrt(self) -> Self {
+        let s = self.re.sqrt();
+        self.chain(s, S::one() / (s + s))
+    }
+    fn exp(self) -> Self {
+        let e = self.re.exp();
+        self.chain(e, e)
+    }
+    fn exp2(self) -> Self {
+        let e = self.re.exp2();
+        self.chain(e, e * <S as Real>::from_f64(std::f64::consts::LN_2))
+    }
+    fn ln(self) -> Self {
+        self.chain(self.re.ln(), self.re.recip())
+    }
+    fn log(self, base: Self) -> Self {
+        self.ln() / base.ln()
+    }
+    fn log2(self) -> Self {
+        self.chain(self.re.log2(), (self.re * <S as Real>::from_f64(std::f64::consts::LN_2)).recip())
+    }
+    fn log10(self) -> Self {
+        self.chain(self.re.log10(), (self.re * <S as Real>::from_f64(std::f64::consts::LN_10)).recip())
+    }
+    fn max(self, o: Self) -> Self {
+        if o.re > self.re || self.re.is_nan() {
+            o
+        } else {
+            self
+        }
+    }
+    fn min(self, o: Self) -> Self {
+        if o.re < self.re || self.re.is_nan() {
+            o
+        } else {
+            self
+        }
+    }
+    #[allow(deprecated)]
+    fn abs_sub(self, o: Self) -> Self {
+        if self.re > o.re {
+            self - o
+        } else {
+            Self::zero()
+        }
+    }
+    fn cbrt(self) -> Self {
+        let c = self.re.cbrt();
+        self.chain(c, (<S as Real>::from_f64(3.0) * c * c).recip())
+    }
+    fn hypot(self, o: Self) -> Self {
+        (self * self + o * o).sqrt()
+    }
+    fn sin(self) -> Self {
+        let (s, c) = self.re.sin_cos();
+        self.chain(s, c)
+    }
+    fn cos(self) -> Self {
+        let (s, c) = self.re.sin_cos();
+        self.chain(c, -s)
+    }
+    fn tan(self) -> Self {
+        let t = self.re.tan();
+        self.chain(t, S::one() + t * t)
+    }
+    fn asin(self) -> Self {
+        self.chain(
+            self.re.asin(),
+            (S::one() - self.re * self.re).sqrt().recip(),
+        )
+    }
+    fn acos(self) -> Self {
+        self.chain(
+            self.re.acos(),
+            -(S::one() - self.re * self.re).sqrt().recip(),
+        )
+    }
+    fn atan(self) -> Self {
+        self.chain(self.re.atan(), (S::one() + self.re * self.re).recip())
+    }
+    fn atan2(self, o: Self) -> Self {
+        // d atan2(y, x) = (x dy - y dx) / (x² + y²)
+        let r2 = (self.re * self.re + o.re * o.re).recip();
+        let mut eps = self.eps;
+        for (a, b) in eps.iter_mut().zip(o.eps) {
+            *a = (o.re * *a - self.re * b) * r2;
+        }
+        DualN {
+            re: self.re.atan2(o.re),
+            eps,
+        }
+    }
+    fn sin_cos(self) -> (Self, Self) {
+        let (s, c) = self.re.sin_cos();
+        (self.chain(s, c), self.chain(c, -s))
+    }
+    fn exp_m1(self) -> Self {
+        self.chain(self.re.exp_m1(), self.re.exp())
+    }
+    fn ln_1p(self) -> Self {
+        self.chain(self.re.ln_1p(), (S::one() + self.re).recip())
+    }
+    fn sinh(self) -> Self {
+        self.chain(self.re.sinh(), self.re.cosh())
+    }
+    fn cosh(self) -> Self {
+        self.chain(self.re.cosh(), self.re.sinh())
+    }
+    fn tanh(self) -> Self {
+        let t = self.re.tanh();
+        self.chain(t, S::one() - t * t)
+    }
+    fn asinh(self) -> Self {
+        self.chain(
+            self.re.asinh(),
+            (self.re * self.re + S::one()).sqrt().recip(),
+        )
+    }
+    fn acosh(self) -> Self {
+        self.chain(
+            self.re.acosh(),
+            (self.re * self.re - S::one()).sqrt().recip(),
+        )
+    }
+    fn atanh(self) -> Self {
+        self.chain(self.re.atanh(), (S::one() - self.re * self.re).recip())
+    }
+    fn integer_decode(self) -> (u64, i16, i8) {
+        self.re.integer_decode()
+    }
+    fn to_degrees(self) -> Self {
+        let f = <S as Real>::from_f64(180.0 / std::f64::consts::PI);
+        self.chain(self.re * f, f)
+    }
+    fn to_radians(self) -> Self {
+        let f = <S as Real>::from_f64(std::f64::consts::PI / 180.0);
+        self.chain(self.re * f, f)
+    }
+    fn copysign(self, sign: Self) -> Self {
+        if self.re.is_sign_negative() == sign.re.is_sign_negative() {
+            self
+        } else {
+            -self
+        }
+    }
+}
+
+
+impl<S: Real, const K: usize> Real for DualN<S, K> {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        Self::constant(S::from_f64(x))
+    }
+    #[inline(always)]
+    fn value_f64(self) -> f64 {
+        self.re.value_f64()
+    }
+    fn is_finite_all(self) -> bool {
+        self.re.is_finite_all() && self.eps.iter().all(|e| e.is_finite_all())
+    }
+}

@@ -1,0 +1,760 @@
+//! Expressions that read like maths, compiled into one lens.
+//!
+//! An [`Expr`] is a node of a DAG of primitives over input variables.
+//! Operators (`+ − × ÷`, with numbers and with other expressions) and
+//! methods (`sin`, `diff`, `sum`, …) build the DAG; [`Expr::compile`] turns it
+//! into a [`DFun`] in any mode. A sub-expression bound to a variable and
+//! used twice is one node: it is evaluated once per call, forward and
+//! backward (the compiled program is the let-form of the DAG, see
+//! [`crate::graph::Program`]).
+//!
+//! Slots are flat vectors and scalars are vectors of length one; a length-one
+//! operand broadcasts in elementwise arithmetic, so `(x * s)` scales a
+//! vector by a scalar expression. Lengths are checked when the lens is
+//! evaluated; a mismatch panics with a message naming the primitive and
+//! both lengths ([`Expr::check`] returns it as an [`Error`] instead).
+//!
+//! ```
+//! use lensdiff::{grad, Expr, DFun, c};
+//! use nalgebra::{dvector, DVector};
+//! let x = Expr::<f64>::var();
+//! // f(x) = Σ ½ (x[i+1] − x[i])² + Σ (x⁴/4 − x²/2)
+//! let f = (x.diff().square() * 0.5).sum()
+//!     + x.map(|t| t.powi(4) * c(0.25) - t * t * c(0.5)).sum();
+//! let f: DFun<DVector<f64>, f64> = f.compile();
+//! let g = grad(&f, &dvector![0.0, 1.0]);
+//! assert_eq!(g, dvector![-1.0, 1.0]);
+//! ```
+
+use crate::dfun::DFun;
+use crate::dual::Dual;
+use crate::graph::{Inputs, Node, Op, Output, Program};
+use crate::mode::Mode;
+use crate::ops::arith::{BinKind, Binary};
+use crate::ops::elementwise::{
+    Affine, Cos, ElemFn, Elementwise, Exp, Ln, Ln1pSquare, Map, PowI, Recip, Sin, Sqrt, Square,
+    Tanh,
+};
+use crate::ops::reduce::{Reduce, Reduction};
+use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
+use crate::ops::stencil::Windows;
+use crate::{Error, Real};
+use nalgebra::DVector;
+use std::collections::HashMap;
+use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::sync::Arc;
+
+enum ExprNode<S: Real> {
+    Input(usize),
+    Apply(Arc<dyn Op<S>>, Vec<Expr<S>>),
+}
+
+/// A node of an expression graph over scalars `S` (cheap to clone: a
+/// shared pointer).
+///
+/// ```
+/// use lensdiff::{Expr, DFun};
+/// use nalgebra::{dvector, DVector};
+/// let x = Expr::<f64>::var();
+/// let f: DFun<DVector<f64>, f64> = (x.clone() * x).sum().compile();
+/// assert_eq!(f.eval(&dvector![1.0, 2.0]), 5.0);
+/// ```
+pub struct Expr<S: Real>(Arc<ExprNode<S>>);
+
+impl<S: Real> Clone for Expr<S> {
+    fn clone(&self) -> Self {
+        Expr(self.0.clone())
+    }
+}
+
+impl<S: Real> std::fmt::Debug for Expr<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &*self.0 {
+            ExprNode::Input(i) => write!(f, "input{i}"),
+            ExprNode::Apply(op, args) => {
+                write!(f, "{}(", op.name())?;
+                for (k, a) in args.iter().enumerate() {
+                    if k > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{a:?}")?;
+                }
+                write!(f, ")")
+            }
+        }
+    }
+}
+
+impl<S: Real> Expr<S> {
+    /// The input variable (input slot 0).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().compile();
+    /// assert_eq!(f.eval(&dvector![1.0]), dvector![1.0]);
+    /// ```
+    pub fn var() -> Self {
+        Self::input(0)
+    }
+
+    /// Input slot `i` (for lenses on pairs: `(DVector, DVector)` has slots 0, 1).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<(DVector<f64>, DVector<f64>), f64> =
+    ///     Expr::input(0).dot(&Expr::input(1)).compile();
+    /// assert_eq!(f.eval(&(dvector![1.0, 2.0], dvector![3.0, 4.0])), 11.0);
+    /// ```
+    pub fn input(i: usize) -> Self {
+        Expr(Arc::new(ExprNode::Input(i)))
+    }
+
+    /// A constant vector.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let k = Expr::constant(dvector![1.0, 1.0]);
+    /// let f: DFun<DVector<f64>, f64> = (Expr::var() - k).norm_squared().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 3.0]), 4.0);
+    /// ```
+    pub fn constant(v: DVector<S>) -> Self {
+        Self::op(Constant(Arc::new(v.as_slice().to_vec())), vec![])
+    }
+
+    /// A constant scalar (length one; broadcasts in arithmetic).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = (Expr::var() * Expr::scalar(2.0)).sum().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 3.0]), 8.0);
+    /// ```
+    pub fn scalar(s: S) -> Self {
+        Self::op(Constant(Arc::new(vec![s])), vec![])
+    }
+
+    fn op(op: impl Op<S>, args: Vec<Expr<S>>) -> Self {
+        Expr(Arc::new(ExprNode::Apply(Arc::new(op), args)))
+    }
+
+    fn unary(&self, op: impl Op<S>) -> Self {
+        Self::op(op, vec![self.clone()])
+    }
+
+    fn elem<F: ElemFn<S>>(&self, f: F) -> Self {
+        self.unary(Elementwise(f))
+    }
+
+    /// Applies a primitive of your own to `self` and `others` (in that
+    /// order); see [`Op`] for an example.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// let x = Expr::<f64>::var();
+    /// let _ = x.apply_op(std::sync::Arc::new(MyOp), &[]);
+    /// # struct MyOp;
+    /// # impl lensdiff::graph::Op<f64> for MyOp {
+    /// #   fn name(&self) -> &'static str { "my" } fn arity(&self) -> usize { 1 }
+    /// #   fn output_len(&self, l: &[usize]) -> Result<usize, lensdiff::Error> { Ok(l[0]) }
+    /// #   fn eval(&self, x: &[&[f64]], y: &mut [f64]) { y.copy_from_slice(x[0]) }
+    /// #   fn jvp_add(&self, _: usize, _: &lensdiff::graph::Ctx<'_, f64>, _: &[f64], _: &mut [f64]) {}
+    /// #   fn vjp_add(&self, _: usize, _: &lensdiff::graph::Ctx<'_, f64>, _: &[f64], _: &mut [f64]) {}
+    /// # }
+    /// ```
+    pub fn apply_op(&self, op: Arc<dyn Op<S>>, others: &[Expr<S>]) -> Self {
+        assert_eq!(
+            op.arity(),
+            1 + others.len(),
+            "apply_op: {} takes {} arguments, given {}",
+            op.name(),
+            op.arity(),
+            1 + others.len()
+        );
+        let mut args = vec![self.clone()];
+        args.extend_from_slice(others);
+        Expr(Arc::new(ExprNode::Apply(op, args)))
+    }
+
+    /// `sin` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().sin().compile();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
+    /// ```
+    pub fn sin(&self) -> Self {
+        self.elem(Sin)
+    }
+    /// `cos` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().cos().compile();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
+    /// ```
+    pub fn cos(&self) -> Self {
+        self.elem(Cos)
+    }
+    /// `exp` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().exp().compile();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
+    /// ```
+    pub fn exp(&self) -> Self {
+        self.elem(Exp)
+    }
+    /// Natural logarithm elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().ln().compile();
+    /// assert_eq!(f.eval(&dvector![1.0]), dvector![0.0]);
+    /// ```
+    pub fn ln(&self) -> Self {
+        self.elem(Ln)
+    }
+    /// `ln(1 + x²)` elementwise (a smooth robust penalty).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().ln_1p_square().compile();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
+    /// ```
+    pub fn ln_1p_square(&self) -> Self {
+        self.elem(Ln1pSquare)
+    }
+    /// `tanh` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().tanh().compile();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
+    /// ```
+    pub fn tanh(&self) -> Self {
+        self.elem(Tanh)
+    }
+    /// Square root elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().sqrt().compile();
+    /// assert_eq!(f.eval(&dvector![4.0]), dvector![2.0]);
+    /// ```
+    pub fn sqrt(&self) -> Self {
+        self.elem(Sqrt)
+    }
+    /// `x²` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().square().compile();
+    /// assert_eq!(f.eval(&dvector![3.0]), dvector![9.0]);
+    /// ```
+    pub fn square(&self) -> Self {
+        self.elem(Square)
+    }
+    /// `1/x` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().recip().compile();
+    /// assert_eq!(f.eval(&dvector![4.0]), dvector![0.25]);
+    /// ```
+    pub fn recip(&self) -> Self {
+        self.elem(Recip)
+    }
+    /// `xⁿ` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().powi(3).compile();
+    /// assert_eq!(f.eval(&dvector![2.0]), dvector![8.0]);
+    /// ```
+    pub fn powi(&self, n: i32) -> Self {
+        self.elem(PowI(n))
+    }
+
+    /// Any scalar function, written over dual numbers, applied elementwise
+    /// (value and derivative in one pass). Constants: [`crate::c`].
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, c, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> =
+    ///     Expr::var().map(|t| t.powi(3) * c(2.0)).sum().compile();
+    /// assert_eq!(grad(&f, &dvector![1.0]), dvector![6.0]);
+    /// ```
+    pub fn map<F>(&self, f: F) -> Self
+    where
+        F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
+    {
+        self.elem(Map(f))
+    }
+
+    /// `a·x + b` elementwise, for numbers `a`, `b`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().affine(2.0, 1.0).compile();
+    /// assert_eq!(f.eval(&dvector![3.0]), dvector![7.0]);
+    /// ```
+    pub fn affine(&self, a: f64, b: f64) -> Self {
+        self.unary(Affine {
+            a: S::from_f64(a),
+            b: S::from_f64(b),
+        })
+    }
+
+    /// `Σ xᵢ` (a scalar).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().sum().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 3.0);
+    /// ```
+    pub fn sum(&self) -> Self {
+        self.unary(Reduce(Reduction::Sum))
+    }
+    /// `Σ aᵢ bᵢ` (a scalar).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let x = Expr::var();
+    /// let f: DFun<DVector<f64>, f64> = x.dot(&x).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 5.0);
+    /// ```
+    pub fn dot(&self, other: &Expr<S>) -> Self {
+        Self::op(Reduce(Reduction::Dot), vec![self.clone(), other.clone()])
+    }
+    /// `Σ xᵢ²` (a scalar).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().norm_squared().compile();
+    /// assert_eq!(f.eval(&dvector![3.0, 4.0]), 25.0);
+    /// ```
+    pub fn norm_squared(&self) -> Self {
+        self.unary(Reduce(Reduction::NormSquared))
+    }
+
+    /// `x[start .. start + len]`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().slice(1, 2).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0, 3.0]);
+    /// ```
+    pub fn slice(&self, start: usize, len: usize) -> Self {
+        self.unary(Slice(Range::Fixed { start, len }))
+    }
+    /// `x[i]` as a scalar.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().at(1).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 2.0);
+    /// ```
+    pub fn at(&self, i: usize) -> Self {
+        self.slice(i, 1)
+    }
+    /// The last entry, as a scalar.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().last().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 2.0);
+    /// ```
+    pub fn last(&self) -> Self {
+        self.at_from_end(0)
+    }
+    /// `x[n − 1 − i]` as a scalar.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().at_from_end(1).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), 2.0);
+    /// ```
+    pub fn at_from_end(&self, i: usize) -> Self {
+        self.trim(0, i).trim_front_to_last()
+    }
+    fn trim_front_to_last(&self) -> Self {
+        // The last entry of whatever length: a stencil of width n would need
+        // n; a reversed trim is the shape-polymorphic way.
+        self.unary(LastOne)
+    }
+    /// `x[front .. n − back]` for any length `n ≥ front + back`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().trim(1, 1).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0]);
+    /// ```
+    pub fn trim(&self, front: usize, back: usize) -> Self {
+        self.unary(Slice(Range::Trim { front, back }))
+    }
+    /// `y_i = x_{i+k}` for `i < n − k` (the input shifted left by `k`).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().shift(1).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0, 3.0]);
+    /// ```
+    pub fn shift(&self, k: usize) -> Self {
+        self.trim(k, 0)
+    }
+    /// First difference `x[i+1] − x[i]` (length `n − 1`).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().diff().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 4.0, 9.0]), dvector![3.0, 5.0]);
+    /// ```
+    pub fn diff(&self) -> Self {
+        self.linear_stencil("diff", &[-1.0, 1.0])
+    }
+    /// Second difference `x[i+2] − 2x[i+1] + x[i]` (length `n − 2`).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().diff2().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 4.0, 9.0]), dvector![2.0]);
+    /// ```
+    pub fn diff2(&self) -> Self {
+        self.linear_stencil("diff2", &[1.0, -2.0, 1.0])
+    }
+    /// `y_i = Σ_j c_j x[i + j]` (length `n − c.len() + 1`).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> =
+    ///     Expr::var().linear_stencil("avg", &[0.5, 0.5]).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 3.0]), dvector![2.0]);
+    /// ```
+    pub fn linear_stencil(&self, name: &'static str, coeffs: &[f64]) -> Self {
+        assert!(!coeffs.is_empty(), "linear_stencil: no coefficients");
+        self.unary(LinearStencil {
+            name,
+            coeffs: coeffs.iter().map(|&c| S::from_f64(c)).collect(),
+        })
+    }
+    /// A nonlinear stencil: `y_i = f(x[i .. i + width])` for each window
+    /// (length `n − width + 1`), `f` written over dual numbers. A symmetric
+    /// stencil of half-width `k` has `width = 2k + 1`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, c, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// // Σ ½ (x[i+1] − x[i])² written as a stencil of width 2.
+    /// let f: DFun<DVector<f64>, f64> = Expr::var()
+    ///     .stencil(2, |w| (w[1] - w[0]) * (w[1] - w[0]) * c(0.5))
+    ///     .sum()
+    ///     .compile();
+    /// assert_eq!(grad(&f, &dvector![0.0, 1.0]), dvector![-1.0, 1.0]);
+    /// ```
+    pub fn stencil<F>(&self, width: usize, f: F) -> Self
+    where
+        F: Fn(&[Dual<S>]) -> Dual<S> + Send + Sync + 'static,
+    {
+        assert!(width > 0, "stencil: window width must be at least 1");
+        self.unary(Windows { width, f })
+    }
+    /// `x[offset], x[offset + step], …`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().stride(1, 2).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![2.0, 4.0]);
+    /// ```
+    pub fn stride(&self, offset: usize, step: usize) -> Self {
+        assert!(step > 0, "stride: step must be at least 1");
+        self.unary(Stride { offset, step })
+    }
+    /// Entries at even indices (x coordinates of interleaved 2-D points).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().even().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![1.0, 3.0]);
+    /// ```
+    pub fn even(&self) -> Self {
+        self.stride(0, 2)
+    }
+    /// Entries at odd indices (y coordinates of interleaved 2-D points).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().odd().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![2.0, 4.0]);
+    /// ```
+    pub fn odd(&self) -> Self {
+        self.stride(1, 2)
+    }
+    /// `[self; other]`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let x = Expr::var();
+    /// let f: DFun<DVector<f64>, DVector<f64>> = x.concat(&x.sum()).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0]), dvector![1.0, 2.0, 3.0]);
+    /// ```
+    pub fn concat(&self, other: &Expr<S>) -> Self {
+        Self::op(Concat, vec![self.clone(), other.clone()])
+    }
+    /// `(a₀, b₀, a₁, b₁, …)`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let x = Expr::var();
+    /// let f: DFun<DVector<f64>, DVector<f64>> = x.odd().interleave(&x.even()).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![2.0, 1.0, 4.0, 3.0]);
+    /// ```
+    pub fn interleave(&self, other: &Expr<S>) -> Self {
+        Self::op(Interleave, vec![self.clone(), other.clone()])
+    }
+
+    /// Compiles the DAG into its let-form program (shared nodes once).
+    ///
+    /// ```
+    /// use lensdiff::Expr;
+    /// let x = Expr::<f64>::var();
+    /// let s = x.sin();
+    /// let e = s.clone() * s; // sin computed once
+    /// assert_eq!(e.program(1).len(), 2);
+    /// ```
+    pub fn program(&self, n_inputs: usize) -> Program<S> {
+        let mut slot_of: HashMap<*const ExprNode<S>, usize> = HashMap::new();
+        let mut nodes: Vec<Node<S>> = Vec::new();
+        // Iterative post-order DFS (deep expressions must not overflow the stack).
+        let mut stack: Vec<(Expr<S>, bool)> = vec![(self.clone(), false)];
+        while let Some((e, expanded)) = stack.pop() {
+            let key = Arc::as_ptr(&e.0);
+            if slot_of.contains_key(&key) {
+                continue;
+            }
+            match &*e.0 {
+                ExprNode::Input(i) => {
+                    assert!(
+                        *i < n_inputs,
+                        "compile: the expression reads input {i}, but the lens has {n_inputs} input slot(s)"
+                    );
+                    slot_of.insert(key, *i);
+                }
+                ExprNode::Apply(op, args) => {
+                    if expanded {
+                        let args = args.iter().map(|a| slot_of[&Arc::as_ptr(&a.0)]).collect();
+                        slot_of.insert(key, n_inputs + nodes.len());
+                        nodes.push(Node {
+                            op: op.clone(),
+                            args,
+                        });
+                    } else {
+                        stack.push((e.clone(), true));
+                        for a in args.iter().rev() {
+                            if !slot_of.contains_key(&Arc::as_ptr(&a.0)) {
+                                stack.push((a.clone(), false));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let output = slot_of[&Arc::as_ptr(&self.0)];
+        Program::new(n_inputs, nodes, output)
+    }
+
+    /// Checks the lengths of every node for the given input lengths; returns
+    /// the output length, or the first mismatch naming the primitive and
+    /// both sizes.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, Error};
+    /// let x = Expr::<f64>::var();
+    /// let bad = x.diff() + x.clone();
+    /// assert_eq!(bad.check(&[5]), Err(Error::DimensionMismatch { op: "add", expected: 4, found: 5 }));
+    /// assert_eq!(x.diff().check(&[5]), Ok(4));
+    /// ```
+    pub fn check(&self, input_lens: &[usize]) -> Result<usize, Error> {
+        let p = self.program(input_lens.len());
+        p.lengths(input_lens).map(|l| l[p.output])
+    }
+
+    /// Compiles into a lens in any mode, from the input space `A` (a
+    /// `DVector`, a scalar, or a tuple of them: one slot each) to the output
+    /// space `B` (a scalar or a `DVector`).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, Forward, Reverse};
+    /// use nalgebra::{dvector, DVector};
+    /// let e = Expr::var().square().sum();
+    /// let f: DFun<DVector<f64>, f64, Forward> = e.compile();
+    /// let r: DFun<DVector<f64>, f64, Reverse> = e.compile();
+    /// let x = dvector![1.0, 2.0];
+    /// assert_eq!(f.linearize(&x).1.apply(&dvector![1.0, 0.0]), 2.0);
+    /// assert_eq!(r.linearize(&x).1.pull(&1.0), dvector![2.0, 4.0]);
+    /// ```
+    pub fn compile<A, B, M>(&self) -> DFun<A, B, M>
+    where
+        A: Inputs<Scalar = S>,
+        B: Output<Scalar = S>,
+        M: Mode,
+    {
+        let prog = Arc::new(self.program(A::COUNT));
+        let p2 = prog.clone();
+        DFun::from_parts(
+            move |x: &A| B::from_slot(&prog.eval(&x.slices())),
+            move |x: &A| {
+                let tape = p2.linearize(&x.slices());
+                crate::graph::GraphLin::<A, B>::new(tape, x)
+            },
+        )
+    }
+}
+
+/// The last entry of a vector of any length (≥ 1).
+struct LastOne;
+
+impl<S: Real> Op<S> for LastOne {
+    fn name(&self) -> &'static str {
+        "last"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        if lens[0] == 0 {
+            return Err(crate::graph::mismatch("last", 1, 0));
+        }
+        Ok(1)
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        y[0] = x[0][x[0].len() - 1];
+    }
+    fn jvp_add(&self, _: usize, _: &crate::graph::Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        dy[0] += dx[dx.len() - 1];
+    }
+    fn vjp_add(&self, _: usize, _: &crate::graph::Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let n = dx.len();
+        dx[n - 1] += dy[0];
+    }
+}
+
+// ------------------------------------------------------------- operators
+
+macro_rules! bin_ops {
+    ($tr:ident, $m:ident, $kind:expr) => {
+        impl<S: Real> $tr<Expr<S>> for Expr<S> {
+            type Output = Expr<S>;
+            fn $m(self, o: Expr<S>) -> Expr<S> {
+                Expr::op(Binary($kind), vec![self, o])
+            }
+        }
+        impl<S: Real> $tr<&Expr<S>> for Expr<S> {
+            type Output = Expr<S>;
+            fn $m(self, o: &Expr<S>) -> Expr<S> {
+                Expr::op(Binary($kind), vec![self, o.clone()])
+            }
+        }
+        impl<S: Real> $tr<Expr<S>> for &Expr<S> {
+            type Output = Expr<S>;
+            fn $m(self, o: Expr<S>) -> Expr<S> {
+                Expr::op(Binary($kind), vec![self.clone(), o])
+            }
+        }
+        impl<S: Real> $tr<&Expr<S>> for &Expr<S> {
+            type Output = Expr<S>;
+            fn $m(self, o: &Expr<S>) -> Expr<S> {
+                Expr::op(Binary($kind), vec![self.clone(), o.clone()])
+            }
+        }
+    };
+}
+bin_ops!(Add, add, BinKind::Add);
+bin_ops!(Sub, sub, BinKind::Sub);
+bin_ops!(Mul, mul, BinKind::Mul);
+bin_ops!(Div, div, BinKind::Div);
+
+macro_rules! num_ops {
+    ($tr:ident, $m:ident, |$e:ident, $a:ident| $body:expr, |$a2:ident, $e2:ident| $rbody:expr) => {
+        impl<S: Real> $tr<f64> for Expr<S> {
+            type Output = Expr<S>;
+            fn $m(self, $a: f64) -> Expr<S> {
+                let $e = &self;
+                $body
+            }
+        }
+        impl<S: Real> $tr<f64> for &Expr<S> {
+            type Output = Expr<S>;
+            fn $m(self, $a: f64) -> Expr<S> {
+                let $e = self;
+                $body
+            }
+        }
+        impl<S: Real> $tr<Expr<S>> for f64 {
+            type Output = Expr<S>;
+            fn $m(self, $e2: Expr<S>) -> Expr<S> {
+                let $a2 = self;
+                let $e2 = &$e2;
+                $rbody
+            }
+        }
+        impl<S: Real> $tr<&Expr<S>> for f64 {
+            type Output = Expr<S>;
+            fn $m(self, $e2: &Expr<S>) -> Expr<S> {
+                let $a2 = self;
+                $rbody
+            }
+        }
+    };
+}
+num_ops!(Add, add, |e, a| e.affine(1.0, a), |a, e| e.affine(1.0, a));
+num_ops!(Sub, sub, |e, a| e.affine(1.0, -a), |a, e| e.affine(-1.0, a));
+num_ops!(Mul, mul, |e, a| e.affine(a, 0.0), |a, e| e.affine(a, 0.0));
+num_ops!(Div, div, |e, a| e.affine(1.0 / a, 0.0), |a, e| e.recip()
+    .affine(a, 0.0));
+
+impl<S: Real> Neg for Expr<S> {
+    type Output = Expr<S>;
+    fn neg(self) -> Expr<S> {
+        self.affine(-1.0, 0.0)
+    }
+}
+
+impl<S: Real> Neg for &Expr<S> {
+    type Output = Expr<S>;
+    fn neg(self) -> Expr<S> {
+        self.affine(-1.0, 0.0)
+    }
+}

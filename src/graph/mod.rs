@@ -1,0 +1,13 @@
+//! The expression graph behind [`crate::Expr`]: primitives on flat slices
+//! ([`Op`]), the compiled let-form program, and how spaces map onto slots.
+
+mod io;
+mod op;
+mod program;
+
+pub use io::{Inputs, Output};
+pub use op::{Ctx, Op};
+pub use program::{GraphLin, Program};
+
+pub(crate) use op::mismatch;
+pub(crate) use program::Node;

@@ -1,0 +1,92 @@
+//! The primitive interface of the expression graph.
+//!
+//! An [`Op`] is a primitive on flat slices: its value, and its derivative as
+//! a linear map given once with both directions (`jvp_add` is `apply`,
+//! `vjp_add` is `transpose`), per input so that an input used twice (`x·x`)
+//! never aliases. Whatever the derivative needs beyond the inputs and the
+//! output (for `sin`, the cosines) is computed during [`Op::linearize`] and
+//! kept in a `saved` buffer, so no primitive captures copies of its inputs.
+//!
+//! Forward, reverse and dense modes all run these same two functions; no
+//! primitive is written per mode.
+
+use crate::{Error, Real};
+
+/// What a primitive's linear map sees at the point it was linearised at.
+///
+/// ```
+/// use lensdiff::graph::Ctx;
+/// let x = [1.0, 2.0];
+/// let ctx = Ctx { inputs: &[&x[..]], output: &[3.0], saved: &[] };
+/// assert_eq!(ctx.inputs[0][1], 2.0);
+/// ```
+#[derive(Clone, Copy)]
+pub struct Ctx<'a, S> {
+    /// The input values, one slice per argument.
+    pub inputs: &'a [&'a [S]],
+    /// The output value.
+    pub output: &'a [S],
+    /// Whatever [`Op::linearize`] saved.
+    pub saved: &'a [S],
+}
+
+/// A differentiable primitive on flat vectors (scalars are length-1 vectors).
+///
+/// Implement it to add a primitive of your own; [`crate::Expr::apply_op`]
+/// puts it in an expression, where it runs in every mode.
+///
+/// ```
+/// use lensdiff::graph::{Ctx, Op};
+/// use lensdiff::{Expr, Error, grad, Real, DFun};
+/// use nalgebra::{dvector, DVector};
+/// use std::sync::Arc;
+///
+/// /// y_i = 3 x_i (a linear primitive).
+/// struct Triple;
+/// impl<S: Real> Op<S> for Triple {
+///     fn name(&self) -> &'static str { "triple" }
+///     fn arity(&self) -> usize { 1 }
+///     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> { Ok(lens[0]) }
+///     fn eval(&self, x: &[&[S]], y: &mut [S]) {
+///         for (y, x) in y.iter_mut().zip(x[0]) { *y = *x * S::from_f64(3.0); }
+///     }
+///     fn jvp_add(&self, _i: usize, _c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+///         for (y, x) in dy.iter_mut().zip(dx) { *y += *x * S::from_f64(3.0); }
+///     }
+///     fn vjp_add(&self, _i: usize, _c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+///         for (x, y) in dx.iter_mut().zip(dy) { *x += *y * S::from_f64(3.0); }
+///     }
+/// }
+/// let f: DFun<DVector<f64>, f64> = Expr::var().apply_op(Arc::new(Triple), &[]).sum().compile();
+/// assert_eq!(grad(&f, &dvector![1.0, 2.0]), dvector![3.0, 3.0]);
+/// ```
+pub trait Op<S: Real>: Send + Sync + 'static {
+    /// The primitive's name, for error messages.
+    fn name(&self) -> &'static str;
+    /// The number of arguments.
+    fn arity(&self) -> usize;
+    /// The output length for the given argument lengths, or a
+    /// [`Error::DimensionMismatch`] naming this primitive.
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error>;
+    /// Writes the value into `y` (every entry must be overwritten).
+    fn eval(&self, x: &[&[S]], y: &mut [S]);
+    /// Writes the value into `y` and returns in `saved` what the derivative
+    /// needs besides inputs and output. The default saves nothing.
+    fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
+        let _ = saved;
+        self.eval(x, y)
+    }
+    /// `dy += J_i dx` for argument `i` (forward direction).
+    fn jvp_add(&self, i: usize, ctx: &Ctx<'_, S>, dx: &[S], dy: &mut [S]);
+    /// `dx += J_iᵀ dy` for argument `i` (reverse direction).
+    fn vjp_add(&self, i: usize, ctx: &Ctx<'_, S>, dy: &[S], dx: &mut [S]);
+}
+
+/// A dimension mismatch error for primitive `op`.
+pub(crate) fn mismatch(op: &'static str, expected: usize, found: usize) -> Error {
+    Error::DimensionMismatch {
+        op,
+        expected,
+        found,
+    }
+}

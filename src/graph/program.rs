@@ -1,0 +1,395 @@
+//! A compiled expression: a DAG of primitives in topological (let) order.
+//!
+//! Each node reads earlier slots and writes one new slot, so the program is
+//! the let-form `let s₁ = op₁(…) in let s₂ = op₂(…) in …` of the expression:
+//! a value used twice is computed once, and in reverse mode its cotangents
+//! from both uses are accumulated in place into one slot before it is pulled
+//! back once. The derivative of the whole program at a point is a
+//! [`GraphLin`]: a [`LinearMap`] (apply = tangent sweep forward, transpose =
+//! cotangent sweep backward) that every mode lifts like any other primitive.
+//!
+//! Buffers are recycled through a small pool owned by the program, so that
+//! repeated evaluations at large `n` do not pay page faults for fresh
+//! allocations.
+
+use super::io::{Inputs, Output};
+use super::op::{Ctx, Op};
+use crate::linear::LinearMap;
+use crate::{Error, Real, Space};
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+/// One node: a primitive applied to earlier slots.
+pub(crate) struct Node<S: Real> {
+    pub(crate) op: Arc<dyn Op<S>>,
+    pub(crate) args: Vec<usize>,
+}
+
+/// A compiled expression graph over scalars `S`.
+pub struct Program<S: Real> {
+    pub(crate) n_inputs: usize,
+    pub(crate) nodes: Vec<Node<S>>,
+    pub(crate) output: usize,
+    /// Per slot: does it depend on an input (is its tangent nonzero)?
+    active: Vec<bool>,
+    /// Per slot: the last node reading it (`usize::MAX` if none).
+    last_use: Vec<usize>,
+    pool: Mutex<Vec<Vec<S>>>,
+}
+
+impl<S: Real> std::fmt::Debug for Program<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Program ({} inputs)", self.n_inputs)?;
+        for (k, n) in self.nodes.iter().enumerate() {
+            writeln!(
+                f,
+                "  s{} = {}({:?})",
+                self.n_inputs + k,
+                n.op.name(),
+                n.args
+            )?;
+        }
+        write!(f, "  return s{}", self.output)
+    }
+}
+
+/// Most buffers kept for reuse; beyond that they are freed.
+const POOL_CAP: usize = 64;
+
+impl<S: Real> Program<S> {
+    pub(crate) fn new(n_inputs: usize, nodes: Vec<Node<S>>, output: usize) -> Self {
+        let n_slots = n_inputs + nodes.len();
+        let mut active = vec![false; n_slots];
+        let mut last_use = vec![usize::MAX; n_slots];
+        for a in active.iter_mut().take(n_inputs) {
+            *a = true;
+        }
+        for (k, node) in nodes.iter().enumerate() {
+            active[n_inputs + k] = node.args.iter().any(|&a| active[a]);
+            for &a in &node.args {
+                last_use[a] = k;
+            }
+        }
+        Program {
+            n_inputs,
+            nodes,
+            output,
+            active,
+            last_use,
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The number of primitive nodes (after sharing).
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// `true` when the program has no node (it returns an input).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn take(&self, n: usize) -> Vec<S> {
+        let mut v = self
+            .pool
+            .lock()
+            .map(|mut p| p.pop().unwrap_or_default())
+            .unwrap_or_default();
+        v.clear();
+        v.resize(n, S::zero());
+        v
+    }
+
+    fn give(&self, v: Vec<S>) {
+        if v.capacity() == 0 {
+            return;
+        }
+        if let Ok(mut p) = self.pool.lock() {
+            if p.len() < POOL_CAP {
+                p.push(v);
+            }
+        }
+    }
+
+    /// Output lengths of every slot for the given input lengths.
+    pub(crate) fn lengths(&self, input_lens: &[usize]) -> Result<Vec<usize>, Error> {
+        if input_lens.len() != self.n_inputs {
+            return Err(Error::DimensionMismatch {
+                op: "program inputs",
+                expected: self.n_inputs,
+                found: input_lens.len(),
+            });
+        }
+        let mut lens = input_lens.to_vec();
+        let mut arg_lens = Vec::new();
+        for node in &self.nodes {
+            arg_lens.clear();
+            arg_lens.extend(node.args.iter().map(|&a| lens[a]));
+            lens.push(node.op.output_len(&arg_lens)?);
+        }
+        Ok(lens)
+    }
+
+    fn lengths_or_panic(&self, input_lens: &[usize]) -> Vec<usize> {
+        self.lengths(input_lens).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The value only; intermediate buffers are released after last use.
+    pub(crate) fn eval(&self, inputs: &[&[S]]) -> Vec<S> {
+        let lens = self.lengths_or_panic(&inputs.iter().map(|x| x.len()).collect::<Vec<_>>());
+        if self.output < self.n_inputs {
+            return inputs[self.output].to_vec();
+        }
+        let ni = self.n_inputs;
+        let mut vals: Vec<Option<Vec<S>>> = (0..self.nodes.len()).map(|_| None).collect();
+        for (k, node) in self.nodes.iter().enumerate() {
+            let mut y = self.take(lens[ni + k]);
+            {
+                let mut args: Vec<&[S]> = Vec::with_capacity(node.args.len());
+                for &a in &node.args {
+                    args.push(if a < ni {
+                        inputs[a]
+                    } else {
+                        vals[a - ni].as_deref().expect("slot freed early")
+                    });
+                }
+                node.op.eval(&args, &mut y);
+            }
+            vals[k] = Some(y);
+            for &a in &node.args {
+                if a >= ni && self.last_use[a] == k && a != self.output {
+                    if let Some(v) = vals[a - ni].take() {
+                        self.give(v);
+                    }
+                }
+            }
+        }
+        let out = vals[self.output - ni].take().expect("output slot");
+        for v in vals.into_iter().flatten() {
+            self.give(v);
+        }
+        out
+    }
+
+    /// The value and everything the derivative needs.
+    pub(crate) fn linearize(self: &Arc<Self>, inputs: &[&[S]]) -> Tape<S> {
+        let lens = self.lengths_or_panic(&inputs.iter().map(|x| x.len()).collect::<Vec<_>>());
+        let ni = self.n_inputs;
+        let mut vals: Vec<Vec<S>> = Vec::with_capacity(lens.len());
+        for x in inputs {
+            let mut v = self.take(x.len());
+            v.copy_from_slice(x);
+            vals.push(v);
+        }
+        let mut saved: Vec<Vec<S>> = Vec::with_capacity(self.nodes.len());
+        for (k, node) in self.nodes.iter().enumerate() {
+            let mut y = self.take(lens[ni + k]);
+            let mut s = Vec::new();
+            {
+                let args: Vec<&[S]> = node.args.iter().map(|&a| vals[a].as_slice()).collect();
+                if self.active[ni + k] {
+                    node.op.linearize(&args, &mut y, &mut s);
+                } else {
+                    node.op.eval(&args, &mut y);
+                }
+            }
+            vals.push(y);
+            saved.push(s);
+        }
+        Tape {
+            prog: self.clone(),
+            vals,
+            saved,
+        }
+    }
+}
+
+/// The values and saved derivative data of one linearisation.
+pub(crate) struct Tape<S: Real> {
+    prog: Arc<Program<S>>,
+    vals: Vec<Vec<S>>,
+    saved: Vec<Vec<S>>,
+}
+
+impl<S: Real> Drop for Tape<S> {
+    fn drop(&mut self) {
+        for v in self.vals.drain(..) {
+            self.prog.give(v);
+        }
+    }
+}
+
+impl<S: Real> Tape<S> {
+    pub(crate) fn output(&self) -> &[S] {
+        &self.vals[self.prog.output]
+    }
+
+    fn ctx(&self, k: usize) -> (Vec<&[S]>, &[S], &[S]) {
+        let node = &self.prog.nodes[k];
+        let args = node.args.iter().map(|&a| self.vals[a].as_slice()).collect();
+        (
+            args,
+            &self.vals[self.prog.n_inputs + k],
+            self.saved[k].as_slice(),
+        )
+    }
+
+    /// Tangent sweep: `J dx` for input tangents `dx`.
+    pub(crate) fn apply(&self, dx: &[&[S]]) -> Vec<S> {
+        let p = &*self.prog;
+        let ni = p.n_inputs;
+        let out_len = self.vals[p.output].len();
+        if !p.active[p.output] {
+            return vec![S::zero(); out_len];
+        }
+        if p.output < ni {
+            return dx[p.output].to_vec();
+        }
+        let mut tan: Vec<Option<Vec<S>>> = (0..p.nodes.len()).map(|_| None).collect();
+        for (k, node) in p.nodes.iter().enumerate() {
+            if !p.active[ni + k] {
+                continue;
+            }
+            let mut dy = p.take(self.vals[ni + k].len());
+            {
+                let (args, output, saved) = self.ctx(k);
+                let ctx = Ctx {
+                    inputs: &args,
+                    output,
+                    saved,
+                };
+                for (i, &a) in node.args.iter().enumerate() {
+                    if !p.active[a] {
+                        continue;
+                    }
+                    let t = if a < ni {
+                        dx[a]
+                    } else {
+                        tan[a - ni].as_deref().expect("tangent freed early")
+                    };
+                    node.op.jvp_add(i, &ctx, t, &mut dy);
+                }
+            }
+            tan[k] = Some(dy);
+            for &a in &node.args {
+                if a >= ni && p.last_use[a] == k && a != p.output {
+                    if let Some(v) = tan[a - ni].take() {
+                        p.give(v);
+                    }
+                }
+            }
+        }
+        let out = tan[p.output - ni].take().expect("output tangent");
+        for v in tan.into_iter().flatten() {
+            p.give(v);
+        }
+        out
+    }
+
+    /// Cotangent sweep: `dx += Jᵀ dy`.
+    pub(crate) fn transpose_add(&self, dy: &[S], dx: &mut [&mut [S]]) {
+        let p = &*self.prog;
+        let ni = p.n_inputs;
+        if !p.active[p.output] {
+            return;
+        }
+        if p.output < ni {
+            for (a, b) in dx[p.output].iter_mut().zip(dy) {
+                *a += *b;
+            }
+            return;
+        }
+        let mut cot: Vec<Option<Vec<S>>> = (0..p.nodes.len()).map(|_| None).collect();
+        let mut seed = p.take(dy.len());
+        seed.copy_from_slice(dy);
+        cot[p.output - ni] = Some(seed);
+        for k in (0..p.nodes.len()).rev() {
+            let Some(dyk) = cot[k].take() else { continue };
+            let node = &p.nodes[k];
+            {
+                let (args, output, saved) = self.ctx(k);
+                let ctx = Ctx {
+                    inputs: &args,
+                    output,
+                    saved,
+                };
+                for (i, &a) in node.args.iter().enumerate() {
+                    if !p.active[a] {
+                        continue;
+                    }
+                    if a < ni {
+                        node.op.vjp_add(i, &ctx, &dyk, dx[a]);
+                    } else {
+                        let slot = &mut cot[a - ni];
+                        if slot.is_none() {
+                            *slot = Some(p.take(self.vals[a].len()));
+                        }
+                        node.op
+                            .vjp_add(i, &ctx, &dyk, slot.as_mut().expect("cotangent slot"));
+                    }
+                }
+            }
+            p.give(dyk);
+        }
+    }
+}
+
+/// The derivative of a compiled expression at a point, as a [`LinearMap`]
+/// from the input space `A` to the output space `B`.
+pub struct GraphLin<A: Space, B: Space> {
+    tape: Arc<Tape<A::Scalar>>,
+    dom: A::Shape,
+    cod: B::Shape,
+    _p: PhantomData<fn(A) -> B>,
+}
+
+impl<A: Space, B: Space> Clone for GraphLin<A, B> {
+    fn clone(&self) -> Self {
+        GraphLin {
+            tape: self.tape.clone(),
+            dom: self.dom.clone(),
+            cod: self.cod.clone(),
+            _p: PhantomData,
+        }
+    }
+}
+
+impl<A, B> GraphLin<A, B>
+where
+    A: Inputs,
+    B: Output<Scalar = A::Scalar>,
+{
+    pub(crate) fn new(tape: Tape<A::Scalar>, x: &A) -> (B, Self) {
+        let y = B::from_slot(tape.output());
+        let cod = y.shape();
+        (
+            y,
+            GraphLin {
+                tape: Arc::new(tape),
+                dom: x.shape(),
+                cod,
+                _p: PhantomData,
+            },
+        )
+    }
+}
+
+impl<A, B> LinearMap<A, B> for GraphLin<A, B>
+where
+    A: Inputs,
+    B: Output<Scalar = A::Scalar>,
+{
+    fn apply(&self, dx: &A) -> B {
+        B::from_slot(&self.tape.apply(&dx.slices()))
+    }
+    fn transpose_add(&self, dy: &B, dx: &mut A) {
+        self.tape.transpose_add(dy.slot(), &mut dx.slices_mut());
+    }
+    fn dom_shape(&self) -> A::Shape {
+        self.dom.clone()
+    }
+    fn cod_shape(&self) -> B::Shape {
+        self.cod.clone()
+    }
+}

@@ -1,0 +1,183 @@
+//! Reverse mode: a derivative is a pullback `dy ↦ Jᵀ dy`, accumulated in
+//! place (`dx += Jᵀ dy`), so that a cotangent reaching a value along several
+//! paths is summed without temporaries.
+
+use super::Mode;
+use crate::linear::LinearMap;
+use crate::Space;
+use std::sync::Arc;
+
+/// Reverse mode (vector-Jacobian products, gradients).
+///
+/// ```
+/// use lensdiff::{DFun, Reverse, ops};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _, Reverse> = ops::sum::<f64, Reverse>();
+/// let (y, d) = f.linearize(&dvector![1.0, 2.0]);
+/// assert_eq!(y, 3.0);
+/// assert_eq!(d.pull(&1.0), dvector![1.0, 1.0]);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reverse;
+
+/// A pullback `B ⊸ A`: the reverse-mode representation of a derivative
+/// `A ⊸ B`. It keeps alive every intermediate value it needs, so memory is
+/// that of the values saved by the forward pass.
+///
+/// ```
+/// use lensdiff::mode::{Reverse, Mode};
+/// use lensdiff::linear::Jam;
+/// let p = Reverse::lift(Jam::<f64>::new(()));
+/// assert_eq!(p.pull(&2.0), (2.0, 2.0));
+/// ```
+pub struct Pullback<A: Space, B: Space> {
+    f: Arc<dyn Fn(&B, &mut A) + Send + Sync>,
+    dom: A::Shape,
+    cod: B::Shape,
+}
+
+impl<A: Space, B: Space> Clone for Pullback<A, B> {
+    fn clone(&self) -> Self {
+        Pullback {
+            f: self.f.clone(),
+            dom: self.dom.clone(),
+            cod: self.cod.clone(),
+        }
+    }
+}
+
+impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
+    /// A pullback from an accumulating closure `(dy, dx) ↦ dx += Jᵀ dy`.
+    ///
+    /// ```
+    /// use lensdiff::mode::Pullback;
+    /// let p = Pullback::<f64, f64>::new(|dy, dx| *dx += 2.0 * dy, (), ());
+    /// assert_eq!(p.pull(&1.0), 2.0);
+    /// ```
+    pub fn new(
+        f: impl Fn(&B, &mut A) + Send + Sync + 'static,
+        dom: A::Shape,
+        cod: B::Shape,
+    ) -> Self {
+        Pullback {
+            f: Arc::new(f),
+            dom,
+            cod,
+        }
+    }
+
+    /// `dx += Jᵀ dy`.
+    ///
+    /// ```
+    /// use lensdiff::mode::Pullback;
+    /// let p = Pullback::<f64, f64>::new(|dy, dx| *dx += 3.0 * dy, (), ());
+    /// let mut dx = 1.0;
+    /// p.pull_add(&1.0, &mut dx);
+    /// assert_eq!(dx, 4.0);
+    /// ```
+    pub fn pull_add(&self, dy: &B, dx: &mut A) {
+        (self.f)(dy, dx)
+    }
+
+    /// `Jᵀ dy` into a fresh zero.
+    ///
+    /// ```
+    /// use lensdiff::mode::Pullback;
+    /// let p = Pullback::<f64, f64>::new(|dy, dx| *dx += -dy, (), ());
+    /// assert_eq!(p.pull(&1.0), -1.0);
+    /// ```
+    pub fn pull(&self, dy: &B) -> A {
+        let mut dx = A::zeros_of(&self.dom);
+        (self.f)(dy, &mut dx);
+        dx
+    }
+
+    /// The domain's shape (where cotangents are pulled back to).
+    ///
+    /// ```
+    /// use lensdiff::mode::Pullback;
+    /// assert_eq!(Pullback::<f64, f64>::new(|_, _| {}, (), ()).dom_shape(), ());
+    /// ```
+    pub fn dom_shape(&self) -> A::Shape {
+        self.dom.clone()
+    }
+
+    /// The codomain's shape (where cotangents come from).
+    ///
+    /// ```
+    /// use lensdiff::mode::Pullback;
+    /// assert_eq!(Pullback::<f64, f64>::new(|_, _| {}, (), ()).cod_shape(), ());
+    /// ```
+    pub fn cod_shape(&self) -> B::Shape {
+        self.cod.clone()
+    }
+}
+
+impl Mode for Reverse {
+    type Lin<A: Space, B: Space<Scalar = A::Scalar>> = Pullback<A, B>;
+    const NAME: &'static str = "reverse";
+
+    fn lift<A, B, L>(l: L) -> Pullback<A, B>
+    where
+        A: Space,
+        B: Space<Scalar = A::Scalar>,
+        L: LinearMap<A, B>,
+    {
+        let (dom, cod) = (l.dom_shape(), l.cod_shape());
+        Pullback::new(move |dy, dx| l.transpose_add(dy, dx), dom, cod)
+    }
+
+    fn compose<A, B, C>(g: Pullback<B, C>, f: Pullback<A, B>) -> Pullback<A, C>
+    where
+        A: Space,
+        B: Space<Scalar = A::Scalar>,
+        C: Space<Scalar = A::Scalar>,
+    {
+        let (dom, cod) = (f.dom.clone(), g.cod.clone());
+        // The lens setter: pull back through g first, then through f.
+        Pullback::new(
+            move |dc, da| {
+                let db = g.pull(dc);
+                f.pull_add(&db, da);
+            },
+            dom,
+            cod,
+        )
+    }
+
+    fn fanout<A, B, C>(f: Pullback<A, B>, g: Pullback<A, C>) -> Pullback<A, (B, C)>
+    where
+        A: Space,
+        B: Space<Scalar = A::Scalar>,
+        C: Space<Scalar = A::Scalar>,
+    {
+        let (dom, cod) = (f.dom.clone(), (f.cod.clone(), g.cod.clone()));
+        Pullback::new(
+            move |dbc: &(B, C), da| {
+                f.pull_add(&dbc.0, da);
+                g.pull_add(&dbc.1, da);
+            },
+            dom,
+            cod,
+        )
+    }
+
+    fn par<A, B, C, D>(f: Pullback<A, C>, g: Pullback<B, D>) -> Pullback<(A, B), (C, D)>
+    where
+        A: Space,
+        B: Space<Scalar = A::Scalar>,
+        C: Space<Scalar = A::Scalar>,
+        D: Space<Scalar = A::Scalar>,
+    {
+        let dom = (f.dom.clone(), g.dom.clone());
+        let cod = (f.cod.clone(), g.cod.clone());
+        Pullback::new(
+            move |dcd: &(C, D), dab: &mut (A, B)| {
+                f.pull_add(&dcd.0, &mut dab.0);
+                g.pull_add(&dcd.1, &mut dab.1);
+            },
+            dom,
+            cod,
+        )
+    }
+}

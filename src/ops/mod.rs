@@ -1,0 +1,370 @@
+//! Primitives as lenses on `DVector`s, for building maps with the
+//! combinators (`then`, `fanout`, `par`, …) instead of expressions.
+//!
+//! Each function returns a [`DFun`] in any mode; each is the one-node
+//! compilation of the same primitive [`crate::Expr`] uses, so the two
+//! styles share every kernel. The kernels themselves live in the
+//! submodules: `elementwise` (the table of scalar functions, `map`),
+//! `arith` (broadcasting `+ − × ÷`), `reduce` (`sum`, `dot`, `‖·‖²`),
+//! `shift` (slices, strides, concatenation, interleaving, finite
+//! differences) and `stencil` (nonlinear windows).
+
+pub(crate) mod arith;
+pub(crate) mod elementwise;
+pub(crate) mod reduce;
+pub(crate) mod shift;
+pub(crate) mod stencil;
+
+use crate::dual::Dual;
+use crate::{DFun, Expr, Mode, Real};
+use nalgebra::DVector;
+
+type Vector<S> = DVector<S>;
+
+macro_rules! unary_lens {
+    ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr) => {
+        $(#[$doc])*
+        pub fn $name<S: Real, M: Mode>() -> DFun<Vector<S>, Vector<S>, M> {
+            let $x = Expr::<S>::var();
+            ($body).compile()
+        }
+    };
+}
+
+unary_lens!(
+    /// `sin` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::sin();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
+    /// ```
+    sin, |x| x.sin());
+unary_lens!(
+    /// `cos` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::cos();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
+    /// ```
+    cos, |x| x.cos());
+unary_lens!(
+    /// `exp` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::exp();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
+    /// ```
+    exp, |x| x.exp());
+unary_lens!(
+    /// Natural logarithm elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::ln();
+    /// assert_eq!(f.eval(&dvector![1.0]), dvector![0.0]);
+    /// ```
+    ln, |x| x.ln());
+unary_lens!(
+    /// `tanh` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::tanh();
+    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
+    /// ```
+    tanh, |x| x.tanh());
+unary_lens!(
+    /// Square root elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::sqrt();
+    /// assert_eq!(f.eval(&dvector![9.0]), dvector![3.0]);
+    /// ```
+    sqrt, |x| x.sqrt());
+unary_lens!(
+    /// `x²` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::square();
+    /// assert_eq!(f.eval(&dvector![3.0]), dvector![9.0]);
+    /// ```
+    square, |x| x.square());
+unary_lens!(
+    /// `1/x` elementwise.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::recip();
+    /// assert_eq!(f.eval(&dvector![2.0]), dvector![0.5]);
+    /// ```
+    recip, |x| x.recip());
+unary_lens!(
+    /// `−x`.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::neg();
+    /// assert_eq!(f.eval(&dvector![2.0]), dvector![-2.0]);
+    /// ```
+    neg, |x| -x);
+unary_lens!(
+    /// First difference `x[i+1] − x[i]`.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::diff();
+    /// assert_eq!(f.eval(&dvector![1.0, 3.0]), dvector![2.0]);
+    /// ```
+    diff, |x| x.diff());
+unary_lens!(
+    /// Second difference `x[i+2] − 2x[i+1] + x[i]`.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::diff2();
+    /// assert_eq!(f.eval(&dvector![1.0, 3.0, 4.0]), dvector![-1.0]);
+    /// ```
+    diff2, |x| x.diff2());
+unary_lens!(
+    /// Entries at even indices.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::even();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![1.0, 3.0]);
+    /// ```
+    even, |x| x.even());
+unary_lens!(
+    /// Entries at odd indices.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::odd();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0]);
+    /// ```
+    odd, |x| x.odd());
+
+/// `xⁿ` elementwise.
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::powi(3);
+/// assert_eq!(f.eval(&dvector![2.0]), dvector![8.0]);
+/// ```
+pub fn powi<S: Real, M: Mode>(n: i32) -> DFun<Vector<S>, Vector<S>, M> {
+    Expr::<S>::var().powi(n).compile()
+}
+
+/// `a·x` for a number `a`.
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::scale(2.0);
+/// assert_eq!(f.eval(&dvector![2.0]), dvector![4.0]);
+/// ```
+pub fn scale<S: Real, M: Mode>(a: f64) -> DFun<Vector<S>, Vector<S>, M> {
+    Expr::<S>::var().affine(a, 0.0).compile()
+}
+
+/// `x + b` for a number `b`.
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::offset(1.0);
+/// assert_eq!(f.eval(&dvector![2.0]), dvector![3.0]);
+/// ```
+pub fn offset<S: Real, M: Mode>(b: f64) -> DFun<Vector<S>, Vector<S>, M> {
+    Expr::<S>::var().affine(1.0, b).compile()
+}
+
+/// Any scalar function over dual numbers, elementwise.
+///
+/// ```
+/// use lensdiff::{ops, DFun, c};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::map(|t| t * t * c(3.0));
+/// assert_eq!(f.eval(&dvector![2.0]), dvector![12.0]);
+/// ```
+pub fn map<S: Real, M: Mode, F>(f: F) -> DFun<Vector<S>, Vector<S>, M>
+where
+    F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
+{
+    Expr::<S>::var().map(f).compile()
+}
+
+/// A nonlinear stencil of window `width`; see [`Expr::stencil`].
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::stencil(2, |w| w[0] * w[1]);
+/// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0, 6.0]);
+/// ```
+pub fn stencil<S: Real, M: Mode, F>(width: usize, f: F) -> DFun<Vector<S>, Vector<S>, M>
+where
+    F: Fn(&[Dual<S>]) -> Dual<S> + Send + Sync + 'static,
+{
+    Expr::<S>::var().stencil(width, f).compile()
+}
+
+/// `x[start .. start + len]`.
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::slice(1, 1);
+/// assert_eq!(f.eval(&dvector![1.0, 2.0]), dvector![2.0]);
+/// ```
+pub fn slice<S: Real, M: Mode>(start: usize, len: usize) -> DFun<Vector<S>, Vector<S>, M> {
+    Expr::<S>::var().slice(start, len).compile()
+}
+
+/// `y_i = x_{i+k}` (drops the first `k` entries).
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::shift(1);
+/// assert_eq!(f.eval(&dvector![1.0, 2.0]), dvector![2.0]);
+/// ```
+pub fn shift<S: Real, M: Mode>(k: usize) -> DFun<Vector<S>, Vector<S>, M> {
+    Expr::<S>::var().shift(k).compile()
+}
+
+/// `x[offset], x[offset + step], …`.
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::stride(0, 3);
+/// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![1.0, 4.0]);
+/// ```
+pub fn stride<S: Real, M: Mode>(offset: usize, step: usize) -> DFun<Vector<S>, Vector<S>, M> {
+    Expr::<S>::var().stride(offset, step).compile()
+}
+
+/// `Σ xᵢ`.
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::sum();
+/// assert_eq!(f.eval(&dvector![1.0, 2.0]), 3.0);
+/// ```
+pub fn sum<S: Real, M: Mode>() -> DFun<Vector<S>, S, M> {
+    Expr::<S>::var().sum().compile()
+}
+
+/// `Σ xᵢ²`.
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::norm_squared();
+/// assert_eq!(f.eval(&dvector![1.0, 2.0]), 5.0);
+/// ```
+pub fn norm_squared<S: Real, M: Mode>() -> DFun<Vector<S>, S, M> {
+    Expr::<S>::var().norm_squared().compile()
+}
+
+macro_rules! binary_lens {
+    ($(#[$doc:meta])* $name:ident, $out:ty, |$a:ident, $b:ident| $body:expr) => {
+        $(#[$doc])*
+        pub fn $name<S: Real, M: Mode>() -> DFun<(Vector<S>, Vector<S>), $out, M> {
+            let ($a, $b) = (Expr::<S>::input(0), Expr::<S>::input(1));
+            ($body).compile()
+        }
+    };
+}
+
+binary_lens!(
+    /// `a + b` (a length-one side broadcasts).
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::add();
+    /// assert_eq!(f.eval(&(dvector![1.0], dvector![2.0])), dvector![3.0]);
+    /// ```
+    add, Vector<S>, |a, b| a + b);
+binary_lens!(
+    /// `a − b` (a length-one side broadcasts).
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::sub();
+    /// assert_eq!(f.eval(&(dvector![1.0], dvector![2.0])), dvector![-1.0]);
+    /// ```
+    sub, Vector<S>, |a, b| a - b);
+binary_lens!(
+    /// `a ⊙ b` elementwise (a length-one side broadcasts).
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::mul();
+    /// assert_eq!(f.eval(&(dvector![3.0], dvector![2.0])), dvector![6.0]);
+    /// ```
+    mul, Vector<S>, |a, b| a * b);
+binary_lens!(
+    /// `a ⊘ b` elementwise (a length-one side broadcasts).
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::div();
+    /// assert_eq!(f.eval(&(dvector![3.0], dvector![2.0])), dvector![1.5]);
+    /// ```
+    div, Vector<S>, |a, b| a / b);
+binary_lens!(
+    /// `⟨a, b⟩`.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::dot();
+    /// assert_eq!(f.eval(&(dvector![3.0, 1.0], dvector![2.0, 1.0])), 7.0);
+    /// ```
+    dot, S, |a, b| a.dot(&b));
+binary_lens!(
+    /// `[a; b]`.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::concat();
+    /// assert_eq!(f.eval(&(dvector![3.0], dvector![2.0])), dvector![3.0, 2.0]);
+    /// ```
+    concat, Vector<S>, |a, b| a.concat(&b));
+binary_lens!(
+    /// `(a₀, b₀, a₁, b₁, …)`.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::interleave();
+    /// assert_eq!(f.eval(&(dvector![1.0, 3.0], dvector![2.0, 4.0])), dvector![1.0, 2.0, 3.0, 4.0]);
+    /// ```
+    interleave, Vector<S>, |a, b| a.interleave(&b));

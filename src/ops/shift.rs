@@ -1,0 +1,260 @@
+//! Linear index maps: slices, strided selection, concatenation,
+//! interleaving, and linear stencils (finite differences).
+//!
+//! These are linear, so their derivative is themselves (apply) and their
+//! transpose (scatter-add, or correlation for a stencil); nothing is saved.
+
+use crate::graph::{mismatch, Ctx, Op};
+use crate::{Error, Real};
+
+/// Which part of the input to keep.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Range {
+    /// `x[start .. start + len]` (needs `start + len ≤ n`).
+    Fixed { start: usize, len: usize },
+    /// `x[front .. n − back]` (needs `front + back ≤ n`).
+    Trim { front: usize, back: usize },
+}
+
+/// A contiguous slice of the input.
+pub(crate) struct Slice(pub(crate) Range);
+
+impl Slice {
+    fn bounds(&self, n: usize) -> Result<(usize, usize), Error> {
+        match self.0 {
+            Range::Fixed { start, len } => {
+                if start + len > n {
+                    Err(mismatch("slice", start + len, n))
+                } else {
+                    Ok((start, len))
+                }
+            }
+            Range::Trim { front, back } => {
+                if front + back > n {
+                    Err(mismatch("trim", front + back, n))
+                } else {
+                    Ok((front, n - front - back))
+                }
+            }
+        }
+    }
+}
+
+impl<S: Real> Op<S> for Slice {
+    fn name(&self) -> &'static str {
+        "slice"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        self.bounds(lens[0]).map(|b| b.1)
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        let (s, l) = self.bounds(x[0].len()).expect("checked");
+        y.copy_from_slice(&x[0][s..s + l]);
+    }
+    fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        let (s, l) = self.bounds(dx.len()).expect("checked");
+        for (dy, &dx) in dy.iter_mut().zip(&dx[s..s + l]) {
+            *dy += dx;
+        }
+    }
+    fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let (s, l) = self.bounds(dx.len()).expect("checked");
+        for (dx, &dy) in dx[s..s + l].iter_mut().zip(dy) {
+            *dx += dy;
+        }
+    }
+}
+
+/// `y_i = x[offset + i·step]` for every index inside `x`.
+pub(crate) struct Stride {
+    pub(crate) offset: usize,
+    pub(crate) step: usize,
+}
+
+impl Stride {
+    fn len(&self, n: usize) -> usize {
+        if n > self.offset {
+            (n - self.offset).div_ceil(self.step)
+        } else {
+            0
+        }
+    }
+}
+
+impl<S: Real> Op<S> for Stride {
+    fn name(&self) -> &'static str {
+        "stride"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        Ok(self.len(lens[0]))
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        for (y, &x) in y
+            .iter_mut()
+            .zip(x[0].iter().skip(self.offset).step_by(self.step))
+        {
+            *y = x;
+        }
+    }
+    fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        for (dy, &dx) in dy
+            .iter_mut()
+            .zip(dx.iter().skip(self.offset).step_by(self.step))
+        {
+            *dy += dx;
+        }
+    }
+    fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for (dx, &dy) in dx
+            .iter_mut()
+            .skip(self.offset)
+            .step_by(self.step)
+            .zip(dy)
+        {
+            *dx += dy;
+        }
+    }
+}
+
+/// `[a; b]`.
+pub(crate) struct Concat;
+
+impl<S: Real> Op<S> for Concat {
+    fn name(&self) -> &'static str {
+        "concat"
+    }
+    fn arity(&self) -> usize {
+        2
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        Ok(lens[0] + lens[1])
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        let (l, r) = y.split_at_mut(x[0].len());
+        l.copy_from_slice(x[0]);
+        r.copy_from_slice(x[1]);
+    }
+    fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        let off = if i == 0 { 0 } else { c.inputs[0].len() };
+        for (dy, &dx) in dy[off..].iter_mut().zip(dx) {
+            *dy += dx;
+        }
+    }
+    fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let off = if i == 0 { 0 } else { c.inputs[0].len() };
+        for (dx, &dy) in dx.iter_mut().zip(&dy[off..]) {
+            *dx += dy;
+        }
+    }
+}
+
+/// `y = (a₀, b₀, a₁, b₁, …)`: the inverse of taking even and odd entries.
+pub(crate) struct Interleave;
+
+impl<S: Real> Op<S> for Interleave {
+    fn name(&self) -> &'static str {
+        "interleave"
+    }
+    fn arity(&self) -> usize {
+        2
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        if lens[0] != lens[1] {
+            return Err(mismatch("interleave", lens[0], lens[1]));
+        }
+        Ok(2 * lens[0])
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        for ((p, &a), &b) in y.chunks_exact_mut(2).zip(x[0]).zip(x[1]) {
+            p[0] = a;
+            p[1] = b;
+        }
+    }
+    fn jvp_add(&self, i: usize, _: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        for (p, &d) in dy.chunks_exact_mut(2).zip(dx) {
+            p[i] += d;
+        }
+    }
+    fn vjp_add(&self, i: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for (d, p) in dx.iter_mut().zip(dy.chunks_exact(2)) {
+            *d += p[i];
+        }
+    }
+}
+
+/// `y_i = Σ_j c_j x[i + j]`, `i = 0 .. n − w` (a linear stencil of width
+/// `w = c.len()`): first difference `c = [−1, 1]`, second `[1, −2, 1]`.
+pub(crate) struct LinearStencil<S> {
+    pub(crate) name: &'static str,
+    pub(crate) coeffs: Vec<S>,
+}
+
+impl<S: Real> Op<S> for LinearStencil<S> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        let w = self.coeffs.len();
+        if lens[0] + 1 < w {
+            return Err(mismatch(self.name, w - 1, lens[0]));
+        }
+        Ok(lens[0] + 1 - w)
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        for (y, win) in y.iter_mut().zip(x[0].windows(self.coeffs.len())) {
+            let mut acc = S::zero();
+            for (&c, &v) in self.coeffs.iter().zip(win) {
+                acc += c * v;
+            }
+            *y = acc;
+        }
+    }
+    fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        for (dy, win) in dy.iter_mut().zip(dx.windows(self.coeffs.len())) {
+            let mut acc = S::zero();
+            for (&c, &v) in self.coeffs.iter().zip(win) {
+                acc += c * v;
+            }
+            *dy += acc;
+        }
+    }
+    fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        // Scatter each output's cotangent over its window, one coefficient
+        // (a shifted axpy) at a time: contiguous and vectorisable.
+        let m = dy.len();
+        for (j, &c) in self.coeffs.iter().enumerate() {
+            for (dx, &dy) in dx[j..j + m].iter_mut().zip(dy) {
+                *dx += c * dy;
+            }
+        }
+    }
+}
+
+/// A constant vector (no arguments, zero derivative).
+pub(crate) struct Constant<S>(pub(crate) std::sync::Arc<Vec<S>>);
+
+impl<S: Real> Op<S> for Constant<S> {
+    fn name(&self) -> &'static str {
+        "constant"
+    }
+    fn arity(&self) -> usize {
+        0
+    }
+    fn output_len(&self, _: &[usize]) -> Result<usize, Error> {
+        Ok(self.0.len())
+    }
+    fn eval(&self, _: &[&[S]], y: &mut [S]) {
+        y.copy_from_slice(&self.0);
+    }
+    fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, _: &[S], _: &mut [S]) {}
+    fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, _: &[S], _: &mut [S]) {}
+}
