@@ -22,6 +22,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
+use super::storage_general::Banded;
 use super::storage_sym::{check_len, SymBanded};
 use super::tridiagonal::{ldlt_factor, ldlt_solve};
 use crate::{Error, Real, Result};
@@ -161,7 +162,7 @@ impl<T: Real> BandedCholesky<T> {
     ///
     /// ```
     /// use lensdiff::banded::SymBanded;
-    /// let a = SymBanded::from_fn(2, 1, |i, j| if i == j { 2.0 } else { 1.0 });
+    /// let a = SymBanded::from_fn(2, 1, |i, j| if i == j { 2.0_f64 } else { 1.0 });
     /// let mut b = [3.0, 3.0];
     /// a.cholesky().unwrap().solve_in_place(&mut b).unwrap();
     /// assert!((b[0] - 1.0).abs() < 1e-15 && (b[1] - 1.0).abs() < 1e-15);
@@ -251,12 +252,42 @@ impl<T: Real> BandedCholesky<T> {
         }
     }
 
+    /// The factor `U = Lᵀ` of `A = Uᵀ U` as an upper triangular band
+    /// matrix (`kl = 0`, `ku = k`), in the layout of
+    /// [`SymBanded`] (LAPACK `pbtrf` with `UPLO = 'U'`).
+    ///
+    /// ```
+    /// use lensdiff::banded::SymBanded;
+    /// let a = SymBanded::from_fn(3, 1, |i, j| if i == j { 4.0 } else { 2.0 });
+    /// let u = a.cholesky().unwrap().factor_u().to_dmatrix();
+    /// assert!((u.transpose() * &u - a.to_dmatrix()).amax() < 1e-14);
+    /// assert_eq!(u[(1, 0)], 0.0);
+    /// ```
+    pub fn factor_u(&self) -> Banded<T> {
+        let k = self.k;
+        let mut ab = self.ab.clone();
+        if k == 1 {
+            // [l[j-1], d[j]] -> [U[j-1][j], U[j][j]] = [l[j-1] √d[j-1], √d[j]].
+            let mut prev = T::zero();
+            for col in ab.chunks_exact_mut(2) {
+                let s = col[1].sqrt();
+                col[0] *= prev;
+                col[1] = s;
+                prev = s;
+            }
+        }
+        match Banded::from_ab(self.n, 0, k, ab) {
+            Ok(u) => u,
+            Err(e) => unreachable!("factor band has (k+1)·n entries: {e}"),
+        }
+    }
+
     /// The diagonal of `D` in `A = L D Lᵀ` with `L` unit lower triangular
     /// (the squared Cholesky pivots `L[j][j]²`); all positive.
     ///
     /// ```
     /// use lensdiff::banded::SymBanded;
-    /// let a = SymBanded::from_fn(2, 1, |i, j| if i == j { 2.0 } else { 1.0 });
+    /// let a = SymBanded::from_fn(2, 1, |i, j| if i == j { 2.0_f64 } else { 1.0 });
     /// let d = a.cholesky().unwrap().pivots();
     /// assert!((d[0] - 2.0).abs() < 1e-15 && (d[1] - 1.5).abs() < 1e-15);
     /// ```

@@ -53,7 +53,7 @@ impl<T: Real> SymBanded<T> {
     /// use lensdiff::banded::SymBanded;
     /// use nalgebra::dvector;
     /// // Indefinite: eigenvalues of [1 2; 2 1] are 3 and −1.
-    /// let a = SymBanded::from_fn(2, 1, |i, j| if i == j { 1.0 } else { 2.0 });
+    /// let a = SymBanded::from_fn(2, 1, |i, j| if i == j { 1.0_f64 } else { 2.0 });
     /// assert!(a.cholesky().is_err());
     /// let (chol, tau) = a.cholesky_shifted(0.0).unwrap();
     /// assert!(tau > 1.0);
