@@ -22,7 +22,12 @@ pub fn spd(n: usize, k: usize) -> SymBanded<f64> {
 
 /// The same matrix as a general band matrix with kl = ku = k.
 pub fn general(n: usize, k: usize) -> Banded<f64> {
-    Banded::from_fn(n, k, k, |i, j| if i == j { diag(j, k) } else { offdiag(i, j) })
+    Banded::from_fn(
+        n,
+        k,
+        k,
+        |i, j| if i == j { diag(j, k) } else { offdiag(i, j) },
+    )
 }
 
 /// Right-hand side sin(0.001 i) + 1.
