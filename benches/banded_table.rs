@@ -59,7 +59,15 @@ fn main() {
         let a = common::spd(n, k);
         let (chol, chol_min, x0) = median(|| a.cholesky().unwrap().solve(&b).unwrap()[0], 11);
         println!("ours cholesky n={n} k={k} median={chol:.9} min={chol_min:.9} x0={x0:.15e}");
+        let (f, _, _) = median(|| a.cholesky().unwrap().log_determinant(), 11);
+        let c = a.cholesky().unwrap();
+        let (sv, _, _) = median(|| c.solve(&b).unwrap()[0], 11);
+        println!("ours cholesky parts n={n} k={k} factor={f:.9} solve={sv:.9}");
         let g = common::general(n, k);
+        let (f, _, _) = median(|| g.lu().unwrap().log_abs_determinant().0, 11);
+        let l = g.lu().unwrap();
+        let (sv, _, _) = median(|| l.solve(&b).unwrap()[0], 11);
+        println!("ours lu parts n={n} k={k} factor={f:.9} solve={sv:.9}");
         let (lu, lu_min, x0) = median(|| g.lu().unwrap().solve(&b).unwrap()[0], 11);
         println!("ours lu n={n} k={k} median={lu:.9} min={lu_min:.9} x0={x0:.15e}");
         rows.push((k, chol, lu, lapack(n, k)));

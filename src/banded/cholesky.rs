@@ -122,6 +122,14 @@ impl<T: Real> SymBanded<T> {
 }
 
 impl<T: Real> BandedCholesky<T> {
+    fn solve_unchecked(&self, b: &mut [T]) {
+        if self.k == 1 {
+            ldlt_solve(&self.ab, b);
+        } else {
+            llt_solve(self.k, &self.ab, &self.inv_diag, b);
+        }
+    }
+
     pub(crate) fn empty() -> Self {
         BandedCholesky {
             n: 0,
@@ -175,11 +183,7 @@ impl<T: Real> BandedCholesky<T> {
                 index: Some(i),
             });
         }
-        if self.k == 1 {
-            ldlt_solve(&self.ab, b);
-        } else {
-            llt_solve(self.k, &self.ab, &self.inv_diag, b);
-        }
+        self.solve_unchecked(b);
         if let Some(i) = b.iter().position(|v| !v.is_finite_all()) {
             return Err(Error::NonFinite {
                 what: "solution",
@@ -205,9 +209,12 @@ impl<T: Real> BandedCholesky<T> {
     /// ));
     /// ```
     pub fn solve(&self, b: &DVector<T>) -> Result<DVector<T>> {
+        check_len("BandedCholesky::solve", self.n, b.len())?;
+        // One finiteness pass over the result instead of two: a non-finite
+        // rhs entry always reaches the solution.
         let mut x = b.clone();
-        self.solve_in_place(x.as_mut_slice())?;
-        Ok(x)
+        self.solve_unchecked(x.as_mut_slice());
+        finish(b.as_slice(), x)
     }
 
     /// Solves `A X = B` column by column.
@@ -298,6 +305,23 @@ impl<T: Real> BandedCholesky<T> {
             .map(|col| if k == 1 { col[k] } else { col[k] * col[k] })
             .collect()
     }
+}
+
+/// Checks a solution computed from `b`; names the rhs if it was to blame.
+pub(crate) fn finish<T: Real>(b: &[T], x: DVector<T>) -> Result<DVector<T>> {
+    if x.iter().all(|v| v.is_finite_all()) {
+        return Ok(x);
+    }
+    Err(match b.iter().position(|v| !v.is_finite_all()) {
+        Some(i) => Error::NonFinite {
+            what: "rhs",
+            index: Some(i),
+        },
+        None => Error::NonFinite {
+            what: "solution",
+            index: x.iter().position(|v| !v.is_finite_all()),
+        },
+    })
 }
 
 /// Dot product of two equally long slices.

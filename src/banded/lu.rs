@@ -13,12 +13,15 @@
 //! product `L₀ P₀ L₁ P₁ …` with the row swaps `ipiv[j]` of LAPACK. Time
 //! `O(n kl (kl + ku))`, memory `O(n (2kl + ku))`. An exactly zero pivot is
 //! [`Error::Singular`] naming its column; NaN or infinity is
-//! [`Error::NonFinite`].
+//! [`Error::NonFinite`]. Tridiagonal matrices (`kl = ku = 1`) take a
+//! specialised kernel with the same storage and pivots (LAPACK `gttrf`).
 
 use nalgebra::DVector;
 
+use super::cholesky::finish;
 use super::storage_general::Banded;
 use super::storage_sym::check_len;
+use super::tridiagonal::{lu3_factor, lu3_solve};
 use crate::{Error, Real, Result};
 
 /// The LU factorisation of a general banded matrix.
@@ -45,7 +48,7 @@ pub struct BandedLu<T> {
 }
 
 /// Internal failure of the kernel before it is mapped to a public error.
-enum LuFail {
+pub(super) enum LuFail {
     Singular(usize),
     NonFinite(usize),
 }
@@ -81,7 +84,12 @@ impl<T: Real> Banded<T> {
             dst[kl..].copy_from_slice(src);
         }
         let mut ipiv = vec![0; n];
-        match lu_factor(kl, ku, &mut fac, &mut ipiv) {
+        let res = if (kl, ku) == (1, 1) {
+            lu3_factor(&mut fac, &mut ipiv)
+        } else {
+            lu_factor(kl, ku, &mut fac, &mut ipiv)
+        };
+        match res {
             Ok(()) => Ok(BandedLu {
                 n,
                 kl,
@@ -142,7 +150,7 @@ impl<T: Real> BandedLu<T> {
     /// ```
     pub fn solve_in_place(&self, b: &mut [T]) -> Result<()> {
         self.check_rhs("BandedLu::solve", b)?;
-        lu_solve(self.kl, self.ku, &self.fac, &self.ipiv, b);
+        self.solve_unchecked(b);
         check_solution(b)
     }
 
@@ -158,9 +166,10 @@ impl<T: Real> BandedLu<T> {
     /// assert_eq!(a.lu().unwrap().solve(&dvector![3.0, 1.0]).unwrap(), dvector![2.0, 1.0]);
     /// ```
     pub fn solve(&self, b: &DVector<T>) -> Result<DVector<T>> {
+        check_len("BandedLu::solve", self.n, b.len())?;
         let mut x = b.clone();
-        self.solve_in_place(x.as_mut_slice())?;
-        Ok(x)
+        self.solve_unchecked(x.as_mut_slice());
+        finish(b.as_slice(), x)
     }
 
     /// Solves `Aᵀ x = b` in place.
@@ -224,6 +233,14 @@ impl<T: Real> BandedLu<T> {
             s += u.abs().ln();
         }
         (s, sign)
+    }
+
+    fn solve_unchecked(&self, b: &mut [T]) {
+        if (self.kl, self.ku) == (1, 1) {
+            lu3_solve(&self.fac, &self.ipiv, b);
+        } else {
+            lu_solve(self.kl, self.ku, &self.fac, &self.ipiv, b);
+        }
     }
 
     fn check_rhs(&self, op: &'static str, b: &[T]) -> Result<()> {

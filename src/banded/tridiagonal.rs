@@ -10,10 +10,14 @@
 //! (column `j` is `[A[j−1][j], A[j][j]]`); after factoring, column `j`
 //! holds `[l[j−1], d[j]]` where `l[j−1] = L[j][j−1]`.
 //!
-//! General tridiagonal matrices are factored by the banded LU of
-//! [`lu`](super::lu) with `kl = ku = 1`, whose loops are already
-//! specialised by their bounds (see `notes/banded.md`).
+//! General tridiagonal: `A = P L U` with partial pivoting (LAPACK
+//! `gttrf`/`gttrs`), where `U` has two super-diagonals (fill from the row
+//! swaps). The kernels work on the `4 × n` factor array of
+//! [`BandedLu`](super::BandedLu) with `kl = ku = 1`: column `j` is
+//! `[U[j−2][j], U[j−1][j], U[j][j], L[j+1][j]]`, and keep the current row
+//! in registers instead of looping over one- and two-element slices.
 
+use super::lu::LuFail;
 use crate::{Error, Real, Result};
 
 /// `A = L D Lᵀ` in place on an upper band array with `k = 1`
@@ -85,5 +89,94 @@ fn non_finite(index: usize) -> Error {
     Error::NonFinite {
         what: "matrix",
         index: Some(index),
+    }
+}
+
+/// `A = P L U` for `kl = ku = 1` in place on the `4 × n` factor array
+/// (matrix in rows 1..4 on entry, row 0 zero).
+pub(crate) fn lu3_factor<T: Real>(
+    fac: &mut [T],
+    ipiv: &mut [usize],
+) -> std::result::Result<(), LuFail> {
+    let n = ipiv.len();
+    debug_assert_eq!(fac.len(), 4 * n);
+    if n == 0 {
+        return Ok(());
+    }
+    let zero = T::zero();
+    // The current row j: d = (j, j), u = (j, j+1); nothing beyond j+1.
+    let mut d = fac[2];
+    let mut u = if n > 1 { fac[5] } else { zero };
+    for j in 0..n - 1 {
+        let b = fac[4 * j + 3]; // (j+1, j)
+        let v1 = fac[4 * j + 6]; // (j+1, j+1)
+        let v2 = if j + 2 < n { fac[4 * j + 9] } else { zero }; // (j+1, j+2)
+        if !(d.is_finite_all() && b.is_finite_all()) {
+            return Err(LuFail::NonFinite(j));
+        }
+        if b.abs() > d.abs() {
+            // Swap rows j and j+1; the pivot row brings the fill (j, j+2).
+            let l = d / b;
+            fac[4 * j + 2] = b;
+            fac[4 * j + 3] = l;
+            fac[4 * j + 5] = v1;
+            if j + 2 < n {
+                fac[4 * j + 8] = v2;
+            }
+            ipiv[j] = j + 1;
+            d = u - l * v1;
+            u = -(l * v2);
+        } else {
+            if d == zero {
+                return Err(LuFail::Singular(j));
+            }
+            let l = b / d;
+            fac[4 * j + 2] = d;
+            fac[4 * j + 3] = l;
+            fac[4 * j + 5] = u;
+            ipiv[j] = j;
+            d = v1 - l * u;
+            u = v2;
+        }
+    }
+    if !d.is_finite_all() {
+        return Err(LuFail::NonFinite(n - 1));
+    }
+    if d == zero {
+        return Err(LuFail::Singular(n - 1));
+    }
+    fac[4 * n - 2] = d;
+    ipiv[n - 1] = n - 1;
+    Ok(())
+}
+
+/// Solves `A x = b` in place with the factor of [`lu3_factor`].
+pub(crate) fn lu3_solve<T: Real>(fac: &[T], ipiv: &[usize], x: &mut [T]) {
+    let n = x.len();
+    if n == 0 {
+        return;
+    }
+    // L: apply the swap, then eliminate; the lower row stays in a register.
+    let mut cur = x[0];
+    for j in 0..n - 1 {
+        let next = x[j + 1];
+        let (top, bot) = if ipiv[j] != j {
+            (next, cur)
+        } else {
+            (cur, next)
+        };
+        x[j] = top;
+        cur = bot - fac[4 * j + 3] * top;
+    }
+    x[n - 1] = cur;
+    // U: two super-diagonals.
+    let (mut x1, mut x2) = (T::zero(), T::zero()); // x[j+1], x[j+2]
+    for (j, col) in fac.chunks_exact(4).enumerate().rev() {
+        let u1 = if j + 1 < n { fac[4 * j + 5] } else { T::zero() };
+        let u2 = if j + 2 < n { fac[4 * j + 8] } else { T::zero() };
+        let v = (x[j] - u1 * x1 - u2 * x2) / col[2];
+        x[j] = v;
+        x2 = x1;
+        x1 = v;
     }
 }

@@ -95,6 +95,23 @@ fn nan_and_inf_in_the_matrix_are_reported() {
 }
 
 #[test]
+fn nan_in_tridiagonal_lu() {
+    for (i, j) in [(0, 0), (1, 0), (0, 1), (4, 4), (5, 4), (4, 5), (5, 5)] {
+        let mut g = Banded::from_fn(6, 1, 1, |i, j| if i == j { 0.5 } else { 1.0 });
+        g.set(i, j, f64::NAN);
+        let idx = j * 3 + 1 + i - j;
+        assert_eq!(
+            g.lu().unwrap_err(),
+            Error::NonFinite {
+                what: "matrix",
+                index: Some(idx)
+            },
+            "({i}, {j})"
+        );
+    }
+}
+
+#[test]
 fn singular_names_the_column() {
     // Exactly zero column 2 (kl = ku = 1).
     let a = Banded::from_fn(5, 1, 1, |i, j| {

@@ -39,6 +39,36 @@ proptest! {
     }
 
     #[test]
+    fn tridiagonal_kernel_matches_dense(n in 1usize..=200, seed in any::<u64>(), zero_diag in any::<bool>()) {
+        // kl = ku = 1 takes the specialised kernel; a zero diagonal forces swaps.
+        let mut a = general(n, 1, 1, 0.0, seed);
+        if zero_diag {
+            for i in 0..n {
+                a.set(i, i, 0.0);
+            }
+            // An odd-order zero-diagonal tridiagonal is singular; A[0][0] = 1
+            // leaves det = ±(product of off-diagonal pairs) ≠ 0.
+            if n % 2 == 1 {
+                a.set(0, 0, 1.0);
+            }
+        }
+        let m = a.to_dmatrix();
+        let b = vector(n, seed);
+        match a.lu() {
+            Ok(lu) => {
+                let x = lu.solve(&b).unwrap();
+                prop_assert!(rel_residual(&m, &x, &b) < 1e-12);
+                let xt = lu.solve_transposed(&b).unwrap();
+                prop_assert!(rel_residual(&m.transpose(), &xt, &b) < 1e-12);
+                let (ours, _) = lu.log_abs_determinant();
+                let log_abs: f64 = m.clone().lu().u().diagonal().iter().map(|v| v.abs().ln()).sum();
+                prop_assert!((ours - log_abs).abs() <= 1e-8 * (1.0 + log_abs.abs()));
+            }
+            Err(e) => prop_assert!(false, "{:?}", e),
+        }
+    }
+
+    #[test]
     fn dominant_general_solution_matches_dense((n, kl) in size(), ku in 0usize..=8, seed in any::<u64>()) {
         let a = general(n, kl, ku, (kl + ku + 1) as f64, seed);
         let m = a.to_dmatrix();
