@@ -1,0 +1,396 @@
+//! Banded LU with partial pivoting: `A = P L U` (LAPACK `gbtrf`/`gbtrs`).
+//!
+//! `A` has `kl` sub- and `ku` super-diagonals. Row interchanges let `U` fill
+//! up to `kl + ku` super-diagonals, so the factor lives in a
+//! `(2 kl + ku + 1) × n` column-major array with `kv = kl + ku`:
+//!
+//! ```text
+//! fac[kv + i − j][j] = U[i][j]      for max(0, j − kv) <= i <= j
+//! fac[kv + i − j][j] = L[i][j]      for j < i <= min(n − 1, j + kl)   (multipliers)
+//! ```
+//!
+//! `L` is unit lower triangular with `kl` sub-diagonals, applied as the
+//! product `L₀ P₀ L₁ P₁ …` with the row swaps `ipiv[j]` of LAPACK. Time
+//! `O(n kl (kl + ku))`, memory `O(n (2kl + ku))`. An exactly zero pivot is
+//! [`Error::Singular`] naming its column; NaN or infinity is
+//! [`Error::NonFinite`]. Tridiagonal matrices (`kl = ku = 1`) take a
+//! specialised kernel with the same storage and pivots (LAPACK `gttrf`).
+
+use nalgebra::DVector;
+
+use super::cholesky::finish;
+use super::storage_general::Banded;
+use super::storage_sym::check_len;
+use super::tridiagonal::{lu3_factor, lu3_solve};
+use crate::{Error, Real, Result};
+
+/// The LU factorisation of a general banded matrix.
+///
+/// ```
+/// use lensdiff::banded::Banded;
+/// use nalgebra::dvector;
+/// // Needs pivoting: A[0][0] = 0.
+/// let a = Banded::from_fn(3, 1, 1, |i, j| if i == j { (i as f64) } else { 1.0 });
+/// let lu = a.lu().unwrap();
+/// let x = dvector![1.0, 2.0, 3.0];
+/// let b = a.mul_vec(&x).unwrap();
+/// assert!((lu.solve(&b).unwrap() - &x).norm() < 1e-14);
+/// let bt = a.transpose().mul_vec(&x).unwrap();
+/// assert!((lu.solve_transposed(&bt).unwrap() - x).norm() < 1e-14);
+/// ```
+#[derive(Clone, Debug)]
+pub struct BandedLu<T> {
+    n: usize,
+    kl: usize,
+    ku: usize,
+    fac: Vec<T>,
+    ipiv: Vec<usize>,
+}
+
+/// Internal failure of the kernel before it is mapped to a public error.
+pub(super) enum LuFail {
+    Singular(usize),
+    NonFinite(usize),
+}
+
+impl<T: Real> Banded<T> {
+    /// Factors `A = P L U`, leaving `self` untouched.
+    ///
+    /// # Errors
+    /// [`Error::Singular`] with the first column whose pivot candidates are
+    /// all exactly zero; [`Error::NonFinite`] with `what = "matrix"` and the
+    /// index into [`as_slice`](Banded::as_slice) of a NaN or infinite entry
+    /// (`what = "factor"` and the column if the elimination overflowed).
+    ///
+    /// ```
+    /// use lensdiff::{banded::Banded, Error};
+    /// // Column 1 is zero after eliminating column 0.
+    /// let a = Banded::from_fn(3, 1, 1, |i, j| match (i, j) {
+    ///     (2, 2) => 1.0,
+    ///     (2, 1) => 0.0,
+    ///     _ => 1.0,
+    /// });
+    /// assert_eq!(a.lu().unwrap_err(), Error::Singular { column: 1 });
+    /// ```
+    pub fn lu(&self) -> Result<BandedLu<T>> {
+        let (n, kl, ku) = (self.n(), self.kl(), self.ku());
+        let ld0 = kl + ku + 1;
+        let ld = ld0 + kl;
+        let mut fac = vec![T::zero(); ld * n];
+        for (dst, src) in fac
+            .chunks_exact_mut(ld)
+            .zip(self.as_slice().chunks_exact(ld0))
+        {
+            dst[kl..].copy_from_slice(src);
+        }
+        let mut ipiv = vec![0; n];
+        let res = if (kl, ku) == (1, 1) {
+            lu3_factor(&mut fac, &mut ipiv)
+        } else {
+            lu_factor(kl, ku, &mut fac, &mut ipiv)
+        };
+        match res {
+            Ok(()) => Ok(BandedLu {
+                n,
+                kl,
+                ku,
+                fac,
+                ipiv,
+            }),
+            Err(LuFail::Singular(column)) => Err(Error::Singular { column }),
+            Err(LuFail::NonFinite(j)) => Err(match self.first_non_finite() {
+                Some(i) => Error::NonFinite {
+                    what: "matrix",
+                    index: Some(i),
+                },
+                None => Error::NonFinite {
+                    what: "factor",
+                    index: Some(j),
+                },
+            }),
+        }
+    }
+}
+
+impl<T: Real> BandedLu<T> {
+    /// Order of the factored matrix.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// assert_eq!(Banded::from_fn(3, 1, 0, |_, _| 1.0).lu().unwrap().n(), 3);
+    /// ```
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// `(kl, ku)` of the factored matrix.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let lu = Banded::from_fn(3, 1, 2, |i, j| if i == j { 4.0 } else { 1.0 }).lu().unwrap();
+    /// assert_eq!(lu.bandwidths(), (1, 2));
+    /// ```
+    pub fn bandwidths(&self) -> (usize, usize) {
+        (self.kl, self.ku)
+    }
+
+    /// Solves `A x = b` in place.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `b.len() != n`; [`Error::NonFinite`]
+    /// (`what = "rhs"` or `"solution"`) for NaN/infinity in `b` or an
+    /// overflowed solution.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(2, 1, 1, |i, j| if i == j { 0.0 } else { 2.0 });
+    /// let mut b = [2.0, 4.0];
+    /// a.lu().unwrap().solve_in_place(&mut b).unwrap();
+    /// assert_eq!(b, [2.0, 1.0]);
+    /// ```
+    pub fn solve_in_place(&self, b: &mut [T]) -> Result<()> {
+        self.check_rhs("BandedLu::solve", b)?;
+        self.solve_unchecked(b);
+        check_solution(b)
+    }
+
+    /// Solves `A x = b`.
+    ///
+    /// # Errors
+    /// As [`solve_in_place`](Self::solve_in_place).
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// use nalgebra::dvector;
+    /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0); // [1 1; 0 1]
+    /// assert_eq!(a.lu().unwrap().solve(&dvector![3.0, 1.0]).unwrap(), dvector![2.0, 1.0]);
+    /// ```
+    pub fn solve(&self, b: &DVector<T>) -> Result<DVector<T>> {
+        check_len("BandedLu::solve", self.n, b.len())?;
+        let mut x = b.clone();
+        self.solve_unchecked(x.as_mut_slice());
+        finish(b.as_slice(), x)
+    }
+
+    /// Solves `Aᵀ x = b` in place.
+    ///
+    /// # Errors
+    /// As [`solve_in_place`](Self::solve_in_place).
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0); // Aᵀ = [1 0; 1 1]
+    /// let mut b = [1.0, 3.0];
+    /// a.lu().unwrap().solve_transposed_in_place(&mut b).unwrap();
+    /// assert_eq!(b, [1.0, 2.0]);
+    /// ```
+    pub fn solve_transposed_in_place(&self, b: &mut [T]) -> Result<()> {
+        self.check_rhs("BandedLu::solve_transposed", b)?;
+        lu_solve_transposed(self.kl, self.ku, &self.fac, &self.ipiv, b);
+        check_solution(b)
+    }
+
+    /// Solves `Aᵀ x = b`.
+    ///
+    /// # Errors
+    /// As [`solve_in_place`](Self::solve_in_place).
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// use nalgebra::dvector;
+    /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0);
+    /// let x = a.lu().unwrap().solve_transposed(&dvector![1.0, 3.0]).unwrap();
+    /// assert_eq!(x, dvector![1.0, 2.0]);
+    /// ```
+    pub fn solve_transposed(&self, b: &DVector<T>) -> Result<DVector<T>> {
+        let mut x = b.clone();
+        self.solve_transposed_in_place(x.as_mut_slice())?;
+        Ok(x)
+    }
+
+    /// `ln |det A|` and the sign of `det A` (`±1`).
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(2, 1, 1, |i, j| if i == j { 0.0 } else { 2.0 });
+    /// let (log_abs, sign) = a.lu().unwrap().log_abs_determinant();
+    /// assert!((log_abs - 4f64.ln()).abs() < 1e-15);
+    /// assert_eq!(sign, -1.0);
+    /// ```
+    pub fn log_abs_determinant(&self) -> (T, T) {
+        let kv = self.kl + self.ku;
+        let ld = kv + self.kl + 1;
+        let mut sign = T::one();
+        let mut s = T::zero();
+        for (j, col) in self.fac.chunks_exact(ld).enumerate() {
+            let u = col[kv];
+            if u < T::zero() {
+                sign = -sign;
+            }
+            if self.ipiv[j] != j {
+                sign = -sign;
+            }
+            s += u.abs().ln();
+        }
+        (s, sign)
+    }
+
+    fn solve_unchecked(&self, b: &mut [T]) {
+        if (self.kl, self.ku) == (1, 1) {
+            lu3_solve(&self.fac, &self.ipiv, b);
+        } else {
+            lu_solve(self.kl, self.ku, &self.fac, &self.ipiv, b);
+        }
+    }
+
+    fn check_rhs(&self, op: &'static str, b: &[T]) -> Result<()> {
+        check_len(op, self.n, b.len())?;
+        match b.iter().position(|v| !v.is_finite_all()) {
+            Some(i) => Err(Error::NonFinite {
+                what: "rhs",
+                index: Some(i),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn check_solution<T: Real>(x: &[T]) -> Result<()> {
+    match x.iter().position(|v| !v.is_finite_all()) {
+        Some(i) => Err(Error::NonFinite {
+            what: "solution",
+            index: Some(i),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `A = P L U` in place on the `(2kl+ku+1) × n` array `fac` (the matrix in
+/// rows `kl..`, the top `kl` rows zero on entry).
+fn lu_factor<T: Real>(
+    kl: usize,
+    ku: usize,
+    fac: &mut [T],
+    ipiv: &mut [usize],
+) -> std::result::Result<(), LuFail> {
+    let kv = kl + ku;
+    let ld = kv + kl + 1;
+    let n = ipiv.len();
+    let mut ju = 0;
+    for j in 0..n {
+        let (left, right) = fac.split_at_mut((j + 1) * ld);
+        let col = &mut left[j * ld..];
+        if !col.iter().all(|v| v.is_finite_all()) {
+            return Err(LuFail::NonFinite(j));
+        }
+        let km = kl.min(n - 1 - j);
+        // Pivot: largest magnitude among A[j..=j+km][j] (first on ties).
+        let cand = &col[kv..=kv + km];
+        let mut p = 0;
+        let mut best = cand[0].abs();
+        for (t, v) in cand.iter().enumerate().skip(1) {
+            if v.abs() > best {
+                best = v.abs();
+                p = t;
+            }
+        }
+        ipiv[j] = j + p;
+        if best == T::zero() {
+            return Err(LuFail::Singular(j));
+        }
+        ju = ju.max((j + ku + p).min(n - 1));
+        if p != 0 {
+            // Swap rows j and j + p in columns j..=ju.
+            col.swap(kv, kv + p);
+            for c in j + 1..=ju {
+                let base = (c - j - 1) * ld;
+                let r = kv + j - c;
+                right.swap(base + r, base + r + p);
+            }
+        }
+        if km > 0 {
+            let inv = T::one() / col[kv];
+            let l = &mut col[kv + 1..=kv + km];
+            for v in l.iter_mut() {
+                *v *= inv;
+            }
+            let l = &*l;
+            for c in j + 1..=ju {
+                let base = (c - j - 1) * ld;
+                let r = kv + j - c;
+                let cc = &mut right[base + r..base + r + km + 1];
+                let u = cc[0];
+                if u != T::zero() {
+                    for (x, li) in cc[1..].iter_mut().zip(l.iter()) {
+                        *x -= *li * u;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Solves `A x = b` in place with the factor of [`lu_factor`].
+fn lu_solve<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize], x: &mut [T]) {
+    let kv = kl + ku;
+    let ld = kv + kl + 1;
+    let n = x.len();
+    if kl > 0 {
+        for (j, col) in fac.chunks_exact(ld).enumerate().take(n.saturating_sub(1)) {
+            let km = kl.min(n - 1 - j);
+            let p = ipiv[j];
+            if p != j {
+                x.swap(j, p);
+            }
+            let xj = x[j];
+            for (xi, l) in x[j + 1..=j + km].iter_mut().zip(&col[kv + 1..=kv + km]) {
+                *xi -= *l * xj;
+            }
+        }
+    }
+    for (j, col) in fac.chunks_exact(ld).enumerate().rev() {
+        let xj = x[j] / col[kv];
+        x[j] = xj;
+        let m = j.min(kv);
+        for (xi, u) in x[j - m..j].iter_mut().zip(&col[kv - m..kv]) {
+            *xi -= *u * xj;
+        }
+    }
+}
+
+/// Solves `Aᵀ x = b` in place with the factor of [`lu_factor`].
+fn lu_solve_transposed<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize], x: &mut [T]) {
+    let kv = kl + ku;
+    let ld = kv + kl + 1;
+    let n = x.len();
+    // Uᵀ y = b.
+    for (j, col) in fac.chunks_exact(ld).enumerate() {
+        let m = j.min(kv);
+        let s = x[j - m..j]
+            .iter()
+            .zip(&col[kv - m..kv])
+            .fold(T::zero(), |s, (xi, u)| s + *xi * *u);
+        x[j] = (x[j] - s) / col[kv];
+    }
+    // Lᵀ Pᵀ: undo the elimination steps in reverse.
+    if kl > 0 {
+        for (j, col) in fac
+            .chunks_exact(ld)
+            .enumerate()
+            .take(n.saturating_sub(1))
+            .rev()
+        {
+            let km = kl.min(n - 1 - j);
+            let s = x[j + 1..=j + km]
+                .iter()
+                .zip(&col[kv + 1..=kv + km])
+                .fold(T::zero(), |s, (xi, l)| s + *xi * *l);
+            x[j] -= s;
+            let p = ipiv[j];
+            if p != j {
+                x.swap(j, p);
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! General banded storage, LAPACK layout.
+//!
+//! An `n × n` matrix with `kl` sub-diagonals and `ku` super-diagonals
+//! (`A[i][j] = 0` for `i − j > kl` or `j − i > ku`) is stored as
+//!
+//! ```text
+//! ab[ku + i − j][j] = A[i][j]      for max(0, j − ku) <= i <= min(n − 1, j + kl)
+//! ```
+//!
+//! the `(kl + ku + 1) × n` array `scipy.linalg.solve_banded((kl, ku), ab, b)`
+//! takes (LAPACK `gbmv`/`gbsv` layout without the `kl` rows of LU fill).
+//! In memory it is column-major with leading dimension `kl + ku + 1`, so
+//! column `j`'s band `A[j−ku..=j+kl][j]` is contiguous. Slots outside the
+//! matrix (top-left and bottom-right corners) are kept at zero.
+
+use approx::{AbsDiffEq, RelativeEq};
+use nalgebra::{DMatrix, DVector};
+
+use super::storage_sym::check_len;
+use crate::{Error, Real, Result};
+
+/// A general square banded matrix in LAPACK band storage.
+///
+/// ```
+/// use lensdiff::banded::Banded;
+/// // Upwind difference: 1 on the diagonal, −1 below it.
+/// let a = Banded::from_fn(4, 1, 0, |i, j| if i == j { 1.0 } else { -1.0 });
+/// assert_eq!((a.get(2, 1), a.get(1, 2)), (-1.0, 0.0));
+/// assert_eq!(a.ab(1, 0), -1.0); // ab[ku + 1 − 0][0] = A[1][0]
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct Banded<T> {
+    n: usize,
+    kl: usize,
+    ku: usize,
+    ab: Vec<T>,
+}
+
+impl<T: Real> Banded<T> {
+    /// The zero matrix.
+    ///
+    /// ```
+    /// let a = lensdiff::banded::Banded::<f64>::zeros(5, 1, 2);
+    /// assert_eq!(a.as_slice().len(), 4 * 5);
+    /// ```
+    pub fn zeros(n: usize, kl: usize, ku: usize) -> Self {
+        Banded {
+            n,
+            kl,
+            ku,
+            ab: vec![T::zero(); (kl + ku + 1) * n],
+        }
+    }
+
+    /// Builds the matrix from `f(i, j)`, called once per band entry.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(3, 1, 1, |i, j| (10 * i + j) as f64);
+    /// assert_eq!((a.get(2, 1), a.get(0, 2)), (21.0, 0.0));
+    /// ```
+    pub fn from_fn(n: usize, kl: usize, ku: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
+        let mut a = Self::zeros(n, kl, ku);
+        let ld = kl + ku + 1;
+        for j in 0..n {
+            for i in j.saturating_sub(ku)..n.min(j + kl + 1) {
+                a.ab[j * ld + ku + i - j] = f(i, j);
+            }
+        }
+        a
+    }
+
+    /// Wraps a column-major LAPACK band array (`ab[row + j·(kl+ku+1)]`);
+    /// slots outside the matrix are zeroed.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `ab.len() != (kl+ku+1)·n`.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_ab(2, 1, 0, vec![1.0, 2.0, 3.0, 9.0]).unwrap();
+    /// assert_eq!(a.get(1, 0), 2.0);
+    /// assert_eq!(a.ab(1, 1), 0.0); // below the last row: zeroed
+    /// ```
+    pub fn from_ab(n: usize, kl: usize, ku: usize, ab: Vec<T>) -> Result<Self> {
+        let ld = kl + ku + 1;
+        check_len("Banded::from_ab", ld * n, ab.len())?;
+        let mut a = Banded { n, kl, ku, ab };
+        for j in 0..n {
+            for r in 0..ld {
+                let inside = (j + r).checked_sub(ku).is_some_and(|i| i < n);
+                if !inside {
+                    a.ab[j * ld + r] = T::zero();
+                }
+            }
+        }
+        Ok(a)
+    }
+
+    /// Copies the band of a dense square matrix; entries outside the band
+    /// are ignored.
+    ///
+    /// # Panics
+    /// If `m` is not square.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// use nalgebra::dmatrix;
+    /// let m = dmatrix![1.0, 2.0, 3.0; 4.0, 5.0, 6.0; 7.0, 8.0, 9.0];
+    /// let a = Banded::from_dmatrix(&m, 1, 0);
+    /// assert_eq!(a.to_dmatrix(), dmatrix![1.0, 0.0, 0.0; 4.0, 5.0, 0.0; 0.0, 8.0, 9.0]);
+    /// ```
+    pub fn from_dmatrix(m: &DMatrix<T>, kl: usize, ku: usize) -> Self {
+        assert!(
+            m.is_square(),
+            "Banded::from_dmatrix: matrix is {}x{}, not square",
+            m.nrows(),
+            m.ncols()
+        );
+        Self::from_fn(m.nrows(), kl, ku, |i, j| m[(i, j)])
+    }
+
+    /// Like [`from_dmatrix`](Self::from_dmatrix) but checks that `m` is
+    /// square and zero outside the band.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if not square, [`Error::InvalidArgument`]
+    /// naming the first nonzero entry outside the band.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// use nalgebra::dmatrix;
+    /// let m = dmatrix![1.0, 2.0; 0.0, 5.0];
+    /// assert!(Banded::from_dmatrix_checked(&m, 0, 1).is_ok());
+    /// assert!(Banded::from_dmatrix_checked(&m, 1, 0).is_err());
+    /// ```
+    pub fn from_dmatrix_checked(m: &DMatrix<T>, kl: usize, ku: usize) -> Result<Self> {
+        let op = "Banded::from_dmatrix_checked";
+        check_len(op, m.nrows(), m.ncols())?;
+        for j in 0..m.ncols() {
+            for i in 0..m.nrows() {
+                let outside = i > j + kl || j > i + ku;
+                if outside && m[(i, j)] != T::zero() {
+                    return Err(Error::InvalidArgument {
+                        op,
+                        reason: format!(
+                            "entry ({i}, {j}) = {} lies outside the band (kl = {kl}, ku = {ku})",
+                            m[(i, j)]
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(Self::from_dmatrix(m, kl, ku))
+    }
+
+    /// The dense matrix (`n × n`: for tests and small problems).
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let m = Banded::from_fn(3, 0, 1, |_, _| 1.0).to_dmatrix();
+    /// assert_eq!((m[(0, 1)], m[(1, 0)]), (1.0, 0.0));
+    /// ```
+    pub fn to_dmatrix(&self) -> DMatrix<T> {
+        DMatrix::from_fn(self.n, self.n, |i, j| self.get(i, j))
+    }
+
+    /// Order of the matrix.
+    ///
+    /// ```
+    /// assert_eq!(lensdiff::banded::Banded::<f64>::zeros(4, 1, 1).n(), 4);
+    /// ```
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Number of sub-diagonals.
+    ///
+    /// ```
+    /// assert_eq!(lensdiff::banded::Banded::<f64>::zeros(4, 2, 1).kl(), 2);
+    /// ```
+    pub fn kl(&self) -> usize {
+        self.kl
+    }
+
+    /// Number of super-diagonals.
+    ///
+    /// ```
+    /// assert_eq!(lensdiff::banded::Banded::<f64>::zeros(4, 2, 1).ku(), 1);
+    /// ```
+    pub fn ku(&self) -> usize {
+        self.ku
+    }
+
+    /// `A[i][j]`, zero outside the band.
+    ///
+    /// # Panics
+    /// If `i` or `j` is not below `n`.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(3, 1, 0, |i, j| (i + j) as f64);
+    /// assert_eq!((a.get(1, 0), a.get(0, 1)), (1.0, 0.0));
+    /// ```
+    pub fn get(&self, i: usize, j: usize) -> T {
+        assert!(
+            i < self.n && j < self.n,
+            "Banded::get: ({i}, {j}) out of range for n = {}",
+            self.n
+        );
+        if i > j + self.kl || j > i + self.ku {
+            T::zero()
+        } else {
+            self.ab[j * (self.kl + self.ku + 1) + self.ku + i - j]
+        }
+    }
+
+    /// Sets `A[i][j]`.
+    ///
+    /// # Panics
+    /// If `(i, j)` is outside the matrix or the band.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let mut a = Banded::<f64>::zeros(3, 1, 0);
+    /// a.set(2, 1, 7.0);
+    /// assert_eq!(a.get(2, 1), 7.0);
+    /// ```
+    pub fn set(&mut self, i: usize, j: usize, v: T) {
+        assert!(
+            i < self.n && j < self.n && i <= j + self.kl && j <= i + self.ku,
+            "Banded::set: ({i}, {j}) outside the matrix or the band (n = {}, kl = {}, ku = {})",
+            self.n,
+            self.kl,
+            self.ku
+        );
+        self.ab[j * (self.kl + self.ku + 1) + self.ku + i - j] = v;
+    }
+
+    /// Entry `ab[row][col]` of the LAPACK `(kl+ku+1) × n` array.
+    ///
+    /// # Panics
+    /// If `row > kl + ku` or `col >= n`.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(3, 1, 1, |i, j| (10 * i + j) as f64);
+    /// assert_eq!((a.ab(0, 1), a.ab(1, 1), a.ab(2, 1)), (1.0, 11.0, 21.0));
+    /// ```
+    pub fn ab(&self, row: usize, col: usize) -> T {
+        assert!(
+            row <= self.kl + self.ku && col < self.n,
+            "Banded::ab: out of range"
+        );
+        self.ab[col * (self.kl + self.ku + 1) + row]
+    }
+
+    /// The column-major band array: column `j` is
+    /// `as_slice()[j*(kl+ku+1)..(j+1)*(kl+ku+1)]`.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(2, 1, 0, |i, j| (1 + i + j) as f64);
+    /// assert_eq!(a.as_slice(), &[1.0, 2.0, 3.0, 0.0]);
+    /// ```
+    pub fn as_slice(&self) -> &[T] {
+        &self.ab
+    }
+
+    /// Adds `tau` to every diagonal entry, in place.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let mut a = Banded::from_fn(2, 1, 1, |_, _| 1.0);
+    /// a.add_diagonal(1.0);
+    /// assert_eq!((a.get(0, 0), a.get(0, 1)), (2.0, 1.0));
+    /// ```
+    pub fn add_diagonal(&mut self, tau: T) {
+        let (ku, ld) = (self.ku, self.kl + self.ku + 1);
+        for col in self.ab.chunks_exact_mut(ld) {
+            col[ku] += tau;
+        }
+    }
+
+    /// `A + τ I` as a new matrix.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(2, 0, 0, |_, _| 1.0);
+    /// assert_eq!(a.shifted(2.0).get(1, 1), 3.0);
+    /// ```
+    pub fn shifted(&self, tau: T) -> Self {
+        let mut s = self.clone();
+        s.add_diagonal(tau);
+        s
+    }
+
+    /// `Aᵀ`, which has `kl` and `ku` swapped.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(3, 1, 0, |i, j| (10 * i + j) as f64);
+    /// assert_eq!(a.transpose().to_dmatrix(), a.to_dmatrix().transpose());
+    /// ```
+    pub fn transpose(&self) -> Self {
+        Self::from_fn(self.n, self.ku, self.kl, |i, j| self.get(j, i))
+    }
+
+    /// The first stored entry that is NaN or infinite (index into
+    /// [`as_slice`](Self::as_slice)).
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let mut a = Banded::from_fn(2, 0, 0, |_, _| 1.0);
+    /// a.set(1, 1, f64::INFINITY);
+    /// assert_eq!(a.first_non_finite(), Some(1));
+    /// ```
+    pub fn first_non_finite(&self) -> Option<usize> {
+        self.ab.iter().position(|v| !v.is_finite_all())
+    }
+
+    /// `y = A x` into a caller-owned slice.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `x` or `y` does not have length `n`.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(3, 1, 0, |i, j| if i == j { 1.0 } else { -1.0 });
+    /// let mut y = [0.0; 3];
+    /// a.mul_vec_into(&[1.0, 2.0, 4.0], &mut y).unwrap();
+    /// assert_eq!(y, [1.0, 1.0, 2.0]);
+    /// ```
+    pub fn mul_vec_into(&self, x: &[T], y: &mut [T]) -> Result<()> {
+        let op = "Banded::mul_vec";
+        check_len(op, self.n, x.len())?;
+        check_len(op, self.n, y.len())?;
+        y.fill(T::zero());
+        let (n, kl, ku) = (self.n, self.kl, self.ku);
+        for (j, col) in self.ab.chunks_exact(kl + ku + 1).enumerate() {
+            let i0 = j.saturating_sub(ku);
+            let i1 = n.min(j + kl + 1);
+            let xj = x[j];
+            let r0 = ku + i0 - j;
+            for (a, yi) in col[r0..r0 + i1 - i0].iter().zip(y[i0..i1].iter_mut()) {
+                *yi += *a * xj;
+            }
+        }
+        Ok(())
+    }
+
+    /// `A x` as a new vector.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `x.len() != n`.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// use nalgebra::dvector;
+    /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0);
+    /// assert_eq!(a.mul_vec(&dvector![1.0, 2.0]).unwrap(), dvector![3.0, 2.0]);
+    /// ```
+    pub fn mul_vec(&self, x: &DVector<T>) -> Result<DVector<T>> {
+        let mut y = DVector::zeros(self.n);
+        self.mul_vec_into(x.as_slice(), y.as_mut_slice())?;
+        Ok(y)
+    }
+}
+
+impl<T: Real> std::fmt::Debug for Banded<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        super::debug_band(
+            f,
+            "Banded",
+            &format!("n = {}, kl = {}, ku = {}", self.n, self.kl, self.ku),
+            self.n,
+            |i, j| (i <= j + self.kl && j <= i + self.ku).then(|| self.get(i, j)),
+        )
+    }
+}
+
+impl<T: Real + AbsDiffEq<Epsilon = T>> AbsDiffEq for Banded<T> {
+    type Epsilon = T;
+    fn default_epsilon() -> T {
+        T::default_epsilon()
+    }
+    /// Same order and every entry of the union of both bands within
+    /// `epsilon`.
+    fn abs_diff_eq(&self, other: &Self, epsilon: T) -> bool {
+        self.n == other.n && self.zip_union(other, |a, b| a.abs_diff_eq(&b, epsilon))
+    }
+}
+
+impl<T: Real + RelativeEq<Epsilon = T>> RelativeEq for Banded<T> {
+    fn default_max_relative() -> T {
+        T::default_max_relative()
+    }
+    fn relative_eq(&self, other: &Self, epsilon: T, max_relative: T) -> bool {
+        self.n == other.n && self.zip_union(other, |a, b| a.relative_eq(&b, epsilon, max_relative))
+    }
+}
+
+impl<T: Real> Banded<T> {
+    fn zip_union(&self, other: &Self, eq: impl Fn(T, T) -> bool) -> bool {
+        let (kl, ku) = (self.kl.max(other.kl), self.ku.max(other.ku));
+        (0..self.n).all(|j| {
+            (j.saturating_sub(ku)..self.n.min(j + kl + 1))
+                .all(|i| eq(self.get(i, j), other.get(i, j)))
+        })
+    }
+}
