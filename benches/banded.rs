@@ -3,7 +3,7 @@
 //! `cargo bench --bench banded`. For the side-by-side table with LAPACK
 //! (scipy) run `cargo bench --bench banded_table` instead.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 
 #[path = "banded_common.rs"]

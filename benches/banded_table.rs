@@ -73,7 +73,9 @@ fn main() {
         rows.push((k, chol, lu, lapack(n, k)));
     }
     println!();
-    println!("| k | ours Cholesky (ms) | LAPACK solveh_banded (ms) | ratio | ours LU (ms) | LAPACK solve_banded (ms) | ratio |");
+    println!(
+        "| k | ours Cholesky (ms) | LAPACK solveh_banded (ms) | ratio | ours LU (ms) | LAPACK solve_banded (ms) | ratio |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for (k, chol, lu, lap) in rows {
         match lap {

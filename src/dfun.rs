@@ -30,7 +30,7 @@ type LinFn<A, B, M> = dyn Fn(&A) -> (B, <M as Mode>::Lin<A, B>) + Send + Sync;
 /// use lensdiff::{DFun, Reverse, ops};
 /// use nalgebra::dvector;
 /// // f(x) = Σ sin(x_i)²
-/// let f: DFun<_, _, Reverse> = ops::sin().then(ops::square()).then(ops::sum());
+/// let f: DFun<_, _, Reverse> = ops::sin().then(&ops::square()).then(&ops::sum());
 /// let x = dvector![0.3, 1.2];
 /// let (y, pullback) = f.linearize(&x);
 /// let g = pullback.pull(&1.0);
@@ -156,8 +156,8 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
     ///
     /// ```
     /// use lensdiff::{DFun, ops};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::exp().then(ops::sum());
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = ops::exp().then(&ops::sum());
     /// assert!((f.eval(&dvector![0.0, 0.0]) - 2.0).abs() < 1e-15);
     /// ```
     pub fn then<C: Space<Scalar = A::Scalar>>(&self, g: &DFun<B, C, M>) -> DFun<A, C, M> {
@@ -236,7 +236,10 @@ where
 /// assert_eq!(f.linearize(&2.0).1.pull(&5.0), 5.0);
 /// ```
 pub fn id<A: Space, M: Mode>() -> DFun<A, A, M> {
-    DFun::from_parts(|x: &A| x.clone(), |x: &A| (x.clone(), Identity::new(x.shape())))
+    DFun::from_parts(
+        |x: &A| x.clone(),
+        |x: &A| (x.clone(), Identity::new(x.shape())),
+    )
 }
 
 /// `f △ g` (Haskell's `&&&`): `x ↦ (f x, g x)`.

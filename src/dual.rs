@@ -130,6 +130,116 @@ impl<S: Real, const K: usize> DualN<S, K> {
     }
 }
 
+macro_rules! inherent {
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $t:ty),*);)*) => {
+        /// The elementary functions as inherent methods, so that closures
+        /// over duals need no trait import (they delegate to [`Float`]).
+        impl<S: Real, const K: usize> DualN<S, K> {
+            $(
+                $(#[$doc])*
+                #[inline(always)]
+                pub fn $name(self $(, $arg: $t)*) -> Self {
+                    <Self as Float>::$name(self $(, $arg)*)
+                }
+            )*
+        }
+    };
+}
+
+inherent! {
+    /// `xⁿ`.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(2.0_f64, 1.0).powi(3).eps[0], 12.0);
+    /// ```
+    powi(n: i32);
+    /// `xʸ`.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(4.0_f64, 1.0).powf(Dual::constant(0.5)).re, 2.0);
+    /// ```
+    powf(n: Self);
+    /// Square root.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(4.0_f64, 1.0).sqrt().eps[0], 0.25);
+    /// ```
+    sqrt();
+    /// Exponential.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(0.0_f64, 1.0).exp().eps[0], 1.0);
+    /// ```
+    exp();
+    /// Natural logarithm.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(2.0_f64, 1.0).ln().eps[0], 0.5);
+    /// ```
+    ln();
+    /// `ln(1 + x)`.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(0.0_f64, 1.0).ln_1p().eps[0], 1.0);
+    /// ```
+    ln_1p();
+    /// Sine.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(0.0_f64, 1.0).sin().eps[0], 1.0);
+    /// ```
+    sin();
+    /// Cosine.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(0.0_f64, 1.0).cos().eps[0], 0.0);
+    /// ```
+    cos();
+    /// Tangent.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(0.0_f64, 1.0).tan().eps[0], 1.0);
+    /// ```
+    tan();
+    /// Hyperbolic tangent.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(0.0_f64, 1.0).tanh().eps[0], 1.0);
+    /// ```
+    tanh();
+    /// Arctangent.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(0.0_f64, 1.0).atan().eps[0], 1.0);
+    /// ```
+    atan();
+    /// Absolute value (derivative `sign(x)`).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(-2.0_f64, 1.0).abs().eps[0], -1.0);
+    /// ```
+    abs();
+    /// Reciprocal.
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert_eq!(Dual::new(2.0_f64, 1.0).recip().eps[0], -0.25);
+    /// ```
+    recip();
+}
+
 // ---------------------------------------------------------------- arithmetic
 
 impl<S: Real, const K: usize> Add for DualN<S, K> {
@@ -376,11 +486,7 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
     }
     fn abs(self) -> Self {
         // Derivative sign(x); at 0 we take +1 (a subgradient).
-        if self.re < S::zero() {
-            -self
-        } else {
-            self
-        }
+        if self.re < S::zero() { -self } else { self }
     }
     fn signum(self) -> Self {
         Self::constant(self.re.signum())
@@ -437,10 +543,16 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
         self.ln() / base.ln()
     }
     fn log2(self) -> Self {
-        self.chain(self.re.log2(), (self.re * <S as Real>::from_f64(std::f64::consts::LN_2)).recip())
+        self.chain(
+            self.re.log2(),
+            (self.re * <S as Real>::from_f64(std::f64::consts::LN_2)).recip(),
+        )
     }
     fn log10(self) -> Self {
-        self.chain(self.re.log10(), (self.re * <S as Real>::from_f64(std::f64::consts::LN_10)).recip())
+        self.chain(
+            self.re.log10(),
+            (self.re * <S as Real>::from_f64(std::f64::consts::LN_10)).recip(),
+        )
     }
     fn max(self, o: Self) -> Self {
         if o.re > self.re || self.re.is_nan() {
@@ -564,7 +676,6 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
         }
     }
 }
-
 
 impl<S: Real, const K: usize> Real for DualN<S, K> {
     #[inline(always)]

@@ -742,7 +742,8 @@ macro_rules! num_ops {
 num_ops!(Add, add, |e, a| e.affine(1.0, a), |a, e| e.affine(1.0, a));
 num_ops!(Sub, sub, |e, a| e.affine(1.0, -a), |a, e| e.affine(-1.0, a));
 num_ops!(Mul, mul, |e, a| e.affine(a, 0.0), |a, e| e.affine(a, 0.0));
-num_ops!(Div, div, |e, a| e.affine(1.0 / a, 0.0), |a, e| e.recip()
+num_ops!(Div, div, |e, a| e.affine(1.0 / a, 0.0), |a, e| e
+    .recip()
     .affine(a, 0.0));
 
 impl<S: Real> Neg for Expr<S> {

@@ -21,11 +21,11 @@ pub use derive::{
     grad, jacobian_dense, jacobian_fwd, jacobian_rev, jvp, try_value_and_grad, value_and_grad, vjp,
 };
 pub use dfun::{
-    compose, constant, dup, fanout, fst, id, inl, inr, jam, join, par, snd, try_compose_at, DFun,
+    DFun, compose, constant, dup, fanout, fst, id, inl, inr, jam, join, par, snd, try_compose_at,
 };
 pub use dual::{Dual, DualN};
 pub use error::{Error, Result};
 pub use expr::Expr;
 pub use mode::{Dense, Forward, Mode, Reverse};
-pub use real::{c, Real};
+pub use real::{Real, c};
 pub use space::Space;

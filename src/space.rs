@@ -24,7 +24,8 @@ use std::fmt::Debug;
 /// use lensdiff::Space;
 /// use nalgebra::DVector;
 /// let x = DVector::from_vec(vec![1.0_f64, 2.0]);
-/// let mut acc = DVector::<f64>::zeros_of(&x.shape());
+/// /// (nalgebra's own `shape()` shadows the trait method on a DVector.)
+/// let mut acc = DVector::<f64>::zeros_of(&Space::shape(&x));
 /// acc.accumulate(&x);
 /// acc.accumulate(&x);
 /// assert_eq!(acc.dot(&x), 10.0);

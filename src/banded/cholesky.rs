@@ -23,7 +23,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::storage_general::Banded;
-use super::storage_sym::{check_len, SymBanded};
+use super::storage_sym::{SymBanded, check_len};
 use super::tridiagonal::{ldlt_factor, ldlt_solve};
 use crate::{Error, Real, Result};
 
@@ -252,11 +252,7 @@ impl<T: Real> BandedCholesky<T> {
             .ab
             .chunks_exact(k + 1)
             .fold(T::zero(), |s, col| s + col[k].ln());
-        if k == 1 {
-            s
-        } else {
-            s + s
-        }
+        if k == 1 { s } else { s + s }
     }
 
     /// The factor `U = Lᵀ` of `A = Uᵀ U` as an upper triangular band

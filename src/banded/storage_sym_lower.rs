@@ -15,7 +15,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::storage_sym::{check_len, SymBanded};
+use super::storage_sym::{SymBanded, check_len};
 use crate::Real;
 
 /// A symmetric banded matrix in LAPACK lower band storage.

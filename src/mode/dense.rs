@@ -3,8 +3,8 @@
 //! other two; it costs O(n·m) memory and is meant for small maps.
 
 use super::Mode;
-use crate::linear::LinearMap;
 use crate::Space;
+use crate::linear::LinearMap;
 use nalgebra::DMatrix;
 use num_traits::{One, Zero};
 

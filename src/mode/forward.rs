@@ -1,8 +1,8 @@
 //! Forward mode: a derivative is a pushforward closure `dx ↦ J dx`.
 
 use super::Mode;
-use crate::linear::LinearMap;
 use crate::Space;
+use crate::linear::LinearMap;
 use std::sync::Arc;
 
 /// Forward mode (Jacobian-vector products).
@@ -137,6 +137,10 @@ impl Mode for Forward {
     {
         let dom = (f.dom.clone(), g.dom.clone());
         let cod = (f.cod.clone(), g.cod.clone());
-        Pushforward::new(move |dx: &(A, B)| (f.apply(&dx.0), g.apply(&dx.1)), dom, cod)
+        Pushforward::new(
+            move |dx: &(A, B)| (f.apply(&dx.0), g.apply(&dx.1)),
+            dom,
+            cod,
+        )
     }
 }

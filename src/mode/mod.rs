@@ -23,8 +23,8 @@ pub use dense::{Dense, DenseLin};
 pub use forward::{Forward, Pushforward};
 pub use reverse::{Pullback, Reverse};
 
-use crate::linear::LinearMap;
 use crate::Space;
+use crate::linear::LinearMap;
 
 /// A category of linear maps: how a mode represents a derivative.
 ///

@@ -3,9 +3,11 @@
 //! paths is summed without temporaries.
 
 use super::Mode;
-use crate::linear::LinearMap;
 use crate::Space;
+use crate::linear::LinearMap;
 use std::sync::Arc;
+
+type PullFn<A, B> = dyn Fn(&B, &mut A) + Send + Sync;
 
 /// Reverse mode (vector-Jacobian products, gradients).
 ///
@@ -31,7 +33,7 @@ pub struct Reverse;
 /// assert_eq!(p.pull(&2.0), (2.0, 2.0));
 /// ```
 pub struct Pullback<A: Space, B: Space> {
-    f: Arc<dyn Fn(&B, &mut A) + Send + Sync>,
+    f: Arc<PullFn<A, B>>,
     dom: A::Shape,
     cod: B::Shape,
 }

@@ -5,7 +5,7 @@
 //! can scale a vector). The derivative is `dy = ∂₀ ⊙ da + ∂₁ ⊙ db`; the
 //! transpose of a broadcast argument sums over the broadcast axis.
 
-use crate::graph::{mismatch, Ctx, Op};
+use crate::graph::{Ctx, Op, mismatch};
 use crate::{Error, Real};
 
 /// Which arithmetic operation.
@@ -49,11 +49,7 @@ impl Binary {
 /// Index of element `j` in an argument of length `len` broadcast to `n`.
 #[inline(always)]
 fn at<S: Copy>(v: &[S], j: usize) -> S {
-    if v.len() == 1 {
-        v[0]
-    } else {
-        v[j]
-    }
+    if v.len() == 1 { v[0] } else { v[j] }
 }
 
 impl<S: Real> Op<S> for Binary {

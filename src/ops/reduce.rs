@@ -3,7 +3,7 @@
 //! `sum` has `J = 1ᵀ` (transpose: broadcast); `dot(a, b)` has partials
 //! `bᵀ` and `aᵀ`; `‖x‖²` has `2xᵀ`.
 
-use crate::graph::{mismatch, Ctx, Op};
+use crate::graph::{Ctx, Op, mismatch};
 use crate::{Error, Real};
 
 /// Which reduction.
@@ -62,11 +62,7 @@ impl<S: Real> Op<S> for Reduce {
         }
     }
     fn arity(&self) -> usize {
-        if self.0 == Reduction::Dot {
-            2
-        } else {
-            1
-        }
+        if self.0 == Reduction::Dot { 2 } else { 1 }
     }
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
         if self.0 == Reduction::Dot && lens[0] != lens[1] {

@@ -4,7 +4,7 @@
 //! These are linear, so their derivative is themselves (apply) and their
 //! transpose (scatter-add, or correlation for a stencil); nothing is saved.
 
-use crate::graph::{mismatch, Ctx, Op};
+use crate::graph::{Ctx, Op, mismatch};
 use crate::{Error, Real};
 
 /// Which part of the input to keep.
@@ -111,12 +111,7 @@ impl<S: Real> Op<S> for Stride {
         }
     }
     fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        for (dx, &dy) in dx
-            .iter_mut()
-            .skip(self.offset)
-            .step_by(self.step)
-            .zip(dy)
-        {
+        for (dx, &dy) in dx.iter_mut().skip(self.offset).step_by(self.step).zip(dy) {
             *dx += dy;
         }
     }

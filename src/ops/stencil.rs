@@ -6,7 +6,7 @@
 //! diagonals: `apply` is a windowed dot product, `transpose` a scatter-add.
 
 use crate::dual::Dual;
-use crate::graph::{mismatch, Ctx, Op};
+use crate::graph::{Ctx, Op, mismatch};
 use crate::{Error, Real};
 
 pub(crate) struct Windows<F> {

@@ -41,11 +41,7 @@ pub fn spd(n: usize, k: usize, kind: SpdKind, seed: u64) -> SymBanded<f64> {
                 n,
                 k,
                 |i, j| {
-                    if i == j {
-                        0.0
-                    } else {
-                        rng.uniform(-1.0, 1.0)
-                    }
+                    if i == j { 0.0 } else { rng.uniform(-1.0, 1.0) }
                 },
             );
             for i in 0..n {

@@ -1,7 +1,7 @@
 //! Every error case of the banded solvers, on hand-made matrices.
 
-use lensdiff::banded::{Banded, SymBanded};
 use lensdiff::Error;
+use lensdiff::banded::{Banded, SymBanded};
 use nalgebra::{DMatrix, DVector};
 
 /// diag (4, 4, 1, 4), A[1][2] = 2: pivots 4, 4, 1 − 2²/4 = 0.

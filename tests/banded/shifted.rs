@@ -1,8 +1,8 @@
 //! Regularised (shifted) Cholesky.
 
 use crate::common::{rel_residual, vector};
-use lensdiff::banded::{ShiftParams, SymBanded};
 use lensdiff::Error;
+use lensdiff::banded::{ShiftParams, SymBanded};
 use nalgebra::DMatrix;
 
 /// Symmetric with eigenvalues in about [-3.9, 0.1]: 1-D Laplacian times −1 plus 0.1.

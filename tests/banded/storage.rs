@@ -1,10 +1,10 @@
 //! Storage: layouts, conversions, products, formatting, comparison.
 
-use crate::common::{general, size, spd, vector, SpdKind, CASES};
+use crate::common::{CASES, SpdKind, general, size, spd, vector};
 use approx::{assert_relative_eq, relative_eq};
-use lensdiff::banded::{Banded, SymBanded, SymBandedLower};
 use lensdiff::Error;
-use nalgebra::{dmatrix, DVector};
+use lensdiff::banded::{Banded, SymBanded, SymBandedLower};
+use nalgebra::{DVector, dmatrix};
 use proptest::prelude::*;
 
 #[test]
