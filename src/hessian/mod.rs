@@ -1,0 +1,18 @@
+//! Second derivatives by nesting lenses: Hessian-vector products (forward
+//! over reverse), dense Hessians, and banded Hessians from comb seeds.
+//!
+//! Everything here runs an [`crate::Objective`] over multi-tangent dual
+//! numbers: the reverse-mode gradient at `x + Σ ε_c v_c` carries `H v_c` in
+//! its tangents. One sweep computes up to 16 products together with the
+//! value and the gradient.
+
+mod banded;
+mod dense;
+mod hvp;
+mod seeds;
+mod sweep;
+
+pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with};
+pub use dense::hessian;
+pub use hvp::{hvp, value_grad_hvps};
+pub use seeds::BandMethod;

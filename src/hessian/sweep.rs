@@ -1,0 +1,88 @@
+//! Forward over reverse: one reverse sweep over `DualN<f64, K>` scalars.
+//!
+//! Seeding `x + Σ_c ε_c v_c` and pulling back `1` gives, in the value part,
+//! `∇f(x)`, and in tangent `c`, `H v_c`: `K` Hessian-vector products for the
+//! price of one gradient over `(K+1)`-wide numbers. Never finite
+//! differences. The tangent width is a const generic; [`sweep`] picks the
+//! smallest compiled width that fits and splits longer seed lists.
+
+use crate::dual::DualN;
+use crate::{Objective, Real};
+use nalgebra::DVector;
+
+/// Value, gradient and Hessian-vector products at one point.
+#[derive(Debug, Clone)]
+pub(crate) struct Sweep {
+    pub(crate) value: f64,
+    pub(crate) grad: Vec<f64>,
+    /// `prods[c][i] = (H v_c)_i`.
+    pub(crate) prods: Vec<Vec<f64>>,
+}
+
+/// Tangent widths compiled into the library (each one instantiates the
+/// objective's graph once); a seed list is padded up to the next one.
+const WIDTHS: [usize; 9] = [1, 2, 3, 4, 6, 8, 10, 12, 16];
+
+fn sweep_k<const K: usize, O: Objective + ?Sized>(obj: &O, x: &[f64], seeds: &[&[f64]]) -> Sweep {
+    debug_assert!(seeds.len() <= K);
+    let n = x.len();
+    let xd = DVector::from_fn(n, |i, _| {
+        let mut eps = [0.0; K];
+        for (e, s) in eps.iter_mut().zip(seeds) {
+            *e = s[i];
+        }
+        DualN::from_parts(x[i], eps)
+    });
+    let f = obj.lens::<DualN<f64, K>>();
+    let (y, pullback) = f.linearize(&xd);
+    let g = pullback.pull(&DualN::from_f64(1.0));
+    let grad = g.iter().map(|d| d.re).collect();
+    let prods = (0..seeds.len())
+        .map(|c| g.iter().map(|d| d.eps[c]).collect())
+        .collect();
+    Sweep {
+        value: y.re,
+        grad,
+        prods,
+    }
+}
+
+fn sweep_width<O: Objective + ?Sized>(obj: &O, x: &[f64], seeds: &[&[f64]], w: usize) -> Sweep {
+    match w {
+        1 => sweep_k::<1, O>(obj, x, seeds),
+        2 => sweep_k::<2, O>(obj, x, seeds),
+        3 => sweep_k::<3, O>(obj, x, seeds),
+        4 => sweep_k::<4, O>(obj, x, seeds),
+        6 => sweep_k::<6, O>(obj, x, seeds),
+        8 => sweep_k::<8, O>(obj, x, seeds),
+        10 => sweep_k::<10, O>(obj, x, seeds),
+        12 => sweep_k::<12, O>(obj, x, seeds),
+        _ => sweep_k::<16, O>(obj, x, seeds),
+    }
+}
+
+/// `f(x)`, `∇f(x)` and `H v_c` for every seed, in as few sweeps as the
+/// compiled widths allow (one sweep for up to 16 seeds).
+pub(crate) fn sweep<O: Objective + ?Sized>(obj: &O, x: &[f64], seeds: &[&[f64]]) -> Sweep {
+    let max = WIDTHS[WIDTHS.len() - 1];
+    if seeds.is_empty() {
+        let zero = vec![0.0; x.len()];
+        let mut s = sweep_width(obj, x, &[&zero], 1);
+        s.prods.clear();
+        return s;
+    }
+    let mut out: Option<Sweep> = None;
+    for chunk in seeds.chunks(max) {
+        let w = WIDTHS
+            .iter()
+            .copied()
+            .find(|&w| w >= chunk.len())
+            .unwrap_or(max);
+        let s = sweep_width(obj, x, chunk, w);
+        match &mut out {
+            None => out = Some(s),
+            Some(o) => o.prods.extend(s.prods),
+        }
+    }
+    out.expect("at least one chunk")
+}

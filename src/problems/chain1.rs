@@ -1,0 +1,62 @@
+//! `chain1`: a non-convex chain with a tridiagonal Hessian (k = 1).
+//!
+//! `f(x) = Σᵢ [½(x[i+1] − x[i])² + 0.1 sin(x[i] x[i+1])]
+//!       + Σᵢ [¼x[i]⁴ − ½x[i]² + 0.1 cos(3x[i])]`, `x0[i] = ½ sin(0.1 i)`.
+
+use super::Problem;
+use crate::{Expr, Objective, Real, c};
+use nalgebra::DVector;
+
+/// The `chain1` objective on `n` variables.
+///
+/// ```
+/// use lensdiff::problems::{Chain1, Problem};
+/// use lensdiff::Objective;
+/// let p = Chain1::new(3);
+/// let x = p.x0();
+/// let f = p.lens::<f64>().eval(&x);
+/// let by_hand: f64 = (0..2).map(|i| 0.5 * (x[i + 1] - x[i]).powi(2) + 0.1 * (x[i] * x[i + 1]).sin()).sum::<f64>()
+///     + x.iter().map(|t| 0.25 * t.powi(4) - 0.5 * t * t + 0.1 * (3.0 * t).cos()).sum::<f64>();
+/// assert!((f - by_hand).abs() < 1e-14);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Chain1 {
+    n: usize,
+}
+
+impl Chain1 {
+    /// `chain1` on `n` variables.
+    ///
+    /// ```
+    /// use lensdiff::problems::{Chain1, Problem};
+    /// assert_eq!(Chain1::new(7).n(), 7);
+    /// ```
+    pub fn new(n: usize) -> Self {
+        Chain1 { n }
+    }
+}
+
+impl Objective for Chain1 {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let pairs = x.trim(0, 1) * x.trim(1, 0);
+        x.diff().norm_squared() * 0.5
+            + pairs.sin().sum() * 0.1
+            + x.map(|t| t.powi(4) * c(0.25) - t * t * c(0.5) + (t * c(3.0)).cos() * c(0.1))
+                .sum()
+    }
+}
+
+impl Problem for Chain1 {
+    fn name(&self) -> &'static str {
+        "chain1"
+    }
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn x0(&self) -> DVector<f64> {
+        DVector::from_fn(self.n, |i, _| 0.5 * (0.1 * i as f64).sin())
+    }
+    fn bandwidth(&self) -> usize {
+        1
+    }
+}

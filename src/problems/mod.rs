@@ -1,0 +1,118 @@
+//! The benchmark objectives of `BENCH.md`, each written once over any
+//! scalar type, with its starting point and its exact half-bandwidth.
+//!
+//! | problem     | Hessian                         | k |
+//! |-------------|---------------------------------|---|
+//! | [`Chain1`]  | tridiagonal, indefinite at x0   | 1 |
+//! | [`Accel2`]  | pentadiagonal                   | 2 |
+//! | [`Robot2d`] | interleaved 2-D path, obstacle  | 4 |
+
+mod accel2;
+mod chain1;
+mod robot2d;
+
+pub use accel2::Accel2;
+pub use chain1::Chain1;
+pub use robot2d::Robot2d;
+
+use crate::Objective;
+use nalgebra::DVector;
+
+/// An objective with a size, a starting point and a known half-bandwidth.
+///
+/// ```
+/// use lensdiff::problems::{Problem, Chain1};
+/// let p = Chain1::new(10);
+/// assert_eq!((p.n(), p.bandwidth(), p.x0().len()), (10, 1, 10));
+/// ```
+pub trait Problem: Objective {
+    /// The name used on the command line and in reports.
+    fn name(&self) -> &'static str;
+    /// The dimension of `x`.
+    fn n(&self) -> usize;
+    /// The starting point.
+    fn x0(&self) -> DVector<f64>;
+    /// The exact half-bandwidth of the Hessian.
+    fn bandwidth(&self) -> usize;
+}
+
+/// One of the benchmark problems by name (`chain1`, `accel2`, `robot2d`)
+/// and dimension `n` (for `robot2d`, `n = 2m` must be even).
+///
+/// ```
+/// use lensdiff::problems::{by_name, Problem};
+/// let p = by_name("accel2", 100).unwrap();
+/// assert_eq!(p.bandwidth(), 2);
+/// assert!(by_name("nope", 10).is_err());
+/// ```
+pub fn by_name(name: &str, n: usize) -> crate::Result<AnyProblem> {
+    match name {
+        "chain1" => Ok(AnyProblem::Chain1(Chain1::new(n))),
+        "accel2" => Ok(AnyProblem::Accel2(Accel2::new(n))),
+        "robot2d" => {
+            if n % 2 != 0 || n < 4 {
+                return Err(crate::Error::InvalidArgument {
+                    op: "problems::by_name",
+                    reason: format!("robot2d needs an even n >= 4 (n = 2m), got {n}"),
+                });
+            }
+            Ok(AnyProblem::Robot2d(Robot2d::new(n / 2)))
+        }
+        _ => Err(crate::Error::InvalidArgument {
+            op: "problems::by_name",
+            reason: format!("unknown problem {name:?} (chain1, accel2, robot2d)"),
+        }),
+    }
+}
+
+/// Any of the benchmark problems (what [`by_name`] returns).
+#[derive(Debug, Clone)]
+pub enum AnyProblem {
+    /// [`Chain1`].
+    Chain1(Chain1),
+    /// [`Accel2`].
+    Accel2(Accel2),
+    /// [`Robot2d`].
+    Robot2d(Robot2d),
+}
+
+impl Objective for AnyProblem {
+    fn build<S: crate::Real>(&self, x: crate::Expr<S>) -> crate::Expr<S> {
+        match self {
+            AnyProblem::Chain1(p) => p.build(x),
+            AnyProblem::Accel2(p) => p.build(x),
+            AnyProblem::Robot2d(p) => p.build(x),
+        }
+    }
+}
+
+impl Problem for AnyProblem {
+    fn name(&self) -> &'static str {
+        match self {
+            AnyProblem::Chain1(p) => p.name(),
+            AnyProblem::Accel2(p) => p.name(),
+            AnyProblem::Robot2d(p) => p.name(),
+        }
+    }
+    fn n(&self) -> usize {
+        match self {
+            AnyProblem::Chain1(p) => p.n(),
+            AnyProblem::Accel2(p) => p.n(),
+            AnyProblem::Robot2d(p) => p.n(),
+        }
+    }
+    fn x0(&self) -> DVector<f64> {
+        match self {
+            AnyProblem::Chain1(p) => p.x0(),
+            AnyProblem::Accel2(p) => p.x0(),
+            AnyProblem::Robot2d(p) => p.x0(),
+        }
+    }
+    fn bandwidth(&self) -> usize {
+        match self {
+            AnyProblem::Chain1(p) => p.bandwidth(),
+            AnyProblem::Accel2(p) => p.bandwidth(),
+            AnyProblem::Robot2d(p) => p.bandwidth(),
+        }
+    }
+}

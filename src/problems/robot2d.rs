@@ -1,0 +1,99 @@
+//! `robot2d`: a 2-D path from (0,0) to (1,1) around a Gaussian obstacle.
+//!
+//! `m` points `p_i = (x[2i], x[2i+1])`, `n = 2m`:
+//! `f(x) = Σ ½m² |p_{i+1} − 2p_i + p_{i−1}|² + Σ 10 exp(−|p_i − c|²/0.05)
+//!       + 100 (|p_0|² + |p_{m−1} − (1,1)|²)`, `c = (½, ½)`.
+//! The interleaved layout makes the half-bandwidth 4.
+
+use super::Problem;
+use crate::{Expr, Objective, Real};
+use nalgebra::DVector;
+
+/// The `robot2d` objective on `m` points (`n = 2m` variables).
+///
+/// ```
+/// use lensdiff::problems::{Robot2d, Problem};
+/// use lensdiff::Objective;
+/// let p = Robot2d::new(5);
+/// let x = p.x0();
+/// let m = 5.0_f64;
+/// let pt = |i: usize| (x[2 * i], x[2 * i + 1]);
+/// let mut by_hand = 0.0;
+/// for i in 1..4 {
+///     let (a, b, c) = (pt(i - 1), pt(i), pt(i + 1));
+///     by_hand += 0.5 * m * m * ((c.0 - 2.0 * b.0 + a.0).powi(2) + (c.1 - 2.0 * b.1 + a.1).powi(2));
+/// }
+/// for i in 0..5 {
+///     let (u, v) = pt(i);
+///     by_hand += 10.0 * (-((u - 0.5).powi(2) + (v - 0.5).powi(2)) / 0.05).exp();
+/// }
+/// by_hand += 100.0 * (x[0].powi(2) + x[1].powi(2) + (x[8] - 1.0).powi(2) + (x[9] - 1.0).powi(2));
+/// assert!((p.lens::<f64>().eval(&x) - by_hand).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Robot2d {
+    m: usize,
+}
+
+impl Robot2d {
+    /// `robot2d` with `m ≥ 2` points.
+    ///
+    /// ```
+    /// use lensdiff::problems::{Robot2d, Problem};
+    /// assert_eq!(Robot2d::new(8).n(), 16);
+    /// ```
+    pub fn new(m: usize) -> Self {
+        Robot2d { m }
+    }
+
+    /// The number of points.
+    ///
+    /// ```
+    /// use lensdiff::problems::Robot2d;
+    /// assert_eq!(Robot2d::new(8).points(), 8);
+    /// ```
+    pub fn points(&self) -> usize {
+        self.m
+    }
+}
+
+impl Objective for Robot2d {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let m = self.m as f64;
+        // Second differences of x and y at once: stride 2 in the interleaved layout.
+        let accel = x.linear_stencil("accel", &[1.0, 0.0, -2.0, 0.0, 1.0]);
+        let dx = x.even() - 0.5;
+        let dy = x.odd() - 0.5;
+        let obstacle = ((dx.square() + dy.square()) * (-1.0 / 0.05)).exp().sum();
+        let start = x.slice(0, 2).norm_squared();
+        let end = (x.trim(2 * self.m - 2, 0) - 1.0).norm_squared();
+        accel.norm_squared() * (0.5 * m * m) + obstacle * 10.0 + (start + end) * 100.0
+    }
+}
+
+impl Problem for Robot2d {
+    fn name(&self) -> &'static str {
+        "robot2d"
+    }
+    fn n(&self) -> usize {
+        2 * self.m
+    }
+    fn x0(&self) -> DVector<f64> {
+        let m = self.m;
+        let mut x = DVector::zeros(2 * m);
+        for i in 0..m {
+            let t = if m > 1 {
+                i as f64 / (m - 1) as f64
+            } else {
+                0.0
+            };
+            let s = 0.01 * (7.0 * t).sin();
+            x[2 * i] = t + s;
+            x[2 * i + 1] = t - s;
+        }
+        x
+    }
+    fn bandwidth(&self) -> usize {
+        4
+    }
+}
