@@ -129,7 +129,7 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
     let n = x.len();
     check_finite("x", x.as_slice())?;
     check_dimension(obj, n)?;
-    if !(opts.tol >= 0.0) {
+    if opts.tol.is_nan() || opts.tol < 0.0 {
         return Err(Error::InvalidArgument {
             op: "hessian_banded",
             reason: format!("tol must be a non-negative number, got {}", opts.tol),
@@ -153,7 +153,7 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
         let r = seeds.last().expect("probe");
         let hr = s.prods.last().expect("probe product");
         let res = verification_residual(&band, r, hr);
-        if !(res <= opts.tol) {
+        if res.is_nan() || res > opts.tol {
             return Err(Error::BandwidthTooSmall { k, residual: res });
         }
         Some(res)
