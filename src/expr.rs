@@ -631,7 +631,19 @@ impl<S: Real> Expr<S> {
         B: Output<Scalar = S>,
         M: Mode,
     {
-        let prog = Arc::new(self.program(A::COUNT));
+        program_lens(Arc::new(self.program(A::COUNT)))
+    }
+}
+
+/// The lens of a compiled program (the program's input count must match `A`).
+pub(crate) fn program_lens<S, A, B, M>(prog: Arc<Program<S>>) -> DFun<A, B, M>
+where
+    S: Real,
+    A: Inputs<Scalar = S>,
+    B: Output<Scalar = S>,
+    M: Mode,
+{
+    {
         let p2 = prog.clone();
         DFun::from_parts(
             move |x: &A| B::from_slot(&prog.eval(&x.slices())),

@@ -16,6 +16,7 @@ pub mod linear;
 pub mod mode;
 pub mod objective;
 pub mod ops;
+pub mod optim;
 pub mod problems;
 pub mod real;
 pub mod space;

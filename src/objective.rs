@@ -10,6 +10,8 @@
 //! type, so repeated calls (a Newton solve) reuse the compiled program and
 //! its buffers.
 
+use crate::expr::program_lens;
+use crate::graph::Program;
 use crate::{DFun, Expr, Real, Reverse};
 use nalgebra::DVector;
 use std::any::{Any, TypeId};
@@ -35,8 +37,18 @@ pub trait Objective: Send + Sync {
     /// `f(x)` as an expression in the input variable `x`.
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S>;
 
-    /// The reverse-mode lens of `f` over scalars `S` (compiled anew unless
+    /// The compiled program of `f` over scalars `S` (compiled anew unless
     /// the objective caches it, as [`Cached`] does).
+    ///
+    /// ```
+    /// use lensdiff::{Objective, problems::Chain1};
+    /// assert!(Chain1::new(4).program::<f64>().len() > 3);
+    /// ```
+    fn program<S: Real>(&self) -> Arc<Program<S>> {
+        Arc::new(self.build(Expr::var()).program(1))
+    }
+
+    /// The reverse-mode lens of `f` over scalars `S`.
     ///
     /// ```
     /// use lensdiff::{Objective, problems::Chain1};
@@ -45,7 +57,7 @@ pub trait Objective: Send + Sync {
     /// assert!(f.eval(&DVector::zeros(4)).abs() < 1.0);
     /// ```
     fn lens<S: Real>(&self) -> DFun<DVector<S>, S, Reverse> {
-        self.build(Expr::var()).compile()
+        program_lens(self.program())
     }
 }
 
@@ -53,12 +65,14 @@ impl<O: Objective + ?Sized> Objective for &O {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         (**self).build(x)
     }
-    fn lens<S: Real>(&self) -> DFun<DVector<S>, S, Reverse> {
-        (**self).lens()
+    fn program<S: Real>(&self) -> Arc<Program<S>> {
+        (**self).program()
     }
 }
 
-/// An objective that keeps one compiled lens per scalar type.
+/// An objective that keeps one compiled program per scalar type (and with
+/// it the program's pool of buffers, so repeated evaluations at large `n`
+/// reuse memory instead of paying page faults).
 ///
 /// ```
 /// use lensdiff::{Objective, objective::Cached, problems::Chain1, grad};
@@ -69,7 +83,7 @@ impl<O: Objective + ?Sized> Objective for &O {
 /// ```
 pub struct Cached<O> {
     inner: O,
-    lenses: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    programs: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl<O: Objective> Cached<O> {
@@ -83,7 +97,7 @@ impl<O: Objective> Cached<O> {
     pub fn new(inner: O) -> Self {
         Cached {
             inner,
-            lenses: Mutex::new(HashMap::new()),
+            programs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -102,19 +116,19 @@ impl<O: Objective> Objective for Cached<O> {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         self.inner.build(x)
     }
-    fn lens<S: Real>(&self) -> DFun<DVector<S>, S, Reverse> {
+    fn program<S: Real>(&self) -> Arc<Program<S>> {
         let key = TypeId::of::<S>();
-        if let Ok(map) = self.lenses.lock() {
-            if let Some(f) = map.get(&key) {
-                if let Some(f) = f.downcast_ref::<DFun<DVector<S>, S, Reverse>>() {
-                    return f.clone();
+        if let Ok(map) = self.programs.lock() {
+            if let Some(p) = map.get(&key) {
+                if let Ok(p) = p.clone().downcast::<Program<S>>() {
+                    return p;
                 }
             }
         }
-        let f: DFun<DVector<S>, S, Reverse> = self.inner.lens();
-        if let Ok(mut map) = self.lenses.lock() {
-            map.insert(key, Arc::new(f.clone()));
+        let p: Arc<Program<S>> = self.inner.program();
+        if let Ok(mut map) = self.programs.lock() {
+            map.insert(key, p.clone());
         }
-        f
+        p
     }
 }

@@ -90,18 +90,38 @@ impl<S: Real> Program<S> {
         self.nodes.is_empty()
     }
 
-    fn take(&self, n: usize) -> Vec<S> {
+    /// A buffer of length `n` from the pool (best fit), contents unspecified:
+    /// for outputs, which every primitive overwrites.
+    pub(crate) fn take_dirty(&self, n: usize) -> Vec<S> {
         let mut v = self
             .pool
             .lock()
-            .map(|mut p| p.pop().unwrap_or_default())
+            .ok()
+            .and_then(|mut p| {
+                // Smallest buffer that fits; else the largest (it grows once).
+                let fit = (0..p.len())
+                    .filter(|&i| p[i].capacity() >= n)
+                    .min_by_key(|&i| p[i].capacity())
+                    .or_else(|| (0..p.len()).max_by_key(|&i| p[i].capacity()));
+                fit.map(|i| p.swap_remove(i))
+            })
             .unwrap_or_default();
-        v.clear();
-        v.resize(n, S::zero());
+        if v.len() > n {
+            v.truncate(n);
+        } else {
+            v.resize(n, S::zero());
+        }
         v
     }
 
-    fn give(&self, v: Vec<S>) {
+    /// A zeroed buffer of length `n` from the pool: for accumulators.
+    pub(crate) fn take(&self, n: usize) -> Vec<S> {
+        let mut v = self.take_dirty(n);
+        v.fill(S::zero());
+        v
+    }
+
+    pub(crate) fn give(&self, v: Vec<S>) {
         if v.capacity() == 0 {
             return;
         }
@@ -144,7 +164,7 @@ impl<S: Real> Program<S> {
         let ni = self.n_inputs;
         let mut vals: Vec<Option<Vec<S>>> = (0..self.nodes.len()).map(|_| None).collect();
         for (k, node) in self.nodes.iter().enumerate() {
-            let mut y = self.take(lens[ni + k]);
+            let mut y = self.take_dirty(lens[ni + k]);
             {
                 let mut args: Vec<&[S]> = Vec::with_capacity(node.args.len());
                 for &a in &node.args {
@@ -178,14 +198,16 @@ impl<S: Real> Program<S> {
         let ni = self.n_inputs;
         let mut vals: Vec<Vec<S>> = Vec::with_capacity(lens.len());
         for x in inputs {
-            let mut v = self.take(x.len());
+            let mut v = self.take_dirty(x.len());
             v.copy_from_slice(x);
             vals.push(v);
         }
         let mut saved: Vec<Vec<S>> = Vec::with_capacity(self.nodes.len());
         for (k, node) in self.nodes.iter().enumerate() {
-            let mut y = self.take(lens[ni + k]);
-            let mut s = Vec::new();
+            let mut y = self.take_dirty(lens[ni + k]);
+            // Most primitives save one number per output entry.
+            let mut s = self.take_dirty(lens[ni + k]);
+            s.clear();
             {
                 let args: Vec<&[S]> = node.args.iter().map(|&a| vals[a].as_slice()).collect();
                 if self.active[ni + k] {
@@ -206,7 +228,7 @@ impl<S: Real> Program<S> {
 }
 
 /// The values and saved derivative data of one linearisation.
-pub(crate) struct Tape<S: Real> {
+pub struct Tape<S: Real> {
     prog: Arc<Program<S>>,
     vals: Vec<Vec<S>>,
     saved: Vec<Vec<S>>,
@@ -214,7 +236,7 @@ pub(crate) struct Tape<S: Real> {
 
 impl<S: Real> Drop for Tape<S> {
     fn drop(&mut self) {
-        for v in self.vals.drain(..) {
+        for v in self.vals.drain(..).chain(self.saved.drain(..)) {
             self.prog.give(v);
         }
     }
@@ -301,7 +323,7 @@ impl<S: Real> Tape<S> {
             return;
         }
         let mut cot: Vec<Option<Vec<S>>> = (0..p.nodes.len()).map(|_| None).collect();
-        let mut seed = p.take(dy.len());
+        let mut seed = p.take_dirty(dy.len());
         seed.copy_from_slice(dy);
         cot[p.output - ni] = Some(seed);
         for k in (0..p.nodes.len()).rev() {

@@ -8,7 +8,6 @@
 
 use crate::dual::DualN;
 use crate::{Objective, Real};
-use nalgebra::DVector;
 
 /// Value, gradient and Hessian-vector products at one point.
 #[derive(Debug, Clone)]
@@ -26,20 +25,28 @@ const WIDTHS: [usize; 9] = [1, 2, 3, 4, 6, 8, 10, 12, 16];
 fn sweep_k<const K: usize, O: Objective + ?Sized>(obj: &O, x: &[f64], seeds: &[&[f64]]) -> Sweep {
     debug_assert!(seeds.len() <= K);
     let n = x.len();
-    let xd = DVector::from_fn(n, |i, _| {
+    // Work on the program's pooled buffers: at large n a fresh
+    // multi-tangent vector per call costs more in page faults than the sweep.
+    let prog = obj.program::<DualN<f64, K>>();
+    let mut xd = prog.take_dirty(n);
+    for (i, d) in xd.iter_mut().enumerate() {
         let mut eps = [0.0; K];
         for (e, s) in eps.iter_mut().zip(seeds) {
             *e = s[i];
         }
-        DualN::from_parts(x[i], eps)
-    });
-    let f = obj.lens::<DualN<f64, K>>();
-    let (y, pullback) = f.linearize(&xd);
-    let g = pullback.pull(&DualN::from_f64(1.0));
+        *d = DualN::from_parts(x[i], eps);
+    }
+    let tape = prog.linearize(&[&xd]);
+    let y = tape.output()[0];
+    let mut g = xd;
+    g.fill(DualN::from_f64(0.0));
+    tape.transpose_add(&[DualN::from_f64(1.0)], &mut [&mut g]);
+    drop(tape);
     let grad = g.iter().map(|d| d.re).collect();
     let prods = (0..seeds.len())
         .map(|c| g.iter().map(|d| d.eps[c]).collect())
         .collect();
+    prog.give(g);
     Sweep {
         value: y.re,
         grad,

@@ -227,6 +227,9 @@ impl<S: Real> Op<S> for LinearStencil<S> {
         // (a shifted axpy) at a time: contiguous and vectorisable.
         let m = dy.len();
         for (j, &c) in self.coeffs.iter().enumerate() {
+            if c == S::zero() {
+                continue; // e.g. the zeros of an interleaved 2-D stencil
+            }
             for (dx, &dy) in dx[j..j + m].iter_mut().zip(dy) {
                 *dx += c * dy;
             }

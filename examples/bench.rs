@@ -1,0 +1,177 @@
+//! Benchmark figures for one BENCH objective, as one JSON line at the end.
+//!
+//! ```text
+//! cargo run --release --example bench -- OBJECTIVE N [--reps R]
+//! ```
+//! OBJECTIVE is chain1, accel2 or robot2d; every time is the median of R
+//! (default 7) timed samples after a warm-up, each sample at least 20 ms of
+//! back-to-back calls. The fields are those of BENCH.md, plus the
+//! hand-written chain1 reference (`hand_f_s`, `hand_grad_s`) and the ratios.
+//! `--newton-only` runs just the Newton solve (for whole-process timing).
+
+use lensdiff::hessian::{BandMethod, BandOptions, hessian, hessian_banded_with, hvp};
+use lensdiff::objective::Cached;
+use lensdiff::optim::{Newton, NewtonOptions};
+use lensdiff::problems::{Problem, by_name};
+use lensdiff::{Objective, grad};
+use nalgebra::DVector;
+use std::hint::black_box;
+use std::time::Instant;
+
+fn median_time(reps: usize, mut f: impl FnMut()) -> f64 {
+    f(); // warm-up
+    let mut samples = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let start = Instant::now();
+        let mut calls = 0u32;
+        while calls == 0 || start.elapsed().as_secs_f64() < 0.02 {
+            f();
+            calls += 1;
+        }
+        samples.push(start.elapsed().as_secs_f64() / calls as f64);
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples[samples.len() / 2]
+}
+
+/// chain1 by hand: the physical limit of one pass over x.
+fn chain1_hand(x: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for w in x.windows(2) {
+        let d = w[1] - w[0];
+        s += 0.5 * d * d + 0.1 * (w[0] * w[1]).sin();
+    }
+    for &t in x {
+        s += 0.25 * t.powi(4) - 0.5 * t * t + 0.1 * (3.0 * t).cos();
+    }
+    s
+}
+
+/// chain1's gradient by hand.
+fn chain1_hand_grad(x: &[f64], g: &mut [f64]) {
+    for (gi, &t) in g.iter_mut().zip(x) {
+        *gi = t * t * t - t - 0.3 * (3.0 * t).sin();
+    }
+    for i in 0..x.len().saturating_sub(1) {
+        let (a, b) = (x[i], x[i + 1]);
+        let c = 0.1 * (a * b).cos();
+        g[i] += -(b - a) + c * b;
+        g[i + 1] += (b - a) + c * a;
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let name = args.get(1).map(String::as_str).unwrap_or("chain1");
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let reps: usize = args
+        .iter()
+        .position(|a| a == "--reps")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
+    let problem = by_name(name, n).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let k = problem.bandwidth();
+    let obj = Cached::new(problem.clone());
+    let x = problem.x0();
+    if args.iter().any(|a| a == "--newton-only") {
+        // Whole-process comparisons: build, solve, print, nothing else.
+        let start = Instant::now();
+        let r = Newton::new(NewtonOptions::default())
+            .minimize(&obj, &x, k)
+            .expect("newton");
+        let newton_s = start.elapsed().as_secs_f64();
+        println!(
+            "{{\"objective\":\"{name}\",\"n\":{n},\"k\":{k},\"newton_s\":{newton_s:e},\"newton_iters\":{},\"newton_grad_inf\":{:e},\"newton_stop\":\"{:?}\"}}",
+            r.iterations, r.grad_inf, r.stop
+        );
+        return;
+    }
+    let f = obj.lens::<f64>();
+    let v = DVector::from_fn(n, |i, _| (0.37 * i as f64 + 0.1).sin());
+
+    let f_s = median_time(reps, || {
+        black_box(f.eval(black_box(&x)));
+    });
+    let grad_s = median_time(reps, || {
+        black_box(grad(&f, black_box(&x)));
+    });
+    let hvp_s = median_time(reps, || {
+        black_box(hvp(&obj, black_box(&x), &v));
+    });
+    let opts = BandOptions::default();
+    let band = hessian_banded_with(&obj, &x, k, &opts).expect("band");
+    let band_s = median_time(reps, || {
+        black_box(hessian_banded_with(&obj, black_box(&x), k, &opts).expect("band"));
+    });
+    let cpr = BandOptions {
+        method: BandMethod::Cpr,
+        ..opts
+    };
+    let band_cpr_s = median_time(reps, || {
+        black_box(hessian_banded_with(&obj, black_box(&x), k, &cpr).expect("band"));
+    });
+    let rhs = DVector::from_element(n, 1.0);
+    let factor_solve_s = median_time(reps, || {
+        let (chol, _) = band.band.cholesky_shifted(0.0).expect("shifted cholesky");
+        black_box(chol.solve(&rhs).expect("solve"));
+    });
+    let newton = Newton::new(NewtonOptions::default());
+    let start = Instant::now();
+    let result = newton.minimize(&obj, &x, k).expect("newton");
+    let newton_s = start.elapsed().as_secs_f64();
+    let band_max_err = if n <= 2000 {
+        let dense = hessian(&obj, &x).expect("dense");
+        format!("{:e}", (band.band.to_dmatrix() - dense).amax())
+    } else {
+        "null".to_string()
+    };
+    let (hand_f_s, hand_grad_s) = if name == "chain1" {
+        let mut g = vec![0.0; n];
+        (
+            format!(
+                "{:e}",
+                median_time(reps, || {
+                    black_box(chain1_hand(black_box(x.as_slice())));
+                })
+            ),
+            format!(
+                "{:e}",
+                median_time(reps, || {
+                    chain1_hand_grad(black_box(x.as_slice()), &mut g);
+                    black_box(&g);
+                })
+            ),
+        )
+    } else {
+        ("null".into(), "null".into())
+    };
+    eprintln!(
+        "{name} n={n} k={k}: f {f_s:.3e} s, grad {grad_s:.3e} s ({:.2}x f), hvp {hvp_s:.3e} s ({:.2}x grad), \
+         band {band_s:.3e} s ({} HVPs, {:.2}x grad; CPR {:.2}x grad), factor+solve {factor_solve_s:.3e} s, \
+         Newton {newton_s:.3e} s in {} iterations",
+        grad_s / f_s,
+        hvp_s / grad_s,
+        band.hvps,
+        band_s / grad_s,
+        band_cpr_s / grad_s,
+        result.iterations
+    );
+    println!(
+        "{{\"objective\":\"{name}\",\"n\":{n},\"k\":{k},\"f_s\":{f_s:e},\"grad_s\":{grad_s:e},\"hvp_s\":{hvp_s:e},\
+         \"band_s\":{band_s:e},\"band_hvps\":{},\"band_method\":\"substitution\",\"band_cpr_s\":{band_cpr_s:e},\
+         \"factor_solve_s\":{factor_solve_s:e},\"newton_s\":{newton_s:e},\"newton_iters\":{},\
+         \"newton_grad_inf\":{:e},\"newton_stop\":\"{:?}\",\"band_max_err\":{band_max_err},\"hand_f_s\":{hand_f_s},\"hand_grad_s\":{hand_grad_s},\
+         \"grad_over_f\":{:.3},\"hvp_over_grad\":{:.3},\"band_over_grad\":{:.3}}}",
+        band.hvps,
+        result.iterations,
+        result.grad_inf,
+        result.stop,
+        grad_s / f_s,
+        hvp_s / grad_s,
+        band_s / grad_s
+    );
+}

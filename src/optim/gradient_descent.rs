@@ -1,0 +1,208 @@
+//! Gradient descent with a backtracking Armijo line search: the baseline
+//! Newton is measured against, behind the same interface.
+
+use super::line_search::backtrack;
+use super::progress::{print_header, print_row};
+use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
+use crate::derive::{check_finite, try_value_and_grad};
+use crate::objective::Cached;
+use crate::{Error, Objective};
+use nalgebra::DVector;
+use std::time::Instant;
+
+/// Options of [`GradientDescent`].
+///
+/// ```
+/// use lensdiff::optim::GradientDescentOptions;
+/// assert_eq!(GradientDescentOptions::default().stopping.max_iters, 20_000);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GradientDescentOptions {
+    /// When to stop (default cap: 20 000 iterations).
+    pub stopping: Stopping,
+    /// Print an iteration table to standard output.
+    pub verbose: bool,
+    /// Print every this many iterations when verbose (default 500).
+    pub print_every: usize,
+}
+
+impl Default for GradientDescentOptions {
+    fn default() -> Self {
+        GradientDescentOptions {
+            stopping: Stopping {
+                max_iters: 20_000,
+                stall_iters: 0,
+                ..Stopping::default()
+            },
+            verbose: false,
+            print_every: 500,
+        }
+    }
+}
+
+/// Gradient descent with backtracking; the step starts each iteration at
+/// twice the last accepted one.
+///
+/// ```
+/// use lensdiff::optim::{GradientDescent, GradientDescentOptions, Stopping};
+/// use lensdiff::problems::{Accel2, Problem};
+/// let p = Accel2::new(50);
+/// let opts = GradientDescentOptions {
+///     stopping: Stopping { max_iters: 50, ..Stopping::default() },
+///     ..Default::default()
+/// };
+/// let r = GradientDescent::new(opts).minimize(&p, &p.x0()).unwrap();
+/// assert!(r.f < r.history[0].f);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct GradientDescent {
+    opts: GradientDescentOptions,
+}
+
+impl GradientDescent {
+    /// A gradient-descent solver with the given options.
+    ///
+    /// ```
+    /// use lensdiff::optim::GradientDescent;
+    /// let _ = GradientDescent::default();
+    /// ```
+    pub fn new(opts: GradientDescentOptions) -> Self {
+        GradientDescent { opts }
+    }
+
+    /// Minimises `f` from `x0`.
+    ///
+    /// ```
+    /// use lensdiff::optim::GradientDescent;
+    /// use lensdiff::problems::{Chain1, Problem};
+    /// use nalgebra::DVector;
+    /// let p = Chain1::new(10);
+    /// let mut x = p.x0();
+    /// x[0] = f64::NAN;
+    /// assert!(GradientDescent::default().minimize(&p, &x).is_err());
+    /// ```
+    pub fn minimize<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+    ) -> Result<OptimResult, Error> {
+        self.minimize_observed(obj, x0, &mut |_| Control::Continue)
+    }
+
+    /// Like [`minimize`](Self::minimize), calling `observer` after every
+    /// iteration.
+    ///
+    /// ```
+    /// use lensdiff::optim::{GradientDescent, Control};
+    /// use lensdiff::problems::{Chain1, Problem};
+    /// let p = Chain1::new(10);
+    /// let mut n = 0;
+    /// let r = GradientDescent::default()
+    ///     .minimize_observed(&p, &p.x0(), &mut |_| { n += 1; if n == 3 { Control::Stop } else { Control::Continue } })
+    ///     .unwrap();
+    /// assert_eq!(r.iterations, 3);
+    /// ```
+    pub fn minimize_observed<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
+        let start = Instant::now();
+        let o = &self.opts;
+        check_finite("x0", x0.as_slice())?;
+        let obj = Cached::new(obj);
+        let lens = obj.lens::<f64>();
+        let f = |x: &DVector<f64>| lens.eval(x);
+        if o.verbose {
+            print_header("Gradient descent (backtracking)", x0.len());
+        }
+        let mut x = x0.clone();
+        let (mut f_evals, mut grad_evals) = (0, 0);
+        let mut history = Vec::new();
+        let mut alpha: f64 = 1.0;
+        let mut target = f64::INFINITY;
+        let mut grad0 = 0.0;
+        let mut iter = 0;
+        let mut watch = StallWatch::new();
+        loop {
+            let (fx, g) = try_value_and_grad(&lens, &x)?;
+            f_evals += 1;
+            grad_evals += 1;
+            let gi = g.amax();
+            if iter == 0 {
+                grad0 = gi;
+                target = o.stopping.target(gi);
+            }
+            let mut it = Iteration {
+                iter,
+                f: fx,
+                grad_inf: gi,
+                step: 0.0,
+                step_inf: 0.0,
+                tau: 0.0,
+                hvps: 0,
+                ls_evals: 0,
+                time_s: start.elapsed().as_secs_f64(),
+            };
+            let mut stop = if gi <= target {
+                Some(StopReason::Gradient)
+            } else if iter >= o.stopping.max_iters {
+                Some(StopReason::MaxIterations)
+            } else if watch.stalled(iter, gi, o.stopping.stall_iters) {
+                Some(StopReason::Stalled)
+            } else {
+                None
+            };
+            if stop.is_none() {
+                let d = -&g;
+                let ls = backtrack(&f, &x, fx, &g, &d, (2.0 * alpha).min(1e8), iter)?;
+                f_evals += ls.evals;
+                alpha = ls.alpha;
+                it.step = ls.alpha;
+                it.step_inf = gi * ls.alpha;
+                it.ls_evals = ls.evals;
+                it.time_s = start.elapsed().as_secs_f64();
+                let decrease = fx - ls.f;
+                x = ls.x;
+                iter += 1;
+                if observer(&it) == Control::Stop {
+                    stop = Some(StopReason::Observer);
+                } else if o.stopping.f_rtol > 0.0
+                    && decrease <= o.stopping.f_rtol * ls.f.abs().max(1.0)
+                {
+                    stop = Some(StopReason::RelativeDecrease);
+                }
+            }
+            if o.verbose && (stop.is_some() || it.iter % o.print_every.max(1) == 0) {
+                print_row(&it);
+            }
+            history.push(it);
+            if let Some(stop) = stop {
+                let (fx, gi) = if stop == StopReason::Gradient
+                    || stop == StopReason::MaxIterations
+                    || stop == StopReason::Stalled
+                {
+                    (fx, gi)
+                } else {
+                    let (f2, g2) = try_value_and_grad(&lens, &x)?;
+                    grad_evals += 1;
+                    (f2, g2.amax())
+                };
+                return Ok(OptimResult {
+                    x,
+                    f: fx,
+                    grad_inf: gi,
+                    grad0_inf: grad0,
+                    iterations: iter,
+                    f_evals,
+                    grad_evals,
+                    hvps: 0,
+                    history,
+                    stop,
+                    time_s: start.elapsed().as_secs_f64(),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Optimisation: damped Newton with banded Hessians, and gradient descent
+//! behind the same interface as the baseline.
+//!
+//! Both minimise an [`crate::Objective`] from a starting point, report every
+//! iteration to an observer (and, when verbose, print an iteration table),
+//! and return an [`OptimResult`] that says why they stopped. Non-finite
+//! starting points or values and a line search that cannot decrease are
+//! errors, never a NaN answer.
+
+mod gradient_descent;
+mod line_search;
+mod newton;
+mod progress;
+
+pub use gradient_descent::{GradientDescent, GradientDescentOptions};
+pub use newton::{Newton, NewtonOptions};
+pub use progress::{Control, Iteration, OptimResult, StopReason};
+
+/// Stopping rules shared by both methods.
+///
+/// ```
+/// use lensdiff::optim::Stopping;
+/// let s = Stopping::default();
+/// assert_eq!(s.grad_rtol, 1e-8);
+/// assert!(s.target(1e4) == 1e-4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stopping {
+    /// Stop when `‖∇f‖∞ ≤ grad_rtol · max(1, ‖∇f(x0)‖∞)` (default `1e-8`).
+    pub grad_rtol: f64,
+    /// Stop when `‖∇f‖∞ ≤ grad_atol` (default `0`: off).
+    pub grad_atol: f64,
+    /// Stop when an accepted step decreases `f` by at most
+    /// `f_rtol · max(1, |f|)` (default `0`: off).
+    pub f_rtol: f64,
+    /// Iteration cap (default 100 for Newton, 20 000 for gradient descent).
+    pub max_iters: usize,
+    /// Stop when `‖∇f‖∞` has not dropped below 0.9 × its best value for
+    /// this many iterations: the gradient has reached its rounding floor
+    /// (default 10; 0 turns it off).
+    pub stall_iters: usize,
+}
+
+impl Default for Stopping {
+    fn default() -> Self {
+        Stopping {
+            grad_rtol: 1e-8,
+            grad_atol: 0.0,
+            f_rtol: 0.0,
+            max_iters: 100,
+            stall_iters: 10,
+        }
+    }
+}
+
+/// Tracks the best gradient norm seen, for [`Stopping::stall_iters`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StallWatch {
+    best: f64,
+    best_iter: usize,
+}
+
+impl StallWatch {
+    pub(crate) fn new() -> Self {
+        StallWatch {
+            best: f64::INFINITY,
+            best_iter: 0,
+        }
+    }
+
+    /// Records iteration `iter`'s gradient norm; `true` when stalled.
+    pub(crate) fn stalled(&mut self, iter: usize, grad_inf: f64, stall_iters: usize) -> bool {
+        if grad_inf < 0.9 * self.best {
+            self.best = grad_inf;
+            self.best_iter = iter;
+        }
+        stall_iters > 0 && iter - self.best_iter >= stall_iters
+    }
+}
+
+impl Stopping {
+    /// The gradient target for a starting gradient norm `g0`.
+    ///
+    /// ```
+    /// use lensdiff::optim::Stopping;
+    /// assert_eq!(Stopping::default().target(0.5), 1e-8);
+    /// ```
+    pub fn target(&self, g0: f64) -> f64 {
+        (self.grad_rtol * g0.max(1.0)).max(self.grad_atol)
+    }
+}

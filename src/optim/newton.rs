@@ -1,0 +1,270 @@
+//! Damped Newton with banded Hessians.
+//!
+//! Each iteration: one multi-tangent sweep gives `f`, `∇f` and the banded
+//! Hessian `H` ([`crate::hessian::hessian_banded_with`]); a banded
+//! Cholesky factors `H + τI`, with the Levenberg shift `τ` grown until it
+//! factors when `H` is not positive definite and shrunk tenfold between
+//! iterations; a backtracking Armijo search along `d = −(H + τI)⁻¹ ∇f`
+//! chooses the step. O(n·k²) time and O(n·k) memory per iteration.
+
+use super::line_search::backtrack;
+use super::progress::{print_header, print_row};
+use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
+use crate::banded::{BandedCholesky, SymBanded};
+use crate::derive::check_finite;
+use crate::hessian::{BandOptions, hessian_banded_with};
+use crate::objective::Cached;
+use crate::{Error, Objective};
+use nalgebra::DVector;
+use std::time::Instant;
+
+/// Options of [`Newton`].
+///
+/// ```
+/// use lensdiff::optim::NewtonOptions;
+/// let o = NewtonOptions { verbose: true, ..Default::default() };
+/// assert_eq!(o.stopping.max_iters, 100);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NewtonOptions {
+    /// When to stop.
+    pub stopping: Stopping,
+    /// How the banded Hessian is extracted and verified.
+    pub band: BandOptions,
+    /// The smallest Levenberg shift tried (default `1e-3`, as in Nocedal &
+    /// Wright's Algorithm 3.3).
+    pub tau_beta: f64,
+    /// Print an iteration table to standard output.
+    pub verbose: bool,
+}
+
+impl Default for NewtonOptions {
+    fn default() -> Self {
+        NewtonOptions {
+            stopping: Stopping::default(),
+            band: BandOptions::default(),
+            tau_beta: 1e-3,
+            verbose: false,
+        }
+    }
+}
+
+/// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3): `τ = 0` when the
+/// diagonal is positive, else from `max(τ_prev/4, β, β − min diag)`,
+/// doubling until the banded Cholesky succeeds. Bounded number of tries.
+fn levenberg_factor(
+    band: &SymBanded<f64>,
+    tau_prev: f64,
+    beta: f64,
+) -> Result<(BandedCholesky<f64>, f64), Error> {
+    let n = band.n();
+    let min_diag = (0..n).map(|i| band.get(i, i)).fold(f64::INFINITY, f64::min);
+    if min_diag > 0.0 {
+        if let Ok(c) = band.cholesky() {
+            return Ok((c, 0.0));
+        }
+    }
+    let start = if tau_prev > 0.0 { tau_prev / 4.0 } else { beta };
+    let mut tau = start.max(if min_diag <= 0.0 {
+        beta - min_diag
+    } else {
+        0.0
+    });
+    for _ in 0..200 {
+        match band.shifted(tau).into_cholesky() {
+            Ok(c) => return Ok((c, tau)),
+            Err(Error::NotPositiveDefinite { .. }) => tau *= 2.0,
+            Err(e) => return Err(e),
+        }
+        if !tau.is_finite() {
+            break;
+        }
+    }
+    Err(Error::ShiftFailed { tau })
+}
+
+/// Damped Newton's method with banded Hessians.
+///
+/// ```
+/// use lensdiff::optim::{Newton, NewtonOptions, StopReason};
+/// use lensdiff::problems::{Chain1, Problem};
+/// let p = Chain1::new(1000);
+/// let r = Newton::new(NewtonOptions::default()).minimize(&p, &p.x0(), 1).unwrap();
+/// assert_eq!(r.stop, StopReason::Gradient);
+/// assert!(r.grad_inf <= 1e-8 * r.grad0_inf.max(1.0));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Newton {
+    opts: NewtonOptions,
+}
+
+impl Newton {
+    /// A Newton solver with the given options.
+    ///
+    /// ```
+    /// use lensdiff::optim::{Newton, NewtonOptions};
+    /// let _ = Newton::new(NewtonOptions::default());
+    /// ```
+    pub fn new(opts: NewtonOptions) -> Self {
+        Newton { opts }
+    }
+
+    /// Minimises `f` from `x0`, for a Hessian of half-bandwidth `k`.
+    ///
+    /// ```
+    /// use lensdiff::optim::Newton;
+    /// use lensdiff::problems::{Accel2, Problem};
+    /// let p = Accel2::new(500);
+    /// let r = Newton::default().minimize(&p, &p.x0(), 2).unwrap();
+    /// assert!(r.iterations < 20);
+    /// ```
+    pub fn minimize<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+        k: usize,
+    ) -> Result<OptimResult, Error> {
+        self.minimize_observed(obj, x0, k, &mut |_| Control::Continue)
+    }
+
+    /// Like [`minimize`](Self::minimize), calling `observer` after every
+    /// iteration (it can stop the solve).
+    ///
+    /// ```
+    /// use lensdiff::optim::{Newton, Control, StopReason};
+    /// use lensdiff::problems::{Chain1, Problem};
+    /// let p = Chain1::new(100);
+    /// let mut seen = Vec::new();
+    /// let r = Newton::default()
+    ///     .minimize_observed(&p, &p.x0(), 1, &mut |it| {
+    ///         seen.push(it.f);
+    ///         if it.iter == 1 { Control::Stop } else { Control::Continue }
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(r.stop, StopReason::Observer);
+    /// assert_eq!(seen.len(), 2);
+    /// assert!(seen[1] < seen[0]);
+    /// ```
+    pub fn minimize_observed<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+        k: usize,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
+        let start = Instant::now();
+        let o = &self.opts;
+        check_finite("x0", x0.as_slice())?;
+        let obj = Cached::new(obj);
+        let f_lens = obj.lens::<f64>();
+        let f = |x: &DVector<f64>| f_lens.eval(x);
+        if o.verbose {
+            print_header("Newton (banded Hessian)", x0.len());
+        }
+        let mut x = x0.clone();
+        let (mut f_evals, mut grad_evals, mut hvps) = (0, 0, 0);
+        let mut history = Vec::new();
+        let mut tau: f64 = 0.0;
+        let mut target = f64::INFINITY;
+        let mut grad0 = 0.0;
+        let mut iter = 0;
+        let mut watch = StallWatch::new();
+        loop {
+            let hb = hessian_banded_with(&obj, &x, k, &o.band)?;
+            f_evals += 1;
+            grad_evals += 1;
+            hvps += hb.hvps;
+            let g = hb.gradient;
+            let gi = g.amax();
+            if iter == 0 {
+                grad0 = gi;
+                target = o.stopping.target(gi);
+            }
+            let mut it = Iteration {
+                iter,
+                f: hb.value,
+                grad_inf: gi,
+                step: 0.0,
+                step_inf: 0.0,
+                tau: 0.0,
+                hvps: hb.hvps,
+                ls_evals: 0,
+                time_s: start.elapsed().as_secs_f64(),
+            };
+            let stop = if gi <= target {
+                Some(StopReason::Gradient)
+            } else if iter >= o.stopping.max_iters {
+                Some(StopReason::MaxIterations)
+            } else if watch.stalled(iter, gi, o.stopping.stall_iters) {
+                Some(StopReason::Stalled)
+            } else {
+                None
+            };
+            if let Some(stop) = stop {
+                if o.verbose {
+                    print_row(&it);
+                }
+                history.push(it);
+                return Ok(OptimResult {
+                    x,
+                    f: hb.value,
+                    grad_inf: gi,
+                    grad0_inf: grad0,
+                    iterations: iter,
+                    f_evals,
+                    grad_evals,
+                    hvps,
+                    history,
+                    stop,
+                    time_s: start.elapsed().as_secs_f64(),
+                });
+            }
+            let (chol, tau_used) = levenberg_factor(&hb.band, tau, o.tau_beta)?;
+            tau = tau_used;
+            let mut d = -chol.solve(&g)?;
+            if d.dot(&g) >= 0.0 || !d.iter().all(|v| v.is_finite()) {
+                d = -g.clone(); // not a descent direction: fall back to −∇f
+            }
+            let ls = backtrack(&f, &x, hb.value, &g, &d, 1.0, iter)?;
+            f_evals += ls.evals;
+            it.step = ls.alpha;
+            it.step_inf = d.amax() * ls.alpha;
+            it.tau = tau_used;
+            it.ls_evals = ls.evals;
+            it.time_s = start.elapsed().as_secs_f64();
+            if o.verbose {
+                print_row(&it);
+            }
+            let decrease = hb.value - ls.f;
+            history.push(it.clone());
+            x = ls.x;
+            iter += 1;
+            let control = observer(&it);
+            let stop = if control == Control::Stop {
+                Some(StopReason::Observer)
+            } else if o.stopping.f_rtol > 0.0 && decrease <= o.stopping.f_rtol * ls.f.abs().max(1.0)
+            {
+                Some(StopReason::RelativeDecrease)
+            } else {
+                None
+            };
+            if let Some(stop) = stop {
+                let (fx, gx) = crate::derive::try_value_and_grad(&f_lens, &x)?;
+                grad_evals += 1;
+                return Ok(OptimResult {
+                    x,
+                    f: fx,
+                    grad_inf: gx.amax(),
+                    grad0_inf: grad0,
+                    iterations: iter,
+                    f_evals,
+                    grad_evals,
+                    hvps,
+                    history,
+                    stop,
+                    time_s: start.elapsed().as_secs_f64(),
+                });
+            }
+        }
+    }
+}

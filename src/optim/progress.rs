@@ -1,0 +1,94 @@
+//! What an optimiser reports: each iteration, and the final result.
+
+use nalgebra::DVector;
+
+/// One iteration, as passed to an observer and kept in the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Iteration {
+    /// Iteration number (0 is the starting point).
+    pub iter: usize,
+    /// `f(x)` at the start of the iteration.
+    pub f: f64,
+    /// `‖∇f(x)‖∞` at the start of the iteration.
+    pub grad_inf: f64,
+    /// The accepted step length α (0 at the last iteration).
+    pub step: f64,
+    /// `‖α d‖∞`, the size of the accepted move.
+    pub step_inf: f64,
+    /// The Levenberg shift τ used (Newton; 0 for gradient descent).
+    pub tau: f64,
+    /// Hessian-vector products used this iteration.
+    pub hvps: usize,
+    /// Function evaluations of the line search.
+    pub ls_evals: usize,
+    /// Seconds since the solve started.
+    pub time_s: f64,
+}
+
+/// What the observer tells the optimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Go on.
+    Continue,
+    /// Stop now (the result says [`StopReason::Observer`]).
+    Stop,
+}
+
+/// Why an optimiser stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// `‖∇f‖∞` reached its target.
+    Gradient,
+    /// A step decreased `f` by less than the relative tolerance.
+    RelativeDecrease,
+    /// The iteration cap was reached.
+    MaxIterations,
+    /// The gradient stopped decreasing: its rounding floor was reached.
+    Stalled,
+    /// The observer asked to stop.
+    Observer,
+}
+
+/// The result of a minimisation.
+#[derive(Debug, Clone)]
+pub struct OptimResult {
+    /// The final point.
+    pub x: DVector<f64>,
+    /// `f(x)`.
+    pub f: f64,
+    /// `‖∇f(x)‖∞`.
+    pub grad_inf: f64,
+    /// `‖∇f(x0)‖∞`.
+    pub grad0_inf: f64,
+    /// Iterations taken (steps accepted).
+    pub iterations: usize,
+    /// Function evaluations (line searches included).
+    pub f_evals: usize,
+    /// Gradient evaluations.
+    pub grad_evals: usize,
+    /// Hessian-vector products.
+    pub hvps: usize,
+    /// Every iteration, in order.
+    pub history: Vec<Iteration>,
+    /// Why it stopped.
+    pub stop: StopReason,
+    /// Wall time of the solve in seconds.
+    pub time_s: f64,
+}
+
+/// Prints the iteration table, IPOPT style.
+pub(crate) fn print_header(method: &str, n: usize) {
+    println!("{method} on n = {n}");
+    println!(
+        "{:>5} {:>23} {:>10} {:>9} {:>10} {:>9} {:>5} {:>9}",
+        "iter", "f", "|grad|inf", "step", "|dx|inf", "tau", "hvps", "time[s]"
+    );
+}
+
+/// Prints one row of the iteration table.
+pub(crate) fn print_row(it: &Iteration) {
+    println!(
+        "{:>5} {:>23.15e} {:>10.3e} {:>9.2e} {:>10.3e} {:>9.2e} {:>5} {:>9.3}",
+        it.iter, it.f, it.grad_inf, it.step, it.step_inf, it.tau, it.hvps, it.time_s
+    );
+}
