@@ -238,6 +238,83 @@ inherent! {
     /// assert_eq!(Dual::new(2.0_f64, 1.0).recip().eps[0], -0.25);
     /// ```
     recip();
+    /// `cosh` (see [`Float::cosh`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).cosh().eps[0] - 0.0).abs() < 1e-15);
+    /// ```
+    cosh();
+    /// `sinh` (see [`Float::sinh`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).sinh().eps[0] - 1.0).abs() < 1e-15);
+    /// ```
+    sinh();
+    /// `asin` (see [`Float::asin`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).asin().eps[0] - 1.0).abs() < 1e-15);
+    /// ```
+    asin();
+    /// `acos` (see [`Float::acos`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).acos().eps[0] - -1.0).abs() < 1e-15);
+    /// ```
+    acos();
+    /// `asinh` (see [`Float::asinh`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).asinh().eps[0] - 1.0).abs() < 1e-15);
+    /// ```
+    asinh();
+    /// `atanh` (see [`Float::atanh`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).atanh().eps[0] - 1.0).abs() < 1e-15);
+    /// ```
+    atanh();
+    /// `exp2` (see [`Float::exp2`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).exp2().eps[0] - std::f64::consts::LN_2).abs() < 1e-15);
+    /// ```
+    exp2();
+    /// `exp_m1` (see [`Float::exp_m1`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(0.0_f64, 1.0).exp_m1().eps[0] - 1.0).abs() < 1e-15);
+    /// ```
+    exp_m1();
+    /// `log2` (see [`Float::log2`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(1.0_f64, 1.0).log2().eps[0] - 1.0 / std::f64::consts::LN_2).abs() < 1e-15);
+    /// ```
+    log2();
+    /// `log10` (see [`Float::log10`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(1.0_f64, 1.0).log10().eps[0] - 1.0 / std::f64::consts::LN_10).abs() < 1e-15);
+    /// ```
+    log10();
+    /// `cbrt` (see [`Float::cbrt`]).
+    ///
+    /// ```
+    /// use lensdiff::Dual;
+    /// assert!((Dual::new(8.0_f64, 1.0).cbrt().eps[0] - 1.0 / 12.0).abs() < 1e-15);
+    /// ```
+    cbrt();
 }
 
 // ---------------------------------------------------------------- arithmetic

@@ -1,7 +1,7 @@
 //! Gradient descent with a backtracking Armijo line search: the baseline
 //! Newton is measured against, behind the same interface.
 
-use super::line_search::backtrack;
+use super::line_search::{backtrack, below_rounding};
 use super::progress::{print_header, print_row};
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
 use crate::derive::{check_finite, try_value_and_grad};
@@ -156,22 +156,27 @@ impl GradientDescent {
             };
             if stop.is_none() {
                 let d = -&g;
-                let ls = backtrack(&f, &x, fx, &g, &d, (2.0 * alpha).min(1e8), iter)?;
-                f_evals += ls.evals;
-                alpha = ls.alpha;
-                it.step = ls.alpha;
-                it.step_inf = gi * ls.alpha;
-                it.ls_evals = ls.evals;
-                it.time_s = start.elapsed().as_secs_f64();
-                let decrease = fx - ls.f;
-                x = ls.x;
-                iter += 1;
-                if observer(&it) == Control::Stop {
-                    stop = Some(StopReason::Observer);
-                } else if o.stopping.f_rtol > 0.0
-                    && decrease <= o.stopping.f_rtol * ls.f.abs().max(1.0)
-                {
-                    stop = Some(StopReason::RelativeDecrease);
+                match backtrack(&f, &x, fx, &g, &d, (2.0 * alpha).min(1e8), false, iter) {
+                    Err(_) if below_rounding(fx, &g, &d) => stop = Some(StopReason::Stalled),
+                    Err(e) => return Err(e),
+                    Ok(ls) => {
+                        f_evals += ls.evals;
+                        alpha = ls.alpha;
+                        it.step = ls.alpha;
+                        it.step_inf = gi * ls.alpha;
+                        it.ls_evals = ls.evals;
+                        it.time_s = start.elapsed().as_secs_f64();
+                        let decrease = fx - ls.f;
+                        x = ls.x;
+                        iter += 1;
+                        if observer(&it) == Control::Stop {
+                            stop = Some(StopReason::Observer);
+                        } else if o.stopping.f_rtol > 0.0
+                            && decrease <= o.stopping.f_rtol * ls.f.abs().max(1.0)
+                        {
+                            stop = Some(StopReason::RelativeDecrease);
+                        }
+                    }
                 }
             }
             if o.verbose && (stop.is_some() || it.iter % o.print_every.max(1) == 0) {

@@ -1,7 +1,8 @@
 //! Backtracking (Armijo) line search.
 //!
-//! Accepts `α` when `f(x + αd) ≤ f(x) + c₁ α ∇f·d + slack`, halving `α`
-//! otherwise. The slack, `1e-13 (1 + |f|)` (the rounding level of `f`), lets a step through when the
+//! Accepts `α` when `f(x + αd) ≤ f(x) + c₁ α ∇f·d`, halving `α`
+//! otherwise. For a Newton step the first, full step is also accepted within
+//! a slack of `1e-13 (1 + |f|)` (the rounding level of `f`): the slack lets a step through when the
 //! decrease it promises is below `f`'s rounding error (near a minimum a
 //! Newton step still shrinks the gradient although `f` cannot move).
 
@@ -22,6 +23,7 @@ pub(crate) fn backtrack(
     g: &DVector<f64>,
     d: &DVector<f64>,
     alpha0: f64,
+    full_step_slack: bool,
     iteration: usize,
 ) -> Result<Accepted, Error> {
     const C1: f64 = 1e-4;
@@ -32,7 +34,17 @@ pub(crate) fn backtrack(
     for evals in 1..=MAX_HALVINGS {
         let xt = x + d * alpha;
         let ft = f(&xt);
-        if ft.is_finite() && ft <= fx + C1 * alpha * slope + slack {
+        // Only the first trial may use the slack: a slack on every trial
+        // would let `f` creep upward by rounding-sized steps forever.
+        let allowed = if full_step_slack && evals == 1 {
+            slack
+        } else {
+            0.0
+        };
+        // Without the slack the decrease must also be real (`ft < fx`): a
+        // step below the rounding of `x` or `f` is no progress.
+        let armijo = ft <= fx + C1 * alpha * slope + allowed;
+        if ft.is_finite() && armijo && (allowed > 0.0 || ft < fx) {
             return Ok(Accepted {
                 alpha,
                 x: xt,
@@ -46,4 +58,11 @@ pub(crate) fn backtrack(
         iteration,
         step: alpha,
     })
+}
+
+/// `true` when a unit step along `d` promises a decrease below `f`'s
+/// rounding level: a failed line search there means the rounding floor was
+/// reached (a stall), not a wrong direction.
+pub(crate) fn below_rounding(fx: f64, g: &DVector<f64>, d: &DVector<f64>) -> bool {
+    g.dot(d).abs() <= 1e-12 * (1.0 + fx.abs())
 }

@@ -7,7 +7,7 @@
 //! iterations; a backtracking Armijo search along `d = −(H + τI)⁻¹ ∇f`
 //! chooses the step. O(n·k²) time and O(n·k) memory per iteration.
 
-use super::line_search::backtrack;
+use super::line_search::{backtrack, below_rounding};
 use super::progress::{print_header, print_row};
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
 use crate::banded::{BandedCholesky, SymBanded};
@@ -225,7 +225,30 @@ impl Newton {
             if d.dot(&g) >= 0.0 || !d.iter().all(|v| v.is_finite()) {
                 d = -g.clone(); // not a descent direction: fall back to −∇f
             }
-            let ls = backtrack(&f, &x, hb.value, &g, &d, 1.0, iter)?;
+            let ls = match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
+                Ok(ls) => ls,
+                Err(_) if below_rounding(hb.value, &g, &d) => {
+                    // Nothing left to gain in floating point: a stall.
+                    if o.verbose {
+                        print_row(&it);
+                    }
+                    history.push(it);
+                    return Ok(OptimResult {
+                        x,
+                        f: hb.value,
+                        grad_inf: gi,
+                        grad0_inf: grad0,
+                        iterations: iter,
+                        f_evals,
+                        grad_evals,
+                        hvps,
+                        history,
+                        stop: StopReason::Stalled,
+                        time_s: start.elapsed().as_secs_f64(),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
             f_evals += ls.evals;
             it.step = ls.alpha;
             it.step_inf = d.amax() * ls.alpha;
