@@ -16,6 +16,7 @@ pub(crate) struct Accepted {
     pub(crate) evals: usize,
 }
 
+#[allow(clippy::too_many_arguments)] // an internal helper; a struct would only rename them
 pub(crate) fn backtrack(
     f: &dyn Fn(&DVector<f64>) -> f64,
     x: &DVector<f64>,
