@@ -3,7 +3,7 @@
 
 use lensdiff::graph::{Ctx, Op};
 use lensdiff::optim::{
-    Control, GradientDescent, GradientDescentOptions, Newton, NewtonOptions, StopReason, Stopping,
+    Control, GradientDescent, GradientDescentOptions, Newton, StopReason, Stopping,
 };
 use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Error, Expr, Objective, Real, grad};
