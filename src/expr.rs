@@ -27,13 +27,13 @@
 //! ```
 
 use crate::dfun::DFun;
-use crate::dual::Dual;
+use crate::dual::{Dual, DualN};
 use crate::graph::{Inputs, Node, Op, Output, Program};
 use crate::mode::Mode;
 use crate::ops::arith::{BinKind, Binary};
 use crate::ops::elementwise::{
     Affine, Cos, ElemFn, Elementwise, Exp, Ln, Ln1pSquare, Map, PowI, Recip, Sin, Sqrt, Square,
-    Tanh,
+    SumMap, Tanh, ZipMap,
 };
 use crate::ops::reduce::{Reduce, Reduction};
 use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
@@ -304,6 +304,45 @@ impl<S: Real> Expr<S> {
         F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
     {
         self.elem(Map(f))
+    }
+
+    /// `Σ f(xᵢ)` in one fused pass (no intermediate vector): the same as
+    /// `self.map(f).sum()`, faster.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, c, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().sum_map(|t| t * t * c(0.5)).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 2.5);
+    /// assert_eq!(grad(&f, &dvector![1.0, 2.0]), dvector![1.0, 2.0]);
+    /// ```
+    pub fn sum_map<F>(&self, f: F) -> Self
+    where
+        F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
+    {
+        self.unary(SumMap(Map(f)))
+    }
+
+    /// A fused binary elementwise map `yᵢ = f(selfᵢ, otherᵢ)`, `f` written
+    /// over two-tangent duals (value and both partials in one evaluation).
+    /// Fuses a chain of elementwise operations into one pass.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, c, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// let x = Expr::<f64>::var();
+    /// // Σ (x_even − ½)² · x_odd
+    /// let f: DFun<DVector<f64>, f64> = x.even()
+    ///     .zip_map(&x.odd(), |u, v| (u - c(0.5)) * (u - c(0.5)) * v)
+    ///     .sum()
+    ///     .compile();
+    /// assert_eq!(grad(&f, &dvector![1.5, 2.0]), dvector![4.0, 1.0]);
+    /// ```
+    pub fn zip_map<F>(&self, other: &Expr<S>, f: F) -> Self
+    where
+        F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
+    {
+        Self::op(ZipMap(f), vec![self.clone(), other.clone()])
     }
 
     /// `a·x + b` elementwise, for numbers `a`, `b`.

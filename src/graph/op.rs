@@ -70,8 +70,18 @@ pub trait Op<S: Real>: Send + Sync + 'static {
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error>;
     /// Writes the value into `y` (every entry must be overwritten).
     fn eval(&self, x: &[&[S]], y: &mut [S]);
-    /// Writes the value into `y` and returns in `saved` what the derivative
-    /// needs besides inputs and output. The default saves nothing.
+    /// How many numbers [`linearize`](Op::linearize) saves for arguments
+    /// of lengths `lens` and an output of length `out` (default 0). The
+    /// `saved` buffer handed to `linearize` has this length already, so a
+    /// primitive that declares it never reallocates.
+    fn saved_len(&self, lens: &[usize], out: usize) -> usize {
+        let _ = (lens, out);
+        0
+    }
+    /// Writes the value into `y` and fills `saved` with what the derivative
+    /// needs besides inputs and output (it arrives with length
+    /// [`saved_len`](Op::saved_len), contents unspecified; resize it if you
+    /// need another length). The default saves nothing.
     fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
         let _ = saved;
         self.eval(x, y)

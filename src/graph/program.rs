@@ -16,6 +16,7 @@ use super::io::{Inputs, Output};
 use super::op::{Ctx, Op};
 use crate::linear::LinearMap;
 use crate::{Error, Real, Space};
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
@@ -34,7 +35,7 @@ pub struct Program<S: Real> {
     active: Vec<bool>,
     /// Per slot: the last node reading it (`usize::MAX` if none).
     last_use: Vec<usize>,
-    pool: Mutex<Vec<Vec<S>>>,
+    pool: Mutex<HashMap<usize, Vec<Vec<S>>>>,
 }
 
 impl<S: Real> std::fmt::Debug for Program<S> {
@@ -54,7 +55,10 @@ impl<S: Real> std::fmt::Debug for Program<S> {
 }
 
 /// Most buffers kept for reuse; beyond that they are freed.
-const POOL_CAP: usize = 64;
+const POOL_CAP: usize = 256;
+
+/// Buffers this short are not pooled (scalars, tiny vectors).
+const SMALL: usize = 64;
 
 impl<S: Real> Program<S> {
     pub(crate) fn new(n_inputs: usize, nodes: Vec<Node<S>>, output: usize) -> Self {
@@ -76,7 +80,7 @@ impl<S: Real> Program<S> {
             output,
             active,
             last_use,
-            pool: Mutex::new(Vec::new()),
+            pool: Mutex::new(HashMap::new()),
         }
     }
 
@@ -90,44 +94,39 @@ impl<S: Real> Program<S> {
         self.nodes.is_empty()
     }
 
-    /// A buffer of length `n` from the pool (best fit), contents unspecified:
-    /// for outputs, which every primitive overwrites.
+    /// A buffer of length `n`, contents unspecified (for outputs, which
+    /// every primitive overwrites). Buffers are pooled by exact length: a
+    /// program evaluated again at the same size finds every buffer it needs
+    /// already allocated, touched and of the right length, so it neither
+    /// page-faults nor clears memory it is about to overwrite.
     pub(crate) fn take_dirty(&self, n: usize) -> Vec<S> {
-        let mut v = self
+        if n <= SMALL {
+            return vec![S::zero(); n];
+        }
+        let reused = self
             .pool
             .lock()
             .ok()
-            .and_then(|mut p| {
-                // Smallest buffer that fits; else the largest (it grows once).
-                let fit = (0..p.len())
-                    .filter(|&i| p[i].capacity() >= n)
-                    .min_by_key(|&i| p[i].capacity())
-                    .or_else(|| (0..p.len()).max_by_key(|&i| p[i].capacity()));
-                fit.map(|i| p.swap_remove(i))
-            })
-            .unwrap_or_default();
-        if v.len() > n {
-            v.truncate(n);
-        } else {
-            v.resize(n, S::zero());
-        }
-        v
+            .and_then(|mut p| p.get_mut(&n).and_then(|bucket| bucket.pop()));
+        reused.unwrap_or_else(|| vec![S::zero(); n])
     }
 
-    /// A zeroed buffer of length `n` from the pool: for accumulators.
+    /// A zeroed buffer of length `n` (for accumulators).
     pub(crate) fn take(&self, n: usize) -> Vec<S> {
         let mut v = self.take_dirty(n);
         v.fill(S::zero());
         v
     }
 
+    /// Returns a buffer to the pool (small ones are simply freed).
     pub(crate) fn give(&self, v: Vec<S>) {
-        if v.capacity() == 0 {
+        if v.len() <= SMALL {
             return;
         }
         if let Ok(mut p) = self.pool.lock() {
-            if p.len() < POOL_CAP {
-                p.push(v);
+            let total: usize = p.values().map(Vec::len).sum();
+            if total < POOL_CAP {
+                p.entry(v.len()).or_default().push(v);
             }
         }
     }
@@ -205,9 +204,12 @@ impl<S: Real> Program<S> {
         let mut saved: Vec<Vec<S>> = Vec::with_capacity(self.nodes.len());
         for (k, node) in self.nodes.iter().enumerate() {
             let mut y = self.take_dirty(lens[ni + k]);
-            // Most primitives save one number per output entry.
-            let mut s = self.take_dirty(lens[ni + k]);
-            s.clear();
+            let mut s = if self.active[ni + k] {
+                let arg_lens: Vec<usize> = node.args.iter().map(|&a| lens[a]).collect();
+                self.take_dirty(node.op.saved_len(&arg_lens, lens[ni + k]))
+            } else {
+                Vec::new()
+            };
             {
                 let args: Vec<&[S]> = node.args.iter().map(|&a| vals[a].as_slice()).collect();
                 if self.active[ni + k] {

@@ -61,7 +61,13 @@ impl BandMethod {
     pub fn seeds(self, n: usize, k: usize) -> Vec<Vec<f64>> {
         let p = self.period(k);
         (0..self.products(n, k))
-            .map(|c| (0..n).map(|j| if j % p == c { 1.0 } else { 0.0 }).collect())
+            .map(|c| {
+                let mut v = vec![0.0; n];
+                for e in v.iter_mut().skip(c).step_by(p) {
+                    *e = 1.0;
+                }
+                v
+            })
             .collect()
     }
 
@@ -74,23 +80,29 @@ impl BandMethod {
         // ab[j·(k+1) + (k + i − j)] = H[i][j] for max(0, j−k) ≤ i ≤ j.
         match self {
             BandMethod::Cpr => {
-                for j in 0..n {
-                    let col = &prods[j % p];
-                    for i in j.saturating_sub(k)..=j {
-                        ab[j * ld + k + i - j] = col[i];
-                    }
+                // Column j of the band is rows j−k..=j of the product of j's colour.
+                for (j, col) in ab.chunks_exact_mut(ld).enumerate() {
+                    let lo = j.saturating_sub(k);
+                    let src = &prods[j % p][lo..=j];
+                    col[k + lo - j..].copy_from_slice(src);
                 }
             }
             BandMethod::Substitution => {
-                // Row by row; each row's upper entries H[i][j], j = i..=i+k.
-                for i in 0..n {
-                    for j in i..(i + k + 1).min(n) {
-                        let mut v = prods[j % p][i];
-                        if j > i && j >= p {
-                            let j1 = j - p; // j1 < i, and i − j1 ≤ k
-                            v -= ab[i * ld + k + j1 - i];
+                // Column by column: H[i][j] (j−k ≤ i ≤ j) is (H v_{j mod p})_i,
+                // minus, when i < j and j ≥ p, the other column of the same
+                // colour in row i's window, j − p < i: H[j−p][i], an upper
+                // entry of the earlier column i, already recovered.
+                for j in 0..n {
+                    let (done, rest) = ab.split_at_mut(j * ld);
+                    let col = &mut rest[..ld];
+                    let src = &prods[j % p];
+                    let lo = j.saturating_sub(k);
+                    for i in lo..=j {
+                        let mut v = src[i];
+                        if i < j && j >= p {
+                            v -= done[i * ld + k + (j - p) - i];
                         }
-                        ab[j * ld + k + i - j] = v;
+                        col[k + i - j] = v;
                     }
                 }
             }

@@ -42,10 +42,14 @@ fn sweep_k<const K: usize, O: Objective + ?Sized>(obj: &O, x: &[f64], seeds: &[&
     g.fill(DualN::from_f64(0.0));
     tape.transpose_add(&[DualN::from_f64(1.0)], &mut [&mut g]);
     drop(tape);
-    let grad = g.iter().map(|d| d.re).collect();
-    let prods = (0..seeds.len())
-        .map(|c| g.iter().map(|d| d.eps[c]).collect())
-        .collect();
+    let mut grad = vec![0.0; n];
+    let mut prods = vec![vec![0.0; n]; seeds.len()];
+    for (i, d) in g.iter().enumerate() {
+        grad[i] = d.re;
+        for (p, e) in prods.iter_mut().zip(d.eps) {
+            p[i] = e;
+        }
+    }
     prog.give(g);
     Sweep {
         value: y.re,

@@ -7,7 +7,7 @@
 //! scalar function written over [`Dual`] numbers, differentiated per
 //! element by one dual evaluation.
 
-use crate::dual::Dual;
+use crate::dual::{Dual, DualN};
 use crate::graph::{Ctx, Op};
 use crate::{Error, Real};
 
@@ -30,6 +30,9 @@ impl<S: Real, F: ElemFn<S>> Op<S> for Elementwise<F> {
     }
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
         Ok(lens[0])
+    }
+    fn saved_len(&self, _: &[usize], out: usize) -> usize {
+        out
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         for (y, &x) in y.iter_mut().zip(x[0]) {
@@ -171,6 +174,116 @@ impl<S: Real> Op<S> for Affine<S> {
     fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
         for (dx, &dy) in dx.iter_mut().zip(dy) {
             *dx += self.a * dy;
+        }
+    }
+}
+
+/// A fused binary elementwise map `y_i = f(a_i, b_i)`, `f` written over
+/// two-tangent duals: one evaluation per element gives the value and both
+/// partials (saved as `[∂a f, ∂b f]` per element). Fusing a chain of
+/// elementwise operations into one such map saves a pass over memory per
+/// operation, forward and backward.
+pub(crate) struct ZipMap<F>(pub(crate) F);
+
+impl<S: Real, F> Op<S> for ZipMap<F>
+where
+    F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
+{
+    fn name(&self) -> &'static str {
+        "zip_map"
+    }
+    fn arity(&self) -> usize {
+        2
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        if lens[0] != lens[1] {
+            return Err(crate::graph::mismatch("zip_map", lens[0], lens[1]));
+        }
+        Ok(lens[0])
+    }
+    fn saved_len(&self, _: &[usize], out: usize) -> usize {
+        2 * out
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        for ((y, &a), &b) in y.iter_mut().zip(x[0]).zip(x[1]) {
+            *y = (self.0)(DualN::constant(a), DualN::constant(b)).re;
+        }
+    }
+    fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
+        saved.resize(2 * y.len(), S::zero());
+        for (((y, d), &a), &b) in y
+            .iter_mut()
+            .zip(saved.chunks_exact_mut(2))
+            .zip(x[0])
+            .zip(x[1])
+        {
+            let r = (self.0)(DualN::variable(a, 0), DualN::variable(b, 1));
+            *y = r.re;
+            d[0] = r.eps[0];
+            d[1] = r.eps[1];
+        }
+    }
+    fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        for ((dy, d), &dx) in dy.iter_mut().zip(c.saved.chunks_exact(2)).zip(dx) {
+            *dy += d[i] * dx;
+        }
+    }
+    fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
+            *dx += d[i] * dy;
+        }
+    }
+}
+
+/// The fused reduction `Σ f(x_i)` (a scalar), saving `f'(x_i)`: one pass
+/// instead of a map and a sum, and no output vector.
+pub(crate) struct SumMap<F>(pub(crate) F);
+
+impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
+    fn name(&self) -> &'static str {
+        "sum_map"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn output_len(&self, _: &[usize]) -> Result<usize, Error> {
+        Ok(1)
+    }
+    fn saved_len(&self, lens: &[usize], _: usize) -> usize {
+        lens[0]
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        let mut acc = [S::zero(); 4];
+        let chunks = x[0].chunks_exact(4);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for (a, &v) in acc.iter_mut().zip(c) {
+                *a += self.0.value(v);
+            }
+        }
+        let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+        for &v in rest {
+            s += self.0.value(v);
+        }
+        y[0] = s;
+    }
+    fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
+        saved.resize(x[0].len(), S::zero());
+        let mut s = S::zero();
+        for (d, &v) in saved.iter_mut().zip(x[0]) {
+            let (f, df) = self.0.value_deriv(v);
+            s += f;
+            *d = df;
+        }
+        y[0] = s;
+    }
+    fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        dy[0] += crate::ops::reduce::dot(c.saved, dx);
+    }
+    fn vjp_add(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let g = dy[0];
+        for (dx, &d) in dx.iter_mut().zip(c.saved) {
+            *dx += d * g;
         }
     }
 }

@@ -205,22 +205,11 @@ impl<S: Real> Op<S> for LinearStencil<S> {
         Ok(lens[0] + 1 - w)
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        for (y, win) in y.iter_mut().zip(x[0].windows(self.coeffs.len())) {
-            let mut acc = S::zero();
-            for (&c, &v) in self.coeffs.iter().zip(win) {
-                acc += c * v;
-            }
-            *y = acc;
-        }
+        y.fill(S::zero());
+        stencil_add(&self.coeffs, x[0], y);
     }
     fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
-        for (dy, win) in dy.iter_mut().zip(dx.windows(self.coeffs.len())) {
-            let mut acc = S::zero();
-            for (&c, &v) in self.coeffs.iter().zip(win) {
-                acc += c * v;
-            }
-            *dy += acc;
-        }
+        stencil_add(&self.coeffs, dx, dy);
     }
     fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
         // Scatter each output's cotangent over its window, one coefficient
@@ -233,6 +222,21 @@ impl<S: Real> Op<S> for LinearStencil<S> {
             for (dx, &dy) in dx[j..j + m].iter_mut().zip(dy) {
                 *dx += c * dy;
             }
+        }
+    }
+}
+
+/// `y_i += Σ_j c_j x[i + j]`, one shifted axpy per nonzero coefficient:
+/// contiguous, vectorisable, and the zeros of an interleaved stencil cost
+/// nothing.
+fn stencil_add<S: Real>(coeffs: &[S], x: &[S], y: &mut [S]) {
+    let m = y.len();
+    for (j, &c) in coeffs.iter().enumerate() {
+        if c == S::zero() {
+            continue;
+        }
+        for (y, &x) in y.iter_mut().zip(&x[j..j + m]) {
+            *y += c * x;
         }
     }
 }
