@@ -9,6 +9,7 @@
 use crate::Error;
 use nalgebra::DVector;
 
+/// An accepted step.
 pub(crate) struct Accepted {
     pub(crate) alpha: f64,
     pub(crate) x: DVector<f64>,

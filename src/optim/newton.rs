@@ -227,6 +227,40 @@ impl Newton {
             }
             let ls = match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
                 Ok(ls) => ls,
+                Err(_) if below_rounding(hb.value, &g, &d) && tau_used == 0.0 => {
+                    // f can no longer resolve the decrease the Newton step
+                    // promises; the gradient still can. Take the full step
+                    // if it shrinks the gradient, else it is a stall.
+                    let xt = &x + &d;
+                    let (ft, gt) = crate::derive::value_and_grad(&f_lens, &xt);
+                    grad_evals += 1;
+                    if ft.is_finite() && gt.iter().all(|v| v.is_finite()) && gt.amax() < gi {
+                        super::line_search::Accepted {
+                            alpha: 1.0,
+                            x: xt,
+                            f: ft,
+                            evals: 1,
+                        }
+                    } else {
+                        if o.verbose {
+                            print_row(&it);
+                        }
+                        history.push(it);
+                        return Ok(OptimResult {
+                            x,
+                            f: hb.value,
+                            grad_inf: gi,
+                            grad0_inf: grad0,
+                            iterations: iter,
+                            f_evals,
+                            grad_evals,
+                            hvps,
+                            history,
+                            stop: StopReason::Stalled,
+                            time_s: start.elapsed().as_secs_f64(),
+                        });
+                    }
+                }
                 Err(_) if below_rounding(hb.value, &g, &d) => {
                     // Nothing left to gain in floating point: a stall.
                     if o.verbose {
