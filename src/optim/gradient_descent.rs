@@ -2,13 +2,12 @@
 //! Newton is measured against, behind the same interface.
 
 use super::line_search::{backtrack, below_rounding};
-use super::progress::{print_header, print_row};
+use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
 use crate::derive::{check_finite, try_value_and_grad};
 use crate::objective::Cached;
 use crate::{Error, Objective};
 use nalgebra::DVector;
-use std::time::Instant;
 
 /// Options of [`GradientDescent`].
 ///
@@ -108,30 +107,24 @@ impl GradientDescent {
         x0: &DVector<f64>,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
-        let start = Instant::now();
         let o = &self.opts;
         check_finite("x0", x0.as_slice())?;
         let obj = Cached::new(obj);
         let lens = obj.lens::<f64>();
         let f = |x: &DVector<f64>| lens.eval(x);
-        if o.verbose {
-            print_header("Gradient descent (backtracking)", x0.len());
-        }
+        let mut tally = Tally::new("Gradient descent (backtracking)", x0.len(), o.verbose);
         let mut x = x0.clone();
-        let (mut f_evals, mut grad_evals) = (0, 0);
-        let mut history = Vec::new();
         let mut alpha: f64 = 1.0;
         let mut target = f64::INFINITY;
-        let mut grad0 = 0.0;
         let mut iter = 0;
         let mut watch = StallWatch::new();
         loop {
             let (fx, g) = try_value_and_grad(&lens, &x)?;
-            f_evals += 1;
-            grad_evals += 1;
+            tally.f_evals += 1;
+            tally.grad_evals += 1;
             let gi = g.amax();
             if iter == 0 {
-                grad0 = gi;
+                tally.grad0 = gi;
                 target = o.stopping.target(gi);
             }
             let mut it = Iteration {
@@ -143,7 +136,7 @@ impl GradientDescent {
                 tau: 0.0,
                 hvps: 0,
                 ls_evals: 0,
-                time_s: start.elapsed().as_secs_f64(),
+                time_s: tally.elapsed(),
             };
             let mut stop = if gi <= target {
                 Some(StopReason::Gradient)
@@ -160,12 +153,12 @@ impl GradientDescent {
                     Err(_) if below_rounding(fx, &g, &d) => stop = Some(StopReason::Stalled),
                     Err(e) => return Err(e),
                     Ok(ls) => {
-                        f_evals += ls.evals;
+                        tally.f_evals += ls.evals;
                         alpha = ls.alpha;
                         it.step = ls.alpha;
                         it.step_inf = gi * ls.alpha;
                         it.ls_evals = ls.evals;
-                        it.time_s = start.elapsed().as_secs_f64();
+                        it.time_s = tally.elapsed();
                         let decrease = fx - ls.f;
                         x = ls.x;
                         iter += 1;
@@ -179,34 +172,18 @@ impl GradientDescent {
                     }
                 }
             }
-            if o.verbose && (stop.is_some() || it.iter % o.print_every.max(1) == 0) {
-                print_row(&it);
-            }
-            history.push(it);
+            let print = stop.is_some() || it.iter % o.print_every.max(1) == 0;
+            tally.record(it, print);
             if let Some(stop) = stop {
-                let (fx, gi) = if stop == StopReason::Gradient
-                    || stop == StopReason::MaxIterations
-                    || stop == StopReason::Stalled
-                {
-                    (fx, gi)
-                } else {
+                let moved = stop == StopReason::Observer || stop == StopReason::RelativeDecrease;
+                let (fx, gi) = if moved {
                     let (f2, g2) = try_value_and_grad(&lens, &x)?;
-                    grad_evals += 1;
+                    tally.grad_evals += 1;
                     (f2, g2.amax())
+                } else {
+                    (fx, gi)
                 };
-                return Ok(OptimResult {
-                    x,
-                    f: fx,
-                    grad_inf: gi,
-                    grad0_inf: grad0,
-                    iterations: iter,
-                    f_evals,
-                    grad_evals,
-                    hvps: 0,
-                    history,
-                    stop,
-                    time_s: start.elapsed().as_secs_f64(),
-                });
+                return Ok(tally.finish(x, fx, gi, iter, stop));
             }
         }
     }

@@ -7,16 +7,15 @@
 //! iterations; a backtracking Armijo search along `d = −(H + τI)⁻¹ ∇f`
 //! chooses the step. O(n·k²) time and O(n·k) memory per iteration.
 
-use super::line_search::{backtrack, below_rounding};
-use super::progress::{print_header, print_row};
+use super::line_search::{Accepted, backtrack, below_rounding};
+use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
 use crate::banded::{BandedCholesky, SymBanded};
-use crate::derive::check_finite;
+use crate::derive::{check_finite, try_value_and_grad, value_and_grad};
 use crate::hessian::{BandOptions, hessian_banded_with};
 use crate::objective::Cached;
-use crate::{Error, Objective};
+use crate::{DFun, Error, Objective};
 use nalgebra::DVector;
-use std::time::Instant;
 
 /// Options of [`Newton`].
 ///
@@ -47,6 +46,25 @@ impl Default for NewtonOptions {
             verbose: false,
         }
     }
+}
+
+/// The full step `x + d` if it is finite and shrinks the gradient below
+/// `grad_inf` (used when `f` can no longer resolve the step's decrease).
+fn rounding_step(
+    f: &DFun<DVector<f64>, f64>,
+    x: &DVector<f64>,
+    d: &DVector<f64>,
+    grad_inf: f64,
+) -> Option<Accepted> {
+    let xt = x + d;
+    let (ft, gt) = value_and_grad(f, &xt);
+    let ok = ft.is_finite() && gt.iter().all(|v| v.is_finite()) && gt.amax() < grad_inf;
+    ok.then_some(Accepted {
+        alpha: 1.0,
+        x: xt,
+        f: ft,
+        evals: 1,
+    })
 }
 
 /// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3): `τ = 0` when the
@@ -152,32 +170,26 @@ impl Newton {
         k: usize,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
-        let start = Instant::now();
         let o = &self.opts;
         check_finite("x0", x0.as_slice())?;
         let obj = Cached::new(obj);
         let f_lens = obj.lens::<f64>();
         let f = |x: &DVector<f64>| f_lens.eval(x);
-        if o.verbose {
-            print_header("Newton (banded Hessian)", x0.len());
-        }
+        let mut tally = Tally::new("Newton (banded Hessian)", x0.len(), o.verbose);
         let mut x = x0.clone();
-        let (mut f_evals, mut grad_evals, mut hvps) = (0, 0, 0);
-        let mut history = Vec::new();
         let mut tau: f64 = 0.0;
         let mut target = f64::INFINITY;
-        let mut grad0 = 0.0;
         let mut iter = 0;
         let mut watch = StallWatch::new();
         loop {
             let hb = hessian_banded_with(&obj, &x, k, &o.band)?;
-            f_evals += 1;
-            grad_evals += 1;
-            hvps += hb.hvps;
+            tally.f_evals += 1;
+            tally.grad_evals += 1;
+            tally.hvps += hb.hvps;
             let g = hb.gradient;
             let gi = g.amax();
             if iter == 0 {
-                grad0 = gi;
+                tally.grad0 = gi;
                 target = o.stopping.target(gi);
             }
             let mut it = Iteration {
@@ -189,7 +201,7 @@ impl Newton {
                 tau: 0.0,
                 hvps: hb.hvps,
                 ls_evals: 0,
-                time_s: start.elapsed().as_secs_f64(),
+                time_s: tally.elapsed(),
             };
             let stop = if gi <= target {
                 Some(StopReason::Gradient)
@@ -201,23 +213,8 @@ impl Newton {
                 None
             };
             if let Some(stop) = stop {
-                if o.verbose {
-                    print_row(&it);
-                }
-                history.push(it);
-                return Ok(OptimResult {
-                    x,
-                    f: hb.value,
-                    grad_inf: gi,
-                    grad0_inf: grad0,
-                    iterations: iter,
-                    f_evals,
-                    grad_evals,
-                    hvps,
-                    history,
-                    stop,
-                    time_s: start.elapsed().as_secs_f64(),
-                });
+                tally.record(it, true);
+                return Ok(tally.finish(x, hb.value, gi, iter, stop));
             }
             let (chol, tau_used) = levenberg_factor(&hb.band, tau, o.tau_beta)?;
             tau = tau_used;
@@ -226,78 +223,31 @@ impl Newton {
                 d = -g.clone(); // not a descent direction: fall back to −∇f
             }
             let ls = match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
-                Ok(ls) => ls,
-                Err(_) if below_rounding(hb.value, &g, &d) && tau_used == 0.0 => {
-                    // f can no longer resolve the decrease the Newton step
-                    // promises; the gradient still can. Take the full step
-                    // if it shrinks the gradient, else it is a stall.
-                    let xt = &x + &d;
-                    let (ft, gt) = crate::derive::value_and_grad(&f_lens, &xt);
-                    grad_evals += 1;
-                    if ft.is_finite() && gt.iter().all(|v| v.is_finite()) && gt.amax() < gi {
-                        super::line_search::Accepted {
-                            alpha: 1.0,
-                            x: xt,
-                            f: ft,
-                            evals: 1,
-                        }
-                    } else {
-                        if o.verbose {
-                            print_row(&it);
-                        }
-                        history.push(it);
-                        return Ok(OptimResult {
-                            x,
-                            f: hb.value,
-                            grad_inf: gi,
-                            grad0_inf: grad0,
-                            iterations: iter,
-                            f_evals,
-                            grad_evals,
-                            hvps,
-                            history,
-                            stop: StopReason::Stalled,
-                            time_s: start.elapsed().as_secs_f64(),
-                        });
-                    }
-                }
+                Ok(ls) => Some(ls),
                 Err(_) if below_rounding(hb.value, &g, &d) => {
-                    // Nothing left to gain in floating point: a stall.
-                    if o.verbose {
-                        print_row(&it);
-                    }
-                    history.push(it);
-                    return Ok(OptimResult {
-                        x,
-                        f: hb.value,
-                        grad_inf: gi,
-                        grad0_inf: grad0,
-                        iterations: iter,
-                        f_evals,
-                        grad_evals,
-                        hvps,
-                        history,
-                        stop: StopReason::Stalled,
-                        time_s: start.elapsed().as_secs_f64(),
-                    });
+                    // f can no longer resolve the decrease the step promises.
+                    // An unshifted Newton step is still taken if it shrinks
+                    // the gradient; otherwise the rounding floor is reached.
+                    tally.grad_evals += 1;
+                    rounding_step(&f_lens, &x, &d, gi).filter(|_| tau_used == 0.0)
                 }
                 Err(e) => return Err(e),
             };
-            f_evals += ls.evals;
+            let Some(ls) = ls else {
+                tally.record(it, true);
+                return Ok(tally.finish(x, hb.value, gi, iter, StopReason::Stalled));
+            };
+            tally.f_evals += ls.evals;
             it.step = ls.alpha;
             it.step_inf = d.amax() * ls.alpha;
             it.tau = tau_used;
             it.ls_evals = ls.evals;
-            it.time_s = start.elapsed().as_secs_f64();
-            if o.verbose {
-                print_row(&it);
-            }
+            it.time_s = tally.elapsed();
             let decrease = hb.value - ls.f;
-            history.push(it.clone());
+            tally.record(it.clone(), true);
             x = ls.x;
             iter += 1;
-            let control = observer(&it);
-            let stop = if control == Control::Stop {
+            let stop = if observer(&it) == Control::Stop {
                 Some(StopReason::Observer)
             } else if o.stopping.f_rtol > 0.0 && decrease <= o.stopping.f_rtol * ls.f.abs().max(1.0)
             {
@@ -306,21 +256,9 @@ impl Newton {
                 None
             };
             if let Some(stop) = stop {
-                let (fx, gx) = crate::derive::try_value_and_grad(&f_lens, &x)?;
-                grad_evals += 1;
-                return Ok(OptimResult {
-                    x,
-                    f: fx,
-                    grad_inf: gx.amax(),
-                    grad0_inf: grad0,
-                    iterations: iter,
-                    f_evals,
-                    grad_evals,
-                    hvps,
-                    history,
-                    stop,
-                    time_s: start.elapsed().as_secs_f64(),
-                });
+                let (fx, gx) = try_value_and_grad(&f_lens, &x)?;
+                tally.grad_evals += 1;
+                return Ok(tally.finish(x, fx, gx.amax(), iter, stop));
             }
         }
     }

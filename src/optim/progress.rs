@@ -1,6 +1,7 @@
 //! What an optimiser reports: each iteration, and the final result.
 
 use nalgebra::DVector;
+use std::time::Instant;
 
 /// One iteration, as passed to an observer and kept in the history.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +78,7 @@ pub struct OptimResult {
 }
 
 /// Prints the iteration table, IPOPT style.
-pub(crate) fn print_header(method: &str, n: usize) {
+fn print_header(method: &str, n: usize) {
     println!("{method} on n = {n}");
     println!(
         "{:>5} {:>23} {:>10} {:>9} {:>10} {:>9} {:>5} {:>9}",
@@ -86,9 +87,73 @@ pub(crate) fn print_header(method: &str, n: usize) {
 }
 
 /// Prints one row of the iteration table.
-pub(crate) fn print_row(it: &Iteration) {
+fn print_row(it: &Iteration) {
     println!(
         "{:>5} {:>23.15e} {:>10.3e} {:>9.2e} {:>10.3e} {:>9.2e} {:>5} {:>9.3}",
         it.iter, it.f, it.grad_inf, it.step, it.step_inf, it.tau, it.hvps, it.time_s
     );
+}
+
+/// The bookkeeping of one solve: counters, history, table, clock.
+pub(crate) struct Tally {
+    start: Instant,
+    verbose: bool,
+    pub(crate) f_evals: usize,
+    pub(crate) grad_evals: usize,
+    pub(crate) hvps: usize,
+    pub(crate) grad0: f64,
+    history: Vec<Iteration>,
+}
+
+impl Tally {
+    pub(crate) fn new(method: &str, n: usize, verbose: bool) -> Self {
+        if verbose {
+            print_header(method, n);
+        }
+        Tally {
+            start: Instant::now(),
+            verbose,
+            f_evals: 0,
+            grad_evals: 0,
+            hvps: 0,
+            grad0: 0.0,
+            history: Vec::new(),
+        }
+    }
+
+    pub(crate) fn elapsed(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    /// Keeps an iteration (and prints it when verbose and `print`).
+    pub(crate) fn record(&mut self, it: Iteration, print: bool) {
+        if self.verbose && print {
+            print_row(&it);
+        }
+        self.history.push(it);
+    }
+
+    pub(crate) fn finish(
+        self,
+        x: DVector<f64>,
+        f: f64,
+        grad_inf: f64,
+        iterations: usize,
+        stop: StopReason,
+    ) -> OptimResult {
+        let time_s = self.elapsed();
+        OptimResult {
+            x,
+            f,
+            grad_inf,
+            grad0_inf: self.grad0,
+            iterations,
+            f_evals: self.f_evals,
+            grad_evals: self.grad_evals,
+            hvps: self.hvps,
+            history: self.history,
+            stop,
+            time_s,
+        }
+    }
 }
