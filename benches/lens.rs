@@ -12,29 +12,9 @@ use lensdiff::problems::{Chain1, Problem};
 use lensdiff::{Expr, Objective, Real, c, grad};
 use std::hint::black_box;
 
-fn chain1_hand(x: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for w in x.windows(2) {
-        let d = w[1] - w[0];
-        s += 0.5 * d * d + 0.1 * (w[0] * w[1]).sin();
-    }
-    for &t in x {
-        s += 0.25 * t.powi(4) - 0.5 * t * t + 0.1 * (3.0 * t).cos();
-    }
-    s
-}
-
-fn chain1_hand_grad(x: &[f64], g: &mut [f64]) {
-    for (gi, &t) in g.iter_mut().zip(x) {
-        *gi = t * t * t - t - 0.3 * (3.0 * t).sin();
-    }
-    for i in 0..x.len().saturating_sub(1) {
-        let (a, b) = (x[i], x[i + 1]);
-        let cs = 0.1 * (a * b).cos();
-        g[i] += -(b - a) + cs * b;
-        g[i + 1] += (b - a) + cs * a;
-    }
-}
+#[path = "common/chain1_hand.rs"]
+mod chain1_hand;
+use chain1_hand::{chain1_hand, chain1_hand_grad};
 
 /// chain1 with one primitive per operation (no fusion).
 struct Chain1Unfused;
