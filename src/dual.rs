@@ -13,6 +13,7 @@
 //! drops a tangent.
 
 use crate::Real;
+use crate::scalar_fn::{ScalarFn, ScalarFn2};
 use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
 use std::cmp::Ordering;
 use std::fmt;
@@ -765,5 +766,56 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
     }
     fn is_finite_all(self) -> bool {
         self.re.is_finite_all() && self.eps.iter().all(|e| e.is_finite_all())
+    }
+
+    /// `f`, `f'`, `f''` at the component level (one second-order
+    /// evaluation), then `f(x) = f + f'·ε`, `f'(x) = f' + f''·ε`.
+    fn value_deriv_of<F: ScalarFn>(self, f: &F) -> (Self, Self) {
+        let one = S::one();
+        let x = Dual::new(Dual::new(self.re, one), Dual::new(one, S::zero()));
+        let r = f.eval(x);
+        let (v, d1, d2) = (r.re.re, r.re.eps[0], r.eps[0].eps[0]);
+        (
+            DualN {
+                re: v,
+                eps: self.eps.map(|e| e * d1),
+            },
+            DualN {
+                re: d1,
+                eps: self.eps.map(|e| e * d2),
+            },
+        )
+    }
+
+    /// Value, gradient and Hessian of `f` at the component level (one
+    /// evaluation over two-by-two nested duals), spread over the tangents.
+    fn value_grad2_of<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
+        let (o, z) = (S::one(), S::zero());
+        let inner = |v: S, j: usize| DualN::<S, 2>::variable(v, j);
+        let ad = DualN {
+            re: inner(a.re, 0),
+            eps: [DualN::from_parts(o, [z, z]), DualN::from_parts(z, [z, z])],
+        };
+        let bd = DualN {
+            re: inner(b.re, 1),
+            eps: [DualN::from_parts(z, [z, z]), DualN::from_parts(o, [z, z])],
+        };
+        let r = f.eval(ad, bd);
+        let (v, fa, fb) = (r.re.re, r.re.eps[0], r.re.eps[1]);
+        let (faa, fab, fbb) = (r.eps[0].eps[0], r.eps[0].eps[1], r.eps[1].eps[1]);
+        let mut ev = [z; K];
+        let mut ea = [z; K];
+        let mut eb = [z; K];
+        for j in 0..K {
+            let (da, db) = (a.eps[j], b.eps[j]);
+            ev[j] = fa * da + fb * db;
+            ea[j] = faa * da + fab * db;
+            eb[j] = fab * da + fbb * db;
+        }
+        (
+            DualN { re: v, eps: ev },
+            DualN { re: fa, eps: ea },
+            DualN { re: fb, eps: eb },
+        )
     }
 }

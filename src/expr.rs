@@ -32,8 +32,8 @@ use crate::graph::{Inputs, Node, Op, Output, Program};
 use crate::mode::Mode;
 use crate::ops::arith::{BinKind, Binary};
 use crate::ops::elementwise::{
-    Affine, Cos, ElemFn, Elementwise, Exp, Ln, Ln1pSquare, Map, PowI, Recip, Sin, Sqrt, Square,
-    SumMap, Tanh, ZipMap,
+    Affine, Cos, ElemFn, Elementwise, Exp, Ln, Ln1pSquare, Map, MapFn, PowI, Recip, Sin, Sqrt,
+    Square, SumMap, Tanh, ZipMap, ZipMapFn,
 };
 use crate::ops::reduce::{Reduce, Reduction};
 use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
@@ -343,6 +343,54 @@ impl<S: Real> Expr<S> {
         F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
     {
         Self::op(ZipMap(f), vec![self.clone(), other.clone()])
+    }
+
+    /// A [`ScalarFn`](crate::ScalarFn) elementwise. Same result as
+    /// [`map`](Self::map); in Hessian sweeps its second derivative is
+    /// computed once per element at `f64` level instead of on nested
+    /// multi-tangent duals, which makes banded Hessians markedly cheaper.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, Real, ScalarFn, c};
+    /// use nalgebra::{dvector, DVector};
+    /// struct Half;
+    /// impl ScalarFn for Half { fn eval<T: Real>(&self, x: T) -> T { x * c(0.5) } }
+    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().map_fn(Half).compile();
+    /// assert_eq!(f.eval(&dvector![3.0]), dvector![1.5]);
+    /// ```
+    pub fn map_fn<F: crate::ScalarFn>(&self, f: F) -> Self {
+        self.elem(MapFn(f))
+    }
+
+    /// `Σ f(xᵢ)` for a [`ScalarFn`](crate::ScalarFn), fused (see
+    /// [`sum_map`](Self::sum_map) and [`map_fn`](Self::map_fn)).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, Real, ScalarFn, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// struct Sq;
+    /// impl ScalarFn for Sq { fn eval<T: Real>(&self, x: T) -> T { x * x } }
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().sum_map_fn(Sq).compile();
+    /// assert_eq!(grad(&f, &dvector![1.0, 2.0]), dvector![2.0, 4.0]);
+    /// ```
+    pub fn sum_map_fn<F: crate::ScalarFn>(&self, f: F) -> Self {
+        self.unary(SumMap(MapFn(f)))
+    }
+
+    /// A fused binary elementwise map of a [`ScalarFn2`](crate::ScalarFn2)
+    /// (see [`zip_map`](Self::zip_map) and [`map_fn`](Self::map_fn)).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, Real, ScalarFn2, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * b } }
+    /// let x = Expr::<f64>::var();
+    /// let f: DFun<DVector<f64>, f64> = x.trim(0, 1).zip_map_fn(&x.trim(1, 0), Prod).sum().compile();
+    /// assert_eq!(grad(&f, &dvector![1.0, 2.0, 3.0]), dvector![2.0, 4.0, 2.0]);
+    /// ```
+    pub fn zip_map_fn<F: crate::ScalarFn2>(&self, other: &Expr<S>, f: F) -> Self {
+        Self::op(ZipMapFn(f), vec![self.clone(), other.clone()])
     }
 
     /// `a·x + b` elementwise, for numbers `a`, `b`.

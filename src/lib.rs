@@ -103,6 +103,7 @@ pub mod ops;
 pub mod optim;
 pub mod problems;
 pub mod real;
+pub mod scalar_fn;
 pub mod space;
 
 pub use derive::{
@@ -117,6 +118,7 @@ pub use expr::Expr;
 pub use mode::{Dense, Forward, Mode, Reverse};
 pub use objective::Objective;
 pub use real::{Real, c};
+pub use scalar_fn::{ScalarFn, ScalarFn2};
 pub use space::Space;
 
 #[cfg(doctest)]

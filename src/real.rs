@@ -6,6 +6,8 @@
 //! reverse-mode gradient computed over `Dual<f64>` carries a
 //! Hessian-vector product in its tangent.
 
+use crate::dual::{Dual, DualN};
+use crate::scalar_fn::{ScalarFn, ScalarFn2};
 use std::fmt::{Debug, Display};
 use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
@@ -45,6 +47,39 @@ pub trait Real:
 
     /// `true` when the value and every tangent are finite.
     fn is_finite_all(self) -> bool;
+
+    /// `(f(x), f'(x))` for a [`ScalarFn`]. The default runs `f` once on a
+    /// one-tangent dual; dual numbers override it to evaluate `f` to second
+    /// order at their component type and spread the result over their
+    /// tangents, at a cost independent of the tangent count.
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn, DualN};
+    /// struct Cube;
+    /// impl ScalarFn for Cube { fn eval<T: Real>(&self, x: T) -> T { x * x * x } }
+    /// assert_eq!(2.0_f64.value_deriv_of(&Cube), (8.0, 12.0));
+    /// // Over a dual: the derivative carries f''(x)·ε.
+    /// let (v, d) = DualN::<f64, 1>::variable(2.0, 0).value_deriv_of(&Cube);
+    /// assert_eq!((v.re, v.eps[0], d.re, d.eps[0]), (8.0, 12.0, 12.0, 12.0));
+    /// ```
+    fn value_deriv_of<F: ScalarFn>(self, f: &F) -> (Self, Self) {
+        let d = f.eval(Dual::new(self, Self::one()));
+        (d.re, d.eps[0])
+    }
+
+    /// `(f(a, b), ∂f/∂a, ∂f/∂b)` for a [`ScalarFn2`] (see
+    /// [`value_deriv_of`](Real::value_deriv_of) for how duals override it).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn2};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * a * b } }
+    /// assert_eq!(f64::value_grad2_of(2.0, 3.0, &Prod), (12.0, 12.0, 4.0));
+    /// ```
+    fn value_grad2_of<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
+        let r = f.eval(DualN::<Self, 2>::variable(a, 0), DualN::variable(b, 1));
+        (r.re, r.eps[0], r.eps[1])
+    }
 }
 
 impl Real for f64 {

@@ -287,3 +287,71 @@ impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
         }
     }
 }
+
+/// A [`ScalarFn`](crate::ScalarFn) elementwise: like [`Map`], but the
+/// derivative comes from [`Real::value_deriv_of`], which dual scalars
+/// evaluate at their component level (cheap in Hessian sweeps).
+pub(crate) struct MapFn<F>(pub(crate) F);
+
+impl<S: Real, F: crate::ScalarFn> ElemFn<S> for MapFn<F> {
+    const NAME: &'static str = "map_fn";
+    #[inline(always)]
+    fn value(&self, x: S) -> S {
+        self.0.eval(x)
+    }
+    #[inline(always)]
+    fn value_deriv(&self, x: S) -> (S, S) {
+        x.value_deriv_of(&self.0)
+    }
+}
+
+/// A fused binary elementwise map of a [`ScalarFn2`](crate::ScalarFn2):
+/// like [`ZipMap`], with partials from [`Real::value_grad2_of`].
+pub(crate) struct ZipMapFn<F>(pub(crate) F);
+
+impl<S: Real, F: crate::ScalarFn2> Op<S> for ZipMapFn<F> {
+    fn name(&self) -> &'static str {
+        "zip_map_fn"
+    }
+    fn arity(&self) -> usize {
+        2
+    }
+    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        if lens[0] != lens[1] {
+            return Err(crate::graph::mismatch("zip_map_fn", lens[0], lens[1]));
+        }
+        Ok(lens[0])
+    }
+    fn saved_len(&self, _: &[usize], out: usize) -> usize {
+        2 * out
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        for ((y, &a), &b) in y.iter_mut().zip(x[0]).zip(x[1]) {
+            *y = self.0.eval(a, b);
+        }
+    }
+    fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
+        saved.resize(2 * y.len(), S::zero());
+        for (((y, d), &a), &b) in y
+            .iter_mut()
+            .zip(saved.chunks_exact_mut(2))
+            .zip(x[0])
+            .zip(x[1])
+        {
+            let (v, da, db) = S::value_grad2_of(a, b, &self.0);
+            *y = v;
+            d[0] = da;
+            d[1] = db;
+        }
+    }
+    fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        for ((dy, d), &dx) in dy.iter_mut().zip(c.saved.chunks_exact(2)).zip(dx) {
+            *dy += d[i] * dx;
+        }
+    }
+    fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
+            *dx += d[i] * dy;
+        }
+    }
+}

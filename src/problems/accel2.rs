@@ -4,7 +4,7 @@
 //!       + ½ Σ (x[i] − sin(0.01 i))²`, `x0[i] = ½ sin(0.1 i)`.
 
 use super::Problem;
-use crate::{Expr, Objective, Real};
+use crate::{Expr, Objective, Real, ScalarFn};
 use nalgebra::DVector;
 
 /// The `accel2` objective on `n` variables.
@@ -44,7 +44,17 @@ impl Accel2 {
 impl Objective for Accel2 {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         let target = Expr::constant(self.target.map(S::from_f64));
-        x.diff2().norm_squared() * 0.5 + x.ln_1p_square().sum() + (x - target).norm_squared() * 0.5
+        x.diff2().norm_squared() * 0.5
+            + x.sum_map_fn(LogPenalty)
+            + (x - target).norm_squared() * 0.5
+    }
+}
+
+/// `ln(1 + t²)`.
+struct LogPenalty;
+impl ScalarFn for LogPenalty {
+    fn eval<T: Real>(&self, t: T) -> T {
+        (t * t).ln_1p()
     }
 }
 

@@ -4,7 +4,7 @@
 //!       + Σᵢ [¼x[i]⁴ − ½x[i]² + 0.1 cos(3x[i])]`, `x0[i] = ½ sin(0.1 i)`.
 
 use super::Problem;
-use crate::{Expr, Objective, Real, c};
+use crate::{Expr, Objective, Real, ScalarFn, ScalarFn2, c};
 use nalgebra::DVector;
 
 /// The `chain1` objective on `n` variables.
@@ -40,11 +40,23 @@ impl Objective for Chain1 {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         // Fused primitives: one pass for the pair terms, one for the
         // elementwise terms (see benches/lens.rs for the unfused version).
-        let pairs = x.trim(0, 1).zip_map(&x.trim(1, 0), |a, b| {
-            (b - a) * (b - a) * c(0.5) + (a * b).sin() * c(0.1)
-        });
-        pairs.sum()
-            + x.sum_map(|t| t.powi(4) * c(0.25) - t * t * c(0.5) + (t * c(3.0)).cos() * c(0.1))
+        x.trim(0, 1).zip_map_fn(&x.trim(1, 0), Pair).sum() + x.sum_map_fn(Site)
+    }
+}
+
+/// `½(b − a)² + 0.1 sin(a b)`: the coupling of neighbours.
+struct Pair;
+impl ScalarFn2 for Pair {
+    fn eval<T: Real>(&self, a: T, b: T) -> T {
+        (b - a) * (b - a) * c(0.5) + (a * b).sin() * c(0.1)
+    }
+}
+
+/// `¼t⁴ − ½t² + 0.1 cos(3t)`: the double well at each site.
+struct Site;
+impl ScalarFn for Site {
+    fn eval<T: Real>(&self, t: T) -> T {
+        t.powi(4) * c(0.25) - t * t * c(0.5) + (t * c(3.0)).cos() * c(0.1)
     }
 }
 

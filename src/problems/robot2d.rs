@@ -6,7 +6,7 @@
 //! The interleaved layout makes the half-bandwidth 4.
 
 use super::Problem;
-use crate::{Expr, Objective, Real, c};
+use crate::{Expr, Objective, Real, ScalarFn2, c};
 use nalgebra::DVector;
 
 /// The `robot2d` objective on `m` points (`n = 2m` variables).
@@ -62,16 +62,19 @@ impl Objective for Robot2d {
         let m = self.m as f64;
         // Second differences of x and y at once: stride 2 in the interleaved layout.
         let accel = x.linear_stencil("accel", &[1.0, 0.0, -2.0, 0.0, 1.0]);
-        let obstacle = x
-            .even()
-            .zip_map(&x.odd(), |u, v| {
-                let (du, dv) = (u - c(0.5), v - c(0.5));
-                ((du * du + dv * dv) * c(-1.0 / 0.05)).exp()
-            })
-            .sum();
+        let obstacle = x.even().zip_map_fn(&x.odd(), Obstacle).sum();
         let start = x.slice(0, 2).norm_squared();
         let end = (x.trim(2 * self.m - 2, 0) - 1.0).norm_squared();
         accel.norm_squared() * (0.5 * m * m) + obstacle * 10.0 + (start + end) * 100.0
+    }
+}
+
+/// `exp(−|p − c|² / 0.05)` for the point `p = (u, v)`, `c = (½, ½)`.
+struct Obstacle;
+impl ScalarFn2 for Obstacle {
+    fn eval<T: Real>(&self, u: T, v: T) -> T {
+        let (du, dv) = (u - c(0.5), v - c(0.5));
+        ((du * du + dv * dv) * c(-1.0 / 0.05)).exp()
     }
 }
 
