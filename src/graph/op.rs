@@ -90,6 +90,13 @@ pub trait Op<S: Real>: Send + Sync + 'static {
     fn jvp_add(&self, i: usize, ctx: &Ctx<'_, S>, dx: &[S], dy: &mut [S]);
     /// `dx += J_iᵀ dy` for argument `i` (reverse direction).
     fn vjp_add(&self, i: usize, ctx: &Ctx<'_, S>, dy: &[S], dx: &mut [S]);
+    /// `dx = J_iᵀ dy`, overwriting whatever `dx` held. The default clears
+    /// `dx` and calls [`vjp_add`](Op::vjp_add); primitives whose transpose
+    /// writes every entry override it to save the clearing pass.
+    fn vjp_set(&self, i: usize, ctx: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        dx.fill(S::zero());
+        self.vjp_add(i, ctx, dy, dx);
+    }
 }
 
 /// A dimension mismatch error for primitive `op`.

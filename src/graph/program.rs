@@ -345,12 +345,17 @@ impl<S: Real> Tape<S> {
                     if a < ni {
                         node.op.vjp_add(i, &ctx, &dyk, dx[a]);
                     } else {
-                        let slot = &mut cot[a - ni];
-                        if slot.is_none() {
-                            *slot = Some(p.take(self.vals[a].len()));
+                        match &mut cot[a - ni] {
+                            Some(slot) => node.op.vjp_add(i, &ctx, &dyk, slot),
+                            slot @ None => {
+                                // The first contribution overwrites a dirty
+                                // buffer: no clearing pass for primitives
+                                // that write every entry.
+                                let mut buf = p.take_dirty(self.vals[a].len());
+                                node.op.vjp_set(i, &ctx, &dyk, &mut buf);
+                                *slot = Some(buf);
+                            }
                         }
-                        node.op
-                            .vjp_add(i, &ctx, &dyk, slot.as_mut().expect("cotangent slot"));
                     }
                 }
             }

@@ -57,6 +57,11 @@ impl<S: Real, F: ElemFn<S>> Op<S> for Elementwise<F> {
             *dx += d * dy;
         }
     }
+    fn vjp_set(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for ((dx, &d), &dy) in dx.iter_mut().zip(c.saved).zip(dy) {
+            *dx = d * dy;
+        }
+    }
 }
 
 macro_rules! elem_fn {
@@ -176,6 +181,11 @@ impl<S: Real> Op<S> for Affine<S> {
             *dx += self.a * dy;
         }
     }
+    fn vjp_set(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for (dx, &dy) in dx.iter_mut().zip(dy) {
+            *dx = self.a * dy;
+        }
+    }
 }
 
 /// A fused binary elementwise map `y_i = f(a_i, b_i)`, `f` written over
@@ -233,6 +243,11 @@ where
             *dx += d[i] * dy;
         }
     }
+    fn vjp_set(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
+            *dx = d[i] * dy;
+        }
+    }
 }
 
 /// The fused reduction `Σ f(x_i)` (a scalar), saving `f'(x_i)`: one pass
@@ -284,6 +299,12 @@ impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
         let g = dy[0];
         for (dx, &d) in dx.iter_mut().zip(c.saved) {
             *dx += d * g;
+        }
+    }
+    fn vjp_set(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let g = dy[0];
+        for (dx, &d) in dx.iter_mut().zip(c.saved) {
+            *dx = d * g;
         }
     }
 }
@@ -352,6 +373,11 @@ impl<S: Real, F: crate::ScalarFn2> Op<S> for ZipMapFn<F> {
     fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
         for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
             *dx += d[i] * dy;
+        }
+    }
+    fn vjp_set(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
+            *dx = d[i] * dy;
         }
     }
 }

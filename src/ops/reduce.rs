@@ -105,4 +105,21 @@ impl<S: Real> Op<S> for Reduce {
             }
         }
     }
+    fn vjp_set(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let g = dy[0];
+        match self.0 {
+            Reduction::Sum => dx.fill(g),
+            Reduction::Dot => {
+                for (dx, &o) in dx.iter_mut().zip(c.inputs[1 - i]) {
+                    *dx = g * o;
+                }
+            }
+            Reduction::NormSquared => {
+                let g2 = g + g;
+                for (dx, &x) in dx.iter_mut().zip(c.inputs[0]) {
+                    *dx = g2 * x;
+                }
+            }
+        }
+    }
 }

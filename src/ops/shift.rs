@@ -205,8 +205,18 @@ impl<S: Real> Op<S> for LinearStencil<S> {
         Ok(lens[0] + 1 - w)
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        y.fill(S::zero());
-        stencil_add(&self.coeffs, x[0], y);
+        // The first nonzero coefficient writes, the others accumulate.
+        let m = y.len();
+        match self.coeffs.iter().position(|&c| c != S::zero()) {
+            None => y.fill(S::zero()),
+            Some(j0) => {
+                let c0 = self.coeffs[j0];
+                for (y, &x) in y.iter_mut().zip(&x[0][j0..j0 + m]) {
+                    *y = c0 * x;
+                }
+                stencil_add(&self.coeffs[j0 + 1..], &x[0][j0 + 1..], y);
+            }
+        }
     }
     fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
         stencil_add(&self.coeffs, dx, dy);
