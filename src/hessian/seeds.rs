@@ -97,13 +97,18 @@ impl BandMethod {
                     let col = &mut rest[..ld];
                     let src = &prods[j % p];
                     let lo = j.saturating_sub(k);
-                    for i in lo..=j {
-                        let mut v = src[i];
-                        if i < j && j >= p {
-                            v -= done[i * ld + k + (j - p) - i];
+                    let out = &mut col[k + lo - j..];
+                    // Rows lo..j: subtract H[j−p][i], stored in column i at
+                    // ab[i·(k+1) + k + (j−p) − i] = ab[i·k + j − 1].
+                    if j >= p && k > 0 {
+                        let known = done[lo * k + j - 1..].iter().step_by(k);
+                        for ((o, &v), &h) in out.iter_mut().zip(&src[lo..j]).zip(known) {
+                            *o = v - h;
                         }
-                        col[k + i - j] = v;
+                    } else {
+                        out[..j - lo].copy_from_slice(&src[lo..j]);
                     }
+                    out[j - lo] = src[j]; // the diagonal: one colour alone
                 }
             }
         }
