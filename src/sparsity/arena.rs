@@ -19,6 +19,15 @@ use std::cell::RefCell;
 /// Sets up to this many members are merged eagerly.
 const EAGER: usize = 32;
 
+/// Slots of each direct-mapped cache (a power of two).
+const CACHE: usize = 1 << 12;
+
+/// The cache slot of a key (Fibonacci hashing).
+#[inline(always)]
+fn slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - 12)) as usize
+}
+
 /// The empty set (constants).
 pub(crate) const EMPTY: u32 = 0;
 
@@ -34,6 +43,7 @@ enum Node {
 pub(crate) struct Arena {
     /// Inside a trace (nested traces on one thread are refused).
     pub(crate) active: bool,
+    n_inputs: usize,
     nodes: Vec<Node>,
     pool: Vec<u32>,
     pairs: Vec<u64>,
@@ -42,6 +52,11 @@ pub(crate) struct Arena {
     stamp: Vec<u32>,
     epoch: u32,
     scratch: Vec<u32>,
+    /// Direct-mapped caches of recently recorded set-id products and
+    /// pairs: most repeats are close together, and skipping them keeps the
+    /// pair buffer (and the sorting that deduplicates it) small.
+    seen_sets: Vec<u64>,
+    seen_pairs: Vec<u64>,
 }
 
 thread_local! {
@@ -52,6 +67,7 @@ impl Arena {
     fn new() -> Self {
         Arena {
             active: false,
+            n_inputs: 0,
             nodes: vec![Node::Set { start: 0, len: 0 }],
             pool: Vec::new(),
             pairs: Vec::new(),
@@ -59,6 +75,8 @@ impl Arena {
             stamp: Vec::new(),
             epoch: 0,
             scratch: Vec::new(),
+            seen_sets: Vec::new(),
+            seen_pairs: Vec::new(),
         }
     }
 
@@ -66,6 +84,9 @@ impl Arena {
     pub(crate) fn start(&mut self, n: usize) {
         *self = Arena::new();
         self.active = true;
+        self.n_inputs = n;
+        self.seen_sets = vec![u64::MAX; CACHE];
+        self.seen_pairs = vec![u64::MAX; CACHE];
         self.nodes.reserve(n);
         self.pool.reserve(n);
         for i in 0..n {
@@ -180,23 +201,25 @@ impl Arena {
         if a == EMPTY || b == EMPTY {
             return;
         }
+        let ids = ((a.min(b) as u64) << 32) | a.max(b) as u64;
+        let k = slot(ids);
+        if self.seen_sets[k] == ids {
+            return;
+        }
+        self.seen_sets[k] = ids;
         let (sa, la) = self.members(a);
         let (sb, lb) = self.members(b);
-        if a == b {
-            for p in 0..la {
-                let i = self.pool[sa + p] as u64;
-                for q in p..la {
-                    let j = self.pool[sa + q] as u64;
-                    self.pairs.push((i << 32) | j);
-                }
-            }
-        } else {
-            for p in 0..la {
-                let i = self.pool[sa + p];
-                for q in 0..lb {
-                    let j = self.pool[sb + q];
-                    let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
-                    self.pairs.push(((lo as u64) << 32) | hi as u64);
+        for p in 0..la {
+            let i = self.pool[sa + p];
+            let from = if a == b { p } else { 0 };
+            for q in from..lb {
+                let j = self.pool[sb + q];
+                let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
+                let key = ((lo as u64) << 32) | hi as u64;
+                let k = slot(key);
+                if self.seen_pairs[k] != key {
+                    self.seen_pairs[k] = key;
+                    self.pairs.push(key);
                 }
             }
         }
@@ -205,9 +228,40 @@ impl Arena {
         }
     }
 
+    /// Sorts and deduplicates the pairs: a counting sort by the first
+    /// index (O(pairs + n)), then a sort of each (short) bucket.
     fn dedup(&mut self) {
-        self.pairs.sort_unstable();
-        self.pairs.dedup();
+        let n = self.n_inputs;
+        let mut start = vec![0usize; n + 1];
+        for &p in &self.pairs {
+            start[(p >> 32) as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut sorted = vec![0u64; self.pairs.len()];
+        for &p in &self.pairs {
+            let b = (p >> 32) as usize;
+            sorted[next[b]] = p;
+            next[b] += 1;
+        }
+        let mut out = 0;
+        for i in 0..n {
+            let bucket = &mut sorted[start[i]..start[i + 1]];
+            bucket.sort_unstable();
+            let mut last = u64::MAX;
+            for q in start[i]..start[i + 1] {
+                let v = sorted[q];
+                if v != last {
+                    sorted[out] = v;
+                    out += 1;
+                    last = v;
+                }
+            }
+        }
+        sorted.truncate(out);
+        self.pairs = sorted;
         self.deduped = self.pairs.len();
     }
 
