@@ -1,13 +1,16 @@
 //! Sparsity detection and colouring timings on the BENCH objectives.
 //!
 //! ```text
-//! cargo run --release --example sparsity [-- N ...]
+//! cargo run --release --example sparsity [-- N ... PROBLEM ...]
 //! ```
+//! (default: all three problems).
 //! For each objective and size (default 10⁵ and 10⁶): the time of one
 //! gradient, of pattern detection (one pass over `Tracer` scalars), of the
 //! star and distance-2 colourings, and of the compressed sparse Hessian;
 //! the colour counts against the lower bound `max row nnz`; and the peak
-//! resident memory of the process so far (`VmHWM`, Linux only). Each time
+//! resident memory of the process (`VmHWM`, Linux only) after the
+//! detections and at the end (run one problem and size per process for
+//! clean memory figures). Each time
 //! is the best of 3 runs after a warm-up (programs are cached per scalar
 //! type, so compilation is not timed).
 
@@ -48,8 +51,19 @@ fn main() {
             a
         }
     };
+    let names: Vec<String> = {
+        let a: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|s| s.parse::<usize>().is_err())
+            .collect();
+        if a.is_empty() {
+            vec!["chain1".into(), "accel2".into(), "robot2d".into()]
+        } else {
+            a
+        }
+    };
     println!(
-        "{:<8} {:>8} {:>9} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5} {:>5} {:>5} {:>10} {:>8}",
+        "{:<8} {:>8} {:>9} {:>10} {:>10} {:>6} {:>9} {:>9} {:>5} {:>5} {:>5} {:>10} {:>9} {:>8}",
         "problem",
         "n",
         "nnz",
@@ -62,10 +76,11 @@ fn main() {
         "star",
         "dist2",
         "sparseH s",
+        "detect MB",
         "peak MB"
     );
     for &n in &sizes {
-        for name in ["chain1", "accel2", "robot2d"] {
+        for name in &names {
             let p = Cached::new(by_name(name, n).expect("known problem"));
             let x = p.inner().x0();
             let f = p.lens::<f64>();
@@ -76,6 +91,7 @@ fn main() {
                 black_box(hessian_pattern(&p, &x).expect("pattern"));
             });
             let pat = hessian_pattern(&p, &x).expect("pattern");
+            let detect_mb = peak_rss_mb().unwrap_or(f64::NAN);
             let mut star = None;
             let t_star = best_of_3(|| star = Some(star_coloring(&pat)));
             let mut col = None;
@@ -84,7 +100,7 @@ fn main() {
                 black_box(hessian_sparse(&p, &x).expect("sparse Hessian"));
             });
             println!(
-                "{:<8} {:>8} {:>9} {:>10.2e} {:>10.2e} {:>6.1} {:>9.2e} {:>9.2e} {:>5} {:>5} {:>5} {:>10.2e} {:>8.0}",
+                "{:<8} {:>8} {:>9} {:>10.2e} {:>10.2e} {:>6.1} {:>9.2e} {:>9.2e} {:>5} {:>5} {:>5} {:>10.2e} {:>9.0} {:>8.0}",
                 name,
                 p.inner().n(),
                 pat.nnz(),
@@ -97,6 +113,7 @@ fn main() {
                 star.expect("ran").n_colors(),
                 col.expect("ran").n_colors(),
                 t_sparse,
+                detect_mb,
                 peak_rss_mb().unwrap_or(f64::NAN)
             );
         }

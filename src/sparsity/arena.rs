@@ -60,15 +60,17 @@ pub(crate) struct Arena {
 }
 
 thread_local! {
-    pub(crate) static ARENA: RefCell<Arena> = RefCell::new(Arena::new());
+    pub(crate) static ARENA: RefCell<Arena> = const { RefCell::new(Arena::new()) };
 }
 
 impl Arena {
-    fn new() -> Self {
+    /// The idle arena (no trace, no memory); node 0, the empty set, is
+    /// created by [`Arena::start`].
+    const fn new() -> Self {
         Arena {
             active: false,
             n_inputs: 0,
-            nodes: vec![Node::Set { start: 0, len: 0 }],
+            nodes: Vec::new(),
             pool: Vec::new(),
             pairs: Vec::new(),
             deduped: 0,
@@ -87,7 +89,8 @@ impl Arena {
         self.n_inputs = n;
         self.seen_sets = vec![u64::MAX; CACHE];
         self.seen_pairs = vec![u64::MAX; CACHE];
-        self.nodes.reserve(n);
+        self.nodes.reserve(n + 1);
+        self.nodes.push(Node::Set { start: 0, len: 0 });
         self.pool.reserve(n);
         for i in 0..n {
             self.pool.push(i as u32);
@@ -223,7 +226,7 @@ impl Arena {
                 }
             }
         }
-        if self.pairs.len() > 2 * self.deduped + (1 << 16) {
+        if self.pairs.len() > 2 * self.deduped + self.n_inputs.max(1 << 16) {
             self.dedup();
         }
     }
