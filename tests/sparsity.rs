@@ -11,6 +11,7 @@ use lensdiff::sparsity::{
 };
 use lensdiff::{DFun, Expr, Forward, Objective, Real, jacobian_fwd};
 use nalgebra::{DMatrix, DVector};
+use num_traits::Float;
 use proptest::prelude::*;
 
 /// Σ_pairs sin(a·x_i·x_j) + Σ_{i ∈ quartic} x_i⁴ + Σ x (a linear term).
@@ -285,4 +286,64 @@ fn nested_traces_are_refused_and_arena_is_freed_after_a_panic() {
     // The trace ended with the panic: a new one starts fine.
     let p = hessian_pattern(&Panics, &DVector::from_element(3, 1.0)).unwrap();
     assert_eq!(p.nnz(), 3);
+}
+
+/// Pairs coupled by one of several smooth binary functions, written over
+/// dual numbers (so the tracer runs inside `Dual<Tracer>` closures).
+#[derive(Debug, Clone)]
+struct MixedOps {
+    n: usize,
+    terms: Vec<(usize, usize, u8)>,
+    kink: bool,
+}
+
+impl Objective for MixedOps {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let mut f = x.sum();
+        for &(i, j, k) in &self.terms {
+            let (a, b) = (x.at(i), x.at(j));
+            let t = match k % 5 {
+                0 => a / (b.square() + 2.0),
+                1 => a.zip_map(&b, |u, v| {
+                    (u * u + lensdiff::c(1.0)).powf(v * lensdiff::c(0.5))
+                }),
+                2 => a.zip_map(&b, |u, v| u.atan2(v + lensdiff::c(3.0))),
+                3 => a.zip_map(&b, |u, v| u.hypot(v) * u),
+                _ => (a.exp() * b).ln_1p_square(),
+            };
+            f = f + t;
+        }
+        if self.kink {
+            // Piecewise linear: conservative (the union, then a square).
+            f = f + x
+                .trim(0, 1)
+                .zip_map(&x.trim(1, 0), |u, v| u.max(v) * u.max(v))
+                .sum();
+        }
+        f
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn mixed_operations_are_conservative_and_exact_when_smooth(
+        n in 2usize..12,
+        raw in proptest::collection::vec((0usize..12, 0usize..12, 0u8..5), 1..12),
+        kink in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let terms: Vec<_> = raw.into_iter().map(|(i, j, k)| (i % n, j % n, k)).collect();
+        let f = MixedOps { n, terms, kink };
+        let x = random_point(f.n, seed).map(|v| v * 0.5 + 1.0);
+        let p = hessian_pattern(&f, &x).unwrap();
+        let dense = hessian(&f, &x).unwrap();
+        assert_superset(&p, &nonzeros(&dense));
+        if !kink {
+            prop_assert_eq!(&p, &nonzeros(&dense));
+        }
+        let h = hessian_sparse(&f, &x).unwrap();
+        prop_assert!((h.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax().max(1.0));
+    }
 }

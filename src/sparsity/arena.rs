@@ -10,9 +10,10 @@
 //! such an operation already cost `|deps|²`, so the expansion never
 //! dominates. No set is ever an `n`-bit vector.
 //!
-//! Pairs `(i, j)`, `i ≤ j`, are packed into one `u64` and deduplicated by
-//! sorting whenever the buffer doubles, so the buffer stays O(nnz + recent
-//! operations).
+//! Pairs `(i, j)`, `i ≤ j`, are packed into one `u64`, filtered by small
+//! direct-mapped caches of recent products and pairs, and deduplicated by a
+//! counting sort whenever the buffer has grown by `8 max(n, 65 536)` past
+//! twice its last deduplicated size, so it stays O(nnz + n).
 
 use std::cell::RefCell;
 
@@ -89,9 +90,12 @@ impl Arena {
         self.n_inputs = n;
         self.seen_sets = vec![u64::MAX; CACHE];
         self.seen_pairs = vec![u64::MAX; CACHE];
-        self.nodes.reserve(n + 1);
+        // Room for a few sets per input: untouched capacity costs no page
+        // faults, and it saves the copies of repeated doubling.
+        self.nodes.reserve(4 * n + 1);
         self.nodes.push(Node::Set { start: 0, len: 0 });
-        self.pool.reserve(n);
+        self.pool.reserve(4 * n);
+        self.pairs.reserve(4 * n);
         for i in 0..n {
             self.pool.push(i as u32);
             self.nodes.push(Node::Set { start: i, len: 1 });
@@ -226,7 +230,7 @@ impl Arena {
                 }
             }
         }
-        if self.pairs.len() > 2 * self.deduped + self.n_inputs.max(1 << 16) {
+        if self.pairs.len() > 2 * self.deduped + 8 * self.n_inputs.max(1 << 16) {
             self.dedup();
         }
     }

@@ -10,6 +10,7 @@
 //! * second order: a global set of input pairs that meet in a nonlinear
 //!   operation (the Hessian pattern):
 //!   - `a + b`, `a − b`, `−a`, `c·a` (a constant `c`): linear, no pairs;
+//!     `0·a` and `0/a` (a constant zero) are the constant zero;
 //!   - `a · b`: `deps(a) × deps(b)` (so `a · a` gives `deps(a)²`);
 //!   - `a / b`: as `a · (1/b)`: `deps(a) × deps(b)` and `deps(b)²`;
 //!   - a nonlinear `f(a)` (`sin`, `exp`, `powi`, `sqrt`, `ln`, `recip`, …):
@@ -162,6 +163,11 @@ impl Mul for Tracer {
     fn mul(self, o: Self) -> Self {
         let value = self.value * o.value;
         if self.set == EMPTY || o.set == EMPTY {
+            // A constant zero times anything is the constant zero (the
+            // zero tangents of `Dual<Tracer>` closures stay constants).
+            if self.is_zero() || o.is_zero() {
+                return Tracer::constant(value);
+            }
             return self.linear2(o, value);
         }
         let set = arena::with(|a| {
@@ -177,6 +183,9 @@ impl Div for Tracer {
     #[inline(always)]
     fn div(self, o: Self) -> Self {
         let value = self.value / o.value;
+        if self.is_zero() {
+            return Tracer::constant(value);
+        }
         if o.set == EMPTY {
             return self.with_value(value);
         }
