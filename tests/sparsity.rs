@@ -6,8 +6,8 @@
 use lensdiff::hessian::{BandOptions, hessian};
 use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::sparsity::{
-    Pattern, column_coloring, hessian_banded_auto, hessian_pattern, hessian_sparse,
-    jacobian_pattern, star_coloring,
+    Pattern, Recovery, acyclic_coloring, column_coloring, hessian_banded_auto, hessian_pattern,
+    hessian_sparse, hessian_sparse_with, jacobian_pattern, star_coloring,
 };
 use lensdiff::{DFun, Expr, Forward, Objective, Real, jacobian_fwd};
 use nalgebra::{DMatrix, DVector};
@@ -92,6 +92,41 @@ fn is_star_recoverable(p: &Pattern, color: &[usize]) -> bool {
     })
 }
 
+/// Acyclic colouring by definition: proper, and for every pair of colours
+/// the edges between the two classes form a forest (checked with a plain
+/// union-find per pair: an edge joining one tree to itself is a cycle).
+fn is_acyclic(p: &Pattern, color: &[usize]) -> bool {
+    fn find(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            v = parent[v];
+        }
+        v
+    }
+    let nc = color.iter().max().map_or(0, |c| c + 1);
+    for c in 0..nc {
+        for d in c + 1..nc {
+            let mut parent: Vec<usize> = (0..p.nrows()).collect();
+            for i in 0..p.nrows() {
+                for &j in p.row(i) {
+                    if j <= i {
+                        continue;
+                    }
+                    let pair = (color[i].min(color[j]), color[i].max(color[j]));
+                    if pair != (c, d) {
+                        continue;
+                    }
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    if a == b {
+                        return false;
+                    }
+                    parent[a] = b;
+                }
+            }
+        }
+    }
+    (0..p.nrows()).all(|i| p.row(i).iter().all(|&j| i == j || color[i] != color[j]))
+}
+
 /// Distance-2 (column-intersection) validity: columns sharing a row differ.
 fn is_column_coloring(p: &Pattern, color: &[usize]) -> bool {
     (0..p.nrows()).all(|i| {
@@ -162,6 +197,17 @@ proptest! {
         prop_assert!(is_column_coloring(&p, col.colors()));
         prop_assert!(col.n_colors() <= distance2_bound(&p));
         prop_assert!(col.n_colors() >= p.max_row_nnz());
+        let acyclic = acyclic_coloring(&p);
+        prop_assert!(is_acyclic(&p, acyclic.colors()));
+        prop_assert!(acyclic.n_colors() <= star_bound(&p));
+    }
+
+    #[test]
+    fn substitution_hessian_equals_dense((f, x) in random_sparse()) {
+        let h = hessian_sparse_with(&f, &x, Recovery::Substitution).unwrap();
+        let dense = hessian(&f, &x).unwrap();
+        let err = (h.hessian.to_dmatrix() - &dense).amax();
+        prop_assert!(err <= 1e-10 * dense.amax().max(1.0), "error {}", err);
     }
 
     #[test]
@@ -220,16 +266,22 @@ fn check_bench<P: Problem>(p: &P) {
     assert!(is_star_recoverable(&pat, star.colors()));
     assert!(star.n_colors() <= 2 * p.bandwidth() + 1);
     assert!(star.n_colors() >= pat.max_row_nnz().min(p.bandwidth() + 1));
+    let acyclic = acyclic_coloring(&pat);
+    assert!(is_acyclic(&pat, acyclic.colors()));
+    assert!(acyclic.n_colors() <= star.n_colors());
     println!(
-        "{}: n = {}, nnz = {}, k = {}, max row nnz = {}, star colours = {}, distance-2 colours = {}",
+        "{}: n = {}, nnz = {}, k = {}, max row nnz = {}, star colours = {}, distance-2 colours = {}, acyclic colours = {}",
         p.name(),
         p.n(),
         pat.nnz(),
         pat.bandwidth(),
         pat.max_row_nnz(),
         star.n_colors(),
-        col.n_colors()
+        col.n_colors(),
+        acyclic.n_colors()
     );
+    let hs = hessian_sparse_with(p, &x, Recovery::Substitution).unwrap();
+    assert!((hs.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax());
     let h = hessian_sparse(p, &x).unwrap();
     assert!((h.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax());
     let (k, band) = hessian_banded_auto(p, &x, &BandOptions::default()).unwrap();
@@ -266,6 +318,9 @@ fn star_coloring_of_a_wide_band_is_at_most_2k_plus_1() {
         assert!(star.n_colors() <= 2 * k + 1, "k = {k}: {}", star.n_colors());
         assert!(star.n_colors() > k); // the (k+1)-cliques need k+1 colours
         assert_eq!(column_coloring(&p).n_colors(), 2 * k + 1);
+        let acyclic = acyclic_coloring(&p);
+        assert!(is_acyclic(&p, acyclic.colors()));
+        assert_eq!(acyclic.n_colors(), k + 1);
     }
 }
 

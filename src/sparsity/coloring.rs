@@ -28,9 +28,8 @@
 //!   O(Σ_v Σ_{w ∈ N(v)} Σ_{x ∈ N(w)} deg x): about a second for a band of
 //!   half-width 4 at n = 10⁶.
 //!
-//! Acyclic colouring (for recovery by substitution, fewer colours still)
-//! is not implemented; for banded patterns [`crate::hessian::BandMethod`]
-//! already offers substitution with the optimal `k + 1` products.
+//! The acyclic colouring (recovery by substitution, fewer colours still)
+//! is in its own file: [`super::acyclic_coloring`].
 
 use super::Pattern;
 
@@ -50,7 +49,7 @@ pub struct Coloring {
 }
 
 impl Coloring {
-    fn from_colors(colors: Vec<usize>) -> Self {
+    pub(crate) fn from_colors(colors: Vec<usize>) -> Self {
         let n_colors = colors.iter().map(|&c| c + 1).max().unwrap_or(0);
         Coloring { colors, n_colors }
     }

@@ -7,9 +7,10 @@
 //! * [`hessian_banded_auto`]: the bandwidth from the pattern, then
 //!   [`crate::hessian::hessian_banded_with`];
 //! * [`column_coloring`] (distance-2, Jacobians), [`star_coloring`]
-//!   (symmetric, direct recovery): the [`Coloring`];
-//! * [`hessian_sparse`]: pattern, star colouring, products, recovery, as a
-//!   [`CscMatrix`].
+//!   (symmetric, direct recovery), [`acyclic_coloring`] (symmetric,
+//!   recovery by substitution): the [`Coloring`];
+//! * [`hessian_sparse`], [`hessian_sparse_with`]: pattern, colouring,
+//!   products, recovery, as a [`CscMatrix`].
 //!
 //! ```
 //! use lensdiff::{Objective, Expr, Real, hessian::hessian};
@@ -30,6 +31,7 @@
 //! assert!((h.hessian.to_dmatrix() - hessian(&Arrow, &x).unwrap()).amax() < 1e-12);
 //! ```
 
+mod acyclic;
 mod arena;
 mod band;
 mod coloring;
@@ -37,12 +39,14 @@ mod csc;
 mod detect;
 mod pattern;
 mod sparse_hessian;
+mod substitution;
 mod tracer;
 
+pub use acyclic::acyclic_coloring;
 pub use band::hessian_banded_auto;
 pub use coloring::{Coloring, column_coloring, star_coloring};
 pub use csc::CscMatrix;
 pub use detect::{hessian_pattern, jacobian_pattern};
 pub use pattern::Pattern;
-pub use sparse_hessian::{SparseHessian, hessian_sparse};
+pub use sparse_hessian::{Recovery, SparseHessian, hessian_sparse, hessian_sparse_with};
 pub use tracer::Tracer;

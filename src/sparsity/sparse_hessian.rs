@@ -6,12 +6,33 @@
 //! term either of `(H v_{color j})_i` or of `(H v_{color i})_j`; the
 //! diagonal `H[i][i]` is alone in `(H v_{color i})_i` because the colouring
 //! is proper. No subtraction, so the entries are exact to rounding.
+//!
+//! [`hessian_sparse_with`] with [`Recovery::Substitution`] uses an acyclic
+//! colouring instead (fewer colours, entries found by peeling the
+//! two-coloured trees: each costs a subtraction chain, so an entry much
+//! smaller than its neighbours loses relative accuracy).
 
-use super::{CscMatrix, Pattern, hessian_pattern, star_coloring};
+use super::substitution::recover_substitution;
+use super::{CscMatrix, Pattern, acyclic_coloring, hessian_pattern, star_coloring};
 use crate::derive::check_finite;
 use crate::hessian::sweep;
 use crate::{Error, Objective};
 use nalgebra::DVector;
+
+/// How [`hessian_sparse_with`] colours the pattern and recovers entries.
+///
+/// ```
+/// use lensdiff::sparsity::Recovery;
+/// assert_eq!(Recovery::default(), Recovery::Direct);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recovery {
+    /// Star colouring, each entry read directly (exact to rounding).
+    #[default]
+    Direct,
+    /// Acyclic colouring, entries by substitution (fewer products).
+    Substitution,
+}
 
 /// A sparse Hessian with the value and gradient from the same sweep.
 #[derive(Debug, Clone)]
@@ -41,8 +62,29 @@ pub fn hessian_sparse<O: Objective + ?Sized>(
     obj: &O,
     x: &DVector<f64>,
 ) -> Result<SparseHessian, Error> {
+    hessian_sparse_with(obj, x, Recovery::Direct)
+}
+
+/// The sparse Hessian of `f` at `x` with the chosen colouring and recovery.
+///
+/// ```
+/// use lensdiff::{sparsity::{hessian_sparse_with, Recovery}, hessian::hessian, problems::{Accel2, Problem}};
+/// let p = Accel2::new(30);
+/// let x = p.x0();
+/// let h = hessian_sparse_with(&p, &x, Recovery::Substitution).unwrap();
+/// assert_eq!(h.colors, 3); // k + 1 for half-bandwidth k = 2
+/// assert!((h.hessian.to_dmatrix() - hessian(&p, &x).unwrap()).amax() < 1e-9);
+/// ```
+pub fn hessian_sparse_with<O: Objective + ?Sized>(
+    obj: &O,
+    x: &DVector<f64>,
+    recovery: Recovery,
+) -> Result<SparseHessian, Error> {
     let pattern = hessian_pattern(obj, x)?;
-    let coloring = star_coloring(&pattern);
+    let coloring = match recovery {
+        Recovery::Direct => star_coloring(&pattern),
+        Recovery::Substitution => acyclic_coloring(&pattern),
+    };
     let seeds = coloring.seeds();
     let refs: Vec<&[f64]> = seeds.iter().map(|s| s.as_slice()).collect();
     let s = sweep(obj, x.as_slice(), &refs);
@@ -51,7 +93,10 @@ pub fn hessian_sparse<O: Objective + ?Sized>(
     for p in &s.prods {
         check_finite("Hessian-vector product", p)?;
     }
-    let values = recover(&pattern, coloring.colors(), &s.prods)?;
+    let values = match recovery {
+        Recovery::Direct => recover(&pattern, coloring.colors(), &s.prods)?,
+        Recovery::Substitution => recover_substitution(&pattern, coloring.colors(), &s.prods)?,
+    };
     let n = x.len();
     Ok(SparseHessian {
         value: s.value,
