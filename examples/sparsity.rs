@@ -6,7 +6,8 @@
 //! (default: all three problems).
 //! For each objective and size (default 10⁵ and 10⁶): the time of one
 //! gradient, of pattern detection (one pass over `Tracer` scalars), of the
-//! star and distance-2 colourings, and of the compressed sparse Hessian;
+//! star, distance-2 and acyclic colourings, and of the compressed sparse
+//! Hessian (direct and by substitution);
 //! the colour counts against the lower bound `max row nnz`; and the peak
 //! resident memory of the process (`VmHWM`, Linux only) after the
 //! detections and at the end (run one problem and size per process for
@@ -16,7 +17,10 @@
 
 use lensdiff::objective::Cached;
 use lensdiff::problems::{Problem, by_name};
-use lensdiff::sparsity::{column_coloring, hessian_pattern, hessian_sparse, star_coloring};
+use lensdiff::sparsity::{
+    Recovery, acyclic_coloring, column_coloring, hessian_pattern, hessian_sparse,
+    hessian_sparse_with, star_coloring,
+};
 use lensdiff::{Objective, grad};
 use std::hint::black_box;
 use std::time::Instant;
@@ -99,6 +103,12 @@ fn main() {
             let t_sparse = best_of_3(|| {
                 black_box(hessian_sparse(&p, &x).expect("sparse Hessian"));
             });
+            let t0 = Instant::now();
+            let acyclic = acyclic_coloring(&pat);
+            let t_acyclic = t0.elapsed().as_secs_f64();
+            let t0 = Instant::now();
+            black_box(hessian_sparse_with(&p, &x, Recovery::Substitution).expect("substitution"));
+            let t_subst = t0.elapsed().as_secs_f64();
             println!(
                 "{:<8} {:>8} {:>9} {:>10.2e} {:>10.2e} {:>6.1} {:>9.2e} {:>9.2e} {:>5} {:>5} {:>5} {:>10.2e} {:>9.0} {:>8.0}",
                 name,
@@ -115,6 +125,12 @@ fn main() {
                 t_sparse,
                 detect_mb,
                 peak_rss_mb().unwrap_or(f64::NAN)
+            );
+            println!(
+                "         acyclic colouring: {} colours in {:.2e} s; substitution Hessian {:.2e} s (one run each)",
+                acyclic.n_colors(),
+                t_acyclic,
+                t_subst
             );
         }
     }

@@ -15,11 +15,36 @@
 
 use super::{Coloring, Pattern};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiplicative hash for small integer keys (the default SipHash is
+/// several times slower here, and no DoS resistance is needed).
+#[derive(Default)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 
 /// Union-find over (colour pair, vertex), created on first use.
 #[derive(Default)]
 struct Forests {
-    parent: HashMap<(usize, usize, usize), usize>,
+    parent: IntMap<(usize, usize, usize), usize>,
 }
 
 impl Forests {
@@ -75,7 +100,7 @@ pub fn acyclic_coloring(p: &Pattern) -> Coloring {
     let n = p.nrows();
     let mut color = vec![NONE; n];
     let mut forests = Forests::default();
-    let mut by_color: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut by_color: IntMap<usize, Vec<usize>> = IntMap::default();
     for v in 0..n {
         by_color.clear();
         for &w in p.row(v) {
