@@ -105,6 +105,7 @@ pub mod problems;
 pub mod real;
 pub mod scalar_fn;
 pub mod space;
+pub mod sparsity;
 
 pub use derive::{
     grad, jacobian_dense, jacobian_fwd, jacobian_rev, jvp, try_value_and_grad, value_and_grad, vjp,

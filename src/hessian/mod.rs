@@ -12,7 +12,9 @@ mod hvp;
 mod seeds;
 mod sweep;
 
+pub(crate) use banded::check_dimension;
 pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with};
 pub use dense::hessian;
 pub use hvp::{hvp, value_grad_hvps};
 pub use seeds::BandMethod;
+pub(crate) use sweep::sweep;

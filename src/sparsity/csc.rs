@@ -1,0 +1,76 @@
+//! A minimal compressed-sparse-column matrix: the output format of
+//! [`super::hessian_sparse`].
+//!
+//! The crate keeps its dependencies to nalgebra and num-traits, so this is
+//! a small own struct (column pointers, row indices, values) rather than
+//! `nalgebra-sparse`, which is not in the dependency tree.
+
+use nalgebra::DMatrix;
+
+/// A sparse matrix in compressed-column form: column `j` holds the rows
+/// `row_idx[col_ptr[j] .. col_ptr[j + 1]]` (sorted) with their `values`.
+///
+/// ```
+/// use lensdiff::sparsity::CscMatrix;
+/// // [[1, 0], [2, 3]]
+/// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
+/// assert_eq!(a.to_dmatrix(), nalgebra::dmatrix![1.0, 0.0; 2.0, 3.0]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct CscMatrix {
+    /// The number of rows.
+    pub nrows: usize,
+    /// The number of columns.
+    pub ncols: usize,
+    /// `ncols + 1` offsets into `row_idx` and `values`.
+    pub col_ptr: Vec<usize>,
+    /// The row of each stored entry, sorted within each column.
+    pub row_idx: Vec<usize>,
+    /// The value of each stored entry.
+    pub values: Vec<f64>,
+}
+
+impl CscMatrix {
+    /// The dense matrix (small matrices only).
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// let a = CscMatrix { nrows: 1, ncols: 2, col_ptr: vec![0, 0, 1], row_idx: vec![0], values: vec![5.0] };
+    /// assert_eq!(a.to_dmatrix()[(0, 1)], 5.0);
+    /// ```
+    pub fn to_dmatrix(&self) -> DMatrix<f64> {
+        let mut m = DMatrix::zeros(self.nrows, self.ncols);
+        for j in 0..self.ncols {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                m[(self.row_idx[p], j)] = self.values[p];
+            }
+        }
+        m
+    }
+
+    /// The entry `(i, j)` (zero when not stored).
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// let a = CscMatrix { nrows: 2, ncols: 1, col_ptr: vec![0, 1], row_idx: vec![1], values: vec![4.0] };
+    /// assert_eq!((a.get(0, 0), a.get(1, 0)), (0.0, 4.0));
+    /// ```
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        let rows = &self.row_idx[self.col_ptr[j]..self.col_ptr[j + 1]];
+        match rows.binary_search(&i) {
+            Ok(p) => self.values[self.col_ptr[j] + p],
+            Err(_) => 0.0,
+        }
+    }
+
+    /// The number of stored entries.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// let a = CscMatrix { nrows: 2, ncols: 1, col_ptr: vec![0, 1], row_idx: vec![1], values: vec![4.0] };
+    /// assert_eq!(a.nnz(), 1);
+    /// ```
+    pub fn nnz(&self) -> usize {
+        self.values.len()
+    }
+}

@@ -1,0 +1,52 @@
+//! Sparsity: detect the Hessian (or Jacobian) pattern of a scalar-generic
+//! objective by running it over a tracer scalar, colour the pattern, and
+//! recover a sparse Hessian from one Hessian-vector product per colour.
+//!
+//! * [`Tracer`]: the scalar that records dependencies and nonlinear pairs;
+//! * [`hessian_pattern`], [`jacobian_pattern`]: the detected [`Pattern`];
+//! * [`hessian_banded_auto`]: the bandwidth from the pattern, then
+//!   [`crate::hessian::hessian_banded_with`];
+//! * [`column_coloring`] (distance-2, Jacobians), [`star_coloring`]
+//!   (symmetric, direct recovery), [`acyclic_coloring`] (symmetric,
+//!   recovery by substitution): the [`Coloring`];
+//! * [`hessian_sparse`], [`hessian_sparse_with`]: pattern, colouring,
+//!   products, recovery, as a [`CscMatrix`].
+//!
+//! ```
+//! use lensdiff::{Objective, Expr, Real, hessian::hessian};
+//! use lensdiff::sparsity::{hessian_pattern, star_coloring, hessian_sparse};
+//! use nalgebra::DVector;
+//! // An arrowhead: x₀ couples to every other variable.
+//! struct Arrow;
+//! impl Objective for Arrow {
+//!     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+//!         x.at(0) * x.slice(1, 9).sin().sum() + x.square().sum()
+//!     }
+//! }
+//! let x = DVector::from_fn(10, |i, _| 0.1 * i as f64);
+//! let p = hessian_pattern(&Arrow, &x).unwrap();
+//! assert_eq!(p.max_row_nnz(), 10); // row 0 is dense
+//! assert!(star_coloring(&p).n_colors() < 10);
+//! let h = hessian_sparse(&Arrow, &x).unwrap();
+//! assert!((h.hessian.to_dmatrix() - hessian(&Arrow, &x).unwrap()).amax() < 1e-12);
+//! ```
+
+mod acyclic;
+mod arena;
+mod band;
+mod coloring;
+mod csc;
+mod detect;
+mod pattern;
+mod sparse_hessian;
+mod substitution;
+mod tracer;
+
+pub use acyclic::acyclic_coloring;
+pub use band::hessian_banded_auto;
+pub use coloring::{Coloring, column_coloring, star_coloring};
+pub use csc::CscMatrix;
+pub use detect::{hessian_pattern, jacobian_pattern};
+pub use pattern::Pattern;
+pub use sparse_hessian::{Recovery, SparseHessian, hessian_sparse, hessian_sparse_with};
+pub use tracer::Tracer;

@@ -1,0 +1,435 @@
+//! The sparsity tracer: a [`Real`] scalar that carries, next to its value,
+//! the set of inputs it depends on.
+//!
+//! A [`Tracer`] is a small `Copy` handle `{ value, set }`: `set` is the id
+//! of an index set in a thread-local arena (see `arena.rs`; id 0 is the
+//! empty set of every constant). Running an objective over `Tracer`
+//! computes
+//!
+//! * first order: `deps(y)` for every value (the Jacobian pattern), and
+//! * second order: a global set of input pairs that meet in a nonlinear
+//!   operation (the Hessian pattern):
+//!   - `a + b`, `a − b`, `−a`, `c·a` (a constant `c`): linear, no pairs;
+//!     `0·a` and `0/a` (a constant zero) are the constant zero;
+//!   - `a · b`: `deps(a) × deps(b)` (so `a · a` gives `deps(a)²`);
+//!   - `a / b`: as `a · (1/b)`: `deps(a) × deps(b)` and `deps(b)²`;
+//!   - a nonlinear `f(a)` (`sin`, `exp`, `powi`, `sqrt`, `ln`, `recip`, …):
+//!     `deps(a)²`; a nonlinear `f(a, b)` (`powf`, `atan2`, `hypot`):
+//!     `(deps(a) ∪ deps(b))²`;
+//!   - piecewise-linear functions (`abs`, `max`, `min`, `copysign`,
+//!     `fract`, `%`): the union of the sets, no pairs; piecewise-constant
+//!     ones (`floor`, `signum`, …): a constant.
+//!
+//! This is conservative: it never misses a nonzero of the Hessian. The pair
+//! rule for a product records `∇a ∇bᵀ`; the curvature of `a` and `b`
+//! themselves was recorded when they were computed.
+//!
+//! **Branches.** The tracer carries the real value, and comparisons
+//! (`<`, `max`, the sign test of `abs`) look at the value only, so an
+//! objective that branches on a traced value takes the branch of the point
+//! `x` it is traced at: the pattern is that of the branch taken (exact at
+//! `x`, not a bound over every `x`). Equality is structural (value *and*
+//! set), so that a test for zero never drops a dependency.
+
+use super::arena::{self, EMPTY};
+use crate::Real;
+use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
+use std::cmp::Ordering;
+use std::fmt;
+use std::num::FpCategory;
+use std::ops::{
+    Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign,
+};
+
+/// A scalar that records which inputs it depends on, and which pairs of
+/// inputs interact nonlinearly (see the module docs).
+///
+/// Tracers with dependencies exist only inside a trace (started by
+/// [`super::hessian_pattern`] or [`super::jacobian_pattern`]); outside
+/// one, a `Tracer` is a constant and behaves as its `f64` value.
+///
+/// ```
+/// use lensdiff::sparsity::{hessian_pattern, Tracer};
+/// use lensdiff::{Expr, Objective, Real};
+/// use nalgebra::dvector;
+/// // A constant tracer is a plain number.
+/// let t = Tracer::from_f64(2.0) * Tracer::from_f64(3.0);
+/// assert_eq!(t.value_f64(), 6.0);
+/// // f = x₀·x₁ + sin(x₂): pairs (0,1), (1,0) and (2,2).
+/// struct F;
+/// impl Objective for F {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.at(0) * x.at(1) + x.at(2).sin()
+///     }
+/// }
+/// let p = hessian_pattern(&F, &dvector![1.0, 2.0, 3.0]).unwrap();
+/// assert_eq!(p.nnz(), 3);
+/// assert!(p.contains(0, 1) && p.contains(1, 0) && p.contains(2, 2));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tracer {
+    value: f64,
+    set: u32,
+}
+
+impl Tracer {
+    #[inline(always)]
+    fn constant(value: f64) -> Self {
+        Tracer { value, set: EMPTY }
+    }
+
+    /// Input `i` of the current trace (its set is `{i}`).
+    #[inline]
+    pub(crate) fn input(value: f64, i: usize) -> Self {
+        Tracer {
+            value,
+            set: (i + 1) as u32,
+        }
+    }
+
+    /// The id of the dependency set.
+    #[inline]
+    pub(crate) fn set(self) -> u32 {
+        self.set
+    }
+
+    /// Same dependencies, new value (a linear or piecewise-linear map).
+    #[inline(always)]
+    fn with_value(self, value: f64) -> Self {
+        Tracer {
+            value,
+            set: self.set,
+        }
+    }
+
+    /// A nonlinear function of `self`: records `deps(self)²`.
+    #[inline]
+    fn nonlinear(self, value: f64) -> Self {
+        if self.set != EMPTY {
+            arena::with(|a| a.cross(self.set, self.set));
+        }
+        self.with_value(value)
+    }
+
+    /// A nonlinear function of `self` and `o`: records `(deps ∪ deps)²`.
+    #[inline]
+    fn nonlinear2(self, o: Self, value: f64) -> Self {
+        if self.set == EMPTY && o.set == EMPTY {
+            return Tracer::constant(value);
+        }
+        let set = arena::with(|a| {
+            let s = a.union(self.set, o.set);
+            a.cross(s, s);
+            s
+        });
+        Tracer { value, set }
+    }
+
+    /// A linear combination of `self` and `o`: the union, no pairs.
+    #[inline(always)]
+    fn linear2(self, o: Self, value: f64) -> Self {
+        let set = if self.set == EMPTY || self.set == o.set {
+            o.set
+        } else if o.set == EMPTY {
+            self.set
+        } else {
+            arena::with(|a| a.union(self.set, o.set))
+        };
+        Tracer { value, set }
+    }
+}
+
+// ---------------------------------------------------------------- arithmetic
+
+impl Add for Tracer {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.linear2(o, self.value + o.value)
+    }
+}
+
+impl Sub for Tracer {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.linear2(o, self.value - o.value)
+    }
+}
+
+impl Mul for Tracer {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        let value = self.value * o.value;
+        if self.set == EMPTY || o.set == EMPTY {
+            // A constant zero times anything is the constant zero (the
+            // zero tangents of `Dual<Tracer>` closures stay constants).
+            if self.is_zero() || o.is_zero() {
+                return Tracer::constant(value);
+            }
+            return self.linear2(o, value);
+        }
+        let set = arena::with(|a| {
+            a.cross(self.set, o.set);
+            a.union(self.set, o.set)
+        });
+        Tracer { value, set }
+    }
+}
+
+impl Div for Tracer {
+    type Output = Self;
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        let value = self.value / o.value;
+        if self.is_zero() {
+            return Tracer::constant(value);
+        }
+        if o.set == EMPTY {
+            return self.with_value(value);
+        }
+        let set = arena::with(|a| {
+            a.cross(o.set, o.set);
+            a.cross(self.set, o.set);
+            a.union(self.set, o.set)
+        });
+        Tracer { value, set }
+    }
+}
+
+impl Rem for Tracer {
+    type Output = Self;
+    /// `a % b = a − b·trunc(a/b)`: piecewise linear.
+    #[inline(always)]
+    fn rem(self, o: Self) -> Self {
+        self.linear2(o, self.value % o.value)
+    }
+}
+
+impl Neg for Tracer {
+    type Output = Self;
+    #[inline(always)]
+    fn neg(self) -> Self {
+        self.with_value(-self.value)
+    }
+}
+
+macro_rules! assign_op {
+    ($tr:ident, $m:ident, $op:ident) => {
+        impl $tr for Tracer {
+            #[inline(always)]
+            fn $m(&mut self, o: Self) {
+                *self = (*self).$op(o);
+            }
+        }
+    };
+}
+assign_op!(AddAssign, add_assign, add);
+assign_op!(SubAssign, sub_assign, sub);
+assign_op!(MulAssign, mul_assign, mul);
+assign_op!(DivAssign, div_assign, div);
+assign_op!(RemAssign, rem_assign, rem);
+
+// ------------------------------------------------------------ comparisons
+
+impl PartialEq for Tracer {
+    fn eq(&self, o: &Self) -> bool {
+        self.value == o.value && self.set == o.set
+    }
+}
+
+impl PartialOrd for Tracer {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        self.value.partial_cmp(&o.value)
+    }
+}
+
+impl fmt::Display for Tracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.value)?;
+        if self.set != EMPTY {
+            write!(f, " (traced #{})", self.set)?;
+        }
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------ num-traits
+
+impl Zero for Tracer {
+    #[inline(always)]
+    fn zero() -> Self {
+        Tracer::constant(0.0)
+    }
+    fn is_zero(&self) -> bool {
+        self.value == 0.0 && self.set == EMPTY
+    }
+}
+
+impl One for Tracer {
+    #[inline(always)]
+    fn one() -> Self {
+        Tracer::constant(1.0)
+    }
+}
+
+impl Num for Tracer {
+    type FromStrRadixErr = <f64 as Num>::FromStrRadixErr;
+    fn from_str_radix(s: &str, radix: u32) -> Result<Self, Self::FromStrRadixErr> {
+        f64::from_str_radix(s, radix).map(Tracer::constant)
+    }
+}
+
+impl ToPrimitive for Tracer {
+    fn to_i64(&self) -> Option<i64> {
+        self.value.to_i64()
+    }
+    fn to_u64(&self) -> Option<u64> {
+        self.value.to_u64()
+    }
+    fn to_f64(&self) -> Option<f64> {
+        Some(self.value)
+    }
+    fn to_f32(&self) -> Option<f32> {
+        self.value.to_f32()
+    }
+}
+
+impl NumCast for Tracer {
+    fn from<T: ToPrimitive>(n: T) -> Option<Self> {
+        n.to_f64().map(Tracer::constant)
+    }
+}
+
+impl FromPrimitive for Tracer {
+    fn from_i64(n: i64) -> Option<Self> {
+        Some(Tracer::constant(n as f64))
+    }
+    fn from_u64(n: u64) -> Option<Self> {
+        Some(Tracer::constant(n as f64))
+    }
+    fn from_f64(n: f64) -> Option<Self> {
+        Some(Tracer::constant(n))
+    }
+}
+
+macro_rules! constants {
+    ($($name:ident),*) => {
+        $(fn $name() -> Self { Tracer::constant(f64::$name()) })*
+    };
+}
+
+macro_rules! nonlinear {
+    ($($name:ident),*) => {
+        $(#[inline] fn $name(self) -> Self { self.nonlinear(self.value.$name()) })*
+    };
+}
+
+macro_rules! piecewise_constant {
+    ($($name:ident),*) => {
+        $(fn $name(self) -> Self { Tracer::constant(self.value.$name()) })*
+    };
+}
+
+macro_rules! linear {
+    ($($name:ident),*) => {
+        $(fn $name(self) -> Self { self.with_value(self.value.$name()) })*
+    };
+}
+
+impl Float for Tracer {
+    constants!(
+        nan,
+        infinity,
+        neg_infinity,
+        neg_zero,
+        min_value,
+        min_positive_value,
+        max_value,
+        epsilon
+    );
+    nonlinear!(
+        recip, sqrt, exp, exp2, ln, log2, log10, cbrt, sin, cos, tan, asin, acos, atan, exp_m1,
+        ln_1p, sinh, cosh, tanh, asinh, acosh, atanh
+    );
+    piecewise_constant!(floor, ceil, round, trunc, signum);
+    linear!(fract, abs, to_degrees, to_radians);
+    fn is_nan(self) -> bool {
+        self.value.is_nan()
+    }
+    fn is_infinite(self) -> bool {
+        self.value.is_infinite()
+    }
+    fn is_finite(self) -> bool {
+        self.value.is_finite()
+    }
+    fn is_normal(self) -> bool {
+        self.value.is_normal()
+    }
+    fn classify(self) -> FpCategory {
+        self.value.classify()
+    }
+    fn is_sign_positive(self) -> bool {
+        self.value.is_sign_positive()
+    }
+    fn is_sign_negative(self) -> bool {
+        self.value.is_sign_negative()
+    }
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        self * a + b
+    }
+    fn powi(self, n: i32) -> Self {
+        match n {
+            0 => Tracer::one(),
+            1 => self,
+            _ => self.nonlinear(self.value.powi(n)),
+        }
+    }
+    fn powf(self, n: Self) -> Self {
+        self.nonlinear2(n, self.value.powf(n.value))
+    }
+    fn log(self, base: Self) -> Self {
+        self.nonlinear2(base, self.value.log(base.value))
+    }
+    fn max(self, o: Self) -> Self {
+        self.linear2(o, self.value.max(o.value))
+    }
+    fn min(self, o: Self) -> Self {
+        self.linear2(o, self.value.min(o.value))
+    }
+    #[allow(deprecated)]
+    fn abs_sub(self, o: Self) -> Self {
+        self.linear2(o, self.value.abs_sub(o.value))
+    }
+    fn hypot(self, o: Self) -> Self {
+        self.nonlinear2(o, self.value.hypot(o.value))
+    }
+    fn atan2(self, o: Self) -> Self {
+        self.nonlinear2(o, self.value.atan2(o.value))
+    }
+    fn sin_cos(self) -> (Self, Self) {
+        let (s, c) = self.value.sin_cos();
+        (self.nonlinear(s), self.with_value(c))
+    }
+    fn integer_decode(self) -> (u64, i16, i8) {
+        self.value.integer_decode()
+    }
+    fn copysign(self, sign: Self) -> Self {
+        self.with_value(self.value.copysign(sign.value))
+    }
+}
+
+impl Real for Tracer {
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        Tracer::constant(x)
+    }
+    #[inline(always)]
+    fn value_f64(self) -> f64 {
+        self.value
+    }
+    fn is_finite_all(self) -> bool {
+        self.value.is_finite()
+    }
+}

@@ -1,0 +1,404 @@
+//! Sparsity detection, colourings and compressed Hessians against
+//! independent oracles: the dense Hessian (`n` products with unit
+//! vectors), the forward-mode dense Jacobian, the pattern implied by the
+//! objective's definition, and the definitions of the colourings.
+
+use lensdiff::hessian::{BandOptions, hessian};
+use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
+use lensdiff::sparsity::{
+    Pattern, Recovery, acyclic_coloring, column_coloring, hessian_banded_auto, hessian_pattern,
+    hessian_sparse, hessian_sparse_with, jacobian_pattern, star_coloring,
+};
+use lensdiff::{DFun, Expr, Forward, Objective, Real, jacobian_fwd};
+use nalgebra::{DMatrix, DVector};
+use num_traits::Float;
+use proptest::prelude::*;
+
+/// Σ_pairs sin(a·x_i·x_j) + Σ_{i ∈ quartic} x_i⁴ + Σ x (a linear term).
+#[derive(Debug, Clone)]
+struct RandomSparse {
+    n: usize,
+    pairs: Vec<(usize, usize, f64)>,
+    quartic: Vec<usize>,
+}
+
+impl Objective for RandomSparse {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let mut f = x.sum();
+        for &(i, j, a) in &self.pairs {
+            f = f + (x.at(i) * x.at(j) * a).sin();
+        }
+        for &i in &self.quartic {
+            f = f + x.at(i).powi(4);
+        }
+        f
+    }
+}
+
+impl RandomSparse {
+    /// The Hessian pattern by definition.
+    fn expected(&self) -> Pattern {
+        let mut e = Vec::new();
+        for &(i, j, _) in &self.pairs {
+            e.extend([(i, j), (j, i), (i, i), (j, j)]);
+        }
+        e.extend(self.quartic.iter().map(|&i| (i, i)));
+        Pattern::from_entries(self.n, self.n, e)
+    }
+}
+
+fn random_sparse() -> impl Strategy<Value = (RandomSparse, DVector<f64>)> {
+    (2usize..30).prop_flat_map(|n| {
+        (
+            proptest::collection::vec((0..n, 0..n, 0.3f64..2.0), 0..2 * n),
+            proptest::collection::vec(0..n, 0..n),
+            proptest::collection::vec(-1.5f64..1.5, n),
+        )
+            .prop_map(move |(pairs, quartic, x)| {
+                (RandomSparse { n, pairs, quartic }, DVector::from_vec(x))
+            })
+    })
+}
+
+/// The structural pattern of a dense matrix (exact zeros excluded).
+fn nonzeros(m: &DMatrix<f64>) -> Pattern {
+    Pattern::from_entries(
+        m.nrows(),
+        m.ncols(),
+        (0..m.nrows())
+            .flat_map(|i| (0..m.ncols()).map(move |j| (i, j)))
+            .filter(|&(i, j)| m[(i, j)] != 0.0),
+    )
+}
+
+fn assert_superset(big: &Pattern, small: &Pattern) {
+    for i in 0..small.nrows() {
+        for &j in small.row(i) {
+            assert!(big.contains(i, j), "missed nonzero ({i}, {j})");
+        }
+    }
+}
+
+/// Star colouring by definition: proper, and every off-diagonal nonzero is
+/// the only one of its column's colour in its row or, transposed, in its
+/// column's row.
+fn is_star_recoverable(p: &Pattern, color: &[usize]) -> bool {
+    let alone =
+        |i: usize, j: usize| p.row(i).iter().filter(|&&l| color[l] == color[j]).count() == 1;
+    (0..p.nrows()).all(|i| {
+        p.row(i)
+            .iter()
+            .all(|&j| (i != j || alone(i, i)) && (alone(i, j) || alone(j, i)))
+    })
+}
+
+/// Acyclic colouring by definition: proper, and for every pair of colours
+/// the edges between the two classes form a forest (checked with a plain
+/// union-find per pair: an edge joining one tree to itself is a cycle).
+fn is_acyclic(p: &Pattern, color: &[usize]) -> bool {
+    fn find(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            v = parent[v];
+        }
+        v
+    }
+    let nc = color.iter().max().map_or(0, |c| c + 1);
+    for c in 0..nc {
+        for d in c + 1..nc {
+            let mut parent: Vec<usize> = (0..p.nrows()).collect();
+            for i in 0..p.nrows() {
+                for &j in p.row(i) {
+                    if j <= i {
+                        continue;
+                    }
+                    let pair = (color[i].min(color[j]), color[i].max(color[j]));
+                    if pair != (c, d) {
+                        continue;
+                    }
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    if a == b {
+                        return false;
+                    }
+                    parent[a] = b;
+                }
+            }
+        }
+    }
+    (0..p.nrows()).all(|i| p.row(i).iter().all(|&j| i == j || color[i] != color[j]))
+}
+
+/// Distance-2 (column-intersection) validity: columns sharing a row differ.
+fn is_column_coloring(p: &Pattern, color: &[usize]) -> bool {
+    (0..p.nrows()).all(|i| {
+        let r = p.row(i);
+        r.iter()
+            .enumerate()
+            .all(|(a, &j)| r[a + 1..].iter().all(|&k| color[j] != color[k]))
+    })
+}
+
+/// Max over columns of the number of other columns within distance 2
+/// (sharing a row), plus one: the greedy bound.
+fn distance2_bound(p: &Pattern) -> usize {
+    let t = p.transpose();
+    (0..p.ncols())
+        .map(|j| {
+            let mut nb: Vec<usize> = t.row(j).iter().flat_map(|&r| p.row(r).to_vec()).collect();
+            nb.sort_unstable();
+            nb.dedup();
+            nb.iter().filter(|&&k| k != j).count() + 1
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Max over vertices of the number of vertices within distance 2 in the
+/// adjacency graph (diagonal ignored), plus one: a bound for the greedy
+/// star colouring (it forbids only colours of vertices at distance ≤ 2).
+fn star_bound(p: &Pattern) -> usize {
+    (0..p.nrows())
+        .map(|v| {
+            let mut nb: Vec<usize> = p
+                .row(v)
+                .iter()
+                .flat_map(|&w| std::iter::once(w).chain(p.row(w).iter().copied()))
+                .filter(|&u| u != v)
+                .collect();
+            nb.sort_unstable();
+            nb.dedup();
+            nb.len() + 1
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn pattern_is_exact_on_random_sparse((f, x) in random_sparse()) {
+        let p = hessian_pattern(&f, &x).unwrap();
+        let dense = hessian(&f, &x).unwrap();
+        // Conservative: every nonzero of the dense Hessian is detected.
+        assert_superset(&p, &nonzeros(&dense));
+        // Exact: the pattern is that of the definition (a random point
+        // makes every structural entry numerically nonzero).
+        prop_assert_eq!(&p, &f.expected());
+        prop_assert_eq!(&p, &nonzeros(&dense));
+    }
+
+    #[test]
+    fn colorings_are_valid_and_within_bounds((f, x) in random_sparse()) {
+        let p = hessian_pattern(&f, &x).unwrap();
+        let star = star_coloring(&p);
+        prop_assert!(is_star_recoverable(&p, star.colors()));
+        prop_assert!(star.n_colors() <= star_bound(&p));
+        let col = column_coloring(&p);
+        prop_assert!(is_column_coloring(&p, col.colors()));
+        prop_assert!(col.n_colors() <= distance2_bound(&p));
+        prop_assert!(col.n_colors() >= p.max_row_nnz());
+        let acyclic = acyclic_coloring(&p);
+        prop_assert!(is_acyclic(&p, acyclic.colors()));
+        prop_assert!(acyclic.n_colors() <= star_bound(&p));
+    }
+
+    #[test]
+    fn substitution_hessian_equals_dense((f, x) in random_sparse()) {
+        let h = hessian_sparse_with(&f, &x, Recovery::Substitution).unwrap();
+        let dense = hessian(&f, &x).unwrap();
+        let err = (h.hessian.to_dmatrix() - &dense).amax();
+        prop_assert!(err <= 1e-10 * dense.amax().max(1.0), "error {}", err);
+    }
+
+    #[test]
+    fn compressed_hessian_equals_dense((f, x) in random_sparse()) {
+        let h = hessian_sparse(&f, &x).unwrap();
+        let dense = hessian(&f, &x).unwrap();
+        let err = (h.hessian.to_dmatrix() - &dense).amax();
+        prop_assert!(err <= 1e-12 * dense.amax().max(1.0), "error {}", err);
+    }
+
+    #[test]
+    fn jacobian_pattern_is_exact(
+        rows in proptest::collection::vec((0usize..12, 0usize..12), 1..20),
+        x in proptest::collection::vec(-1.5f64..1.5, 12),
+    ) {
+        fn map<S: Real>(rows: &[(usize, usize)], x: Expr<S>) -> Expr<S> {
+            let scalar = |&(i, j): &(usize, usize)| (x.at(i) * x.at(j) + x.at(j)).sin();
+            rows[1..].iter().fold(scalar(&rows[0]), |acc, r| acc.concat(&scalar(r)))
+        }
+        let x = DVector::from_vec(x);
+        let p = jacobian_pattern(|e| map(&rows, e), &x).unwrap();
+        let expected = Pattern::from_entries(
+            rows.len(),
+            12,
+            rows.iter().enumerate().flat_map(|(r, &(i, j))| [(r, i), (r, j)]),
+        );
+        prop_assert_eq!(&p, &expected);
+        let f: DFun<DVector<f64>, DVector<f64>, Forward> = map(&rows, Expr::var()).compile();
+        let jac = jacobian_fwd(&f, &x);
+        prop_assert_eq!(&p, &nonzeros(&jac));
+        let col = column_coloring(&p);
+        prop_assert!(is_column_coloring(&p, col.colors()));
+        prop_assert!(col.n_colors() <= distance2_bound(&p));
+    }
+}
+
+/// A reproducible random point in [−1, 1]ⁿ (xorshift).
+fn random_point(n: usize, seed: u64) -> DVector<f64> {
+    let mut s = seed | 1;
+    DVector::from_fn(n, |_, _| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    })
+}
+
+fn check_bench<P: Problem>(p: &P) {
+    let x = random_point(p.n(), 0x1234_5678);
+    let pat = hessian_pattern(p, &x).unwrap();
+    let dense = hessian(p, &x).unwrap();
+    assert_eq!(pat, nonzeros(&dense), "{}: pattern", p.name());
+    assert_eq!(pat.bandwidth(), p.bandwidth(), "{}: bandwidth", p.name());
+    let star = star_coloring(&pat);
+    let col = column_coloring(&pat);
+    assert!(is_star_recoverable(&pat, star.colors()));
+    assert!(star.n_colors() <= 2 * p.bandwidth() + 1);
+    assert!(star.n_colors() >= pat.max_row_nnz().min(p.bandwidth() + 1));
+    let acyclic = acyclic_coloring(&pat);
+    assert!(is_acyclic(&pat, acyclic.colors()));
+    assert!(acyclic.n_colors() <= star.n_colors());
+    println!(
+        "{}: n = {}, nnz = {}, k = {}, max row nnz = {}, star colours = {}, distance-2 colours = {}, acyclic colours = {}",
+        p.name(),
+        p.n(),
+        pat.nnz(),
+        pat.bandwidth(),
+        pat.max_row_nnz(),
+        star.n_colors(),
+        col.n_colors(),
+        acyclic.n_colors()
+    );
+    let hs = hessian_sparse_with(p, &x, Recovery::Substitution).unwrap();
+    assert!((hs.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax());
+    let h = hessian_sparse(p, &x).unwrap();
+    assert!((h.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax());
+    let (k, band) = hessian_banded_auto(p, &x, &BandOptions::default()).unwrap();
+    assert_eq!(k, p.bandwidth());
+    assert!((band.band.to_dmatrix() - &dense).amax() <= 1e-8 * dense.amax());
+}
+
+#[test]
+fn bench_chain1() {
+    check_bench(&Chain1::new(60));
+}
+
+#[test]
+fn bench_accel2() {
+    check_bench(&Accel2::new(60));
+}
+
+#[test]
+fn bench_robot2d() {
+    check_bench(&Robot2d::new(30));
+}
+
+#[test]
+fn star_coloring_of_a_wide_band_is_at_most_2k_plus_1() {
+    for k in 1..8 {
+        let n = 50;
+        let p = Pattern::from_entries(
+            n,
+            n,
+            (0..n).flat_map(|i| (i.saturating_sub(k)..(i + k + 1).min(n)).map(move |j| (i, j))),
+        );
+        let star = star_coloring(&p);
+        assert!(is_star_recoverable(&p, star.colors()));
+        assert!(star.n_colors() <= 2 * k + 1, "k = {k}: {}", star.n_colors());
+        assert!(star.n_colors() > k); // the (k+1)-cliques need k+1 colours
+        assert_eq!(column_coloring(&p).n_colors(), 2 * k + 1);
+        let acyclic = acyclic_coloring(&p);
+        assert!(is_acyclic(&p, acyclic.colors()));
+        assert_eq!(acyclic.n_colors(), k + 1);
+    }
+}
+
+#[test]
+fn nested_traces_are_refused_and_arena_is_freed_after_a_panic() {
+    struct Panics;
+    impl Objective for Panics {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.map(|t| {
+                assert!(t.re.value_f64() < 10.0, "too big");
+                t * t
+            })
+            .sum()
+        }
+    }
+    let big = DVector::from_element(3, 20.0);
+    assert!(std::panic::catch_unwind(|| hessian_pattern(&Panics, &big)).is_err());
+    // The trace ended with the panic: a new one starts fine.
+    let p = hessian_pattern(&Panics, &DVector::from_element(3, 1.0)).unwrap();
+    assert_eq!(p.nnz(), 3);
+}
+
+/// Pairs coupled by one of several smooth binary functions, written over
+/// dual numbers (so the tracer runs inside `Dual<Tracer>` closures).
+#[derive(Debug, Clone)]
+struct MixedOps {
+    n: usize,
+    terms: Vec<(usize, usize, u8)>,
+    kink: bool,
+}
+
+impl Objective for MixedOps {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let mut f = x.sum();
+        for &(i, j, k) in &self.terms {
+            let (a, b) = (x.at(i), x.at(j));
+            let t = match k % 5 {
+                0 => a / (b.square() + 2.0),
+                1 => a.zip_map(&b, |u, v| {
+                    (u * u + lensdiff::c(1.0)).powf(v * lensdiff::c(0.5))
+                }),
+                2 => a.zip_map(&b, |u, v| u.atan2(v + lensdiff::c(3.0))),
+                3 => a.zip_map(&b, |u, v| u.hypot(v) * u),
+                _ => (a.exp() * b).ln_1p_square(),
+            };
+            f = f + t;
+        }
+        if self.kink {
+            // Piecewise linear: conservative (the union, then a square).
+            f = f + x
+                .trim(0, 1)
+                .zip_map(&x.trim(1, 0), |u, v| u.max(v) * u.max(v))
+                .sum();
+        }
+        f
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn mixed_operations_are_conservative_and_exact_when_smooth(
+        n in 2usize..12,
+        raw in proptest::collection::vec((0usize..12, 0usize..12, 0u8..5), 1..12),
+        kink in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let terms: Vec<_> = raw.into_iter().map(|(i, j, k)| (i % n, j % n, k)).collect();
+        let f = MixedOps { n, terms, kink };
+        let x = random_point(f.n, seed).map(|v| v * 0.5 + 1.0);
+        let p = hessian_pattern(&f, &x).unwrap();
+        let dense = hessian(&f, &x).unwrap();
+        assert_superset(&p, &nonzeros(&dense));
+        if !kink {
+            prop_assert_eq!(&p, &nonzeros(&dense));
+        }
+        let h = hessian_sparse(&f, &x).unwrap();
+        prop_assert!((h.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax().max(1.0));
+    }
+}
