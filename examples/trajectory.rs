@@ -107,7 +107,13 @@ fn polyline(x: &DVector<f64>, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> String 
 
 fn path_svg(x0: &DVector<f64>, x: &DVector<f64>, title: &str) -> String {
     let size = 600.0;
-    let (lo, hi) = (-0.15, 1.15);
+    // Frame everything: both paths and the obstacle's shaded disc.
+    let coords = x0.iter().chain(x.iter()).copied();
+    let (mut lo, mut hi) = coords.fold((0.0_f64, 1.0_f64), |(a, b), v| (a.min(v), b.max(v)));
+    lo = lo.min(CENTRE.0 - 0.35);
+    hi = hi.max(CENTRE.0 + 0.35);
+    let pad = 0.08 * (hi - lo);
+    let (lo, hi) = (lo - pad, hi + pad);
     let to_px = |u: f64, v: f64| {
         (
             (u - lo) / (hi - lo) * size,
@@ -158,7 +164,8 @@ fn path_svg(x0: &DVector<f64>, x: &DVector<f64>, title: &str) -> String {
 }
 
 fn convergence_svg(runs: &[(&str, &str, &OptimResult)]) -> String {
-    let (w, h, m) = (700.0, 450.0, 60.0);
+    let (w, h, m) = (700.0, 500.0, 60.0);
+    let plot_bottom = h - 110.0;
     let max_iter = runs
         .iter()
         .map(|r| r.2.history.len())
@@ -179,7 +186,7 @@ fn convergence_svg(runs: &[(&str, &str, &OptimResult)]) -> String {
     let to_px = |i: f64, g: f64| {
         (
             m + xlog(i) * (w - 2.0 * m),
-            h - m - (g.log10() - ymin) / span * (h - 2.0 * m),
+            plot_bottom - (g.log10() - ymin) / span * (plot_bottom - m),
         )
     };
     let mut s = String::new();
@@ -192,7 +199,7 @@ fn convergence_svg(runs: &[(&str, &str, &OptimResult)]) -> String {
         s,
         r#"<rect x="{m}" y="{m}" width="{}" height="{}" fill="none" stroke="black"/>"#,
         w - 2.0 * m,
-        h - 2.0 * m
+        plot_bottom - m
     );
     let mut e = ymin;
     while e <= ymax {
@@ -205,13 +212,17 @@ fn convergence_svg(runs: &[(&str, &str, &OptimResult)]) -> String {
         );
         e += (span / 8.0).ceil().max(1.0);
     }
+    let _ = writeln!(
+        s,
+        r#"<text x="{m}" y="40" font-family="sans-serif" font-size="14">robot2d: |grad f|inf per iteration</text>"#
+    );
     let mut tick = 1.0;
     while tick <= max_iter {
         let (x, _) = to_px(tick - 1.0, 1.0);
         let _ = writeln!(
             s,
             r#"<text x="{x:.1}" y="{}" font-family="sans-serif" font-size="11" text-anchor="middle">{tick}</text>"#,
-            h - m + 16.0
+            plot_bottom + 16.0
         );
         tick *= 10.0;
     }
@@ -231,7 +242,7 @@ fn convergence_svg(runs: &[(&str, &str, &OptimResult)]) -> String {
             s,
             r#"<text x="{}" y="{}" font-family="sans-serif" font-size="13" fill="{colour}">{label}: {} iterations, |grad|inf {:.1e}</text>"#,
             m + 10.0,
-            m + 20.0 + 18.0 * k as f64,
+            plot_bottom + 62.0 + 18.0 * k as f64,
             r.iterations,
             r.grad_inf
         );
@@ -240,7 +251,7 @@ fn convergence_svg(runs: &[(&str, &str, &OptimResult)]) -> String {
         s,
         r#"<text x="{}" y="{}" font-family="sans-serif" font-size="12" text-anchor="middle">iteration (log scale); vertical: |grad f|inf (log scale)</text>"#,
         w / 2.0,
-        h - 15.0
+        plot_bottom + 36.0
     );
     s.push_str("</svg>\n");
     s
