@@ -12,7 +12,20 @@ proptest! {
     fn random_general_matches_dense((n, kl) in size(), ku in 0usize..=8, seed in any::<u64>()) {
         let a = general(n, kl, ku, 0.0, seed);
         let m = a.to_dmatrix();
-        let lu = a.lu().unwrap();
+        // Partial pivoting on random one-sided bands (ku = 0 or kl = 0 with
+        // n ~ 200) can grow like 2^n and cancel a late pivot to exactly zero.
+        // Then the dense LU must see a (numerically) singular matrix too.
+        let lu = match a.lu() {
+            Ok(lu) => lu,
+            Err(lensdiff::Error::Singular { .. }) => {
+                let u = m.clone().lu().u();
+                let d = u.diagonal();
+                let big = d.amax().max(f64::MIN_POSITIVE);
+                prop_assert!(d.iter().any(|v| v.abs() <= 1e-10 * big), "dense LU is not singular");
+                return Ok(());
+            }
+            Err(e) => panic!("unexpected error {e}"),
+        };
         prop_assert_eq!(lu.n(), n);
         prop_assert_eq!(lu.bandwidths(), (kl, ku));
         let b = vector(n, seed);
