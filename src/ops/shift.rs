@@ -42,7 +42,10 @@ impl Slice {
 
 impl<S: Real> Op<S> for Slice {
     fn name(&self) -> &'static str {
-        "slice"
+        match self.0 {
+            Range::Fixed { .. } => "slice",
+            Range::Trim { .. } => "trim",
+        }
     }
     fn arity(&self) -> usize {
         1
