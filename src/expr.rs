@@ -33,7 +33,7 @@ use crate::mode::Mode;
 use crate::ops::arith::{BinKind, Binary};
 use crate::ops::elementwise::{
     Affine, Cos, ElemFn, Elementwise, Exp, Ln, Ln1pSquare, Map, MapFn, PowI, Recip, Sin, Sqrt,
-    Square, SumMap, Tanh, ZipMap, ZipMapFn,
+    Square, SumMap, Tanh, ZipMap, ZipMapFn, ZipWith,
 };
 use crate::ops::reduce::{Reduce, Reduction};
 use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
@@ -342,7 +342,7 @@ impl<S: Real> Expr<S> {
     where
         F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
     {
-        Self::op(ZipMap(f), vec![self.clone(), other.clone()])
+        Self::op(ZipWith(ZipMap(f)), vec![self.clone(), other.clone()])
     }
 
     /// A [`ScalarFn`](crate::ScalarFn) elementwise. Same result as
@@ -390,7 +390,7 @@ impl<S: Real> Expr<S> {
     /// assert_eq!(grad(&f, &dvector![1.0, 2.0, 3.0]), dvector![2.0, 4.0, 2.0]);
     /// ```
     pub fn zip_map_fn<F: crate::ScalarFn2>(&self, other: &Expr<S>, f: F) -> Self {
-        Self::op(ZipMapFn(f), vec![self.clone(), other.clone()])
+        Self::op(ZipWith(ZipMapFn(f)), vec![self.clone(), other.clone()])
     }
 
     /// `a·x + b` elementwise, for numbers `a`, `b`.

@@ -188,26 +188,31 @@ impl<S: Real> Op<S> for Affine<S> {
     }
 }
 
-/// A fused binary elementwise map `y_i = f(a_i, b_i)`, `f` written over
-/// two-tangent duals: one evaluation per element gives the value and both
-/// partials (saved as `[∂a f, ∂b f]` per element). Fusing a chain of
-/// elementwise operations into one such map saves a pass over memory per
-/// operation, forward and backward.
-pub(crate) struct ZipMap<F>(pub(crate) F);
+/// A scalar function of two arguments with its partials: one row of the
+/// binary elementwise table (as [`ElemFn`] is for one argument).
+pub(crate) trait BinaryFn<S: Real>: Send + Sync + 'static {
+    const NAME: &'static str;
+    fn value(&self, a: S, b: S) -> S;
+    /// `(f, ∂a f, ∂b f)`.
+    fn value_grad(&self, a: S, b: S) -> (S, S, S);
+}
 
-impl<S: Real, F> Op<S> for ZipMap<F>
-where
-    F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
-{
+/// A fused binary elementwise map `y_i = f(a_i, b_i)`: one evaluation per
+/// element gives the value and both partials (saved as `[∂a f, ∂b f]`).
+/// Fusing a chain of elementwise operations into one such map saves a pass
+/// over memory per operation, forward and backward.
+pub(crate) struct ZipWith<F>(pub(crate) F);
+
+impl<S: Real, F: BinaryFn<S>> Op<S> for ZipWith<F> {
     fn name(&self) -> &'static str {
-        "zip_map"
+        F::NAME
     }
     fn arity(&self) -> usize {
         2
     }
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
         if lens[0] != lens[1] {
-            return Err(crate::graph::mismatch("zip_map", lens[0], lens[1]));
+            return Err(crate::graph::mismatch(F::NAME, lens[0], lens[1]));
         }
         Ok(lens[0])
     }
@@ -216,7 +221,7 @@ where
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         for ((y, &a), &b) in y.iter_mut().zip(x[0]).zip(x[1]) {
-            *y = (self.0)(DualN::constant(a), DualN::constant(b)).re;
+            *y = self.0.value(a, b);
         }
     }
     fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
@@ -227,10 +232,10 @@ where
             .zip(x[0])
             .zip(x[1])
         {
-            let r = (self.0)(DualN::variable(a, 0), DualN::variable(b, 1));
-            *y = r.re;
-            d[0] = r.eps[0];
-            d[1] = r.eps[1];
+            let (v, da, db) = self.0.value_grad(a, b);
+            *y = v;
+            d[0] = da;
+            d[1] = db;
         }
     }
     fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
@@ -247,6 +252,25 @@ where
         for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
             *dx = d[i] * dy;
         }
+    }
+}
+
+/// A closure over two-tangent duals: partials from one dual evaluation.
+pub(crate) struct ZipMap<F>(pub(crate) F);
+
+impl<S: Real, F> BinaryFn<S> for ZipMap<F>
+where
+    F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
+{
+    const NAME: &'static str = "zip_map";
+    #[inline(always)]
+    fn value(&self, a: S, b: S) -> S {
+        (self.0)(DualN::constant(a), DualN::constant(b)).re
+    }
+    #[inline(always)]
+    fn value_grad(&self, a: S, b: S) -> (S, S, S) {
+        let r = (self.0)(DualN::variable(a, 0), DualN::variable(b, 1));
+        (r.re, r.eps[0], r.eps[1])
     }
 }
 
@@ -326,58 +350,19 @@ impl<S: Real, F: crate::ScalarFn> ElemFn<S> for MapFn<F> {
     }
 }
 
-/// A fused binary elementwise map of a [`ScalarFn2`](crate::ScalarFn2):
-/// like [`ZipMap`], with partials from [`Real::value_grad2_of`].
+/// A [`ScalarFn2`](crate::ScalarFn2): partials from
+/// [`Real::value_grad2_of`], which dual scalars evaluate at their component
+/// level (cheap in Hessian sweeps).
 pub(crate) struct ZipMapFn<F>(pub(crate) F);
 
-impl<S: Real, F: crate::ScalarFn2> Op<S> for ZipMapFn<F> {
-    fn name(&self) -> &'static str {
-        "zip_map_fn"
+impl<S: Real, F: crate::ScalarFn2> BinaryFn<S> for ZipMapFn<F> {
+    const NAME: &'static str = "zip_map_fn";
+    #[inline(always)]
+    fn value(&self, a: S, b: S) -> S {
+        self.0.eval(a, b)
     }
-    fn arity(&self) -> usize {
-        2
-    }
-    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
-        if lens[0] != lens[1] {
-            return Err(crate::graph::mismatch("zip_map_fn", lens[0], lens[1]));
-        }
-        Ok(lens[0])
-    }
-    fn saved_len(&self, _: &[usize], out: usize) -> usize {
-        2 * out
-    }
-    fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        for ((y, &a), &b) in y.iter_mut().zip(x[0]).zip(x[1]) {
-            *y = self.0.eval(a, b);
-        }
-    }
-    fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
-        saved.resize(2 * y.len(), S::zero());
-        for (((y, d), &a), &b) in y
-            .iter_mut()
-            .zip(saved.chunks_exact_mut(2))
-            .zip(x[0])
-            .zip(x[1])
-        {
-            let (v, da, db) = S::value_grad2_of(a, b, &self.0);
-            *y = v;
-            d[0] = da;
-            d[1] = db;
-        }
-    }
-    fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
-        for ((dy, d), &dx) in dy.iter_mut().zip(c.saved.chunks_exact(2)).zip(dx) {
-            *dy += d[i] * dx;
-        }
-    }
-    fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
-            *dx += d[i] * dy;
-        }
-    }
-    fn vjp_set(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        for ((dx, d), &dy) in dx.iter_mut().zip(c.saved.chunks_exact(2)).zip(dy) {
-            *dx = d[i] * dy;
-        }
+    #[inline(always)]
+    fn value_grad(&self, a: S, b: S) -> (S, S, S) {
+        S::value_grad2_of(a, b, &self.0)
     }
 }
