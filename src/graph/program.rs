@@ -176,16 +176,30 @@ impl<S: Real> Program<S> {
                 node.op.eval(&args, &mut y);
             }
             vals[k] = Some(y);
-            for &a in &node.args {
-                if a >= ni && self.last_use[a] == k && a != self.output {
-                    if let Some(v) = vals[a - ni].take() {
-                        self.give(v);
-                    }
+            self.release_dead(k, &mut vals);
+        }
+        self.finish_slots(vals)
+    }
+
+    /// Returns to the pool the node slots whose last reader is node `k`
+    /// (in a forward pass over node slots `slots[j]` = slot `n_inputs + j`).
+    fn release_dead(&self, k: usize, slots: &mut [Option<Vec<S>>]) {
+        let ni = self.n_inputs;
+        for &a in &self.nodes[k].args {
+            if a >= ni && self.last_use[a] == k && a != self.output {
+                if let Some(v) = slots[a - ni].take() {
+                    self.give(v);
                 }
             }
         }
-        let out = vals[self.output - ni].take().expect("output slot");
-        for v in vals.into_iter().flatten() {
+    }
+
+    /// Takes the output slot and returns every other buffer to the pool.
+    fn finish_slots(&self, mut slots: Vec<Option<Vec<S>>>) -> Vec<S> {
+        let out = slots[self.output - self.n_inputs]
+            .take()
+            .expect("output slot");
+        for v in slots.into_iter().flatten() {
             self.give(v);
         }
         out
@@ -296,19 +310,9 @@ impl<S: Real> Tape<S> {
                 }
             }
             tan[k] = Some(dy);
-            for &a in &node.args {
-                if a >= ni && p.last_use[a] == k && a != p.output {
-                    if let Some(v) = tan[a - ni].take() {
-                        p.give(v);
-                    }
-                }
-            }
+            p.release_dead(k, &mut tan);
         }
-        let out = tan[p.output - ni].take().expect("output tangent");
-        for v in tan.into_iter().flatten() {
-            p.give(v);
-        }
-        out
+        p.finish_slots(tan)
     }
 
     /// Cotangent sweep: `dx += Jᵀ dy`.
