@@ -8,7 +8,7 @@
 //! value come out of the same sweep.
 
 use super::seeds::BandMethod;
-use super::sweep::sweep;
+use super::sweep::try_sweep;
 use crate::banded::SymBanded;
 use crate::derive::check_finite;
 use crate::{Error, Expr, Objective};
@@ -142,12 +142,7 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
         seeds.push(probe(n, opts.seed));
     }
     let refs: Vec<&[f64]> = seeds.iter().map(|s| s.as_slice()).collect();
-    let s = sweep(obj, x.as_slice(), &refs);
-    check_finite("f(x)", &[s.value])?;
-    check_finite("gradient", &s.grad)?;
-    for p in &s.prods {
-        check_finite("Hessian-vector product", p)?;
-    }
+    let s = try_sweep(obj, x.as_slice(), &refs)?;
     let band = opts.method.recover(n, k, &s.prods);
     let residual = if opts.verify {
         let r = seeds.last().expect("probe");

@@ -1,6 +1,6 @@
 //! Hessian-vector products by nesting forward mode over reverse mode.
 
-use super::sweep::sweep;
+use super::sweep::{sweep, try_sweep};
 use crate::derive::check_finite;
 use crate::space::check_len;
 use crate::{Error, Objective};
@@ -59,12 +59,7 @@ pub fn value_grad_hvps<O: Objective + ?Sized>(
         check_finite("direction", v.as_slice())?;
     }
     let seeds: Vec<&[f64]> = vs.iter().map(|v| v.as_slice()).collect();
-    let s = sweep(obj, x.as_slice(), &seeds);
-    check_finite("f(x)", &[s.value])?;
-    check_finite("gradient", &s.grad)?;
-    for p in &s.prods {
-        check_finite("Hessian-vector product", p)?;
-    }
+    let s = try_sweep(obj, x.as_slice(), &seeds)?;
     Ok((
         s.value,
         DVector::from_vec(s.grad),

@@ -17,4 +17,4 @@ pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with
 pub use dense::hessian;
 pub use hvp::{hvp, value_grad_hvps};
 pub use seeds::BandMethod;
-pub(crate) use sweep::sweep;
+pub(crate) use sweep::try_sweep;

@@ -97,3 +97,20 @@ pub(crate) fn sweep<O: Objective + ?Sized>(obj: &O, x: &[f64], seeds: &[&[f64]])
     }
     out.expect("at least one chunk")
 }
+
+/// [`sweep`], with an error when the value, the gradient or a product is
+/// not finite (never a NaN answer).
+pub(crate) fn try_sweep<O: Objective + ?Sized>(
+    obj: &O,
+    x: &[f64],
+    seeds: &[&[f64]],
+) -> Result<Sweep, crate::Error> {
+    use crate::derive::check_finite;
+    let s = sweep(obj, x, seeds);
+    check_finite("f(x)", &[s.value])?;
+    check_finite("gradient", &s.grad)?;
+    for p in &s.prods {
+        check_finite("Hessian-vector product", p)?;
+    }
+    Ok(s)
+}

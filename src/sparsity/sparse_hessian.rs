@@ -14,8 +14,7 @@
 
 use super::substitution::recover_substitution;
 use super::{CscMatrix, Pattern, acyclic_coloring, hessian_pattern, star_coloring};
-use crate::derive::check_finite;
-use crate::hessian::sweep;
+use crate::hessian::try_sweep;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -87,12 +86,7 @@ pub fn hessian_sparse_with<O: Objective + ?Sized>(
     };
     let seeds = coloring.seeds();
     let refs: Vec<&[f64]> = seeds.iter().map(|s| s.as_slice()).collect();
-    let s = sweep(obj, x.as_slice(), &refs);
-    check_finite("f(x)", &[s.value])?;
-    check_finite("gradient", &s.grad)?;
-    for p in &s.prods {
-        check_finite("Hessian-vector product", p)?;
-    }
+    let s = try_sweep(obj, x.as_slice(), &refs)?;
     let values = match recovery {
         Recovery::Direct => recover(&pattern, coloring.colors(), &s.prods)?,
         Recovery::Substitution => recover_substitution(&pattern, coloring.colors(), &s.prods)?,
