@@ -56,6 +56,16 @@ pub enum Error {
         /// The relative residual `‖H_band r − H r‖∞ / max(1, ‖H r‖∞)`.
         residual: f64,
     },
+    /// A sparse Hessian was recovered on a pattern that misses nonzeros: a
+    /// verification product disagreed with the recovered matrix (the
+    /// pattern was detected at another point, or a value-dependent branch
+    /// changed it).
+    PatternMismatch {
+        /// The number of structural nonzeros of the pattern used.
+        nnz: usize,
+        /// The relative residual `‖H_sparse r − H r‖∞ / (‖H r‖∞ + max|H| ‖r‖∞)`.
+        residual: f64,
+    },
     /// A line search could not decrease the objective.
     LineSearchFailed {
         /// The optimiser iteration at which it failed.
@@ -102,6 +112,10 @@ impl fmt::Display for Error {
             Error::BandwidthTooSmall { k, residual } => write!(
                 f,
                 "half-bandwidth {k} is too small: verification residual {residual:e}"
+            ),
+            Error::PatternMismatch { nnz, residual } => write!(
+                f,
+                "the Hessian has nonzeros outside the sparsity pattern used ({nnz} nonzeros): verification residual {residual:e}"
             ),
             Error::LineSearchFailed { iteration, step } => write!(
                 f,

@@ -62,7 +62,7 @@ pub struct BandedHessian {
 }
 
 /// A deterministic probe vector with entries in [−1, 1] (xorshift64*).
-fn probe(n: usize, seed: u64) -> Vec<f64> {
+pub(crate) fn probe(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed | 1;
     (0..n)
         .map(|_| {
@@ -169,12 +169,22 @@ fn verification_residual(band: &SymBanded<f64>, r: &[f64], hr: &[f64]) -> f64 {
     let mut y = vec![0.0; r.len()];
     band.mul_vec_into(r, &mut y)
         .expect("probe and band have the same length");
+    relative_residual(&y, hr, amax(band.as_slice()), r)
+}
+
+fn amax(v: &[f64]) -> f64 {
+    v.iter().map(|a| a.abs()).fold(0.0, f64::max)
+}
+
+/// `‖y − H r‖∞ / (‖H r‖∞ + h_max ‖r‖∞)` (0 when both vanish), where `y`
+/// is the extracted matrix times the probe `r` and `h_max` its largest
+/// entry in magnitude.
+pub(crate) fn relative_residual(y: &[f64], hr: &[f64], h_max: f64, r: &[f64]) -> f64 {
     let diff = y
         .iter()
         .zip(hr)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
-    let amax = |v: &[f64]| v.iter().map(|a| a.abs()).fold(0.0, f64::max);
-    let scale = amax(hr) + amax(band.as_slice()) * amax(r);
+    let scale = amax(hr) + h_max * amax(r);
     if scale == 0.0 { diff } else { diff / scale }
 }

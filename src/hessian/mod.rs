@@ -12,8 +12,8 @@ mod hvp;
 mod seeds;
 mod sweep;
 
-pub(crate) use banded::check_dimension;
 pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with};
+pub(crate) use banded::{check_dimension, probe, relative_residual};
 pub use dense::hessian;
 pub use hvp::{hvp, value_grad_hvps};
 pub use seeds::BandMethod;

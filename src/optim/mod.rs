@@ -7,6 +7,7 @@
 //! starting points or values and a line search that cannot decrease are
 //! errors, never a NaN answer.
 
+mod curvature;
 mod gradient_descent;
 mod line_search;
 mod newton;

@@ -1,19 +1,21 @@
-//! Damped Newton with banded Hessians.
+//! Damped Newton with banded or sparse Hessians.
 //!
-//! Each iteration: one multi-tangent sweep gives `f`, `∇f` and the banded
-//! Hessian `H` ([`crate::hessian::hessian_banded_with`]); a banded
-//! Cholesky factors `H + τI`, with the Levenberg shift `τ` grown until it
-//! factors when `H` is not positive definite and shrunk tenfold between
-//! iterations; a backtracking Armijo search along `d = −(H + τI)⁻¹ ∇f`
-//! chooses the step. O(n·k²) time and O(n·k) memory per iteration.
+//! Each iteration: one multi-tangent sweep gives `f`, `∇f` and the
+//! Hessian `H`, either banded ([`crate::hessian::hessian_banded_with`]) or
+//! on a detected sparse pattern ([`crate::sparsity::SparseHessianPlan`]);
+//! a banded (or envelope) Cholesky factors `H + τI`, with the Levenberg
+//! shift `τ` grown until it factors when `H` is not positive definite; a
+//! backtracking Armijo search along `d = −(H + τI)⁻¹ ∇f` chooses the step.
+//! Banded: O(n·k²) time and O(n·k) memory per iteration.
 
+use super::curvature::{BandCurvature, Curvature, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding};
 use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
-use crate::banded::{BandedCholesky, SymBanded};
 use crate::derive::{check_finite, try_value_and_grad, value_and_grad};
-use crate::hessian::{BandOptions, hessian_banded_with};
+use crate::hessian::BandOptions;
 use crate::objective::Cached;
+use crate::sparsity::SparseOptions;
 use crate::{DFun, Error, Objective};
 use nalgebra::DVector;
 
@@ -30,6 +32,9 @@ pub struct NewtonOptions {
     pub stopping: Stopping,
     /// How the banded Hessian is extracted and verified.
     pub band: BandOptions,
+    /// How the sparse Hessian is coloured and verified
+    /// ([`Newton::minimize_sparse`]).
+    pub sparse: SparseOptions,
     /// The smallest Levenberg shift tried (default `1e-3`, as in Nocedal &
     /// Wright's Algorithm 3.3).
     pub tau_beta: f64,
@@ -42,6 +47,7 @@ impl Default for NewtonOptions {
         NewtonOptions {
             stopping: Stopping::default(),
             band: BandOptions::default(),
+            sparse: SparseOptions::default(),
             tau_beta: 1e-3,
             verbose: false,
         }
@@ -69,18 +75,12 @@ fn rounding_step(
 
 /// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3): `τ = 0` when the
 /// diagonal is positive, else from `max(τ_prev/4, β, β − min diag)`,
-/// doubling until the banded Cholesky succeeds. Bounded number of tries.
-fn levenberg_factor(
-    band: &SymBanded<f64>,
-    tau_prev: f64,
-    beta: f64,
-) -> Result<(BandedCholesky<f64>, f64), Error> {
-    let n = band.n();
-    let min_diag = (0..n).map(|i| band.get(i, i)).fold(f64::INFINITY, f64::min);
-    if min_diag > 0.0 {
-        if let Ok(c) = band.cholesky() {
-            return Ok((c, 0.0));
-        }
+/// doubling until the Cholesky factorisation succeeds. Bounded number of
+/// tries. Returns the shift used.
+fn levenberg_factor(h: &mut dyn Curvature, tau_prev: f64, beta: f64) -> Result<f64, Error> {
+    let min_diag = h.min_diag();
+    if min_diag > 0.0 && h.factor(0.0).is_ok() {
+        return Ok(0.0);
     }
     let start = if tau_prev > 0.0 { tau_prev / 4.0 } else { beta };
     let mut tau = start.max(if min_diag <= 0.0 {
@@ -89,8 +89,8 @@ fn levenberg_factor(
         0.0
     });
     for _ in 0..200 {
-        match band.shifted(tau).into_cholesky() {
-            Ok(c) => return Ok((c, tau)),
+        match h.factor(tau) {
+            Ok(()) => return Ok(tau),
             Err(Error::NotPositiveDefinite { .. }) => tau *= 2.0,
             Err(e) => return Err(e),
         }
@@ -101,7 +101,7 @@ fn levenberg_factor(
     Err(Error::ShiftFailed { tau })
 }
 
-/// Damped Newton's method with banded Hessians.
+/// Damped Newton's method with banded or sparse Hessians.
 ///
 /// ```
 /// use lensdiff::optim::{Newton, NewtonOptions, StopReason};
@@ -170,19 +170,96 @@ impl Newton {
         k: usize,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
-        let o = &self.opts;
         check_finite("x0", x0.as_slice())?;
         let obj = Cached::new(obj);
+        let mut h = BandCurvature::new(&obj, k, self.opts.band);
+        self.run(&obj, x0, &mut h, observer)
+    }
+
+    /// Minimises `f` from `x0` with sparse Hessians: the pattern is
+    /// detected at `x0` ([`crate::sparsity::hessian_pattern`]), coloured
+    /// once, and every iteration recovers `H` from one product per colour,
+    /// verified by a random probe (a pattern that misses nonzeros at a
+    /// later point is detected again there and merged). `H + τI` is
+    /// factored by an [`crate::sparsity::EnvelopeCholesky`] after reverse
+    /// Cuthill–McKee with dense rows last, so a band with a few couplings
+    /// (a periodic end condition, a parameter shared by all points) costs
+    /// about what a band does. No bandwidth to guess.
+    ///
+    /// ```
+    /// use lensdiff::{Objective, Expr, Real, optim::{Newton, StopReason}};
+    /// use nalgebra::DVector;
+    /// // A closed chain: x_{i+1} − x_i and x_0 − x_{n−1}, plus a quartic.
+    /// struct Ring;
+    /// impl Objective for Ring {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         let close = x.at(0) - x.last();
+    ///         x.diff().square().sum() + close.square() + (x - 1.0).powi(4).sum()
+    ///     }
+    /// }
+    /// let r = Newton::default().minimize_sparse(&Ring, &DVector::zeros(200)).unwrap();
+    /// assert_eq!(r.stop, StopReason::Gradient);
+    /// assert!(r.x.iter().all(|v| (v - 1.0).abs() < 1e-2));
+    /// ```
+    pub fn minimize_sparse<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+    ) -> Result<OptimResult, Error> {
+        self.minimize_sparse_observed(obj, x0, &mut |_| Control::Continue)
+    }
+
+    /// Like [`minimize_sparse`](Self::minimize_sparse), calling `observer`
+    /// after every iteration (it can stop the solve).
+    ///
+    /// ```
+    /// use lensdiff::optim::{Newton, Control, StopReason};
+    /// use lensdiff::problems::{Accel2, Problem};
+    /// let p = Accel2::new(100);
+    /// let mut hvps = 0;
+    /// let r = Newton::default()
+    ///     .minimize_sparse_observed(&p, &p.x0(), &mut |it| { hvps = it.hvps; Control::Continue })
+    ///     .unwrap();
+    /// assert_eq!(r.stop, StopReason::Gradient);
+    /// assert_eq!(hvps, 6); // 5 star colours for a band of half-width 2, and the probe
+    /// ```
+    pub fn minimize_sparse_observed<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
+        check_finite("x0", x0.as_slice())?;
+        let obj = Cached::new(obj);
+        let mut h = SparseCurvature::new(&obj, x0, self.opts.sparse)?;
+        if self.opts.verbose {
+            let (nnz, colors, envelope) = h.describe();
+            println!(
+                "sparse Hessian: {nnz} nonzeros, {colors} colours, envelope of {envelope} entries"
+            );
+        }
+        self.run(&obj, x0, &mut h, observer)
+    }
+
+    /// The Newton loop over a Hessian model.
+    fn run<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+        h: &mut dyn Curvature,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
+        let o = &self.opts;
         let f_lens = obj.lens::<f64>();
         let f = |x: &DVector<f64>| f_lens.eval(x);
-        let mut tally = Tally::new("Newton (banded Hessian)", x0.len(), o.verbose);
+        let mut tally = Tally::new(h.label(), x0.len(), o.verbose);
         let mut x = x0.clone();
         let mut tau: f64 = 0.0;
         let mut target = f64::INFINITY;
         let mut iter = 0;
         let mut watch = StallWatch::new();
         loop {
-            let hb = hessian_banded_with(&obj, &x, k, &o.band)?;
+            let hb = h.evaluate(&x)?;
             tally.f_evals += 1;
             tally.grad_evals += 1;
             tally.hvps += hb.hvps;
@@ -216,9 +293,9 @@ impl Newton {
                 tally.record(it, true);
                 return Ok(tally.finish(x, hb.value, gi, iter, stop));
             }
-            let (chol, tau_used) = levenberg_factor(&hb.band, tau, o.tau_beta)?;
+            let tau_used = levenberg_factor(h, tau, o.tau_beta)?;
             tau = tau_used;
-            let mut d = -chol.solve(&g)?;
+            let mut d = -h.solve(&g)?;
             if d.dot(&g) >= 0.0 || !d.iter().all(|v| v.is_finite()) {
                 d = -g.clone(); // not a descent direction: fall back to −∇f
             }

@@ -5,6 +5,7 @@
 //! a small own struct (column pointers, row indices, values) rather than
 //! `nalgebra-sparse`, which is not in the dependency tree.
 
+use super::Pattern;
 use nalgebra::DMatrix;
 
 /// A sparse matrix in compressed-column form: column `j` holds the rows
@@ -72,5 +73,40 @@ impl CscMatrix {
     /// ```
     pub fn nnz(&self) -> usize {
         self.values.len()
+    }
+
+    /// The sparsity pattern of the stored entries (row `i`: the columns
+    /// stored in row `i`).
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// // [[1, 0], [2, 3]]
+    /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
+    /// assert_eq!(a.pattern().row(1), &[0, 1]);
+    /// ```
+    pub fn pattern(&self) -> Pattern {
+        let columns = (0..self.ncols)
+            .map(|j| self.row_idx[self.col_ptr[j]..self.col_ptr[j + 1]].to_vec())
+            .collect();
+        Pattern::from_rows(self.nrows, columns).transpose()
+    }
+
+    /// `A r` (`r` of length `ncols`). Panics on a wrong length.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// // [[1, 0], [2, 3]]
+    /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
+    /// assert_eq!(a.mul_vec(&[1.0, 1.0]), vec![1.0, 5.0]);
+    /// ```
+    pub fn mul_vec(&self, r: &[f64]) -> Vec<f64> {
+        assert_eq!(r.len(), self.ncols, "CscMatrix::mul_vec: vector length");
+        let mut y = vec![0.0; self.nrows];
+        for (j, &rj) in r.iter().enumerate() {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                y[self.row_idx[p]] += self.values[p] * rj;
+            }
+        }
+        y
     }
 }

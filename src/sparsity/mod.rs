@@ -10,7 +10,13 @@
 //!   (symmetric, direct recovery), [`acyclic_coloring`] (symmetric,
 //!   recovery by substitution): the [`Coloring`];
 //! * [`hessian_sparse`], [`hessian_sparse_with`]: pattern, colouring,
-//!   products, recovery, as a [`CscMatrix`].
+//!   products, recovery, as a [`CscMatrix`]; [`SparseHessianPlan`] does
+//!   the detection and colouring once for many points, and verifies each
+//!   Hessian with a random probe;
+//! * [`EnvelopeCholesky`] after [`envelope_ordering`] (reverse
+//!   Cuthill–McKee, dense rows last): the sparse solve that Newton's
+//!   method uses when the Hessian is not banded
+//!   ([`crate::optim::Newton::minimize_sparse`]).
 //!
 //! ```
 //! use lensdiff::{Objective, Expr, Real, hessian::hessian};
@@ -37,6 +43,8 @@ mod band;
 mod coloring;
 mod csc;
 mod detect;
+mod envelope;
+mod ordering;
 mod pattern;
 mod sparse_hessian;
 mod substitution;
@@ -47,6 +55,10 @@ pub use band::hessian_banded_auto;
 pub use coloring::{Coloring, column_coloring, star_coloring};
 pub use csc::CscMatrix;
 pub use detect::{hessian_pattern, jacobian_pattern};
+pub use envelope::EnvelopeCholesky;
+pub use ordering::{envelope_ordering, envelope_size, reverse_cuthill_mckee};
 pub use pattern::Pattern;
-pub use sparse_hessian::{Recovery, SparseHessian, hessian_sparse, hessian_sparse_with};
+pub use sparse_hessian::{
+    Recovery, SparseHessian, SparseHessianPlan, SparseOptions, hessian_sparse, hessian_sparse_with,
+};
 pub use tracer::Tracer;

@@ -13,8 +13,9 @@
 //! smaller than its neighbours loses relative accuracy).
 
 use super::substitution::recover_substitution;
-use super::{CscMatrix, Pattern, acyclic_coloring, hessian_pattern, star_coloring};
-use crate::hessian::try_sweep;
+use super::{Coloring, CscMatrix, Pattern, acyclic_coloring, hessian_pattern, star_coloring};
+use crate::derive::check_finite;
+use crate::hessian::{check_dimension, probe, relative_residual, try_sweep};
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -42,8 +43,12 @@ pub struct SparseHessian {
     pub gradient: DVector<f64>,
     /// `∇²f(x)`, both triangles, on the detected pattern.
     pub hessian: CscMatrix,
-    /// The number of colours: Hessian-vector products used.
+    /// The number of colours.
     pub colors: usize,
+    /// Hessian-vector products used (the probe included).
+    pub hvps: usize,
+    /// The verification residual, when verified.
+    pub residual: Option<f64>,
 }
 
 /// The Hessian of `f` at `x` from a detected pattern and a star colouring
@@ -64,7 +69,8 @@ pub fn hessian_sparse<O: Objective + ?Sized>(
     hessian_sparse_with(obj, x, Recovery::Direct)
 }
 
-/// The sparse Hessian of `f` at `x` with the chosen colouring and recovery.
+/// The sparse Hessian of `f` at `x` with the chosen colouring and recovery
+/// (pattern detected at `x`, so no verification product).
 ///
 /// ```
 /// use lensdiff::{sparsity::{hessian_sparse_with, Recovery}, hessian::hessian, problems::{Accel2, Problem}};
@@ -79,33 +85,245 @@ pub fn hessian_sparse_with<O: Objective + ?Sized>(
     x: &DVector<f64>,
     recovery: Recovery,
 ) -> Result<SparseHessian, Error> {
-    let pattern = hessian_pattern(obj, x)?;
-    let coloring = match recovery {
-        Recovery::Direct => star_coloring(&pattern),
-        Recovery::Substitution => acyclic_coloring(&pattern),
+    let opts = SparseOptions {
+        recovery,
+        verify: false,
+        ..SparseOptions::default()
     };
-    let seeds = coloring.seeds();
-    let refs: Vec<&[f64]> = seeds.iter().map(|s| s.as_slice()).collect();
-    let s = try_sweep(obj, x.as_slice(), &refs)?;
-    let values = match recovery {
-        Recovery::Direct => recover(&pattern, coloring.colors(), &s.prods)?,
-        Recovery::Substitution => recover_substitution(&pattern, coloring.colors(), &s.prods)?,
-    };
-    let n = x.len();
-    Ok(SparseHessian {
-        value: s.value,
-        gradient: DVector::from_vec(s.grad),
-        hessian: CscMatrix {
+    SparseHessianPlan::new(obj, x, &opts)?.evaluate(obj, x)
+}
+
+/// Options of a [`SparseHessianPlan`] (and of Newton's sparse path).
+///
+/// ```
+/// use lensdiff::sparsity::{SparseOptions, Recovery};
+/// let o = SparseOptions::default();
+/// assert_eq!(o.recovery, Recovery::Direct);
+/// assert!(o.verify);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SparseOptions {
+    /// Colouring and recovery (default [`Recovery::Direct`]).
+    pub recovery: Recovery,
+    /// Check every recovered Hessian with one extra random product
+    /// (default `true`): a pattern detected at one point can miss
+    /// nonzeros at another when the objective branches on values.
+    pub verify: bool,
+    /// Largest accepted relative verification residual (default `1e-8`).
+    pub tol: f64,
+    /// Seed of the probe vector (default fixed, so runs are repeatable).
+    pub seed: u64,
+}
+
+impl Default for SparseOptions {
+    fn default() -> Self {
+        let band = crate::hessian::BandOptions::default();
+        SparseOptions {
+            recovery: Recovery::Direct,
+            verify: true,
+            tol: band.tol,
+            seed: band.seed,
+        }
+    }
+}
+
+/// A sparse Hessian evaluation prepared once and run at many points: the
+/// pattern, its colouring and the seed vectors (plus the probe). Detection
+/// and colouring cost tens of gradients; each [`evaluate`](Self::evaluate)
+/// is one multi-tangent sweep, so Newton's method pays for them once.
+///
+/// ```
+/// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, hessian::hessian, problems::{Chain1, Problem}};
+/// let p = Chain1::new(40);
+/// let plan = SparseHessianPlan::new(&p, &p.x0(), &SparseOptions::default()).unwrap();
+/// assert_eq!(plan.colors(), 3);
+/// let x = p.x0().map(|v| v + 0.3);
+/// let h = plan.evaluate(&p, &x).unwrap();
+/// assert!((h.hessian.to_dmatrix() - hessian(&p, &x).unwrap()).amax() < 1e-9);
+/// assert!(h.residual.unwrap() < 1e-12);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SparseHessianPlan {
+    pattern: Pattern,
+    coloring: Coloring,
+    seeds: Vec<Vec<f64>>,
+    opts: SparseOptions,
+}
+
+impl SparseHessianPlan {
+    /// Detects the Hessian pattern of `f` at `x` and colours it.
+    ///
+    /// ```
+    /// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, problems::{Accel2, Problem}};
+    /// let p = Accel2::new(100);
+    /// let plan = SparseHessianPlan::new(&p, &p.x0(), &SparseOptions::default()).unwrap();
+    /// assert_eq!(plan.pattern().bandwidth(), 2);
+    /// ```
+    pub fn new<O: Objective + ?Sized>(
+        obj: &O,
+        x: &DVector<f64>,
+        opts: &SparseOptions,
+    ) -> Result<Self, Error> {
+        Self::from_pattern(hessian_pattern(obj, x)?, opts)
+    }
+
+    /// A plan for a known symmetric pattern (for instance the union of
+    /// patterns detected at several points). Errors if the pattern is not
+    /// square or not symmetric, or `tol` is negative or NaN.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::{Pattern, SparseHessianPlan, SparseOptions};
+    /// let p = Pattern::from_entries(3, 3, [(0, 0), (1, 1), (2, 2), (0, 2), (2, 0)]);
+    /// let plan = SparseHessianPlan::from_pattern(p, &SparseOptions::default()).unwrap();
+    /// assert_eq!(plan.colors(), 2);
+    /// let bad = Pattern::from_entries(3, 3, [(0, 2)]);
+    /// assert!(SparseHessianPlan::from_pattern(bad, &SparseOptions::default()).is_err());
+    /// ```
+    pub fn from_pattern(pattern: Pattern, opts: &SparseOptions) -> Result<Self, Error> {
+        let n = pattern.nrows();
+        if pattern.ncols() != n {
+            return Err(Error::DimensionMismatch {
+                op: "SparseHessianPlan (square pattern)",
+                expected: n,
+                found: pattern.ncols(),
+            });
+        }
+        if let Some((i, j)) = (0..n).find_map(|i| {
+            pattern
+                .row(i)
+                .iter()
+                .find(|&&j| !pattern.contains(j, i))
+                .map(|&j| (i, j))
+        }) {
+            return Err(Error::InvalidArgument {
+                op: "SparseHessianPlan",
+                reason: format!(
+                    "the {n}×{n} pattern is not symmetric: it has ({i}, {j}) but not ({j}, {i})"
+                ),
+            });
+        }
+        if opts.tol.is_nan() || opts.tol < 0.0 {
+            return Err(Error::InvalidArgument {
+                op: "SparseHessianPlan",
+                reason: format!("tol must be a non-negative number, got {}", opts.tol),
+            });
+        }
+        let coloring = match opts.recovery {
+            Recovery::Direct => star_coloring(&pattern),
+            Recovery::Substitution => acyclic_coloring(&pattern),
+        };
+        let mut seeds = coloring.seeds();
+        if opts.verify {
+            seeds.push(probe(n, opts.seed));
+        }
+        Ok(SparseHessianPlan {
+            pattern,
+            coloring,
+            seeds,
+            opts: *opts,
+        })
+    }
+
+    /// The pattern the Hessian is recovered on.
+    ///
+    /// ```
+    /// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, problems::{Chain1, Problem}};
+    /// let p = Chain1::new(10);
+    /// let plan = SparseHessianPlan::new(&p, &p.x0(), &SparseOptions::default()).unwrap();
+    /// assert_eq!(plan.pattern().nnz(), 10 + 2 * 9);
+    /// ```
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// The number of colours (Hessian-vector products per evaluation, the
+    /// probe not counted).
+    ///
+    /// ```
+    /// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions, Recovery}, problems::{Robot2d, Problem}};
+    /// let p = Robot2d::new(50);
+    /// let opts = SparseOptions { recovery: Recovery::Substitution, ..Default::default() };
+    /// assert_eq!(SparseHessianPlan::new(&p, &p.x0(), &opts).unwrap().colors(), 5);
+    /// ```
+    pub fn colors(&self) -> usize {
+        self.coloring.n_colors()
+    }
+
+    /// `f(x)`, `∇f(x)` and `∇²f(x)` on the plan's pattern, from one sweep;
+    /// verified with the probe when the options ask for it
+    /// ([`Error::PatternMismatch`] when the Hessian has nonzeros outside
+    /// the pattern).
+    ///
+    /// ```
+    /// use lensdiff::{Error, Objective, Expr, Real};
+    /// use lensdiff::sparsity::{Pattern, SparseHessianPlan, SparseOptions};
+    /// use nalgebra::dvector;
+    /// // x₀ x₁ has an off-diagonal entry that a diagonal pattern misses.
+    /// struct Product;
+    /// impl Objective for Product {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.at(0) * x.at(1) }
+    /// }
+    /// let diagonal = Pattern::from_entries(2, 2, [(0, 0), (1, 1)]);
+    /// let plan = SparseHessianPlan::from_pattern(diagonal, &SparseOptions::default()).unwrap();
+    /// let err = plan.evaluate(&Product, &dvector![1.0, 2.0]).unwrap_err();
+    /// assert!(matches!(err, Error::PatternMismatch { nnz: 2, .. }));
+    /// ```
+    pub fn evaluate<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x: &DVector<f64>,
+    ) -> Result<SparseHessian, Error> {
+        let n = x.len();
+        check_finite("x", x.as_slice())?;
+        check_dimension(obj, n)?;
+        if n != self.pattern.nrows() {
+            return Err(Error::DimensionMismatch {
+                op: "SparseHessianPlan::evaluate",
+                expected: self.pattern.nrows(),
+                found: n,
+            });
+        }
+        let refs: Vec<&[f64]> = self.seeds.iter().map(|s| s.as_slice()).collect();
+        let s = try_sweep(obj, x.as_slice(), &refs)?;
+        let colors = self.coloring.colors();
+        let prods = &s.prods[..self.coloring.n_colors()];
+        let values = match self.opts.recovery {
+            Recovery::Direct => recover(&self.pattern, colors, prods)?,
+            Recovery::Substitution => recover_substitution(&self.pattern, colors, prods)?,
+        };
+        let p = &self.pattern;
+        let hessian = CscMatrix {
             nrows: n,
             ncols: n,
-            col_ptr: pattern.row_ptr().to_vec(),
-            row_idx: (0..n)
-                .flat_map(|i| pattern.row(i).iter().copied())
-                .collect(),
+            col_ptr: p.row_ptr().to_vec(),
+            row_idx: (0..n).flat_map(|i| p.row(i).iter().copied()).collect(),
             values,
-        },
-        colors: coloring.n_colors(),
-    })
+        };
+        let residual = if self.opts.verify {
+            let r = self.seeds.last().expect("probe");
+            let hr = s.prods.last().expect("probe product");
+            let y = hessian.mul_vec(r);
+            let h_max = hessian.values.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+            let res = relative_residual(&y, hr, h_max, r);
+            if res.is_nan() || res > self.opts.tol {
+                return Err(Error::PatternMismatch {
+                    nnz: p.nnz(),
+                    residual: res,
+                });
+            }
+            Some(res)
+        } else {
+            None
+        };
+        Ok(SparseHessian {
+            value: s.value,
+            gradient: DVector::from_vec(s.grad),
+            hessian,
+            colors: self.coloring.n_colors(),
+            hvps: self.seeds.len(),
+            residual,
+        })
+    }
 }
 
 /// The values on the (symmetric) pattern, row by row, from the products.

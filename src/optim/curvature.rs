@@ -1,0 +1,183 @@
+//! The Hessian models Newton's method runs on: a banded Hessian with a
+//! banded Cholesky, or a sparse Hessian (detected pattern, colouring) with
+//! an envelope Cholesky after a fill-limiting ordering. Both give `f`,
+//! `∇f` and `H` from one sweep, and factor `H + τI` for the Levenberg
+//! shift.
+
+use crate::banded::{BandedCholesky, SymBanded};
+use crate::hessian::{BandOptions, hessian_banded_with};
+use crate::sparsity::{
+    CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, hessian_pattern,
+};
+use crate::{Error, Objective};
+use nalgebra::DVector;
+
+/// `f`, `∇f` and the Hessian-vector products one evaluation used.
+pub(crate) struct Evaluated {
+    pub(crate) value: f64,
+    pub(crate) gradient: DVector<f64>,
+    pub(crate) hvps: usize,
+}
+
+/// A Hessian model for Newton's method.
+pub(crate) trait Curvature {
+    /// The label of the iteration table.
+    fn label(&self) -> &'static str;
+    /// Evaluates `f`, `∇f` and `H` at `x` (keeping `H`).
+    fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error>;
+    /// The smallest diagonal entry of the last `H`.
+    fn min_diag(&self) -> f64;
+    /// Factors `H + τI`; [`Error::NotPositiveDefinite`] when it is not.
+    fn factor(&mut self, tau: f64) -> Result<(), Error>;
+    /// Solves with the last factorisation.
+    fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error>;
+}
+
+/// A banded Hessian of half-bandwidth `k`.
+pub(crate) struct BandCurvature<'a, O: ?Sized> {
+    obj: &'a O,
+    k: usize,
+    opts: BandOptions,
+    band: Option<SymBanded<f64>>,
+    chol: Option<BandedCholesky<f64>>,
+}
+
+impl<'a, O: Objective + ?Sized> BandCurvature<'a, O> {
+    pub(crate) fn new(obj: &'a O, k: usize, opts: BandOptions) -> Self {
+        BandCurvature {
+            obj,
+            k,
+            opts,
+            band: None,
+            chol: None,
+        }
+    }
+}
+
+impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
+    fn label(&self) -> &'static str {
+        "Newton (banded Hessian)"
+    }
+
+    fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error> {
+        let hb = hessian_banded_with(self.obj, x, self.k, &self.opts)?;
+        self.band = Some(hb.band);
+        self.chol = None;
+        Ok(Evaluated {
+            value: hb.value,
+            gradient: hb.gradient,
+            hvps: hb.hvps,
+        })
+    }
+
+    fn min_diag(&self) -> f64 {
+        let band = self.band.as_ref().expect("evaluated");
+        (0..band.n())
+            .map(|i| band.get(i, i))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn factor(&mut self, tau: f64) -> Result<(), Error> {
+        let band = self.band.as_ref().expect("evaluated");
+        self.chol = None;
+        let chol = if tau == 0.0 {
+            band.cholesky()?
+        } else {
+            band.shifted(tau).into_cholesky()?
+        };
+        self.chol = Some(chol);
+        Ok(())
+    }
+
+    fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error> {
+        self.chol.as_ref().expect("factored").solve(g)
+    }
+}
+
+/// A sparse Hessian on a pattern detected once, solved by an envelope
+/// Cholesky. When the probe finds nonzeros outside the pattern (a branch
+/// taken differently), the pattern is detected again at the current point,
+/// merged with the old one, and the evaluation repeated.
+pub(crate) struct SparseCurvature<'a, O: ?Sized> {
+    obj: &'a O,
+    opts: SparseOptions,
+    plan: SparseHessianPlan,
+    chol: EnvelopeCholesky,
+    hessian: Option<CscMatrix>,
+}
+
+impl<'a, O: Objective + ?Sized> SparseCurvature<'a, O> {
+    pub(crate) fn new(obj: &'a O, x0: &DVector<f64>, opts: SparseOptions) -> Result<Self, Error> {
+        let plan = SparseHessianPlan::new(obj, x0, &opts)?;
+        let chol = EnvelopeCholesky::analyze(plan.pattern())?;
+        Ok(SparseCurvature {
+            obj,
+            opts,
+            plan,
+            chol,
+            hessian: None,
+        })
+    }
+
+    /// The pattern, its colour count and the factor's envelope size.
+    pub(crate) fn describe(&self) -> (usize, usize, usize) {
+        (
+            self.plan.pattern().nnz(),
+            self.plan.colors(),
+            self.chol.envelope_size(),
+        )
+    }
+}
+
+/// The union of two patterns of the same shape.
+fn union(a: &Pattern, b: &Pattern) -> Pattern {
+    let entries = |p: &Pattern| {
+        (0..p.nrows())
+            .flat_map(|i| p.row(i).iter().map(move |&j| (i, j)))
+            .collect::<Vec<_>>()
+    };
+    let mut e = entries(a);
+    e.extend(entries(b));
+    Pattern::from_entries(a.nrows(), a.ncols(), e)
+}
+
+impl<O: Objective + ?Sized> Curvature for SparseCurvature<'_, O> {
+    fn label(&self) -> &'static str {
+        "Newton (sparse Hessian)"
+    }
+
+    fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error> {
+        let h = match self.plan.evaluate(self.obj, x) {
+            Err(Error::PatternMismatch { .. }) => {
+                let merged = union(self.plan.pattern(), &hessian_pattern(self.obj, x)?);
+                self.plan = SparseHessianPlan::from_pattern(merged, &self.opts)?;
+                self.chol = EnvelopeCholesky::analyze(self.plan.pattern())?;
+                self.plan.evaluate(self.obj, x)?
+            }
+            other => other?,
+        };
+        self.hessian = Some(h.hessian);
+        Ok(Evaluated {
+            value: h.value,
+            gradient: h.gradient,
+            hvps: h.hvps,
+        })
+    }
+
+    fn min_diag(&self) -> f64 {
+        let h = self.hessian.as_ref().expect("evaluated");
+        // A diagonal entry outside the pattern is a structural zero.
+        (0..h.ncols)
+            .map(|j| h.get(j, j))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn factor(&mut self, tau: f64) -> Result<(), Error> {
+        let h = self.hessian.as_ref().expect("evaluated");
+        self.chol.factor(h, tau)
+    }
+
+    fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error> {
+        self.chol.solve(g)
+    }
+}
