@@ -364,3 +364,37 @@ fn sparse_newton_solves_a_periodic_problem_with_a_shared_parameter() {
     assert!(g.amax() <= 1e-8 * r.grad0_inf.max(1.0), "{}", g.amax());
     assert!(r.iterations < 50);
 }
+
+/// The orbit problem: the detected pattern is the dense Hessian's, and
+/// sparse Newton converges (checked by an independent gradient), with the
+/// lap time strictly inside (0, ∞) and the waypoints met.
+#[test]
+fn orbit_pattern_and_sparse_newton() {
+    use lensdiff::problems::Orbit;
+    let small = Orbit::new(16);
+    let x = small.x0().map(|v| v * 0.9 + 0.01);
+    let dense = lensdiff::hessian::hessian(&small, &x).unwrap();
+    let pat = hessian_pattern(&small, &x).unwrap();
+    for i in 0..small.n() {
+        for j in 0..small.n() {
+            assert_eq!(pat.contains(i, j), dense[(i, j)] != 0.0, "({i}, {j})");
+        }
+    }
+    assert_eq!(pat.bandwidth(), small.n() - 1);
+    let p = Orbit::new(2000);
+    let r = Newton::default().minimize_sparse(&p, &p.x0()).unwrap();
+    assert_eq!(
+        r.stop,
+        StopReason::Gradient,
+        "after {} iterations",
+        r.iterations
+    );
+    let (_, g) = value_and_grad(&p.lens::<f64>(), &r.x);
+    assert!(g.amax() <= 1e-8 * r.grad0_inf.max(1.0));
+    assert!(r.hvps <= 10 * (r.iterations + 1), "{} products", r.hvps);
+    let lap = r.x[p.n() - 1].exp();
+    assert!(lap > 0.5 && lap < 50.0, "lap time {lap}");
+    for (i, (wx, wy)) in p.waypoints() {
+        assert!((r.x[2 * i] - wx).hypot(r.x[2 * i + 1] - wy) < 0.05);
+    }
+}

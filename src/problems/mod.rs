@@ -6,13 +6,22 @@
 //! | [`Chain1`]  | tridiagonal, indefinite at x0   | 1 |
 //! | [`Accel2`]  | pentadiagonal                   | 2 |
 //! | [`Robot2d`] | interleaved 2-D path, obstacle  | 4 |
+//!
+//! and one that is sparse but not banded, for the sparse path
+//! ([`crate::optim::Newton::minimize_sparse`]):
+//!
+//! | problem   | Hessian                                             | k     |
+//! |-----------|-----------------------------------------------------|-------|
+//! | [`Orbit`] | periodic 2-D loop (corner blocks), free lap time (dense last row) | n − 1 |
 
 mod accel2;
 mod chain1;
+mod orbit;
 mod robot2d;
 
 pub use accel2::Accel2;
 pub use chain1::Chain1;
+pub use orbit::Orbit;
 pub use robot2d::Robot2d;
 
 use crate::Objective;

@@ -15,7 +15,9 @@
 //!   alone either in row `i` of the product of `j`'s colour or in row `j`
 //!   of the product of `i`'s colour (symmetry lets us read either), so
 //!   fewer colours than a distance-2 colouring suffice (an arrowhead needs
-//!   two, not `n`). Greedy in natural order: a vertex `v` may not take
+//!   two, not `n`). Greedy, largest degree first (a hub coloured last
+//!   would be blocked by rule 2 below from reusing any colour): a vertex
+//!   `v` may not take
 //!   1. the colour of a neighbour `w`;
 //!   2. the colour of `x ∈ N(w)` when `w` is still uncoloured (so two
 //!      vertices with a common neighbour coloured later always differ);
@@ -186,16 +188,20 @@ pub fn star_coloring(p: &Pattern) -> Coloring {
     );
     const NONE: usize = usize::MAX;
     let n = p.nrows();
+    // Largest degree first (stable): a hub coloured late would see every
+    // vertex before it as blocked by rule 2 and force a new colour each.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&v| std::cmp::Reverse(p.row(v).len()));
     let mut color = vec![NONE; n];
     let mut forbidden: Vec<usize> = Vec::new();
-    for v in 0..n {
+    for (stamp, &v) in order.iter().enumerate() {
         for &w in p.row(v) {
             if w == v {
                 continue;
             }
             let cw = color[w];
             if cw != NONE {
-                forbid(&mut forbidden, cw, v);
+                forbid(&mut forbidden, cw, stamp);
             }
             for &x in p.row(w) {
                 if x == v || x == w || color[x] == NONE {
@@ -206,11 +212,11 @@ pub fn star_coloring(p: &Pattern) -> Coloring {
                 let blocks =
                     cw == NONE || p.row(x).iter().any(|&y| y != w && y != x && color[y] == cw);
                 if blocks {
-                    forbid(&mut forbidden, color[x], v);
+                    forbid(&mut forbidden, color[x], stamp);
                 }
             }
         }
-        color[v] = first_free(&forbidden, v);
+        color[v] = first_free(&forbidden, stamp);
     }
     Coloring::from_colors(color)
 }

@@ -222,10 +222,10 @@ impl EnvelopeCholesky {
     /// use lensdiff::sparsity::{EnvelopeCholesky, CscMatrix};
     /// use nalgebra::dvector;
     /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 1, 2],
-    ///     row_idx: vec![0, 1], values: vec![2.0, 4.0] };
+    ///     row_idx: vec![0, 1], values: vec![4.0, 16.0] };
     /// let mut chol = EnvelopeCholesky::analyze(&a.pattern()).unwrap();
     /// chol.factor(&a, 0.0).unwrap();
-    /// assert_eq!(chol.solve(&dvector![1.0, 1.0]).unwrap(), dvector![0.5, 0.25]);
+    /// assert_eq!(chol.solve(&dvector![1.0, 1.0]).unwrap(), dvector![0.25, 0.0625]);
     /// ```
     pub fn solve(&self, b: &DVector<f64>) -> Result<DVector<f64>, Error> {
         let n = self.n();
