@@ -398,3 +398,46 @@ fn orbit_pattern_and_sparse_newton() {
         assert!((r.x[2 * i] - wx).hypot(r.x[2 * i + 1] - wy) < 0.05);
     }
 }
+
+/// A chain with two hubs (parameters coupled to every variable) above the
+/// dense threshold: the star colouring gives each hub its own colour, and
+/// the direct recovery equals the dense Hessian.
+struct TwoHubs;
+
+impl Objective for TwoHubs {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let body = x.trim(0, 2);
+        let chain = body.diff().sin().sum() + body.square().sum();
+        let (a, b) = (x.at_from_end(1), x.at_from_end(0));
+        chain
+            + a * body.cos().sum()
+            + (b - 1.0).square() * body.square().sum() * 0.01
+            + (x.clone() * 0.3).square().sum()
+    }
+}
+
+#[test]
+fn hubs_get_their_own_colours_and_recovery_is_exact() {
+    use lensdiff::sparsity::{Recovery, hessian_sparse_with, star_coloring};
+    let n = 400; // dense threshold max(16, 10·√400) = 200 < 399
+    let x = DVector::from_fn(n, |i, _| (i as f64 * 0.37).sin());
+    let pat = hessian_pattern(&TwoHubs, &x).unwrap();
+    let coloring = star_coloring(&pat);
+    let (a, b) = (n - 2, n - 1);
+    assert_ne!(coloring.color(a), coloring.color(b));
+    for v in 0..n - 2 {
+        assert_ne!(coloring.color(v), coloring.color(a));
+        assert_ne!(coloring.color(v), coloring.color(b));
+    }
+    assert!(coloring.n_colors() <= 2 + 3, "{}", coloring.n_colors());
+    let dense = lensdiff::hessian::hessian(&TwoHubs, &x).unwrap();
+    for recovery in [Recovery::Direct, Recovery::Substitution] {
+        let h = hessian_sparse_with(&TwoHubs, &x, recovery).unwrap();
+        let err = (h.hessian.to_dmatrix() - &dense).amax();
+        assert!(err < 1e-10 * dense.amax(), "{recovery:?}: {err}");
+    }
+    let r = Newton::default().minimize_sparse(&TwoHubs, &x).unwrap();
+    let (_, g) = value_and_grad(&TwoHubs.lens::<f64>(), &r.x);
+    assert_eq!(r.stop, StopReason::Gradient);
+    assert!(g.amax() <= 1e-8 * r.grad0_inf.max(1.0));
+}

@@ -28,12 +28,16 @@
 //!   With these rules no two-coloured path on four vertices can appear
 //!   (consider the last of its vertices to be coloured). Cost
 //!   O(Σ_v Σ_{w ∈ N(v)} Σ_{x ∈ N(w)} deg x): about a second for a band of
-//!   half-width 4 at n = 10⁶.
+//!   half-width 4 at n = 10⁶. Vertices of degree above `max(16, 10 √n)`
+//!   (a parameter shared by every point) first get one colour each and
+//!   are then left out: a path through such a vertex cannot alternate two
+//!   colours, and the cost stays O(nnz · max degree of the rest).
 //!
 //! The acyclic colouring (recovery by substitution, fewer colours still)
 //! is in its own file: [`super::acyclic_coloring`].
 
 use super::Pattern;
+use super::ordering::dense_threshold;
 
 /// A colouring of the columns of a pattern.
 ///
@@ -188,15 +192,23 @@ pub fn star_coloring(p: &Pattern) -> Coloring {
     );
     const NONE: usize = usize::MAX;
     let n = p.nrows();
+    // Dense vertices (a parameter coupled to everything) each get a colour
+    // of their own: a path through one then never alternates two colours,
+    // and the others are coloured without looking at them. Otherwise their
+    // n² distance-2 neighbourhood would dominate the cost.
+    let limit = dense_threshold(n);
+    let degree = |v: usize| p.row(v).iter().filter(|&&w| w != v).count();
+    let dense: Vec<bool> = (0..n).map(|v| degree(v) > limit).collect();
+    let n_dense = dense.iter().filter(|&&d| d).count();
     // Largest degree first (stable): a hub coloured late would see every
     // vertex before it as blocked by rule 2 and force a new colour each.
-    let mut order: Vec<usize> = (0..n).collect();
+    let mut order: Vec<usize> = (0..n).filter(|&v| !dense[v]).collect();
     order.sort_by_key(|&v| std::cmp::Reverse(p.row(v).len()));
     let mut color = vec![NONE; n];
     let mut forbidden: Vec<usize> = Vec::new();
     for (stamp, &v) in order.iter().enumerate() {
         for &w in p.row(v) {
-            if w == v {
+            if w == v || dense[w] {
                 continue;
             }
             let cw = color[w];
@@ -204,7 +216,7 @@ pub fn star_coloring(p: &Pattern) -> Coloring {
                 forbid(&mut forbidden, cw, stamp);
             }
             for &x in p.row(w) {
-                if x == v || x == w || color[x] == NONE {
+                if x == v || x == w || dense[x] || color[x] == NONE {
                     continue;
                 }
                 // Rule 2 (w uncoloured) or rule 3 (x has another
@@ -217,6 +229,13 @@ pub fn star_coloring(p: &Pattern) -> Coloring {
             }
         }
         color[v] = first_free(&forbidden, stamp);
+    }
+    // The dense vertices take the first colours, the others move up.
+    for c in color.iter_mut().filter(|c| **c != NONE) {
+        *c += n_dense;
+    }
+    for (c, v) in (0..n).filter(|&v| dense[v]).enumerate() {
+        color[v] = c;
     }
     Coloring::from_colors(color)
 }

@@ -50,7 +50,7 @@ pub(crate) fn first_column(p: &Pattern, perm: &[usize], inv: &[usize], i: usize)
 
 /// Degree above which a vertex counts as dense and is ordered last:
 /// `max(16, 10 √n)` (the threshold minimum-degree codes use).
-fn dense_threshold(n: usize) -> usize {
+pub(crate) fn dense_threshold(n: usize) -> usize {
     16usize.max((10.0 * (n as f64).sqrt()) as usize)
 }
 
