@@ -12,7 +12,7 @@
 //! two-coloured trees: each costs a subtraction chain, so an entry much
 //! smaller than its neighbours loses relative accuracy).
 
-use super::substitution::recover_substitution;
+use super::substitution::Recovery as RecoveryPlan;
 use super::{Coloring, CscMatrix, Pattern, acyclic_coloring, hessian_pattern, star_coloring};
 use crate::derive::check_finite;
 use crate::hessian::{check_dimension, probe, relative_residual, try_sweep};
@@ -147,6 +147,11 @@ pub struct SparseHessianPlan {
     pattern: Pattern,
     coloring: Coloring,
     seeds: Vec<Vec<f64>>,
+    /// Which product entry (or peeling step) gives each Hessian entry.
+    recovery: RecoveryPlan,
+    /// The column indices of the pattern, row by row (the CSC row indices
+    /// of the symmetric matrix).
+    row_idx: Vec<usize>,
     opts: SparseOptions,
 }
 
@@ -216,10 +221,18 @@ impl SparseHessianPlan {
         if opts.verify {
             seeds.push(probe(n, opts.seed));
         }
+        let (colors, n_colors) = (coloring.colors(), coloring.n_colors());
+        let recovery = match opts.recovery {
+            Recovery::Direct => RecoveryPlan::direct(&pattern, colors, n_colors)?,
+            Recovery::Substitution => RecoveryPlan::substitution(&pattern, colors, n_colors)?,
+        };
+        let row_idx = (0..n).flat_map(|i| pattern.row(i).iter().copied()).collect();
         Ok(SparseHessianPlan {
             pattern,
             coloring,
             seeds,
+            recovery,
+            row_idx,
             opts: *opts,
         })
     }
@@ -285,19 +298,14 @@ impl SparseHessianPlan {
         }
         let refs: Vec<&[f64]> = self.seeds.iter().map(|s| s.as_slice()).collect();
         let s = try_sweep(obj, x.as_slice(), &refs)?;
-        let colors = self.coloring.colors();
-        let prods = &s.prods[..self.coloring.n_colors()];
-        let values = match self.opts.recovery {
-            Recovery::Direct => recover(&self.pattern, colors, prods)?,
-            Recovery::Substitution => recover_substitution(&self.pattern, colors, prods)?,
-        };
         let p = &self.pattern;
+        let mut flat: Vec<f64> = s.prods[..self.coloring.n_colors()].concat();
         let hessian = CscMatrix {
             nrows: n,
             ncols: n,
             col_ptr: p.row_ptr().to_vec(),
-            row_idx: (0..n).flat_map(|i| p.row(i).iter().copied()).collect(),
-            values,
+            row_idx: self.row_idx.clone(),
+            values: self.recovery.apply(&mut flat, p.nnz()),
         };
         let residual = if self.opts.verify {
             let r = self.seeds.last().expect("probe");
@@ -323,53 +331,5 @@ impl SparseHessianPlan {
             hvps: self.seeds.len(),
             residual,
         })
-    }
-}
-
-/// The values on the (symmetric) pattern, row by row, from the products.
-fn recover(p: &Pattern, color: &[usize], prods: &[Vec<f64>]) -> Result<Vec<f64>, Error> {
-    let n = p.nrows();
-    // unique[e]: entry e = (i, j) is the only one of colour color(j) in row i.
-    let mut unique = vec![false; p.nnz()];
-    let mut count: Vec<usize> = vec![0; prods.len()];
-    let mut e = 0;
-    for i in 0..n {
-        let row = p.row(i);
-        for &j in row {
-            count[color[j]] += 1;
-        }
-        for &j in row {
-            unique[e] = count[color[j]] == 1;
-            e += 1;
-        }
-        for &j in row {
-            count[color[j]] = 0;
-        }
-    }
-    let ptr = p.row_ptr();
-    let mut values = vec![0.0; p.nnz()];
-    let mut e = 0;
-    for i in 0..n {
-        for &j in p.row(i) {
-            values[e] = if unique[e] {
-                prods[color[j]][i]
-            } else {
-                // Read H[j][i] from row j instead: entry (j, i).
-                let off = p.row(j).binary_search(&i).map_err(|_| not_star())?;
-                if !unique[ptr[j] + off] {
-                    return Err(not_star());
-                }
-                prods[color[i]][j]
-            };
-            e += 1;
-        }
-    }
-    Ok(values)
-}
-
-fn not_star() -> Error {
-    Error::InvalidArgument {
-        op: "hessian_sparse",
-        reason: "the colouring does not allow direct recovery (pattern not symmetric?)".into(),
     }
 }
