@@ -6,8 +6,9 @@
 use lensdiff::hessian::{BandOptions, hessian};
 use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::sparsity::{
-    Pattern, Recovery, acyclic_coloring, column_coloring, hessian_banded_auto, hessian_pattern,
-    hessian_sparse, hessian_sparse_with, jacobian_pattern, star_coloring,
+    ColumnOrder, Pattern, Recovery, acyclic_coloring, column_coloring, column_coloring_with,
+    hessian_banded_auto, hessian_pattern, hessian_sparse, hessian_sparse_with, jacobian_pattern,
+    star_coloring,
 };
 use lensdiff::{DFun, Expr, Forward, Objective, Real, jacobian_fwd};
 use nalgebra::{DMatrix, DVector};
@@ -401,4 +402,98 @@ proptest! {
         let h = hessian_sparse(&f, &x).unwrap();
         prop_assert!((h.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax().max(1.0));
     }
+}
+
+/// The degeneracy of the column-intersection graph (the largest minimum
+/// degree over its subgraphs), by the definition: build the graph as a
+/// dense matrix and repeatedly delete a vertex of minimum degree.
+fn degeneracy(p: &Pattern) -> usize {
+    let n = p.ncols();
+    let mut adj = vec![vec![false; n]; n];
+    for i in 0..p.nrows() {
+        for &a in p.row(i) {
+            for &b in p.row(i) {
+                adj[a][b] = a != b;
+            }
+        }
+    }
+    let mut alive = vec![true; n];
+    let mut worst = 0;
+    for _ in 0..n {
+        let deg = |v: usize| (0..n).filter(|&w| alive[w] && adj[v][w]).count();
+        let v = (0..n)
+            .filter(|&v| alive[v])
+            .min_by_key(|&v| deg(v))
+            .unwrap();
+        worst = worst.max(deg(v));
+        alive[v] = false;
+    }
+    worst
+}
+
+/// Is the colouring a valid distance-2 colouring of `p`'s columns in every
+/// order, within the greedy bound (the degeneracy + 1 for smallest-last),
+/// and at least `max row nnz`? Returns the colour counts (largest-first,
+/// smallest-last, natural).
+fn check_orders(p: &Pattern) -> [usize; 3] {
+    let orders = [
+        ColumnOrder::LargestFirst,
+        ColumnOrder::SmallestLast,
+        ColumnOrder::Natural,
+    ];
+    orders.map(|order| {
+        let c = column_coloring_with(p, order);
+        assert!(is_column_coloring(p, c.colors()), "{order:?}: invalid");
+        assert!(
+            c.n_colors() <= distance2_bound(p),
+            "{order:?}: above the bound"
+        );
+        assert!(
+            c.n_colors() >= p.max_row_nnz(),
+            "{order:?}: below max row nnz"
+        );
+        if order == ColumnOrder::SmallestLast {
+            assert!(
+                c.n_colors() <= degeneracy(p) + 1,
+                "above the degeneracy + 1"
+            );
+        }
+        c.n_colors()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn every_order_colours_random_patterns_validly(
+        (nrows, ncols, entries) in (1usize..40, 1usize..40).prop_flat_map(|(m, n)| {
+            (Just(m), Just(n), proptest::collection::vec((0..m, 0..n), 0..4 * (m + n)))
+        }),
+    ) {
+        let p = Pattern::from_entries(nrows, ncols, entries);
+        check_orders(&p);
+    }
+}
+
+/// The band of half-width `k` (all orders: the `2k + 1` of the CPR comb),
+/// and arrowheads: a dense row and column need `n` colours either way; a
+/// dense row alone needs `n` column colours and 2 row colours.
+#[test]
+fn band_and_arrowhead_colour_counts() {
+    let n = 60;
+    for k in 1..6 {
+        let band = Pattern::from_entries(
+            n,
+            n,
+            (0..n).flat_map(|i| (i.saturating_sub(k)..(i + k + 1).min(n)).map(move |j| (i, j))),
+        );
+        assert_eq!(check_orders(&band), [2 * k + 1; 3], "band k = {k}");
+    }
+    let arrow = Pattern::from_entries(n, n, (0..n).flat_map(|i| [(0, i), (i, 0), (i, i)]));
+    assert_eq!(check_orders(&arrow), [n; 3]);
+    assert_eq!(check_orders(&arrow.transpose()), [n; 3]);
+    let dense_row = Pattern::from_entries(n, n, (0..n).flat_map(|i| [(0, i), (i, i)]));
+    assert_eq!(check_orders(&dense_row), [n; 3]);
+    assert_eq!(check_orders(&dense_row.transpose()), [2; 3]);
 }

@@ -6,9 +6,10 @@
 //! * [`hessian_pattern`], [`jacobian_pattern`]: the detected [`Pattern`];
 //! * [`hessian_banded_auto`]: the bandwidth from the pattern, then
 //!   [`crate::hessian::hessian_banded_with`];
-//! * [`column_coloring`] (distance-2, Jacobians), [`star_coloring`]
-//!   (symmetric, direct recovery), [`acyclic_coloring`] (symmetric,
-//!   recovery by substitution): the [`Coloring`];
+//! * [`column_coloring`] (distance-2, Jacobians; [`column_coloring_with`]
+//!   picks the [`ColumnOrder`]), [`star_coloring`] (symmetric, direct
+//!   recovery), [`acyclic_coloring`] (symmetric, recovery by
+//!   substitution): the [`Coloring`];
 //! * [`hessian_sparse`], [`hessian_sparse_with`]: pattern, colouring,
 //!   products, recovery, as a [`CscMatrix`].
 //!
@@ -44,7 +45,7 @@ mod tracer;
 
 pub use acyclic::acyclic_coloring;
 pub use band::hessian_banded_auto;
-pub use coloring::{Coloring, column_coloring, star_coloring};
+pub use coloring::{Coloring, ColumnOrder, column_coloring, column_coloring_with, star_coloring};
 pub use csc::CscMatrix;
 pub use detect::{hessian_pattern, jacobian_pattern};
 pub use pattern::Pattern;
