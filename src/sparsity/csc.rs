@@ -5,6 +5,7 @@
 //! a small own struct (column pointers, row indices, values) rather than
 //! `nalgebra-sparse`, which is not in the dependency tree.
 
+use super::Pattern;
 use nalgebra::DMatrix;
 
 /// A sparse matrix in compressed-column form: column `j` holds the rows
@@ -60,6 +61,21 @@ impl CscMatrix {
         match rows.binary_search(&i) {
             Ok(p) => self.values[self.col_ptr[j] + p],
             Err(_) => 0.0,
+        }
+    }
+
+    /// The matrix whose column `j` holds the rows `cols.row(j)` (a pattern
+    /// stored by columns, e.g. a transposed row pattern) with `values` in
+    /// that order.
+    pub(crate) fn from_columns(cols: &Pattern, values: Vec<f64>) -> Self {
+        CscMatrix {
+            nrows: cols.ncols(),
+            ncols: cols.nrows(),
+            col_ptr: cols.row_ptr().to_vec(),
+            row_idx: (0..cols.nrows())
+                .flat_map(|j| cols.row(j).iter().copied())
+                .collect(),
+            values,
         }
     }
 

@@ -1,6 +1,8 @@
 //! Sparsity: detect the Hessian (or Jacobian) pattern of a scalar-generic
-//! objective by running it over a tracer scalar, colour the pattern, and
-//! recover a sparse Hessian from one Hessian-vector product per colour.
+//! objective (or vector map) by running it over a tracer scalar, colour the
+//! pattern, and recover a sparse Hessian from one Hessian-vector product
+//! per colour, or a sparse Jacobian from one pushforward or pullback per
+//! colour.
 //!
 //! * [`Tracer`]: the scalar that records dependencies and nonlinear pairs;
 //! * [`hessian_pattern`], [`jacobian_pattern`]: the detected [`Pattern`];
@@ -11,7 +13,11 @@
 //!   recovery), [`acyclic_coloring`] (symmetric, recovery by
 //!   substitution): the [`Coloring`];
 //! * [`hessian_sparse`], [`hessian_sparse_with`]: pattern, colouring,
-//!   products, recovery, as a [`CscMatrix`].
+//!   products, recovery, as a [`CscMatrix`];
+//! * [`jacobian_sparse`], [`jacobian_sparse_with`]: the same for the
+//!   Jacobian of a [`VectorMap`], with forward seeds (column colouring) or
+//!   reverse seeds (row colouring), whichever needs fewer products
+//!   ([`SeedMode`], [`JacobianMode`], [`SparseJacobian`]).
 //!
 //! ```
 //! use lensdiff::{Objective, Expr, Real, hessian::hessian};
@@ -40,6 +46,7 @@ mod csc;
 mod detect;
 mod pattern;
 mod sparse_hessian;
+mod sparse_jacobian;
 mod substitution;
 mod tracer;
 
@@ -50,4 +57,7 @@ pub use csc::CscMatrix;
 pub use detect::{hessian_pattern, jacobian_pattern};
 pub use pattern::Pattern;
 pub use sparse_hessian::{Recovery, SparseHessian, hessian_sparse, hessian_sparse_with};
+pub use sparse_jacobian::{
+    JacobianMode, SeedMode, SparseJacobian, VectorMap, jacobian_sparse, jacobian_sparse_with,
+};
 pub use tracer::Tracer;

@@ -91,19 +91,11 @@ pub fn hessian_sparse_with<O: Objective + ?Sized>(
         Recovery::Direct => recover(&pattern, coloring.colors(), &s.prods)?,
         Recovery::Substitution => recover_substitution(&pattern, coloring.colors(), &s.prods)?,
     };
-    let n = x.len();
     Ok(SparseHessian {
         value: s.value,
         gradient: DVector::from_vec(s.grad),
-        hessian: CscMatrix {
-            nrows: n,
-            ncols: n,
-            col_ptr: pattern.row_ptr().to_vec(),
-            row_idx: (0..n)
-                .flat_map(|i| pattern.row(i).iter().copied())
-                .collect(),
-            values,
-        },
+        // Symmetric: the rows are the columns.
+        hessian: CscMatrix::from_columns(&pattern, values),
         colors: coloring.n_colors(),
     })
 }
