@@ -6,10 +6,11 @@
 use lensdiff::hessian::{BandOptions, hessian};
 use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::sparsity::{
-    Pattern, Recovery, acyclic_coloring, column_coloring, hessian_banded_auto, hessian_pattern,
-    hessian_sparse, hessian_sparse_with, jacobian_pattern, star_coloring,
+    ColumnOrder, JacobianMode, Pattern, Recovery, SeedMode, VectorMap, acyclic_coloring,
+    column_coloring, column_coloring_with, hessian_banded_auto, hessian_pattern, hessian_sparse,
+    hessian_sparse_with, jacobian_pattern, jacobian_sparse, jacobian_sparse_with, star_coloring,
 };
-use lensdiff::{DFun, Expr, Forward, Objective, Real, jacobian_fwd};
+use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, Reverse, jacobian_fwd, jacobian_rev};
 use nalgebra::{DMatrix, DVector};
 use num_traits::Float;
 use proptest::prelude::*;
@@ -400,5 +401,305 @@ proptest! {
         }
         let h = hessian_sparse(&f, &x).unwrap();
         prop_assert!((h.hessian.to_dmatrix() - &dense).amax() <= 1e-10 * dense.amax().max(1.0));
+    }
+}
+
+/// The degeneracy of the column-intersection graph (the largest minimum
+/// degree over its subgraphs), by the definition: build the graph as a
+/// dense matrix and repeatedly delete a vertex of minimum degree.
+fn degeneracy(p: &Pattern) -> usize {
+    let n = p.ncols();
+    let mut adj = vec![vec![false; n]; n];
+    for i in 0..p.nrows() {
+        for &a in p.row(i) {
+            for &b in p.row(i) {
+                adj[a][b] = a != b;
+            }
+        }
+    }
+    let mut alive = vec![true; n];
+    let mut worst = 0;
+    for _ in 0..n {
+        let deg = |v: usize| (0..n).filter(|&w| alive[w] && adj[v][w]).count();
+        let v = (0..n)
+            .filter(|&v| alive[v])
+            .min_by_key(|&v| deg(v))
+            .unwrap();
+        worst = worst.max(deg(v));
+        alive[v] = false;
+    }
+    worst
+}
+
+/// Is the colouring a valid distance-2 colouring of `p`'s columns in every
+/// order, within the greedy bound (the degeneracy + 1 for smallest-last),
+/// and at least `max row nnz`? Returns the colour counts (largest-first,
+/// smallest-last, natural).
+fn check_orders(p: &Pattern) -> [usize; 3] {
+    let orders = [
+        ColumnOrder::LargestFirst,
+        ColumnOrder::SmallestLast,
+        ColumnOrder::Natural,
+    ];
+    orders.map(|order| {
+        let c = column_coloring_with(p, order);
+        assert!(is_column_coloring(p, c.colors()), "{order:?}: invalid");
+        assert!(
+            c.n_colors() <= distance2_bound(p),
+            "{order:?}: above the bound"
+        );
+        assert!(
+            c.n_colors() >= p.max_row_nnz(),
+            "{order:?}: below max row nnz"
+        );
+        if order == ColumnOrder::SmallestLast {
+            assert!(
+                c.n_colors() <= degeneracy(p) + 1,
+                "above the degeneracy + 1"
+            );
+        }
+        c.n_colors()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn every_order_colours_random_patterns_validly(
+        (nrows, ncols, entries) in (1usize..40, 1usize..40).prop_flat_map(|(m, n)| {
+            (Just(m), Just(n), proptest::collection::vec((0..m, 0..n), 0..4 * (m + n)))
+        }),
+    ) {
+        let p = Pattern::from_entries(nrows, ncols, entries);
+        check_orders(&p);
+    }
+}
+
+/// The band of half-width `k` (all orders: the `2k + 1` of the CPR comb),
+/// and arrowheads: a dense row and column need `n` colours either way; a
+/// dense row alone needs `n` column colours and 2 row colours.
+#[test]
+fn band_and_arrowhead_colour_counts() {
+    let n = 60;
+    for k in 1..6 {
+        let band = Pattern::from_entries(
+            n,
+            n,
+            (0..n).flat_map(|i| (i.saturating_sub(k)..(i + k + 1).min(n)).map(move |j| (i, j))),
+        );
+        assert_eq!(check_orders(&band), [2 * k + 1; 3], "band k = {k}");
+    }
+    let arrow = Pattern::from_entries(n, n, (0..n).flat_map(|i| [(0, i), (i, 0), (i, i)]));
+    assert_eq!(check_orders(&arrow), [n; 3]);
+    assert_eq!(check_orders(&arrow.transpose()), [n; 3]);
+    let dense_row = Pattern::from_entries(n, n, (0..n).flat_map(|i| [(0, i), (i, i)]));
+    assert_eq!(check_orders(&dense_row), [n; 3]);
+    assert_eq!(check_orders(&dense_row.transpose()), [2; 3]);
+}
+
+/// A random sparse vector map `Rⁿ → Rᵐ`: output `r` is the sum of its
+/// terms, each a smooth function (picked by `kind`) of two inputs.
+#[derive(Debug, Clone)]
+struct RandomMap {
+    n: usize,
+    outputs: Vec<Vec<(usize, usize, u8, f64)>>,
+}
+
+impl VectorMap for RandomMap {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let term = |&(i, j, kind, a): &(usize, usize, u8, f64)| {
+            let (u, v) = (x.at(i), x.at(j));
+            match kind % 4 {
+                0 => (u * v * a).sin(),
+                1 => u * (v * a).exp(),
+                2 => (u.square() + v.square() * a + 1.0).ln(),
+                _ => u.tanh() * a + v.square(),
+            }
+        };
+        let output = |terms: &Vec<(usize, usize, u8, f64)>| {
+            terms[1..]
+                .iter()
+                .fold(term(&terms[0]), |acc, t| acc + term(t))
+        };
+        self.outputs[1..]
+            .iter()
+            .fold(output(&self.outputs[0]), |acc, o| acc.concat(&output(o)))
+    }
+}
+
+fn random_map() -> impl Strategy<Value = (RandomMap, DVector<f64>)> {
+    (1usize..25, 1usize..25).prop_flat_map(|(n, m)| {
+        let term = (0..n, 0..n, 0u8..4, 0.3f64..1.5);
+        (
+            proptest::collection::vec(proptest::collection::vec(term, 1..4), m),
+            proptest::collection::vec(-1.0f64..1.0, n),
+        )
+            .prop_map(move |(outputs, x)| (RandomMap { n, outputs }, DVector::from_vec(x)))
+    })
+}
+
+fn dense_jacobians<F: VectorMap>(f: &F, x: &DVector<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
+    let fwd: DFun<DVector<f64>, DVector<f64>, Forward> = f.build(Expr::var()).compile();
+    let rev: DFun<DVector<f64>, DVector<f64>, Reverse> = f.build(Expr::var()).compile();
+    (jacobian_fwd(&fwd, x), jacobian_rev(&rev, x))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn compressed_jacobian_equals_dense_in_every_mode((f, x) in random_map()) {
+        let (jf, jr) = dense_jacobians(&f, &x);
+        let scale = jf.amax().max(1.0);
+        prop_assert!((&jf - &jr).amax() <= 1e-12 * scale);
+        let p = jacobian_pattern(|e| f.build(e), &x).unwrap();
+        let by_col = column_coloring(&p).n_colors();
+        let by_row = column_coloring(&p.transpose()).n_colors();
+        let y: DFun<DVector<f64>, DVector<f64>, Forward> = f.build(Expr::var()).compile();
+        for (mode, expected) in [
+            (SeedMode::Forward, (JacobianMode::Forward, by_col)),
+            (SeedMode::Reverse, (JacobianMode::Reverse, by_row)),
+            (
+                SeedMode::Auto,
+                if by_col <= by_row {
+                    (JacobianMode::Forward, by_col)
+                } else {
+                    (JacobianMode::Reverse, by_row)
+                },
+            ),
+        ] {
+            let j = jacobian_sparse_with(&f, &x, mode).unwrap();
+            prop_assert_eq!((j.mode, j.colors), expected);
+            prop_assert_eq!((j.jacobian.nrows, j.jacobian.ncols), (f.outputs.len(), f.n));
+            prop_assert_eq!(&j.value, &y.eval(&x));
+            let err = (j.jacobian.to_dmatrix() - &jf).amax();
+            prop_assert!(err <= 1e-12 * scale, "{:?}: error {}", mode, err);
+            let err = (j.jacobian.to_dmatrix() - &jr).amax();
+            prop_assert!(err <= 1e-12 * scale, "{:?}: error {} against reverse", mode, err);
+        }
+        let auto = jacobian_sparse(&f, &x).unwrap();
+        prop_assert_eq!(auto.colors, by_col.min(by_row));
+    }
+
+    #[test]
+    fn every_order_colours_columns_and_rows_validly((f, x) in random_map()) {
+        let p = jacobian_pattern(|e| f.build(e), &x).unwrap();
+        check_orders(&p);
+        check_orders(&p.transpose());
+    }
+}
+
+/// F(x) = (sin x_0, …, sin x_{n−1}, Σ x, Σ x²): a diagonal and two dense
+/// rows. Every pair of columns meets in a dense row (n column colours);
+/// the diagonal rows meet only the dense rows (3 row colours).
+struct DenseRows;
+
+impl VectorMap for DenseRows {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        x.sin().concat(&x.sum()).concat(&x.square().sum())
+    }
+}
+
+/// F(x)_i = x_0 · sin(x_i) + x_i²: a diagonal and a dense column 0. Every
+/// pair of rows meets in column 0 (n row colours); columns 1.. meet only
+/// column 0 (2 column colours).
+struct DenseColumn;
+
+impl VectorMap for DenseColumn {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        x.sin() * x.at(0) + x.square()
+    }
+}
+
+/// `Auto` picks `(mode, colours)`, forcing `other` gives `(other's mode,
+/// other_colors)`, and both equal the dense Jacobian.
+fn check_pick<F: VectorMap>(
+    f: &F,
+    x: &DVector<f64>,
+    picked: (JacobianMode, usize),
+    other: (SeedMode, JacobianMode, usize),
+) {
+    let auto = jacobian_sparse(f, x).unwrap();
+    assert_eq!((auto.mode, auto.colors), picked);
+    let forced = jacobian_sparse_with(f, x, other.0).unwrap();
+    assert_eq!((forced.mode, forced.colors), (other.1, other.2));
+    let (dense, _) = dense_jacobians(f, x);
+    for j in [auto, forced] {
+        assert!((j.jacobian.to_dmatrix() - &dense).amax() <= 1e-12 * dense.amax());
+    }
+}
+
+#[test]
+fn auto_picks_reverse_for_dense_rows_and_forward_for_a_dense_column() {
+    use JacobianMode::{Forward as Fwd, Reverse as Rev};
+    let n = 40;
+    let x = random_point(n, 7);
+    check_pick(&DenseRows, &x, (Rev, 3), (SeedMode::Forward, Fwd, n));
+    check_pick(&DenseColumn, &x, (Fwd, 2), (SeedMode::Reverse, Rev, n));
+}
+
+#[test]
+fn jacobian_errors_name_the_problem() {
+    struct Log;
+    impl VectorMap for Log {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.ln()
+        }
+    }
+    struct Mismatch;
+    impl VectorMap for Mismatch {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.diff() + x.clone()
+        }
+    }
+    let x = DVector::from_vec(vec![1.0, 2.0, 3.0]);
+    let mut nan = x.clone();
+    nan[2] = f64::NAN;
+    assert_eq!(
+        jacobian_sparse(&Log, &nan).unwrap_err(),
+        Error::NonFinite {
+            what: "x",
+            index: Some(2)
+        }
+    );
+    let mut neg = x.clone();
+    neg[1] = -1.0;
+    assert_eq!(
+        jacobian_sparse(&Log, &neg).unwrap_err(),
+        Error::NonFinite {
+            what: "f(x)",
+            index: Some(1)
+        }
+    );
+    for mode in [SeedMode::Auto, SeedMode::Forward, SeedMode::Reverse] {
+        let err = jacobian_sparse_with(&Mismatch, &x, mode).unwrap_err();
+        assert_eq!(
+            err,
+            Error::DimensionMismatch {
+                op: "add",
+                expected: 2,
+                found: 3
+            }
+        );
+        assert!(err.to_string().contains("expected 2, found 3"));
+    }
+    // ln at 0 has an infinite value; sqrt at 0 a finite value and an
+    // infinite derivative.
+    struct Sqrt;
+    impl VectorMap for Sqrt {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.sqrt()
+        }
+    }
+    let zero = DVector::from_vec(vec![1.0, 0.0]);
+    for mode in [SeedMode::Forward, SeedMode::Reverse] {
+        assert_eq!(
+            jacobian_sparse_with(&Sqrt, &zero, mode).unwrap_err(),
+            Error::NonFinite {
+                what: "Jacobian",
+                index: Some(1)
+            }
+        );
     }
 }

@@ -5,10 +5,13 @@
 //!   *non-symmetric* kind): a distance-2 colouring of the bipartite graph,
 //!   i.e. columns that share a row get different colours, so each nonzero
 //!   `J[i][j]` is alone in row `i` of the product of `j`'s colour.
-//!   Largest-first order (by column count, ties by index); at most
-//!   `max_j |{k : col k meets col j}|` colours (each column is blocked only
-//!   by the colours of the columns it meets); on a band of half-width `k`
-//!   it gives the `2k + 1` of the CPR comb.
+//!   Greedy in one of three orders ([`ColumnOrder`]): smallest-last (the
+//!   default), largest-first by column count, or natural. At most
+//!   `max_j |{k : col k meets col j}| + 1` colours in any order (each
+//!   column is blocked only by the colours of the columns it meets), at
+//!   most the degeneracy of the column-intersection graph plus one in
+//!   smallest-last order; on a band of half-width `k` all three give the
+//!   `2k + 1` of the CPR comb.
 //! * [`star_coloring`] (symmetric Hessians, direct recovery): a proper
 //!   colouring of the adjacency graph in which every path on four vertices
 //!   uses at least three colours. Then every off-diagonal `H[i][j]` is
@@ -128,8 +131,36 @@ fn forbid(forbidden: &mut Vec<usize>, c: usize, stamp: usize) {
     forbidden[c] = stamp;
 }
 
+/// The order in which [`column_coloring_with`] visits the columns. The
+/// greedy colouring gives each column the smallest colour not used by a
+/// column it meets (shares a row with) and already coloured, so the order
+/// decides how many colours it needs.
+///
+/// ```
+/// use lensdiff::sparsity::{column_coloring, column_coloring_with, ColumnOrder, Pattern};
+/// let p = Pattern::from_entries(2, 3, [(0, 0), (0, 1), (1, 1), (1, 2)]);
+/// assert_eq!(ColumnOrder::default(), ColumnOrder::SmallestLast);
+/// assert_eq!(column_coloring_with(&p, ColumnOrder::default()), column_coloring(&p));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColumnOrder {
+    /// Decreasing column count (ties by index): a cheap proxy for the
+    /// degree in the column-intersection graph.
+    LargestFirst,
+    /// Smallest-last (Matula and Beck): repeatedly remove a column of
+    /// smallest remaining degree in the column-intersection graph, then
+    /// colour in the reverse order of removal. Each column then meets at
+    /// most `d` earlier-coloured columns, where `d` is the graph's
+    /// degeneracy, so it uses at most `d + 1 ≤ max degree + 1` colours.
+    #[default]
+    SmallestLast,
+    /// Column `0, 1, 2, …` (on a band: the CPR comb).
+    Natural,
+}
+
 /// Greedy distance-2 colouring of the columns (columns sharing a row get
-/// different colours), largest-first by column count. See the module docs.
+/// different colours) in the default order, [`ColumnOrder::SmallestLast`].
+/// See the module docs and [`column_coloring_with`].
 ///
 /// ```
 /// use lensdiff::sparsity::{column_coloring, Pattern};
@@ -140,9 +171,53 @@ fn forbid(forbidden: &mut Vec<usize>, c: usize, stamp: usize) {
 /// assert_eq!(column_coloring(&p).n_colors(), 3);
 /// ```
 pub fn column_coloring(p: &Pattern) -> Coloring {
+    column_coloring_with(p, ColumnOrder::default())
+}
+
+/// Greedy distance-2 colouring of the columns, visiting them in `order`.
+///
+/// Cost O(Σ_rows |row|²) = O(nnz · max row nnz) time for every order (the
+/// smallest-last order visits the neighbours of each column twice, once
+/// for its degree and once when it is removed, through a bucket queue of
+/// degrees) and O(nnz + ncols) memory: the column-intersection graph is
+/// never stored, its neighbours are read from the rows and the columns
+/// (the transposed pattern).
+///
+/// ```
+/// use lensdiff::sparsity::{column_coloring_with, ColumnOrder, Pattern};
+/// // A star of columns: column 0 meets 1..5 (rows 0..4), which meet no one else.
+/// let p = Pattern::from_entries(4, 5, (0..4).flat_map(|r| [(r, 0), (r, r + 1)]));
+/// for order in [ColumnOrder::LargestFirst, ColumnOrder::SmallestLast, ColumnOrder::Natural] {
+///     assert_eq!(column_coloring_with(&p, order).n_colors(), 2);
+/// }
+/// ```
+pub fn column_coloring_with(p: &Pattern, order: ColumnOrder) -> Coloring {
     let cols = p.transpose();
-    let n = p.ncols();
-    // Counting sort by decreasing column count (stable: ties by index).
+    let order = match order {
+        ColumnOrder::LargestFirst => largest_first(&cols),
+        ColumnOrder::SmallestLast => smallest_last(p, &cols),
+        ColumnOrder::Natural => (0..p.ncols()).collect(),
+    };
+    const NONE: usize = usize::MAX;
+    let mut color = vec![NONE; p.ncols()];
+    let mut forbidden: Vec<usize> = Vec::new();
+    for (stamp, &j) in order.iter().enumerate() {
+        for &r in cols.row(j) {
+            for &k in p.row(r) {
+                if k != j && color[k] != NONE {
+                    forbid(&mut forbidden, color[k], stamp);
+                }
+            }
+        }
+        color[j] = first_free(&forbidden, stamp);
+    }
+    Coloring::from_colors(color)
+}
+
+/// The columns by decreasing count (`cols` = the transposed pattern), ties
+/// by index: a stable counting sort.
+fn largest_first(cols: &Pattern) -> Vec<usize> {
+    let n = cols.nrows();
     let max_len = cols.max_row_nnz();
     let mut buckets = vec![0usize; max_len + 2];
     for j in 0..n {
@@ -157,20 +232,104 @@ pub fn column_coloring(p: &Pattern) -> Coloring {
         order[buckets[b]] = j;
         buckets[b] += 1;
     }
-    const NONE: usize = usize::MAX;
-    let mut color = vec![NONE; n];
-    let mut forbidden: Vec<usize> = Vec::new();
-    for (stamp, &j) in order.iter().enumerate() {
-        for &r in cols.row(j) {
-            for &k in p.row(r) {
-                if k != j && color[k] != NONE {
-                    forbid(&mut forbidden, color[k], stamp);
-                }
+    order
+}
+
+/// Calls `visit(k)` once for each column `k ≠ j` that shares a row with
+/// `j`, using `mark[k] = stamp` to skip repeats (`stamp` must be new).
+fn for_each_neighbour(
+    p: &Pattern,
+    cols: &Pattern,
+    j: usize,
+    mark: &mut [usize],
+    stamp: usize,
+    mut visit: impl FnMut(usize),
+) {
+    for &r in cols.row(j) {
+        for &k in p.row(r) {
+            if k != j && mark[k] != stamp {
+                mark[k] = stamp;
+                visit(k);
             }
         }
-        color[j] = first_free(&forbidden, stamp);
     }
-    Coloring::from_colors(color)
+}
+
+/// Doubly linked lists of the columns by current degree (a bucket queue).
+struct Buckets {
+    head: Vec<usize>,
+    next: Vec<usize>,
+    prev: Vec<usize>,
+}
+
+impl Buckets {
+    const NONE: usize = usize::MAX;
+
+    fn push(&mut self, v: usize, d: usize) {
+        self.prev[v] = Self::NONE;
+        self.next[v] = self.head[d];
+        if self.head[d] != Self::NONE {
+            self.prev[self.head[d]] = v;
+        }
+        self.head[d] = v;
+    }
+
+    fn unlink(&mut self, v: usize, d: usize) {
+        let (p, n) = (self.prev[v], self.next[v]);
+        if p == Self::NONE {
+            self.head[d] = n;
+        } else {
+            self.next[p] = n;
+        }
+        if n != Self::NONE {
+            self.prev[n] = p;
+        }
+    }
+}
+
+/// The smallest-last order of the column-intersection graph: the column
+/// removed last (from the smallest remaining degree) comes first.
+/// O(Σ_rows |row|² + ncols): after a column of degree `d` is removed, each
+/// remaining neighbour's degree drops by exactly one, so the smallest
+/// non-empty bucket is at least `d − 1` and the scan for it never moves
+/// back by more than one.
+fn smallest_last(p: &Pattern, cols: &Pattern) -> Vec<usize> {
+    let n = p.ncols();
+    let mut mark = vec![usize::MAX; n];
+    let mut degree = vec![0usize; n];
+    for (j, d) in degree.iter_mut().enumerate() {
+        for_each_neighbour(p, cols, j, &mut mark, j, |_| *d += 1);
+    }
+    let max_degree = degree.iter().copied().max().unwrap_or(0);
+    let mut q = Buckets {
+        head: vec![Buckets::NONE; max_degree + 1],
+        next: vec![Buckets::NONE; n],
+        prev: vec![Buckets::NONE; n],
+    };
+    for (j, &d) in degree.iter().enumerate() {
+        q.push(j, d);
+    }
+    let mut removed = vec![false; n];
+    let mut order = vec![0usize; n];
+    let mut d = 0;
+    for pos in (0..n).rev() {
+        while q.head[d] == Buckets::NONE {
+            d += 1;
+        }
+        let v = q.head[d];
+        q.unlink(v, d);
+        removed[v] = true;
+        order[pos] = v;
+        for_each_neighbour(p, cols, v, &mut mark, n + pos, |k| {
+            if !removed[k] {
+                q.unlink(k, degree[k]);
+                degree[k] -= 1;
+                q.push(k, degree[k]);
+            }
+        });
+        d = d.saturating_sub(1);
+    }
+    order
 }
 
 /// Greedy star colouring of a symmetric pattern (the diagonal is ignored),

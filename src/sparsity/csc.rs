@@ -64,6 +64,21 @@ impl CscMatrix {
         }
     }
 
+    /// The matrix whose column `j` holds the rows `cols.row(j)` (a pattern
+    /// stored by columns, e.g. a transposed row pattern) with `values` in
+    /// that order.
+    pub(crate) fn from_columns(cols: &Pattern, values: Vec<f64>) -> Self {
+        CscMatrix {
+            nrows: cols.ncols(),
+            ncols: cols.nrows(),
+            col_ptr: cols.row_ptr().to_vec(),
+            row_idx: (0..cols.nrows())
+                .flat_map(|j| cols.row(j).iter().copied())
+                .collect(),
+            values,
+        }
+    }
+
     /// The number of stored entries.
     ///
     /// ```

@@ -1,18 +1,25 @@
 //! Sparsity: detect the Hessian (or Jacobian) pattern of a scalar-generic
-//! objective by running it over a tracer scalar, colour the pattern, and
-//! recover a sparse Hessian from one Hessian-vector product per colour.
+//! objective (or vector map) by running it over a tracer scalar, colour the
+//! pattern, and recover a sparse Hessian from one Hessian-vector product
+//! per colour, or a sparse Jacobian from one pushforward or pullback per
+//! colour.
 //!
 //! * [`Tracer`]: the scalar that records dependencies and nonlinear pairs;
 //! * [`hessian_pattern`], [`jacobian_pattern`]: the detected [`Pattern`];
 //! * [`hessian_banded_auto`]: the bandwidth from the pattern, then
 //!   [`crate::hessian::hessian_banded_with`];
-//! * [`column_coloring`] (distance-2, Jacobians), [`star_coloring`]
-//!   (symmetric, direct recovery), [`acyclic_coloring`] (symmetric,
-//!   recovery by substitution): the [`Coloring`];
+//! * [`column_coloring`] (distance-2, Jacobians; [`column_coloring_with`]
+//!   picks the [`ColumnOrder`]), [`star_coloring`] (symmetric, direct
+//!   recovery), [`acyclic_coloring`] (symmetric, recovery by
+//!   substitution): the [`Coloring`];
 //! * [`hessian_sparse`], [`hessian_sparse_with`]: pattern, colouring,
 //!   products, recovery, as a [`CscMatrix`]; [`SparseHessianPlan`] does
 //!   the detection and colouring once for many points, and verifies each
 //!   Hessian with a random probe;
+//! * [`jacobian_sparse`], [`jacobian_sparse_with`]: the same for the
+//!   Jacobian of a [`VectorMap`], with forward seeds (column colouring) or
+//!   reverse seeds (row colouring), whichever needs fewer products
+//!   ([`SeedMode`], [`JacobianMode`], [`SparseJacobian`]);
 //! * [`EnvelopeCholesky`] after [`envelope_ordering`] (reverse
 //!   Cuthill–McKee, dense rows last): the sparse solve that Newton's
 //!   method uses when the Hessian is not banded
@@ -47,12 +54,13 @@ mod envelope;
 mod ordering;
 mod pattern;
 mod sparse_hessian;
+mod sparse_jacobian;
 mod substitution;
 mod tracer;
 
 pub use acyclic::acyclic_coloring;
 pub use band::hessian_banded_auto;
-pub use coloring::{Coloring, column_coloring, star_coloring};
+pub use coloring::{Coloring, ColumnOrder, column_coloring, column_coloring_with, star_coloring};
 pub use csc::CscMatrix;
 pub use detect::{hessian_pattern, jacobian_pattern};
 pub use envelope::EnvelopeCholesky;
@@ -60,5 +68,8 @@ pub use ordering::{envelope_ordering, envelope_size, reverse_cuthill_mckee};
 pub use pattern::Pattern;
 pub use sparse_hessian::{
     Recovery, SparseHessian, SparseHessianPlan, SparseOptions, hessian_sparse, hessian_sparse_with,
+};
+pub use sparse_jacobian::{
+    JacobianMode, SeedMode, SparseJacobian, VectorMap, jacobian_sparse, jacobian_sparse_with,
 };
 pub use tracer::Tracer;

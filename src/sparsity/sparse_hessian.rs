@@ -226,7 +226,9 @@ impl SparseHessianPlan {
             Recovery::Direct => RecoveryPlan::direct(&pattern, colors, n_colors)?,
             Recovery::Substitution => RecoveryPlan::substitution(&pattern, colors, n_colors)?,
         };
-        let row_idx = (0..n).flat_map(|i| pattern.row(i).iter().copied()).collect();
+        let row_idx = (0..n)
+            .flat_map(|i| pattern.row(i).iter().copied())
+            .collect();
         Ok(SparseHessianPlan {
             pattern,
             coloring,

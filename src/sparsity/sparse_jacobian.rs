@@ -1,0 +1,260 @@
+//! Compressed sparse Jacobians: detect the pattern, colour the columns and
+//! the rows, and read every nonzero directly from one product per colour.
+//!
+//! Forward seeds `s_c = Σ_{color(j) = c} e_j` (a distance-2 colouring of
+//! the columns): `(J s_c)_i = Σ_{color(j) = c} J[i][j]` has a single
+//! structural term, so `J[i][j] = (J s_{color(j)})_i`. Reverse seeds
+//! `w_c = Σ_{color(i) = c} e_i` (a distance-2 colouring of the rows, i.e.
+//! of the columns of the transposed pattern): `J[i][j] = (w_{color(i)}ᵀ
+//! J)_j`. One pushforward per column colour or one pullback per row colour;
+//! [`SeedMode::Auto`] takes whichever needs fewer products (forward on a
+//! tie). No subtraction: the entries are exact to rounding.
+
+use super::{CscMatrix, Pattern, column_coloring, jacobian_pattern};
+use crate::derive::check_finite;
+use crate::{DFun, Error, Expr, Forward, Real, Reverse};
+use nalgebra::DVector;
+
+/// A vector function `F: Rⁿ → Rᵐ` written once for every scalar type, as
+/// [`crate::Objective`] is for scalar functions (closures cannot be
+/// generic, and the Jacobian needs `F` over the sparsity tracer and over
+/// `f64`).
+///
+/// ```
+/// use lensdiff::{Expr, Real, sparsity::VectorMap};
+/// use nalgebra::dvector;
+/// /// F(x)_i = sin(x_{i+1} − x_i)
+/// struct SinDiff;
+/// impl VectorMap for SinDiff {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().sin()
+///     }
+/// }
+/// let f: lensdiff::DFun<_, nalgebra::DVector<f64>> = SinDiff.build(Expr::var()).compile();
+/// assert_eq!(f.eval(&dvector![0.0, 0.0, 0.0]).len(), 2);
+/// ```
+pub trait VectorMap {
+    /// `F(x)` as an expression in the input variable `x`.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, Real, sparsity::VectorMap};
+    /// struct Twice;
+    /// impl VectorMap for Twice {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x * 2.0 }
+    /// }
+    /// assert_eq!(Twice.build(Expr::<f64>::var()).check(&[3]), Ok(3));
+    /// ```
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S>;
+}
+
+impl<M: VectorMap + ?Sized> VectorMap for &M {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        (**self).build(x)
+    }
+}
+
+/// Which products [`jacobian_sparse_with`] uses.
+///
+/// ```
+/// use lensdiff::sparsity::SeedMode;
+/// assert_eq!(SeedMode::default(), SeedMode::Auto);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeedMode {
+    /// Colour both the columns and the rows; forward when the columns need
+    /// at most as many colours as the rows, else reverse.
+    #[default]
+    Auto,
+    /// Forward seeds: one pushforward per column colour.
+    Forward,
+    /// Reverse seeds: one pullback per row colour.
+    Reverse,
+}
+
+/// The products a [`SparseJacobian`] was computed with.
+///
+/// ```
+/// use lensdiff::sparsity::{jacobian_sparse, JacobianMode, VectorMap};
+/// use lensdiff::{Expr, Real};
+/// use nalgebra::dvector;
+/// struct Square;
+/// impl VectorMap for Square {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.square() }
+/// }
+/// // A diagonal Jacobian: one colour either way, forward on the tie.
+/// let j = jacobian_sparse(&Square, &dvector![1.0, 2.0]).unwrap();
+/// assert_eq!((j.mode, j.colors), (JacobianMode::Forward, 1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JacobianMode {
+    /// Pushforwards `J s_c` of column seeds.
+    Forward,
+    /// Pullbacks `w_cᵀ J` of row seeds.
+    Reverse,
+}
+
+/// A sparse Jacobian with the value from the same linearisation.
+///
+/// ```
+/// use lensdiff::sparsity::{jacobian_sparse, VectorMap};
+/// use lensdiff::{Expr, Real};
+/// use nalgebra::dvector;
+/// struct Diff;
+/// impl VectorMap for Diff {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff() }
+/// }
+/// let j = jacobian_sparse(&Diff, &dvector![1.0, 2.0, 4.0]).unwrap();
+/// assert_eq!(j.value, dvector![1.0, 2.0]);
+/// assert_eq!((j.jacobian.nrows, j.jacobian.ncols, j.jacobian.nnz()), (2, 3, 4));
+/// assert_eq!((j.jacobian.get(1, 1), j.jacobian.get(1, 2)), (-1.0, 1.0));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SparseJacobian {
+    /// `F(x)` (length `m`).
+    pub value: DVector<f64>,
+    /// `J(x)` (`m × n`) on the detected pattern.
+    pub jacobian: CscMatrix,
+    /// The number of colours: pushforwards or pullbacks used.
+    pub colors: usize,
+    /// Whether the products were pushforwards or pullbacks.
+    pub mode: JacobianMode,
+}
+
+/// The Jacobian of `f` at `x` from a detected pattern and distance-2
+/// colourings of its columns and rows, with [`SeedMode::Auto`]: one
+/// pushforward per column colour or one pullback per row colour, whichever
+/// is fewer.
+///
+/// Errors (never a panic) when `x` is not finite, when `f` does not accept
+/// an input of length `x.len()` ([`Error::DimensionMismatch`] from
+/// [`Expr::check`], naming the primitive and both sizes), or when `F(x)` or
+/// an entry of the Jacobian is not finite.
+///
+/// ```
+/// use lensdiff::sparsity::{jacobian_sparse, JacobianMode, VectorMap};
+/// use lensdiff::{jacobian_fwd, DFun, Expr, Forward, Real};
+/// use nalgebra::{DVector, dvector};
+/// /// F(x) = (sin x_0, …, sin x_49, Σ x): a diagonal and one dense row.
+/// struct DenseRow;
+/// impl VectorMap for DenseRow {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sin().concat(&x.sum()) }
+/// }
+/// let x = DVector::from_fn(50, |i, _| 0.1 * i as f64);
+/// let j = jacobian_sparse(&DenseRow, &x).unwrap();
+/// // Columns all meet in the dense row (50 colours); rows need 2.
+/// assert_eq!((j.mode, j.colors), (JacobianMode::Reverse, 2));
+/// let f: DFun<DVector<f64>, DVector<f64>, Forward> = DenseRow.build(Expr::var()).compile();
+/// assert!((j.jacobian.to_dmatrix() - jacobian_fwd(&f, &x)).amax() < 1e-15);
+/// ```
+pub fn jacobian_sparse<F: VectorMap + ?Sized>(
+    f: &F,
+    x: &DVector<f64>,
+) -> Result<SparseJacobian, Error> {
+    jacobian_sparse_with(f, x, SeedMode::Auto)
+}
+
+/// The sparse Jacobian of `f` at `x` with the products chosen by `mode`
+/// (errors as for [`jacobian_sparse`]).
+///
+/// ```
+/// use lensdiff::sparsity::{jacobian_sparse_with, JacobianMode, SeedMode, VectorMap};
+/// use lensdiff::{Expr, Real, Error};
+/// use nalgebra::{DVector, dvector};
+/// /// F(x)_i = x_0 · sin(x_i): a dense column 0.
+/// struct DenseColumn;
+/// impl VectorMap for DenseColumn {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sin() * x.at(0) }
+/// }
+/// let x = DVector::from_fn(20, |i, _| 1.0 + i as f64);
+/// let fwd = jacobian_sparse_with(&DenseColumn, &x, SeedMode::Forward).unwrap();
+/// let rev = jacobian_sparse_with(&DenseColumn, &x, SeedMode::Reverse).unwrap();
+/// assert_eq!((fwd.mode, fwd.colors, rev.mode, rev.colors), (JacobianMode::Forward, 2, JacobianMode::Reverse, 20));
+/// assert!((fwd.jacobian.to_dmatrix() - rev.jacobian.to_dmatrix()).amax() < 1e-15);
+/// // Errors name what went wrong.
+/// let bad = jacobian_sparse_with(&DenseColumn, &dvector![f64::NAN], SeedMode::Auto);
+/// assert_eq!(bad.unwrap_err(), Error::NonFinite { what: "x", index: Some(0) });
+/// ```
+pub fn jacobian_sparse_with<F: VectorMap + ?Sized>(
+    f: &F,
+    x: &DVector<f64>,
+    mode: SeedMode,
+) -> Result<SparseJacobian, Error> {
+    let pattern = jacobian_pattern(|e| f.build(e), x)?;
+    let transposed = pattern.transpose();
+    let (mode, color) = match mode {
+        SeedMode::Forward => (JacobianMode::Forward, column_coloring(&pattern)),
+        SeedMode::Reverse => (JacobianMode::Reverse, column_coloring(&transposed)),
+        SeedMode::Auto => {
+            let by_column = column_coloring(&pattern);
+            let by_row = column_coloring(&transposed);
+            if by_column.n_colors() <= by_row.n_colors() {
+                (JacobianMode::Forward, by_column)
+            } else {
+                (JacobianMode::Reverse, by_row)
+            }
+        }
+    };
+    let e = f.build::<f64>(Expr::var());
+    // The values in column order (the rows of `transposed`, the CSC layout).
+    let mut values = vec![0.0; pattern.nnz()];
+    let value = match mode {
+        JacobianMode::Forward => {
+            let lens: DFun<DVector<f64>, DVector<f64>, Forward> = e.compile();
+            let (y, d) = lens.linearize(x);
+            check_finite("f(x)", y.as_slice())?;
+            for c in 0..color.n_colors() {
+                let t = d.apply(&seed(color.colors(), c));
+                scatter(&transposed, color.colors(), c, &t, &mut values);
+            }
+            y
+        }
+        JacobianMode::Reverse => {
+            let lens: DFun<DVector<f64>, DVector<f64>, Reverse> = e.compile();
+            let (y, d) = lens.linearize(x);
+            check_finite("f(x)", y.as_slice())?;
+            // Row order first, then permuted into column order.
+            let mut by_row = vec![0.0; pattern.nnz()];
+            for c in 0..color.n_colors() {
+                let g = d.pull(&seed(color.colors(), c));
+                scatter(&pattern, color.colors(), c, &g, &mut by_row);
+            }
+            let mut next = transposed.row_ptr()[..transposed.nrows()].to_vec();
+            let columns = (0..pattern.nrows()).flat_map(|i| pattern.row(i));
+            for (&j, v) in columns.zip(by_row) {
+                values[next[j]] = v;
+                next[j] += 1;
+            }
+            y
+        }
+    };
+    check_finite("Jacobian", &values)?;
+    Ok(SparseJacobian {
+        value,
+        jacobian: CscMatrix::from_columns(&transposed, values),
+        colors: color.n_colors(),
+        mode,
+    })
+}
+
+/// The seed of colour `c`: ones where `color` is `c`.
+fn seed(color: &[usize], c: usize) -> DVector<f64> {
+    DVector::from_iterator(
+        color.len(),
+        color.iter().map(|&k| if k == c { 1.0 } else { 0.0 }),
+    )
+}
+
+/// Reads the entries of the lines (rows of the pattern `lines`) of colour
+/// `c` from the compressed product `prod`: the entry at position `l` of
+/// line `k` is `prod[l]`, the only structural term of colour `c` there.
+/// `out` holds the entries in the pattern's order.
+fn scatter(lines: &Pattern, color: &[usize], c: usize, prod: &DVector<f64>, out: &mut [f64]) {
+    let ptr = lines.row_ptr();
+    for (k, &ck) in color.iter().enumerate() {
+        if ck == c {
+            for (o, &l) in out[ptr[k]..ptr[k + 1]].iter_mut().zip(lines.row(k)) {
+                *o = prod[l];
+            }
+        }
+    }
+}
