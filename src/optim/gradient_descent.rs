@@ -142,7 +142,7 @@ impl GradientDescent {
                 Some(StopReason::Gradient)
             } else if iter >= o.stopping.max_iters {
                 Some(StopReason::MaxIterations)
-            } else if watch.stalled(iter, gi, o.stopping.stall_iters) {
+            } else if watch.stalled(iter, gi, fx, o.stopping.stall_iters) {
                 Some(StopReason::Stalled)
             } else {
                 None

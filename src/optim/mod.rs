@@ -36,9 +36,11 @@ pub struct Stopping {
     pub f_rtol: f64,
     /// Iteration cap (default 100 for Newton, 20 000 for gradient descent).
     pub max_iters: usize,
-    /// Stop when `‖∇f‖∞` has not dropped below 0.9 × its best value for
-    /// this many iterations: the gradient has reached its rounding floor
-    /// (default 10; 0 turns it off).
+    /// Stop when, for this many iterations, `‖∇f‖∞` has not dropped below
+    /// 0.9 × its best value and `f` has not dropped by more than
+    /// `1e-10 · max(1, |f|)` below its best value: the gradient has reached
+    /// its rounding floor and `f` no longer moves (default 10; 0 turns it
+    /// off). A solve that still decreases `f` is not stopped.
     pub stall_iters: usize,
 }
 
@@ -54,25 +56,43 @@ impl Default for Stopping {
     }
 }
 
-/// Tracks the best gradient norm seen, for [`Stopping::stall_iters`].
+/// Tracks the best gradient norm and value seen, for
+/// [`Stopping::stall_iters`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StallWatch {
-    best: f64,
+    best_grad: f64,
+    best_f: f64,
     best_iter: usize,
 }
 
 impl StallWatch {
     pub(crate) fn new() -> Self {
         StallWatch {
-            best: f64::INFINITY,
+            best_grad: f64::INFINITY,
+            best_f: f64::INFINITY,
             best_iter: 0,
         }
     }
 
-    /// Records iteration `iter`'s gradient norm; `true` when stalled.
-    pub(crate) fn stalled(&mut self, iter: usize, grad_inf: f64, stall_iters: usize) -> bool {
-        if grad_inf < 0.9 * self.best {
-            self.best = grad_inf;
+    /// Records iteration `iter`'s gradient norm and value; `true` when
+    /// neither has made progress for `stall_iters` iterations.
+    pub(crate) fn stalled(
+        &mut self,
+        iter: usize,
+        grad_inf: f64,
+        f: f64,
+        stall_iters: usize,
+    ) -> bool {
+        let grad_progress = grad_inf < 0.9 * self.best_grad;
+        let f_progress = f < self.best_f - 1e-10 * self.best_f.abs().max(1.0);
+        // Best values move only on real progress, so many small steps
+        // still add up to it.
+        if grad_progress {
+            self.best_grad = grad_inf;
+            self.best_iter = iter;
+        }
+        if f_progress {
+            self.best_f = f;
             self.best_iter = iter;
         }
         stall_iters > 0 && iter - self.best_iter >= stall_iters

@@ -284,7 +284,7 @@ impl Newton {
                 Some(StopReason::Gradient)
             } else if iter >= o.stopping.max_iters {
                 Some(StopReason::MaxIterations)
-            } else if watch.stalled(iter, gi, o.stopping.stall_iters) {
+            } else if watch.stalled(iter, gi, hb.value, o.stopping.stall_iters) {
                 Some(StopReason::Stalled)
             } else {
                 None
