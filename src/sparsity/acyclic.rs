@@ -10,77 +10,96 @@
 //! far. Colouring `v` with `c` closes a two-coloured cycle exactly when two
 //! neighbours of `v` of one colour `d` are already in the same `{c, d}`
 //! tree, so `c` is refused then (and for the colours of neighbours).
-//! Union-find keys are hashed (colour pair, vertex): O(nnz · colours)
-//! hash operations.
+//! A vertex joins at most one tree per colour of its neighbours, so its
+//! union-find entries (colour pair → parent) live in a slot range the size
+//! of its pattern row: flat arrays, no hashing, a short linear scan per
+//! lookup. O(Σ_v deg v · (colours + deg v)) in all.
 
 use super::{Coloring, Pattern};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
-/// A multiplicative hash for small integer keys (the default SipHash is
-/// several times slower here, and no DoS resistance is needed).
-#[derive(Default)]
-struct IntHasher(u64);
+const NONE: u32 = u32::MAX;
 
-impl Hasher for IntHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(b as u64);
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
-
-/// Union-find over (colour pair, vertex), created on first use.
-#[derive(Default)]
+/// Union-find over (colour pair, vertex): vertex `v`'s entries are in
+/// `slots[start[v] .. start[v + 1]]`, each `(pair, parent)`; a vertex with
+/// no entry for a pair is its own root there.
 struct Forests {
-    parent: IntMap<(usize, usize, usize), usize>,
+    start: Vec<usize>,
+    pair: Vec<u64>,
+    parent: Vec<u32>,
 }
 
 impl Forests {
-    fn key(c: usize, d: usize, v: usize) -> (usize, usize, usize) {
-        (c.min(d), c.max(d), v)
+    fn new(p: &Pattern) -> Self {
+        let start = p.row_ptr().to_vec();
+        let nnz = p.nnz();
+        Forests {
+            start,
+            pair: vec![u64::MAX; nnz],
+            parent: vec![NONE; nnz],
+        }
     }
 
-    fn find(&mut self, c: usize, d: usize, v: usize) -> usize {
+    fn key(c: usize, d: usize) -> u64 {
+        ((c.min(d) as u64) << 32) | c.max(d) as u64
+    }
+
+    /// The slot of `v` for `key`, if any.
+    fn slot(&self, key: u64, v: usize) -> Option<usize> {
+        (self.start[v]..self.start[v + 1])
+            .take_while(|&s| self.pair[s] != u64::MAX)
+            .find(|&s| self.pair[s] == key)
+    }
+
+    fn parent_of(&self, key: u64, v: usize) -> usize {
+        self.slot(key, v).map_or(v, |s| self.parent[s] as usize)
+    }
+
+    fn set_parent(&mut self, key: u64, v: usize, p: usize) {
+        let s = match self.slot(key, v) {
+            Some(s) => s,
+            None => {
+                // The first free slot: a vertex has at most one entry per
+                // neighbour colour, and at most deg(v) + 1 slots are needed.
+                let s = (self.start[v]..self.start[v + 1])
+                    .find(|&s| self.pair[s] == u64::MAX)
+                    .expect("one union-find slot per neighbour");
+                self.pair[s] = key;
+                s
+            }
+        };
+        self.parent[s] = p as u32;
+    }
+
+    fn find(&mut self, key: u64, v: usize) -> usize {
         let mut r = v;
-        while let Some(&p) = self.parent.get(&Self::key(c, d, r)) {
+        loop {
+            let p = self.parent_of(key, r);
             if p == r {
                 break;
             }
             r = p;
         }
-        // Path compression.
+        // Path compression (only vertices that have an entry).
         let mut u = v;
         while u != r {
-            let k = Self::key(c, d, u);
-            let p = self.parent.get(&k).copied().unwrap_or(u);
-            self.parent.insert(k, r);
+            let p = self.parent_of(key, u);
+            self.set_parent(key, u, r);
             u = p;
         }
         r
     }
 
-    fn union(&mut self, c: usize, d: usize, a: usize, b: usize) {
-        let (ra, rb) = (self.find(c, d, a), self.find(c, d, b));
+    fn union(&mut self, key: u64, a: usize, b: usize) {
+        let (ra, rb) = (self.find(key, a), self.find(key, b));
         if ra != rb {
-            self.parent.insert(Self::key(c, d, ra), rb);
+            self.set_parent(key, ra, rb);
         }
     }
 }
 
 /// Greedy acyclic colouring of a symmetric pattern (diagonal ignored).
-/// See the module docs. Panics if the pattern is not square.
+/// See the module docs. Panics if the pattern is not square or has 2³² or
+/// more rows.
 ///
 /// ```
 /// use lensdiff::sparsity::{acyclic_coloring, star_coloring, Pattern};
@@ -96,29 +115,47 @@ pub fn acyclic_coloring(p: &Pattern) -> Coloring {
         p.ncols(),
         "acyclic_coloring: the pattern must be square"
     );
-    const NONE: usize = usize::MAX;
     let n = p.nrows();
-    let mut color = vec![NONE; n];
-    let mut forests = Forests::default();
-    let mut by_color: IntMap<usize, Vec<usize>> = IntMap::default();
+    assert!(
+        n < u32::MAX as usize,
+        "acyclic_coloring: at most 2³² − 1 vertices"
+    );
+    let mut color = vec![usize::MAX; n];
+    let mut forests = Forests::new(p);
+    // The coloured neighbours of v as (colour, vertex), sorted: one group
+    // per colour.
+    let mut nb: Vec<(usize, usize)> = Vec::new();
+    let mut groups: Vec<(usize, usize, usize)> = Vec::new(); // (colour, from, to)
     for v in 0..n {
-        by_color.clear();
-        for &w in p.row(v) {
-            if w != v && color[w] != NONE {
-                by_color.entry(color[w]).or_default().push(w);
-            }
+        nb.clear();
+        nb.extend(
+            p.row(v)
+                .iter()
+                .filter(|&&w| w != v && color[w] != usize::MAX)
+                .map(|&w| (color[w], w)),
+        );
+        nb.sort_unstable();
+        groups.clear();
+        let mut i = 0;
+        while i < nb.len() {
+            let j = i + nb[i..].iter().take_while(|e| e.0 == nb[i].0).count();
+            groups.push((nb[i].0, i, j));
+            i = j;
         }
         let mut c = 0;
+        let mut roots: Vec<usize> = Vec::new();
         'candidates: loop {
-            if by_color.contains_key(&c) {
+            if groups.iter().any(|g| g.0 == c) {
                 c += 1;
                 continue;
             }
-            for (&d, ws) in &by_color {
-                if ws.len() < 2 {
+            for &(d, from, to) in &groups {
+                if to - from < 2 {
                     continue;
                 }
-                let mut roots: Vec<usize> = ws.iter().map(|&w| forests.find(c, d, w)).collect();
+                let key = Forests::key(c, d);
+                roots.clear();
+                roots.extend(nb[from..to].iter().map(|&(_, w)| forests.find(key, w)));
                 roots.sort_unstable();
                 if roots.windows(2).any(|r| r[0] == r[1]) {
                     c += 1;
@@ -128,10 +165,8 @@ pub fn acyclic_coloring(p: &Pattern) -> Coloring {
             break;
         }
         color[v] = c;
-        for (&d, ws) in &by_color {
-            for &w in ws {
-                forests.union(c, d, v, w);
-            }
+        for &(d, w) in &nb {
+            forests.union(Forests::key(c, d), v, w);
         }
     }
     Coloring::from_colors(color)
