@@ -56,14 +56,15 @@ pub enum Error {
         /// The relative residual `‖H_band r − H r‖∞ / max(1, ‖H r‖∞)`.
         residual: f64,
     },
-    /// A sparse Hessian was recovered on a pattern that misses nonzeros: a
-    /// verification product disagreed with the recovered matrix (the
+    /// A sparse Hessian or Jacobian was recovered on a pattern that misses
+    /// nonzeros: a verification product disagreed with the recovered
+    /// matrix (the
     /// pattern was detected at another point, or a value-dependent branch
     /// changed it).
     PatternMismatch {
         /// The number of structural nonzeros of the pattern used.
         nnz: usize,
-        /// The relative residual `‖H_sparse r − H r‖∞ / (‖H r‖∞ + max|H| ‖r‖∞)`.
+        /// The relative residual `‖A_sparse r − A r‖∞ / (‖A r‖∞ + max|A| ‖r‖∞)`.
         residual: f64,
     },
     /// A line search could not decrease the objective.
@@ -115,7 +116,7 @@ impl fmt::Display for Error {
             ),
             Error::PatternMismatch { nnz, residual } => write!(
                 f,
-                "the Hessian has nonzeros outside the sparsity pattern used ({nnz} nonzeros): verification residual {residual:e}"
+                "the derivative has nonzeros outside the sparsity pattern used ({nnz} nonzeros): verification residual {residual:e}"
             ),
             Error::LineSearchFailed { iteration, step } => write!(
                 f,

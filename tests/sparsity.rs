@@ -703,3 +703,51 @@ fn jacobian_errors_name_the_problem() {
         );
     }
 }
+
+/// `u·v` where `u > 0`, else `sin u` (pairs `(x_i, x_{i+5})`), plus a
+/// chain: the Jacobian pattern depends on the point.
+struct BranchyMap;
+
+impl lensdiff::sparsity::VectorMap for BranchyMap {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let (a, b) = (x.slice(0, 5), x.slice(5, 5));
+        let coupled = a.zip_map(&b, |u, v| if u.value_f64() > 0.0 { u * v } else { u.sin() });
+        coupled.concat(&x.diff().sin())
+    }
+}
+
+#[test]
+fn jacobian_plan_is_reused_and_catches_a_changed_pattern() {
+    use lensdiff::sparsity::{SeedMode, SparseJacobianPlan};
+    let x_neg = DVector::from_fn(10, |i, _| -1.0 - 0.1 * i as f64);
+    let x_pos = DVector::from_fn(10, |i, _| 1.0 + 0.1 * i as f64);
+    let f_fwd: DFun<DVector<f64>, DVector<f64>, Forward> = BranchyMap.build(Expr::var()).compile();
+    for mode in [SeedMode::Forward, SeedMode::Reverse, SeedMode::Auto] {
+        // Detected where the coupling exists: valid at both points.
+        let plan = SparseJacobianPlan::new(&BranchyMap, &x_pos, mode).unwrap();
+        for x in [&x_pos, &x_neg] {
+            let j = plan.evaluate(&BranchyMap, x).unwrap();
+            let dense = jacobian_fwd(&f_fwd, x);
+            assert!(
+                (j.jacobian.to_dmatrix() - &dense).amax() < 1e-14,
+                "{mode:?}"
+            );
+            assert_eq!(j.value, f_fwd.eval(x));
+        }
+        // Detected where it does not: the probe refuses the other point.
+        let plan = SparseJacobianPlan::new(&BranchyMap, &x_neg, mode).unwrap();
+        match plan.evaluate(&BranchyMap, &x_pos) {
+            Err(Error::PatternMismatch { residual, .. }) => assert!(residual > 1e-3, "{mode:?}"),
+            other => panic!("{mode:?}: expected PatternMismatch, got {other:?}"),
+        }
+        // Wrong sizes are errors.
+        assert!(matches!(
+            plan.evaluate(&BranchyMap, &DVector::zeros(11)),
+            Err(Error::DimensionMismatch {
+                expected: 10,
+                found: 11,
+                ..
+            })
+        ));
+    }
+}

@@ -124,4 +124,27 @@ impl CscMatrix {
         }
         y
     }
+
+    /// `Aᵀ r` (`r` of length `nrows`). Panics on a wrong length.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// // [[1, 0], [2, 3]]
+    /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
+    /// assert_eq!(a.transpose_mul_vec(&[1.0, 1.0]), vec![3.0, 3.0]);
+    /// ```
+    pub fn transpose_mul_vec(&self, r: &[f64]) -> Vec<f64> {
+        assert_eq!(
+            r.len(),
+            self.nrows,
+            "CscMatrix::transpose_mul_vec: vector length"
+        );
+        (0..self.ncols)
+            .map(|j| {
+                (self.col_ptr[j]..self.col_ptr[j + 1])
+                    .map(|p| self.values[p] * r[self.row_idx[p]])
+                    .sum()
+            })
+            .collect()
+    }
 }

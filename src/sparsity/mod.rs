@@ -20,6 +20,8 @@
 //!   Jacobian of a [`VectorMap`], with forward seeds (column colouring) or
 //!   reverse seeds (row colouring), whichever needs fewer products
 //!   ([`SeedMode`], [`JacobianMode`], [`SparseJacobian`]);
+//!   [`SparseJacobianPlan`] keeps the pattern and colouring for many
+//!   points and verifies each Jacobian with a probe;
 //! * [`EnvelopeCholesky`] after [`envelope_ordering`] (reverse
 //!   Cuthill–McKee, dense rows last): the sparse solve that Newton's
 //!   method uses when the Hessian is not banded
@@ -70,6 +72,7 @@ pub use sparse_hessian::{
     Recovery, SparseHessian, SparseHessianPlan, SparseOptions, hessian_sparse, hessian_sparse_with,
 };
 pub use sparse_jacobian::{
-    JacobianMode, SeedMode, SparseJacobian, VectorMap, jacobian_sparse, jacobian_sparse_with,
+    JacobianMode, SeedMode, SparseJacobian, SparseJacobianPlan, VectorMap, jacobian_sparse,
+    jacobian_sparse_with,
 };
 pub use tracer::Tracer;

@@ -10,8 +10,9 @@
 //! [`SeedMode::Auto`] takes whichever needs fewer products (forward on a
 //! tie). No subtraction: the entries are exact to rounding.
 
-use super::{CscMatrix, Pattern, column_coloring, jacobian_pattern};
+use super::{Coloring, CscMatrix, Pattern, column_coloring, jacobian_pattern};
 use crate::derive::check_finite;
+use crate::hessian::{probe, relative_residual};
 use crate::{DFun, Error, Expr, Forward, Real, Reverse};
 use nalgebra::DVector;
 
@@ -179,64 +180,253 @@ pub fn jacobian_sparse_with<F: VectorMap + ?Sized>(
     x: &DVector<f64>,
     mode: SeedMode,
 ) -> Result<SparseJacobian, Error> {
-    let pattern = jacobian_pattern(|e| f.build(e), x)?;
-    let transposed = pattern.transpose();
-    let (mode, color) = match mode {
-        SeedMode::Forward => (JacobianMode::Forward, column_coloring(&pattern)),
-        SeedMode::Reverse => (JacobianMode::Reverse, column_coloring(&transposed)),
-        SeedMode::Auto => {
-            let by_column = column_coloring(&pattern);
-            let by_row = column_coloring(&transposed);
-            if by_column.n_colors() <= by_row.n_colors() {
-                (JacobianMode::Forward, by_column)
-            } else {
-                (JacobianMode::Reverse, by_row)
-            }
-        }
-    };
-    let e = f.build::<f64>(Expr::var());
-    // The values in column order (the rows of `transposed`, the CSC layout).
-    let mut values = vec![0.0; pattern.nnz()];
-    let value = match mode {
-        JacobianMode::Forward => {
-            let lens: DFun<DVector<f64>, DVector<f64>, Forward> = e.compile();
-            let (y, d) = lens.linearize(x);
-            check_finite("f(x)", y.as_slice())?;
-            for c in 0..color.n_colors() {
-                let t = d.apply(&seed(color.colors(), c));
-                scatter(&transposed, color.colors(), c, &t, &mut values);
-            }
-            y
-        }
-        JacobianMode::Reverse => {
-            let lens: DFun<DVector<f64>, DVector<f64>, Reverse> = e.compile();
-            let (y, d) = lens.linearize(x);
-            check_finite("f(x)", y.as_slice())?;
-            // Row order first, then permuted into column order.
-            let mut by_row = vec![0.0; pattern.nnz()];
-            for c in 0..color.n_colors() {
-                let g = d.pull(&seed(color.colors(), c));
-                scatter(&pattern, color.colors(), c, &g, &mut by_row);
-            }
-            let mut next = transposed.row_ptr()[..transposed.nrows()].to_vec();
-            let columns = (0..pattern.nrows()).flat_map(|i| pattern.row(i));
-            for (&j, v) in columns.zip(by_row) {
-                values[next[j]] = v;
-                next[j] += 1;
-            }
-            y
-        }
-    };
-    check_finite("Jacobian", &values)?;
-    Ok(SparseJacobian {
-        value,
-        jacobian: CscMatrix::from_columns(&transposed, values),
-        colors: color.n_colors(),
-        mode,
-    })
+    let mut plan = SparseJacobianPlan::new(f, x, mode)?;
+    plan.verify = false; // detected at this very point
+    plan.evaluate(f, x)
 }
 
-/// The seed of colour `c`: ones where `color` is `c`.
+/// A sparse Jacobian evaluation prepared once and run at many points: the
+/// detected pattern, the chosen products and their colouring. Each
+/// [`evaluate`](Self::evaluate) is one linearisation and one product per
+/// colour, plus one random probe product that checks the result: a
+/// pattern detected at one point can miss nonzeros at another when the map
+/// branches on values ([`Error::PatternMismatch`]).
+///
+/// ```
+/// use lensdiff::sparsity::{SparseJacobianPlan, SeedMode, VectorMap};
+/// use lensdiff::{Expr, Real, DFun, Forward, jacobian_fwd};
+/// use nalgebra::DVector;
+/// /// F(x)_i = sin(x_{i+1} − x_i) · x_i.
+/// struct Map;
+/// impl VectorMap for Map {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff().sin() * x.trim(0, 1) }
+/// }
+/// let x0 = DVector::from_fn(30, |i, _| 0.1 * i as f64);
+/// let plan = SparseJacobianPlan::new(&Map, &x0, SeedMode::Auto).unwrap();
+/// assert_eq!(plan.colors(), 2);
+/// let x1 = x0.map(|v| v.cos());
+/// let j = plan.evaluate(&Map, &x1).unwrap();
+/// let f: DFun<DVector<f64>, DVector<f64>, Forward> = Map.build(Expr::var()).compile();
+/// assert!((j.jacobian.to_dmatrix() - jacobian_fwd(&f, &x1)).amax() < 1e-15);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SparseJacobianPlan {
+    pattern: Pattern,
+    transposed: Pattern,
+    mode: JacobianMode,
+    coloring: Coloring,
+    verify: bool,
+}
+
+impl SparseJacobianPlan {
+    /// Detects the Jacobian pattern of `f` at `x` and colours it for the
+    /// products `mode` asks for (see [`SeedMode`]).
+    ///
+    /// ```
+    /// use lensdiff::sparsity::{SparseJacobianPlan, SeedMode, JacobianMode, VectorMap};
+    /// use lensdiff::{Expr, Real};
+    /// use nalgebra::DVector;
+    /// struct Diff;
+    /// impl VectorMap for Diff {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff() }
+    /// }
+    /// let plan = SparseJacobianPlan::new(&Diff, &DVector::zeros(10), SeedMode::Reverse).unwrap();
+    /// assert_eq!((plan.mode(), plan.colors()), (JacobianMode::Reverse, 2));
+    /// ```
+    pub fn new<F: VectorMap + ?Sized>(
+        f: &F,
+        x: &DVector<f64>,
+        mode: SeedMode,
+    ) -> Result<Self, Error> {
+        Ok(Self::from_pattern(
+            jacobian_pattern(|e| f.build(e), x)?,
+            mode,
+        ))
+    }
+
+    /// A plan for a known pattern (rows: outputs, columns: inputs), for
+    /// instance the union of patterns detected at several points.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::{Pattern, SparseJacobianPlan, SeedMode, JacobianMode};
+    /// // A dense first row: reverse seeds need 2 products, forward 4.
+    /// let p = Pattern::from_entries(4, 4, (0..4).flat_map(|j| [(0, j), (j, j)]));
+    /// let plan = SparseJacobianPlan::from_pattern(p, SeedMode::Auto);
+    /// assert_eq!((plan.mode(), plan.colors()), (JacobianMode::Reverse, 2));
+    /// ```
+    pub fn from_pattern(pattern: Pattern, mode: SeedMode) -> Self {
+        let transposed = pattern.transpose();
+        let (mode, coloring) = match mode {
+            SeedMode::Forward => (JacobianMode::Forward, column_coloring(&pattern)),
+            SeedMode::Reverse => (JacobianMode::Reverse, column_coloring(&transposed)),
+            SeedMode::Auto => {
+                let by_column = column_coloring(&pattern);
+                let by_row = column_coloring(&transposed);
+                if by_column.n_colors() <= by_row.n_colors() {
+                    (JacobianMode::Forward, by_column)
+                } else {
+                    (JacobianMode::Reverse, by_row)
+                }
+            }
+        };
+        SparseJacobianPlan {
+            pattern,
+            transposed,
+            mode,
+            coloring,
+            verify: true,
+        }
+    }
+
+    /// The pattern the Jacobian is recovered on.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::{Pattern, SparseJacobianPlan, SeedMode};
+    /// let p = Pattern::from_entries(2, 3, [(0, 0), (1, 2)]);
+    /// assert_eq!(SparseJacobianPlan::from_pattern(p.clone(), SeedMode::Auto).pattern(), &p);
+    /// ```
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// Forward or reverse products.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::{Pattern, SparseJacobianPlan, SeedMode, JacobianMode};
+    /// let p = Pattern::from_entries(2, 2, [(0, 0), (1, 1)]);
+    /// assert_eq!(SparseJacobianPlan::from_pattern(p, SeedMode::Auto).mode(), JacobianMode::Forward);
+    /// ```
+    pub fn mode(&self) -> JacobianMode {
+        self.mode
+    }
+
+    /// The number of colours (products per evaluation, the probe not
+    /// counted).
+    ///
+    /// ```
+    /// use lensdiff::sparsity::{Pattern, SparseJacobianPlan, SeedMode};
+    /// let p = Pattern::from_entries(2, 2, [(0, 0), (1, 1)]);
+    /// assert_eq!(SparseJacobianPlan::from_pattern(p, SeedMode::Auto).colors(), 1);
+    /// ```
+    pub fn colors(&self) -> usize {
+        self.coloring.n_colors()
+    }
+
+    /// The value and the sparse Jacobian of `f` at `x`, verified by a
+    /// random probe product. Errors: non-finite `x`, `F(x)` or Jacobian, a
+    /// dimension that is not the plan's, [`Error::PatternMismatch`].
+    ///
+    /// ```
+    /// use lensdiff::sparsity::{Pattern, SparseJacobianPlan, SeedMode, VectorMap};
+    /// use lensdiff::{Error, Expr, Real};
+    /// use nalgebra::dvector;
+    /// /// F(x) = (x₀ x₁, x₁): the diagonal pattern misses (0, 1).
+    /// struct Map;
+    /// impl VectorMap for Map {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { (x.at(0) * x.at(1)).concat(&x.at(1)) }
+    /// }
+    /// let diagonal = Pattern::from_entries(2, 2, [(0, 0), (1, 1)]);
+    /// let plan = SparseJacobianPlan::from_pattern(diagonal, SeedMode::Forward);
+    /// let err = plan.evaluate(&Map, &dvector![1.0, 2.0]).unwrap_err();
+    /// assert!(matches!(err, Error::PatternMismatch { nnz: 2, .. }));
+    /// ```
+    pub fn evaluate<F: VectorMap + ?Sized>(
+        &self,
+        f: &F,
+        x: &DVector<f64>,
+    ) -> Result<SparseJacobian, Error> {
+        let (pattern, transposed) = (&self.pattern, &self.transposed);
+        check_finite("x", x.as_slice())?;
+        if x.len() != pattern.ncols() {
+            return Err(Error::DimensionMismatch {
+                op: "SparseJacobianPlan::evaluate",
+                expected: pattern.ncols(),
+                found: x.len(),
+            });
+        }
+        let e = f.build::<f64>(Expr::var());
+        let out = e.check(&[x.len()])?;
+        if out != pattern.nrows() {
+            return Err(Error::DimensionMismatch {
+                op: "SparseJacobianPlan::evaluate (outputs)",
+                expected: pattern.nrows(),
+                found: out,
+            });
+        }
+        let color = self.coloring.colors();
+        // The probe's seed and tolerance are those of the Hessian paths.
+        let defaults = crate::hessian::BandOptions::default();
+        // The values in column order (the rows of `transposed`, the CSC layout).
+        let mut values = vec![0.0; pattern.nnz()];
+        // The probe's product, along the same direction as the seeds.
+        let (value, probe_in, probe_out) = match self.mode {
+            JacobianMode::Forward => {
+                let lens: DFun<DVector<f64>, DVector<f64>, Forward> = e.compile();
+                let (y, d) = lens.linearize(x);
+                check_finite("f(x)", y.as_slice())?;
+                for c in 0..self.coloring.n_colors() {
+                    let t = d.apply(&seed(color, c));
+                    scatter(transposed, color, c, &t, &mut values);
+                }
+                let r = DVector::from_vec(probe(x.len(), defaults.seed));
+                let jr = if self.verify {
+                    d.apply(&r)
+                } else {
+                    DVector::zeros(0)
+                };
+                (y, r, jr)
+            }
+            JacobianMode::Reverse => {
+                let lens: DFun<DVector<f64>, DVector<f64>, Reverse> = e.compile();
+                let (y, d) = lens.linearize(x);
+                check_finite("f(x)", y.as_slice())?;
+                // Row order first, then permuted into column order.
+                let mut by_row = vec![0.0; pattern.nnz()];
+                for c in 0..self.coloring.n_colors() {
+                    let g = d.pull(&seed(color, c));
+                    scatter(pattern, color, c, &g, &mut by_row);
+                }
+                let mut next = transposed.row_ptr()[..transposed.nrows()].to_vec();
+                let columns = (0..pattern.nrows()).flat_map(|i| pattern.row(i));
+                for (&j, v) in columns.zip(by_row) {
+                    values[next[j]] = v;
+                    next[j] += 1;
+                }
+                let r = DVector::from_vec(probe(y.len(), defaults.seed));
+                let rj = if self.verify {
+                    d.pull(&r)
+                } else {
+                    DVector::zeros(0)
+                };
+                (y, r, rj)
+            }
+        };
+        check_finite("Jacobian", &values)?;
+        let jacobian = CscMatrix::from_columns(transposed, values);
+        if self.verify {
+            check_finite("Jacobian probe", probe_out.as_slice())?;
+            let sparse = match self.mode {
+                JacobianMode::Forward => jacobian.mul_vec(probe_in.as_slice()),
+                JacobianMode::Reverse => jacobian.transpose_mul_vec(probe_in.as_slice()),
+            };
+            let j_max = jacobian.values.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+            let res = relative_residual(&sparse, probe_out.as_slice(), j_max, probe_in.as_slice());
+            if res.is_nan() || res > defaults.tol {
+                return Err(Error::PatternMismatch {
+                    nnz: pattern.nnz(),
+                    residual: res,
+                });
+            }
+        }
+        Ok(SparseJacobian {
+            value,
+            jacobian,
+            colors: self.coloring.n_colors(),
+            mode: self.mode,
+        })
+    }
+}
+
 fn seed(color: &[usize], c: usize) -> DVector<f64> {
     DVector::from_iterator(
         color.len(),
