@@ -751,3 +751,19 @@ fn jacobian_plan_is_reused_and_catches_a_changed_pattern() {
         ));
     }
 }
+
+/// With the `nalgebra-sparse` feature, the CSC output converts into
+/// nalgebra's sparse matrix with the same entries.
+#[cfg(feature = "nalgebra-sparse")]
+#[test]
+fn csc_output_converts_to_nalgebra_sparse() {
+    let p = Robot2d::new(20);
+    let h = lensdiff::sparsity::hessian_sparse(&p, &p.x0())
+        .unwrap()
+        .hessian;
+    let dense = h.to_dmatrix();
+    let nnz = h.nnz();
+    let converted: nalgebra_sparse::CscMatrix<f64> = h.into();
+    assert_eq!(converted.nnz(), nnz);
+    assert_eq!(DMatrix::from(&converted), dense);
+}

@@ -1,9 +1,10 @@
 //! A minimal compressed-sparse-column matrix: the output format of
-//! [`super::hessian_sparse`].
+//! [`super::hessian_sparse`] and [`super::jacobian_sparse`].
 //!
-//! The crate keeps its dependencies to nalgebra and num-traits, so this is
-//! a small own struct (column pointers, row indices, values) rather than
-//! `nalgebra-sparse`, which is not in the dependency tree.
+//! A small own struct (column pointers, row indices, values) keeps the
+//! default dependencies to nalgebra and num-traits; the `nalgebra-sparse`
+//! feature adds `From<CscMatrix> for nalgebra_sparse::CscMatrix<f64>` (the
+//! vectors move, no copy) for users of nalgebra's sparse types.
 
 use super::Pattern;
 use nalgebra::DMatrix;
@@ -146,5 +147,27 @@ impl CscMatrix {
                     .sum()
             })
             .collect()
+    }
+}
+
+/// Into `nalgebra_sparse::CscMatrix` (with the `nalgebra-sparse` feature):
+/// the three vectors move, no copy. Panics only if the matrix breaks the
+/// CSC invariants, which the library's own outputs never do.
+///
+/// ```
+/// # #[cfg(feature = "nalgebra-sparse")] {
+/// use lensdiff::sparsity::CscMatrix;
+/// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
+/// let b: nalgebra_sparse::CscMatrix<f64> = a.into();
+/// assert_eq!(b.nnz(), 3);
+/// # }
+/// ```
+#[cfg(feature = "nalgebra-sparse")]
+impl From<CscMatrix> for nalgebra_sparse::CscMatrix<f64> {
+    fn from(a: CscMatrix) -> Self {
+        nalgebra_sparse::CscMatrix::try_from_csc_data(
+            a.nrows, a.ncols, a.col_ptr, a.row_idx, a.values,
+        )
+        .expect("a CscMatrix from lensdiff has sorted, in-range row indices")
     }
 }
