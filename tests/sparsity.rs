@@ -767,3 +767,31 @@ fn csc_output_converts_to_nalgebra_sparse() {
     assert_eq!(converted.nnz(), nnz);
     assert_eq!(DMatrix::from(&converted), dense);
 }
+
+/// Above the dense threshold (n = 1000: rows longer than 316), Auto colours
+/// only the side that can win and still picks it correctly.
+#[test]
+fn auto_skips_the_dense_side() {
+    use lensdiff::sparsity::{JacobianMode, VectorMap, jacobian_sparse};
+    struct DenseRowAndColumn(bool);
+    impl VectorMap for DenseRowAndColumn {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            if self.0 {
+                x.sin().concat(&x.square().sum()) // a dense row
+            } else {
+                x.sin() * x.at(0) // a dense column
+            }
+        }
+    }
+    let x = DVector::from_fn(1000, |i, _| 0.5 + 0.001 * i as f64);
+    for (dense_row, mode, colors) in [
+        (true, JacobianMode::Reverse, 2),
+        (false, JacobianMode::Forward, 2),
+    ] {
+        let f = DenseRowAndColumn(dense_row);
+        let j = jacobian_sparse(&f, &x).unwrap();
+        assert_eq!((j.mode, j.colors), (mode, colors));
+        let lens: DFun<DVector<f64>, DVector<f64>, Reverse> = f.build(Expr::var()).compile();
+        assert!((j.jacobian.to_dmatrix() - jacobian_rev(&lens, &x)).amax() < 1e-14);
+    }
+}

@@ -15,6 +15,7 @@
 //! two-coloured trees: each costs a subtraction chain, so an entry much
 //! smaller than its neighbours loses relative accuracy).
 
+use super::ordering::dense_threshold;
 use super::substitution::Recovery as RecoveryPlan;
 use super::{
     Coloring, CscMatrix, Pattern, acyclic_coloring, column_coloring, hessian_pattern, star_coloring,
@@ -221,14 +222,20 @@ impl SparseHessianPlan {
         }
         let coloring = match opts.recovery {
             // A distance-2 colouring is also a star colouring; greedy star
-            // sometimes needs more colours (robot2d: 7 against 6).
+            // sometimes needs more colours (robot2d: 7 against 6). Not
+            // tried with dense rows: their columns meet every column, so it
+            // would cost O(n²) and need n colours anyway.
             Recovery::Direct => {
                 let star = star_coloring(&pattern);
-                let distance2 = column_coloring(&pattern);
-                if distance2.n_colors() < star.n_colors() {
-                    distance2
-                } else {
+                if pattern.max_row_nnz() > dense_threshold(n) + 1 {
                     star
+                } else {
+                    let distance2 = column_coloring(&pattern);
+                    if distance2.n_colors() < star.n_colors() {
+                        distance2
+                    } else {
+                        star
+                    }
                 }
             }
             Recovery::Substitution => acyclic_coloring(&pattern),

@@ -10,6 +10,7 @@
 //! [`SeedMode::Auto`] takes whichever needs fewer products (forward on a
 //! tie). No subtraction: the entries are exact to rounding.
 
+use super::ordering::dense_threshold;
 use super::{Coloring, CscMatrix, Pattern, column_coloring, jacobian_pattern};
 use crate::derive::check_finite;
 use crate::hessian::{probe, relative_residual};
@@ -260,12 +261,22 @@ impl SparseJacobianPlan {
             SeedMode::Forward => (JacobianMode::Forward, column_coloring(&pattern)),
             SeedMode::Reverse => (JacobianMode::Reverse, column_coloring(&transposed)),
             SeedMode::Auto => {
-                let by_column = column_coloring(&pattern);
-                let by_row = column_coloring(&transposed);
-                if by_column.n_colors() <= by_row.n_colors() {
-                    (JacobianMode::Forward, by_column)
+                // A side whose lower bound (its longest line) is dense is
+                // not coloured: that costs O(n²) and cannot win.
+                let limit = dense_threshold(pattern.nrows().max(pattern.ncols()));
+                let (col_bound, row_bound) = (pattern.max_row_nnz(), transposed.max_row_nnz());
+                if col_bound > limit && row_bound <= limit {
+                    (JacobianMode::Reverse, column_coloring(&transposed))
+                } else if row_bound > limit && col_bound <= limit {
+                    (JacobianMode::Forward, column_coloring(&pattern))
                 } else {
-                    (JacobianMode::Reverse, by_row)
+                    let by_column = column_coloring(&pattern);
+                    let by_row = column_coloring(&transposed);
+                    if by_column.n_colors() <= by_row.n_colors() {
+                        (JacobianMode::Forward, by_column)
+                    } else {
+                        (JacobianMode::Reverse, by_row)
+                    }
                 }
             }
         };
