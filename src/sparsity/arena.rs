@@ -11,9 +11,11 @@
 //! dominates. No set is ever an `n`-bit vector.
 //!
 //! Pairs `(i, j)`, `i ≤ j`, are packed into one `u64`, filtered by small
-//! direct-mapped caches of recent products and pairs, and deduplicated by a
-//! counting sort whenever the buffer has grown by `8 max(n, 65 536)` past
-//! twice its last deduplicated size, so it stays O(nnz + n).
+//! direct-mapped caches of recent products and pairs and, for `(i, i)`, by
+//! one bit per input, and deduplicated by a counting sort whenever the
+//! buffer has grown by `8 max(n, 65 536)` past twice its last deduplicated
+//! size, so it stays O(nnz + n). The last repeats are dropped while the
+//! pattern is built (`Pattern::symmetric_from_pairs`).
 
 use std::cell::RefCell;
 
@@ -29,9 +31,53 @@ fn slot(key: u64) -> usize {
     (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - 12)) as usize
 }
 
+/// Merges the sorted, duplicate-free runs `x` and `y` into `out` (of
+/// length `|x| + |y|`); returns the length of the union.
+#[inline(always)]
+fn merge(x: &[u32], y: &[u32], out: &mut [u32]) -> usize {
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        let (u, v) = (x[i], y[j]);
+        out[k] = u.min(v);
+        i += usize::from(u <= v);
+        j += usize::from(v <= u);
+        k += 1;
+    }
+    for &u in x[i..].iter().chain(&y[j..]) {
+        out[k] = u;
+        k += 1;
+    }
+    k
+}
+
+/// The pair `(i, j)` as one `u64` (sorting it sorts by `i`, then `j`).
+#[inline(always)]
+fn pack(i: u32, j: u32) -> u64 {
+    ((i as u64) << 32) | j as u64
+}
+
+/// The pair `(i, j)` of a packed one.
+#[inline(always)]
+pub(crate) fn unpack(p: u64) -> (usize, usize) {
+    ((p >> 32) as usize, p as u32 as usize)
+}
+
+/// Records `(i, i)` once: every nonlinear use of `x_i` gives it again,
+/// often in separate passes that the caches cannot see, and one bit per
+/// input filters it exactly.
+#[inline(always)]
+fn record_diagonal(diagonal: &mut [u64], pairs: &mut Vec<u64>, i: u32) {
+    let (word, bit) = ((i / 64) as usize, 1u64 << (i % 64));
+    if diagonal[word] & bit == 0 {
+        diagonal[word] |= bit;
+        pairs.push(pack(i, i));
+    }
+}
+
 /// The empty set (constants).
 pub(crate) const EMPTY: u32 = 0;
 
+/// What a set id stands for.
 #[derive(Clone, Copy, Debug)]
 enum Node {
     /// `pool[start .. start + len]`, sorted and without duplicates.
@@ -40,12 +86,46 @@ enum Node {
     Union(u32, u32),
 }
 
+/// A [`Node`] packed into 8 bytes (there are several per traced value, so
+/// this is most of the arena): a set is `(start, len | SET)`, a union
+/// `(a, b)` with both ids below `SET`.
+#[derive(Clone, Copy, Debug)]
+struct Packed(u32, u32);
+
+/// The tag bit of a packed set (so lengths and ids stay below 2³¹).
+const SET: u32 = 1 << 31;
+
+impl Packed {
+    #[inline(always)]
+    fn set(start: usize, len: usize) -> Self {
+        let start = u32::try_from(start).expect("sparsity trace: more than 2³² set members");
+        // `len ≤ n` and `n < 2³¹` (checked by `Arena::start`).
+        Packed(start, len as u32 | SET)
+    }
+
+    fn union(a: u32, b: u32) -> Self {
+        Packed(a, b)
+    }
+
+    #[inline(always)]
+    fn get(self) -> Node {
+        if self.1 & SET != 0 {
+            Node::Set {
+                start: self.0 as usize,
+                len: (self.1 & !SET) as usize,
+            }
+        } else {
+            Node::Union(self.0, self.1)
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Arena {
     /// Inside a trace (nested traces on one thread are refused).
     pub(crate) active: bool,
     n_inputs: usize,
-    nodes: Vec<Node>,
+    nodes: Vec<Packed>,
     pool: Vec<u32>,
     pairs: Vec<u64>,
     deduped: usize,
@@ -58,6 +138,8 @@ pub(crate) struct Arena {
     /// pair buffer (and the sorting that deduplicates it) small.
     seen_sets: Vec<u64>,
     seen_pairs: Vec<u64>,
+    /// Bit `i`: the pair `(i, i)` is recorded.
+    diagonal: Vec<u64>,
 }
 
 thread_local! {
@@ -80,6 +162,7 @@ impl Arena {
             scratch: Vec::new(),
             seen_sets: Vec::new(),
             seen_pairs: Vec::new(),
+            diagonal: Vec::new(),
         }
     }
 
@@ -87,18 +170,21 @@ impl Arena {
     pub(crate) fn start(&mut self, n: usize) {
         *self = Arena::new();
         self.active = true;
+        assert!(n < SET as usize, "sparsity trace: more than 2³¹ inputs");
         self.n_inputs = n;
         self.seen_sets = vec![u64::MAX; CACHE];
         self.seen_pairs = vec![u64::MAX; CACHE];
-        // Room for a few sets per input: untouched capacity costs no page
-        // faults, and it saves the copies of repeated doubling.
-        self.nodes.reserve(4 * n + 1);
-        self.nodes.push(Node::Set { start: 0, len: 0 });
-        self.pool.reserve(4 * n);
+        self.diagonal = vec![0; n.div_ceil(64)];
+        // Room for several sets per input (the BENCH objectives make 5–6
+        // and merge 6–7 members per input): untouched capacity costs no
+        // page faults, and a reallocation copies everything.
+        self.nodes.reserve(8 * n + 1);
+        self.nodes.push(Packed::set(0, 0));
+        self.pool.reserve(8 * n);
         self.pairs.reserve(4 * n);
         for i in 0..n {
             self.pool.push(i as u32);
-            self.nodes.push(Node::Set { start: i, len: 1 });
+            self.nodes.push(Packed::set(i, 1));
         }
     }
 
@@ -107,8 +193,10 @@ impl Arena {
         *self = Arena::new();
     }
 
-    fn push(&mut self, node: Node) -> u32 {
-        let id = u32::try_from(self.nodes.len()).expect("sparsity trace: more than 2³² index sets");
+    #[inline(always)]
+    fn push(&mut self, node: Packed) -> u32 {
+        let id = self.nodes.len() as u32;
+        assert!(id < SET, "sparsity trace: more than 2³¹ index sets");
         self.nodes.push(node);
         id
     }
@@ -122,45 +210,38 @@ impl Arena {
             return a;
         }
         if let (Node::Set { start: sa, len: la }, Node::Set { start: sb, len: lb }) =
-            (self.nodes[a as usize], self.nodes[b as usize])
+            (self.nodes[a as usize].get(), self.nodes[b as usize].get())
         {
             if la + lb <= EAGER {
+                // Merge into fresh room at the end of the pool.
                 let start = self.pool.len();
-                let (mut i, mut j) = (sa, sb);
-                while i < sa + la || j < sb + lb {
-                    let take_a = j >= sb + lb || (i < sa + la && self.pool[i] <= self.pool[j]);
-                    let v = if take_a { self.pool[i] } else { self.pool[j] };
-                    if take_a {
-                        i += 1;
-                        if j < sb + lb && self.pool[j] == v {
-                            j += 1;
-                        }
-                    } else {
-                        j += 1;
-                    }
-                    self.pool.push(v);
-                }
-                let len = self.pool.len() - start;
+                self.pool.resize(start + la + lb, 0);
+                let (old, out) = self.pool.split_at_mut(start);
+                let len = merge(&old[sa..sa + la], &old[sb..sb + lb], out);
                 // A subset adds nothing: reuse the larger set's id.
-                if len == la {
+                if len == la || len == lb {
                     self.pool.truncate(start);
-                    return a;
+                    return if len == la { a } else { b };
                 }
-                if len == lb {
-                    self.pool.truncate(start);
-                    return b;
-                }
-                return self.push(Node::Set { start, len });
+                self.pool.truncate(start + len);
+                return self.push(Packed::set(start, len));
             }
         }
-        self.push(Node::Union(a, b))
+        self.push(Packed::union(a, b))
     }
 
-    /// The members of set `id` (expanding and memoising a lazy union).
+    /// The members of set `id`, as `pool[start .. start + len]`.
+    #[inline(always)]
     pub(crate) fn members(&mut self, id: u32) -> (usize, usize) {
-        if let Node::Set { start, len } = self.nodes[id as usize] {
-            return (start, len);
+        match self.nodes[id as usize].get() {
+            Node::Set { start, len } => (start, len),
+            Node::Union(..) => self.expand(id),
         }
+    }
+
+    /// Expands the lazy union `id` and memoises its members.
+    #[inline(never)]
+    fn expand(&mut self, id: u32) -> (usize, usize) {
         if self.stamp.len() < self.nodes.len() {
             self.stamp.resize(self.nodes.len(), 0);
         }
@@ -175,7 +256,7 @@ impl Arena {
         let mut stack = vec![id];
         self.stamp[id as usize] = epoch;
         while let Some(v) = stack.pop() {
-            match self.nodes[v as usize] {
+            match self.nodes[v as usize].get() {
                 Node::Set { start, len } => out.extend_from_slice(&self.pool[start..start + len]),
                 Node::Union(l, r) => {
                     for c in [l, r] {
@@ -193,7 +274,7 @@ impl Arena {
         self.pool.extend_from_slice(&out);
         let len = out.len();
         self.scratch = out;
-        self.nodes[id as usize] = Node::Set { start, len };
+        self.nodes[id as usize] = Packed::set(start, len);
         (start, len)
     }
 
@@ -216,17 +297,27 @@ impl Arena {
         self.seen_sets[k] = ids;
         let (sa, la) = self.members(a);
         let (sb, lb) = self.members(b);
-        for p in 0..la {
-            let i = self.pool[sa + p];
+        let Arena {
+            pool,
+            pairs,
+            seen_pairs,
+            diagonal,
+            ..
+        } = self;
+        let (xa, xb) = (&pool[sa..sa + la], &pool[sb..sb + lb]);
+        for (p, &i) in xa.iter().enumerate() {
+            // deps(a)²: each unordered pair once.
             let from = if a == b { p } else { 0 };
-            for q in from..lb {
-                let j = self.pool[sb + q];
-                let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
-                let key = ((lo as u64) << 32) | hi as u64;
+            for &j in &xb[from..] {
+                if i == j {
+                    record_diagonal(diagonal, pairs, i);
+                    continue;
+                }
+                let key = pack(i.min(j), i.max(j));
                 let k = slot(key);
-                if self.seen_pairs[k] != key {
-                    self.seen_pairs[k] = key;
-                    self.pairs.push(key);
+                if seen_pairs[k] != key {
+                    seen_pairs[k] = key;
+                    pairs.push(key);
                 }
             }
         }
@@ -272,13 +363,14 @@ impl Arena {
         self.deduped = self.pairs.len();
     }
 
-    /// The recorded pairs `(i, j)`, `i ≤ j`, sorted and unique.
-    pub(crate) fn take_pairs(&mut self) -> Vec<(u32, u32)> {
-        self.dedup();
+    /// Ends recording: the pairs, packed (see [`unpack`]), in any order and
+    /// possibly repeated. The sets are freed first, so that building the
+    /// pattern from the pairs does not add to the peak memory.
+    pub(crate) fn take_pairs(&mut self) -> Vec<u64> {
+        self.nodes = Vec::new();
+        self.pool = Vec::new();
+        self.stamp = Vec::new();
         std::mem::take(&mut self.pairs)
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
     }
 }
 

@@ -66,7 +66,10 @@ pub fn hessian_pattern<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Resu
     let _trace = Trace::start(n)?;
     let _ = lens.eval(&inputs(x));
     let pairs = arena::with(|a| a.take_pairs());
-    Ok(Pattern::symmetric_from_upper(n, &pairs))
+    Ok(Pattern::symmetric_from_pairs(
+        n,
+        pairs.iter().map(|&p| arena::unpack(p)),
+    ))
 }
 
 /// The Jacobian sparsity pattern at `x` of the vector map `F` built by

@@ -62,33 +62,52 @@ impl Pattern {
         }
     }
 
-    /// The symmetric pattern of the upper-triangle pairs `(i, j)`, `i ≤ j`
-    /// (sorted, unique): both `(i, j)` and `(j, i)`.
-    pub(crate) fn symmetric_from_upper(n: usize, pairs: &[(u32, u32)]) -> Self {
+    /// The symmetric pattern with both `(i, j)` and `(j, i)` for each of
+    /// `pairs` (in any order, repeats allowed).
+    pub(crate) fn symmetric_from_pairs<I>(n: usize, pairs: I) -> Self
+    where
+        I: Iterator<Item = (usize, usize)> + Clone,
+    {
+        // Counting sort by row, both ends of each pair: `row_ptr[r]` counts
+        // row r, then becomes its end, and, after the scatter has counted
+        // down, its start.
         let mut row_ptr = vec![0usize; n + 1];
-        for &(i, j) in pairs {
-            row_ptr[i as usize + 1] += 1;
+        for (i, j) in pairs.clone() {
+            row_ptr[i] += 1;
             if i != j {
-                row_ptr[j as usize + 1] += 1;
+                row_ptr[j] += 1;
             }
         }
-        for i in 0..n {
-            row_ptr[i + 1] += row_ptr[i];
+        let mut total = 0;
+        for r in row_ptr.iter_mut() {
+            total += *r;
+            *r = total;
         }
-        let mut next = row_ptr.clone();
-        let mut cols = vec![0usize; row_ptr[n]];
-        // Pairs sorted by (i, j): row r receives its lower entries (i, r),
-        // i < r, in increasing i before any pair starting with r, whose
-        // upper entries then come in increasing j: every row comes out sorted.
-        for &(i, j) in pairs {
-            let (i, j) = (i as usize, j as usize);
-            cols[next[i]] = j;
-            next[i] += 1;
+        let mut cols = vec![0usize; total];
+        for (i, j) in pairs {
+            row_ptr[i] -= 1;
+            cols[row_ptr[i]] = j;
             if i != j {
-                cols[next[j]] = i;
-                next[j] += 1;
+                row_ptr[j] -= 1;
+                cols[row_ptr[j]] = i;
             }
         }
+        // Sort each (short) row and drop repeats, compacting in place: the
+        // write position never passes the row being read.
+        let mut out = 0;
+        for r in 0..n {
+            let (start, end) = (row_ptr[r], row_ptr[r + 1]);
+            row_ptr[r] = out;
+            cols[start..end].sort_unstable();
+            for q in start..end {
+                if q == start || cols[q] != cols[q - 1] {
+                    cols[out] = cols[q];
+                    out += 1;
+                }
+            }
+        }
+        row_ptr[n] = out;
+        cols.truncate(out);
         Pattern {
             nrows: n,
             ncols: n,
