@@ -1,5 +1,6 @@
-//! The thread-local store behind [`super::Tracer`]: first-order index sets
-//! shared by id, and the global set of second-order (Hessian) pairs.
+//! The thread-local store behind [`super::Tracer`]: the index sets too
+//! large to sit inline in a tracer (see `deps.rs`), and the recorded
+//! Hessian pairs (`pairs.rs`).
 //!
 //! A set is either *materialised* (a sorted run of input indices in one
 //! pool) or a *lazy union* of two other sets. Small unions are merged
@@ -9,73 +10,17 @@
 //! sets a nonlinear operation actually touches), and the pairs recorded by
 //! such an operation already cost `|deps|²`, so the expansion never
 //! dominates. No set is ever an `n`-bit vector.
-//!
-//! Pairs `(i, j)`, `i ≤ j`, are packed into one `u64`, filtered by small
-//! direct-mapped caches of recent products and pairs and, for `(i, i)`, by
-//! one bit per input, and deduplicated by a counting sort whenever the
-//! buffer has grown by `8 max(n, 65 536)` past twice its last deduplicated
-//! size, so it stays O(nnz + n). The last repeats are dropped while the
-//! pattern is built (`Pattern::symmetric_from_pairs`).
 
+use super::deps::{Deps, Kind, merge};
+use super::pairs::{Pairs, Recorded};
+use super::recent::Recent;
 use std::cell::RefCell;
 
 /// Sets up to this many members are merged eagerly.
 const EAGER: usize = 32;
 
-/// Slots of each direct-mapped cache (a power of two).
-const CACHE: usize = 1 << 12;
-
-/// The cache slot of a key (Fibonacci hashing).
-#[inline(always)]
-fn slot(key: u64) -> usize {
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - 12)) as usize
-}
-
-/// Merges the sorted, duplicate-free runs `x` and `y` into `out` (of
-/// length `|x| + |y|`); returns the length of the union.
-#[inline(always)]
-fn merge(x: &[u32], y: &[u32], out: &mut [u32]) -> usize {
-    let (mut i, mut j, mut k) = (0, 0, 0);
-    while i < x.len() && j < y.len() {
-        let (u, v) = (x[i], y[j]);
-        out[k] = u.min(v);
-        i += usize::from(u <= v);
-        j += usize::from(v <= u);
-        k += 1;
-    }
-    for &u in x[i..].iter().chain(&y[j..]) {
-        out[k] = u;
-        k += 1;
-    }
-    k
-}
-
-/// The pair `(i, j)` as one `u64` (sorting it sorts by `i`, then `j`).
-#[inline(always)]
-fn pack(i: u32, j: u32) -> u64 {
-    ((i as u64) << 32) | j as u64
-}
-
-/// The pair `(i, j)` of a packed one.
-#[inline(always)]
-pub(crate) fn unpack(p: u64) -> (usize, usize) {
-    ((p >> 32) as usize, p as u32 as usize)
-}
-
-/// Records `(i, i)` once: every nonlinear use of `x_i` gives it again,
-/// often in separate passes that the caches cannot see, and one bit per
-/// input filters it exactly.
-#[inline(always)]
-fn record_diagonal(diagonal: &mut [u64], pairs: &mut Vec<u64>, i: u32) {
-    let (word, bit) = ((i / 64) as usize, 1u64 << (i % 64));
-    if diagonal[word] & bit == 0 {
-        diagonal[word] |= bit;
-        pairs.push(pack(i, i));
-    }
-}
-
-/// The empty set (constants).
-pub(crate) const EMPTY: u32 = 0;
+/// The id of the empty set.
+const EMPTY: u32 = 0;
 
 /// What a set id stands for.
 #[derive(Clone, Copy, Debug)]
@@ -84,38 +29,72 @@ enum Node {
     Set { start: usize, len: usize },
     /// The union of two earlier sets, not yet expanded.
     Union(u32, u32),
+    /// Set `a` with input `i` added, not yet expanded (a running sum of
+    /// inputs needs no set per input).
+    WithInput(u32, u32),
 }
 
 /// A [`Node`] packed into 8 bytes (there are several per traced value, so
-/// this is most of the arena): a set is `(start, len | SET)`, a union
-/// `(a, b)` with both ids below `SET`.
+/// this is most of the arena): a set is `(start, len | TAG)`, a union
+/// `(a, b)` and an added input `(a | TAG, i)`, with ids and inputs below
+/// `TAG`.
 #[derive(Clone, Copy, Debug)]
 struct Packed(u32, u32);
 
-/// The tag bit of a packed set (so lengths and ids stay below 2³¹).
-const SET: u32 = 1 << 31;
+/// The tag bit of a packed node (so lengths, ids and inputs stay below 2³¹).
+const TAG: u32 = 1 << 31;
 
 impl Packed {
     #[inline(always)]
     fn set(start: usize, len: usize) -> Self {
         let start = u32::try_from(start).expect("sparsity trace: more than 2³² set members");
         // `len ≤ n` and `n < 2³¹` (checked by `Arena::start`).
-        Packed(start, len as u32 | SET)
-    }
-
-    fn union(a: u32, b: u32) -> Self {
-        Packed(a, b)
+        Packed(start, len as u32 | TAG)
     }
 
     #[inline(always)]
     fn get(self) -> Node {
-        if self.1 & SET != 0 {
+        if self.1 & TAG != 0 {
             Node::Set {
                 start: self.0 as usize,
-                len: (self.1 & !SET) as usize,
+                len: (self.1 & !TAG) as usize,
             }
+        } else if self.0 & TAG != 0 {
+            Node::WithInput(self.0 & !TAG, self.1)
         } else {
             Node::Union(self.0, self.1)
+        }
+    }
+}
+
+/// Where the members of a set are.
+#[derive(Clone, Copy, Debug)]
+enum Run {
+    /// `members[..len]`, copied out of an inline set.
+    Inline { members: [u32; 2], len: usize },
+    /// `pool[start .. start + len]`.
+    Pool { start: usize, len: usize },
+    /// Arena set `id`, a lazy union.
+    Lazy(u32),
+}
+
+impl Run {
+    /// The members (not for `Lazy`).
+    #[inline(always)]
+    fn slice<'a>(&'a self, pool: &'a [u32]) -> &'a [u32] {
+        match self {
+            Run::Inline { members, len } => &members[..*len],
+            Run::Pool { start, len } => &pool[*start..*start + *len],
+            Run::Lazy(_) => unreachable!("a lazy union has no run of members"),
+        }
+    }
+
+    /// The number of members, if known without expanding.
+    #[inline(always)]
+    fn len(&self) -> Option<usize> {
+        match *self {
+            Run::Inline { len, .. } | Run::Pool { len, .. } => Some(len),
+            Run::Lazy(_) => None,
         }
     }
 }
@@ -124,22 +103,16 @@ impl Packed {
 pub(crate) struct Arena {
     /// Inside a trace (nested traces on one thread are refused).
     pub(crate) active: bool,
-    n_inputs: usize,
     nodes: Vec<Packed>,
     pool: Vec<u32>,
-    pairs: Vec<u64>,
-    deduped: usize,
+    pairs: Pairs,
+    /// Products recorded lately: a product of arena sets is repeated
+    /// (a value squared, then its sine) and can be large.
+    products: Recent<(Deps, Deps)>,
     /// DFS marks for expanding lazy unions (`stamp[node] == epoch`: seen).
     stamp: Vec<u32>,
     epoch: u32,
     scratch: Vec<u32>,
-    /// Direct-mapped caches of recently recorded set-id products and
-    /// pairs: most repeats are close together, and skipping them keeps the
-    /// pair buffer (and the sorting that deduplicates it) small.
-    seen_sets: Vec<u64>,
-    seen_pairs: Vec<u64>,
-    /// Bit `i`: the pair `(i, i)` is recorded.
-    diagonal: Vec<u64>,
 }
 
 thread_local! {
@@ -147,45 +120,33 @@ thread_local! {
 }
 
 impl Arena {
-    /// The idle arena (no trace, no memory); node 0, the empty set, is
-    /// created by [`Arena::start`].
+    /// The idle arena (no trace, no memory).
     const fn new() -> Self {
         Arena {
             active: false,
-            n_inputs: 0,
             nodes: Vec::new(),
             pool: Vec::new(),
-            pairs: Vec::new(),
-            deduped: 0,
+            pairs: Pairs::idle(),
+            products: Recent::idle(),
             stamp: Vec::new(),
             epoch: 0,
             scratch: Vec::new(),
-            seen_sets: Vec::new(),
-            seen_pairs: Vec::new(),
-            diagonal: Vec::new(),
         }
     }
 
-    /// Starts a trace with `n` inputs: input `i` gets the set `{i}`, id `i + 1`.
+    /// Starts a trace with `n` inputs (input `i` is the inline set `{i}`).
     pub(crate) fn start(&mut self, n: usize) {
         *self = Arena::new();
         self.active = true;
-        assert!(n < SET as usize, "sparsity trace: more than 2³¹ inputs");
-        self.n_inputs = n;
-        self.seen_sets = vec![u64::MAX; CACHE];
-        self.seen_pairs = vec![u64::MAX; CACHE];
-        self.diagonal = vec![0; n.div_ceil(64)];
-        // Room for several sets per input (the BENCH objectives make 5–6
-        // and merge 6–7 members per input): untouched capacity costs no
+        assert!(n < TAG as usize, "sparsity trace: more than 2³¹ inputs");
+        self.pairs = Pairs::new(n);
+        self.products = Recent::new((Deps::EMPTY, Deps::EMPTY));
+        // Room for several sets per input (the BENCH objectives make 2–4
+        // and merge 3–4 members per input): untouched capacity costs no
         // page faults, and a reallocation copies everything.
         self.nodes.reserve(8 * n + 1);
         self.nodes.push(Packed::set(0, 0));
         self.pool.reserve(8 * n);
-        self.pairs.reserve(4 * n);
-        for i in 0..n {
-            self.pool.push(i as u32);
-            self.nodes.push(Packed::set(i, 1));
-        }
     }
 
     /// Ends the trace and frees its memory.
@@ -196,52 +157,79 @@ impl Arena {
     #[inline(always)]
     fn push(&mut self, node: Packed) -> u32 {
         let id = self.nodes.len() as u32;
-        assert!(id < SET, "sparsity trace: more than 2³¹ index sets");
+        assert!(id < TAG, "sparsity trace: more than 2³¹ index sets");
         self.nodes.push(node);
         id
     }
 
-    /// The id of `deps(a) ∪ deps(b)`.
-    pub(crate) fn union(&mut self, a: u32, b: u32) -> u32 {
-        if a == EMPTY || a == b {
-            return b;
+    /// Where the members of `d` are, without expanding it.
+    #[inline(always)]
+    fn run(&self, d: Deps) -> Run {
+        match d.kind() {
+            Kind::Inline { members, len } => Run::Inline { members, len },
+            Kind::Arena(id) => match self.nodes[id as usize].get() {
+                Node::Set { start, len } => Run::Pool { start, len },
+                Node::Union(..) | Node::WithInput(..) => Run::Lazy(id),
+            },
         }
-        if b == EMPTY {
-            return a;
-        }
-        if let (Node::Set { start: sa, len: la }, Node::Set { start: sb, len: lb }) =
-            (self.nodes[a as usize].get(), self.nodes[b as usize].get())
-        {
-            if la + lb <= EAGER {
-                // Merge into fresh room at the end of the pool.
-                let start = self.pool.len();
-                self.pool.resize(start + la + lb, 0);
-                let (old, out) = self.pool.split_at_mut(start);
-                let len = merge(&old[sa..sa + la], &old[sb..sb + lb], out);
-                // A subset adds nothing: reuse the larger set's id.
-                if len == la || len == lb {
-                    self.pool.truncate(start);
-                    return if len == la { a } else { b };
-                }
-                self.pool.truncate(start + len);
-                return self.push(Packed::set(start, len));
-            }
-        }
-        self.push(Packed::union(a, b))
     }
 
-    /// The members of set `id`, as `pool[start .. start + len]`.
+    /// The arena id of `d`, storing an inline set if need be.
     #[inline(always)]
-    pub(crate) fn members(&mut self, id: u32) -> (usize, usize) {
-        match self.nodes[id as usize].get() {
-            Node::Set { start, len } => (start, len),
-            Node::Union(..) => self.expand(id),
+    fn id(&mut self, d: Deps) -> u32 {
+        match d.kind() {
+            Kind::Arena(id) => id,
+            Kind::Inline { len: 0, .. } => EMPTY,
+            Kind::Inline { members, len } => {
+                let start = self.pool.len();
+                self.pool.extend_from_slice(&members[..len]);
+                self.push(Packed::set(start, len))
+            }
+        }
+    }
+
+    /// `deps(a) ∪ deps(b)`.
+    pub(crate) fn union(&mut self, a: Deps, b: Deps) -> Deps {
+        if let Some(d) = a.union_inline(b) {
+            return d;
+        }
+        let (x, y) = (self.run(a), self.run(b));
+        if let (Some(lx), Some(ly)) = (x.len(), y.len()) {
+            if lx + ly <= EAGER {
+                // Merge into fresh room at the end of the pool.
+                let start = self.pool.len();
+                self.pool.resize(start + lx + ly, 0);
+                let (old, out) = self.pool.split_at_mut(start);
+                let len = merge(x.slice(old), y.slice(old), out);
+                // A subset adds nothing: keep the larger set.
+                if len == lx || len == ly {
+                    self.pool.truncate(start);
+                    return if len == lx { a } else { b };
+                }
+                self.pool.truncate(start + len);
+                return Deps::arena(self.push(Packed::set(start, len)));
+            }
+        }
+        let node = match (a.single(), b.single()) {
+            (Some(i), _) => Packed(self.id(b) | TAG, i),
+            (_, Some(i)) => Packed(self.id(a) | TAG, i),
+            _ => Packed(self.id(a), self.id(b)),
+        };
+        Deps::arena(self.push(node))
+    }
+
+    /// Where the members of `d` are, expanding (and memoising) a lazy union.
+    #[inline(always)]
+    fn members(&mut self, d: Deps) -> Run {
+        match self.run(d) {
+            Run::Lazy(id) => self.expand(id),
+            run => run,
         }
     }
 
     /// Expands the lazy union `id` and memoises its members.
     #[inline(never)]
-    fn expand(&mut self, id: u32) -> (usize, usize) {
+    fn expand(&mut self, id: u32) -> Run {
         if self.stamp.len() < self.nodes.len() {
             self.stamp.resize(self.nodes.len(), 0);
         }
@@ -266,6 +254,13 @@ impl Arena {
                         }
                     }
                 }
+                Node::WithInput(a, i) => {
+                    out.push(i);
+                    if self.stamp[a as usize] != epoch {
+                        self.stamp[a as usize] = epoch;
+                        stack.push(a);
+                    }
+                }
             }
         }
         out.sort_unstable();
@@ -275,102 +270,47 @@ impl Arena {
         let len = out.len();
         self.scratch = out;
         self.nodes[id as usize] = Packed::set(start, len);
-        (start, len)
+        Run::Pool { start, len }
     }
 
-    /// The members of set `id` as a vector.
-    pub(crate) fn members_vec(&mut self, id: u32) -> Vec<u32> {
-        let (s, l) = self.members(id);
-        self.pool[s..s + l].to_vec()
+    /// The members of `d` as a vector.
+    pub(crate) fn members_vec(&mut self, d: Deps) -> Vec<u32> {
+        self.members(d).slice(&self.pool).to_vec()
     }
 
     /// Records `deps(a) × deps(b)` (symmetrised) as interacting pairs.
-    pub(crate) fn cross(&mut self, a: u32, b: u32) {
-        if a == EMPTY || b == EMPTY {
+    pub(crate) fn cross(&mut self, a: Deps, b: Deps) {
+        if a.is_empty() || b.is_empty() {
             return;
         }
-        let ids = ((a.min(b) as u64) << 32) | a.max(b) as u64;
-        let k = slot(ids);
-        if self.seen_sets[k] == ids {
+        if let (Some(i), Some(j)) = (a.single(), b.single()) {
+            self.pairs.record(i, j);
             return;
         }
-        self.seen_sets[k] = ids;
-        let (sa, la) = self.members(a);
-        let (sb, lb) = self.members(b);
-        let Arena {
-            pool,
-            pairs,
-            seen_pairs,
-            diagonal,
-            ..
-        } = self;
-        let (xa, xb) = (&pool[sa..sa + la], &pool[sb..sb + lb]);
-        for (p, &i) in xa.iter().enumerate() {
-            // deps(a)²: each unordered pair once.
-            let from = if a == b { p } else { 0 };
-            for &j in &xb[from..] {
-                if i == j {
-                    record_diagonal(diagonal, pairs, i);
-                    continue;
-                }
-                let key = pack(i.min(j), i.max(j));
-                let k = slot(key);
-                if seen_pairs[k] != key {
-                    seen_pairs[k] = key;
-                    pairs.push(key);
-                }
-            }
+        // A large product (of arena sets) that repeats (a value squared,
+        // then its sine) is skipped; a small one goes to the pair cache.
+        let (x, y) = (self.run(a), self.run(b));
+        let small = matches!((x.len(), y.len()), (Some(lx), Some(ly)) if lx * ly <= 16);
+        let (a, b) = if a.bits() <= b.bits() { (a, b) } else { (b, a) };
+        if !small
+            && !self
+                .products
+                .insert((a, b), a.bits() ^ b.bits().rotate_left(29))
+        {
+            return;
         }
-        if self.pairs.len() > 2 * self.deduped + 8 * self.n_inputs.max(1 << 16) {
-            self.dedup();
-        }
+        let (x, y) = (self.members(a), self.members(b));
+        self.pairs
+            .record_product(x.slice(&self.pool), y.slice(&self.pool), a == b);
     }
 
-    /// Sorts and deduplicates the pairs: a counting sort by the first
-    /// index (O(pairs + n)), then a sort of each (short) bucket.
-    fn dedup(&mut self) {
-        let n = self.n_inputs;
-        let mut start = vec![0usize; n + 1];
-        for &p in &self.pairs {
-            start[(p >> 32) as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut next = start.clone();
-        let mut sorted = vec![0u64; self.pairs.len()];
-        for &p in &self.pairs {
-            let b = (p >> 32) as usize;
-            sorted[next[b]] = p;
-            next[b] += 1;
-        }
-        let mut out = 0;
-        for i in 0..n {
-            let bucket = &mut sorted[start[i]..start[i + 1]];
-            bucket.sort_unstable();
-            let mut last = u64::MAX;
-            for q in start[i]..start[i + 1] {
-                let v = sorted[q];
-                if v != last {
-                    sorted[out] = v;
-                    out += 1;
-                    last = v;
-                }
-            }
-        }
-        sorted.truncate(out);
-        self.pairs = sorted;
-        self.deduped = self.pairs.len();
-    }
-
-    /// Ends recording: the pairs, packed (see [`unpack`]), in any order and
-    /// possibly repeated. The sets are freed first, so that building the
-    /// pattern from the pairs does not add to the peak memory.
-    pub(crate) fn take_pairs(&mut self) -> Vec<u64> {
+    /// Ends recording: the pairs. The sets are freed first, so that
+    /// building the pattern does not add to the peak memory.
+    pub(crate) fn take_pairs(&mut self) -> Recorded {
         self.nodes = Vec::new();
         self.pool = Vec::new();
         self.stamp = Vec::new();
-        std::mem::take(&mut self.pairs)
+        self.pairs.take()
     }
 }
 

@@ -68,7 +68,8 @@ pub fn hessian_pattern<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Resu
     let pairs = arena::with(|a| a.take_pairs());
     Ok(Pattern::symmetric_from_pairs(
         n,
-        pairs.iter().map(|&p| arena::unpack(p)),
+        |i| pairs.diagonal(i),
+        pairs.off_diagonal(),
     ))
 }
 
@@ -98,7 +99,7 @@ where
     let rows = arena::with(|a| {
         y.iter()
             .map(|t| {
-                a.members_vec(t.set())
+                a.members_vec(t.deps())
                     .into_iter()
                     .map(|j| j as usize)
                     .collect()

@@ -62,43 +62,47 @@ impl Pattern {
         }
     }
 
-    /// The symmetric pattern with both `(i, j)` and `(j, i)` for each of
-    /// `pairs` (in any order, repeats allowed).
-    pub(crate) fn symmetric_from_pairs<I>(n: usize, pairs: I) -> Self
+    /// The symmetric pattern with `(r, r)` where `diagonal(r)`, and both
+    /// `(i, j)` and `(j, i)` for each of the pairs `off` (`i ≠ j`, in any
+    /// order, repeats allowed).
+    pub(crate) fn symmetric_from_pairs<I>(
+        n: usize,
+        diagonal: impl Fn(usize) -> bool,
+        off: I,
+    ) -> Self
     where
         I: Iterator<Item = (usize, usize)> + Clone,
     {
-        // Counting sort by row, both ends of each pair: `row_ptr[r]` counts
-        // row r, then becomes its end, and, after the scatter has counted
-        // down, its start.
+        // Counting sort by row: `row_ptr[r]` counts row r, then becomes its
+        // end, and, after the scatter has counted down, its start.
         let mut row_ptr = vec![0usize; n + 1];
-        for (i, j) in pairs.clone() {
+        for (i, j) in off.clone() {
             row_ptr[i] += 1;
-            if i != j {
-                row_ptr[j] += 1;
-            }
+            row_ptr[j] += 1;
         }
         let mut total = 0;
-        for r in row_ptr.iter_mut() {
-            total += *r;
-            *r = total;
+        for (r, end) in row_ptr.iter_mut().enumerate() {
+            total += *end + usize::from(r < n && diagonal(r));
+            *end = total;
         }
         let mut cols = vec![0usize; total];
-        for (i, j) in pairs {
+        for r in (0..n).filter(|&r| diagonal(r)) {
+            row_ptr[r] -= 1;
+            cols[row_ptr[r]] = r;
+        }
+        for (i, j) in off {
             row_ptr[i] -= 1;
             cols[row_ptr[i]] = j;
-            if i != j {
-                row_ptr[j] -= 1;
-                cols[row_ptr[j]] = i;
-            }
+            row_ptr[j] -= 1;
+            cols[row_ptr[j]] = i;
         }
-        // Sort each (short) row and drop repeats, compacting in place: the
-        // write position never passes the row being read.
+        // Sort each row and drop repeats, compacting in place: the write
+        // position never passes the row being read.
         let mut out = 0;
         for r in 0..n {
             let (start, end) = (row_ptr[r], row_ptr[r + 1]);
             row_ptr[r] = out;
-            cols[start..end].sort_unstable();
+            sort_row(&mut cols[start..end]);
             for q in start..end {
                 if q == start || cols[q] != cols[q - 1] {
                     cols[out] = cols[q];
@@ -253,5 +257,23 @@ impl Pattern {
     /// The row pointers (`nrows + 1` offsets into the column indices).
     pub(crate) fn row_ptr(&self) -> &[usize] {
         &self.row_ptr
+    }
+}
+
+/// Sorts a row: by insertion when short (most rows of a sparse Hessian,
+/// and nearly sorted already), else by the standard sort.
+fn sort_row(row: &mut [usize]) {
+    if row.len() > 16 {
+        row.sort_unstable();
+        return;
+    }
+    for k in 1..row.len() {
+        let v = row[k];
+        let mut m = k;
+        while m > 0 && row[m - 1] > v {
+            row[m] = row[m - 1];
+            m -= 1;
+        }
+        row[m] = v;
     }
 }
