@@ -38,3 +38,26 @@ impl<K: Copy + Eq> Recent<K> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collision_forgets_a_key_but_never_reports_a_new_one_as_seen() {
+        let mut r = Recent::new(u64::MAX);
+        // Two keys that share a slot (the hash of the key itself).
+        let slot = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS);
+        let a = 1;
+        let b = (2..).find(|&k| slot(k) == slot(a)).unwrap();
+        assert!(r.insert(a, a));
+        assert!(!r.insert(a, a));
+        assert!(r.insert(b, b)); // same slot, different key: new
+        assert!(r.insert(a, a)); // evicted, so new again
+        assert!(!r.insert(a, a));
+        // Keys of other slots stay remembered.
+        let c = (2..).find(|&k| slot(k) != slot(a)).unwrap();
+        assert!(r.insert(c, c));
+        assert!(!r.insert(a, a) && !r.insert(c, c));
+    }
+}
