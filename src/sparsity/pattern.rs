@@ -73,29 +73,36 @@ impl Pattern {
     where
         I: Iterator<Item = (usize, usize)> + Clone,
     {
-        // Counting sort by row: `row_ptr[r]` counts row r, then becomes its
-        // end, and, after the scatter has counted down, its start.
+        // Counting sort by row: `row_ptr[r]` counts row r, becomes its
+        // start, and is the fill position while scattering.
         let mut row_ptr = vec![0usize; n + 1];
         for (i, j) in off.clone() {
             row_ptr[i] += 1;
             row_ptr[j] += 1;
         }
         let mut total = 0;
-        for (r, end) in row_ptr.iter_mut().enumerate() {
-            total += *end + usize::from(r < n && diagonal(r));
-            *end = total;
+        for (r, p) in row_ptr.iter_mut().enumerate() {
+            let count = *p + usize::from(r < n && diagonal(r));
+            *p = total;
+            total += count;
         }
         let mut cols = vec![0usize; total];
-        for r in (0..n).filter(|&r| diagonal(r)) {
-            row_ptr[r] -= 1;
-            cols[row_ptr[r]] = r;
-        }
+        // Forward, in recording order: rows come out nearly sorted (a
+        // pass over the variables records increasing indices), which is
+        // what the insertion sort below is fast on.
         for (i, j) in off {
-            row_ptr[i] -= 1;
             cols[row_ptr[i]] = j;
-            row_ptr[j] -= 1;
+            row_ptr[i] += 1;
             cols[row_ptr[j]] = i;
+            row_ptr[j] += 1;
         }
+        for r in (0..n).filter(|&r| diagonal(r)) {
+            cols[row_ptr[r]] = r;
+            row_ptr[r] += 1;
+        }
+        // Each `row_ptr[r]` is now the end of row r, the start of row r + 1.
+        row_ptr.copy_within(0..n, 1);
+        row_ptr[0] = 0;
         // Sort each row and drop repeats, compacting in place: the write
         // position never passes the row being read.
         let mut out = 0;

@@ -4,7 +4,7 @@
 //! a slot holds the whole key, so a collision only forgets a key.
 
 /// Slots of each cache (a power of two).
-const BITS: u32 = 12;
+const BITS: u32 = 10;
 
 /// The cache; `empty` (never a real key) marks a free slot.
 #[derive(Debug)]
