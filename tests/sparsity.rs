@@ -344,10 +344,11 @@ fn nested_traces_are_refused_and_arena_is_freed_after_a_panic() {
     assert_eq!(p.nnz(), 3);
 }
 
-/// Linear sums over random groups of inputs, each started by a product
-/// `x_a x_b` and built as a running sum (so sets past the eager size
-/// become lazy unions in the tracer's arena), then put in a sine twice
-/// (the same product again) and multiplied by the next group's sum.
+/// Linear sums over random groups of inputs, built as running sums (so
+/// sets past the eager size become lazy unions in the tracer's arena) and
+/// ended by a product `x_a x_b` (a small set added to a large one), then
+/// put in a sine twice (the same product again) and multiplied by the next
+/// group's sum.
 #[derive(Debug, Clone)]
 struct Groups {
     n: usize,
@@ -359,11 +360,11 @@ impl Groups {
         self.groups
             .iter()
             .map(|(members, (a, b))| {
-                let mut t = x.at(*a) * x.at(*b);
-                for (k, &i) in members.iter().enumerate() {
+                let mut t = x.at(members[0]) * 0.5;
+                for (k, &i) in members.iter().enumerate().skip(1) {
                     t = t + x.at(i) * (0.5 + 0.01 * k as f64);
                 }
-                t
+                t + x.at(*a) * x.at(*b)
             })
             .collect()
     }

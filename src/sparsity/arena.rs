@@ -19,9 +19,6 @@ use std::cell::RefCell;
 /// Sets up to this many members are merged eagerly.
 const EAGER: usize = 32;
 
-/// The id of the empty set.
-const EMPTY: u32 = 0;
-
 /// What a set id stands for.
 #[derive(Clone, Copy, Debug)]
 enum Node {
@@ -29,41 +26,34 @@ enum Node {
     Set { start: usize, len: usize },
     /// The union of two earlier sets, not yet expanded.
     Union(u32, u32),
-    /// Set `a` with input `i` added, not yet expanded (a running sum of
-    /// inputs needs no set per input).
-    WithInput(u32, u32),
+    /// Set `a` with the inline set `d` added, not yet expanded (a running
+    /// sum of small terms stores no set per term).
+    With(u32, Deps),
 }
 
-/// A [`Node`] packed into 8 bytes (there are several per traced value, so
-/// this is most of the arena): a set is `(start, len | TAG)`, a union
-/// `(a, b)` and an added input `(a | TAG, i)`, with ids and inputs below
-/// `TAG`.
+/// A [`Node`] in one or two 8-byte slots (there are a few per traced value,
+/// so this is most of the arena): a set is `(start, len | TAG)`, a union
+/// `(a, b)`, an added input `(a | TAG, i)`, and another added inline set
+/// `(a | TAG, NONE)` followed by the set's two words. Ids, inputs and
+/// `start` stay below `TAG`.
 #[derive(Clone, Copy, Debug)]
 struct Packed(u32, u32);
 
-/// The tag bit of a packed node (so lengths, ids and inputs stay below 2³¹).
+/// The tag bit of a packed node.
 const TAG: u32 = 1 << 31;
+
+/// The second word of an added inline set that takes a second slot.
+const NEXT: u32 = u32::MAX;
 
 impl Packed {
     #[inline(always)]
     fn set(start: usize, len: usize) -> Self {
-        let start = u32::try_from(start).expect("sparsity trace: more than 2³² set members");
+        assert!(
+            start < TAG as usize,
+            "sparsity trace: more than 2³¹ set members"
+        );
         // `len ≤ n` and `n < 2³¹` (checked by `Arena::start`).
-        Packed(start, len as u32 | TAG)
-    }
-
-    #[inline(always)]
-    fn get(self) -> Node {
-        if self.1 & TAG != 0 {
-            Node::Set {
-                start: self.0 as usize,
-                len: (self.1 & !TAG) as usize,
-            }
-        } else if self.0 & TAG != 0 {
-            Node::WithInput(self.0 & !TAG, self.1)
-        } else {
-            Node::Union(self.0, self.1)
-        }
+        Packed(start as u32, len as u32 | TAG)
     }
 }
 
@@ -71,7 +61,7 @@ impl Packed {
 #[derive(Clone, Copy, Debug)]
 enum Run {
     /// `members[..len]`, copied out of an inline set.
-    Inline { members: [u32; 2], len: usize },
+    Inline { members: [u32; 3], len: usize },
     /// `pool[start .. start + len]`.
     Pool { start: usize, len: usize },
     /// Arena set `id`, a lazy union.
@@ -141,12 +131,11 @@ impl Arena {
         assert!(n < TAG as usize, "sparsity trace: more than 2³¹ inputs");
         self.pairs = Pairs::new(n);
         self.products = Recent::new((Deps::EMPTY, Deps::EMPTY));
-        // Room for several sets per input (the BENCH objectives make 2–4
-        // and merge 3–4 members per input): untouched capacity costs no
-        // page faults, and a reallocation copies everything.
-        self.nodes.reserve(8 * n + 1);
-        self.nodes.push(Packed::set(0, 0));
-        self.pool.reserve(8 * n);
+        // Room for a few nodes per input (the BENCH objectives take 3–4
+        // slots per input and almost no pool): untouched capacity costs no
+        // page faults, and a reallocation may copy everything.
+        self.nodes.reserve(4 * n);
+        self.pool.reserve(n);
     }
 
     /// Ends the trace and frees its memory.
@@ -157,9 +146,40 @@ impl Arena {
     #[inline(always)]
     fn push(&mut self, node: Packed) -> u32 {
         let id = self.nodes.len() as u32;
-        assert!(id < TAG, "sparsity trace: more than 2³¹ index sets");
+        assert!(id < TAG - 1, "sparsity trace: more than 2³¹ index sets");
         self.nodes.push(node);
         id
+    }
+
+    /// The node of set `id`.
+    #[inline(always)]
+    fn node(&self, id: u32) -> Node {
+        match self.nodes[id as usize] {
+            Packed(a, NEXT) if a & TAG != 0 => {
+                let Packed(w0, w1) = self.nodes[id as usize + 1];
+                Node::With(a & !TAG, Deps::from_words(w0, w1))
+            }
+            Packed(a, i) if a & TAG != 0 => Node::With(a & !TAG, Deps::input(i)),
+            Packed(start, len) if len & TAG != 0 => Node::Set {
+                start: start as usize,
+                len: (len & !TAG) as usize,
+            },
+            Packed(a, b) => Node::Union(a, b),
+        }
+    }
+
+    /// A new set: set `a` with the inline set `d` added.
+    fn push_with(&mut self, a: u32, d: Deps) -> Deps {
+        let id = match d.single() {
+            Some(i) => self.push(Packed(a | TAG, i)),
+            None => {
+                let id = self.push(Packed(a | TAG, NEXT));
+                let (w0, w1) = d.words();
+                self.push(Packed(w0, w1));
+                id
+            }
+        };
+        Deps::arena(id)
     }
 
     /// Where the members of `d` are, without expanding it.
@@ -167,24 +187,10 @@ impl Arena {
     fn run(&self, d: Deps) -> Run {
         match d.kind() {
             Kind::Inline { members, len } => Run::Inline { members, len },
-            Kind::Arena(id) => match self.nodes[id as usize].get() {
+            Kind::Arena(id) => match self.node(id) {
                 Node::Set { start, len } => Run::Pool { start, len },
-                Node::Union(..) | Node::WithInput(..) => Run::Lazy(id),
+                Node::Union(..) | Node::With(..) => Run::Lazy(id),
             },
-        }
-    }
-
-    /// The arena id of `d`, storing an inline set if need be.
-    #[inline(always)]
-    fn id(&mut self, d: Deps) -> u32 {
-        match d.kind() {
-            Kind::Arena(id) => id,
-            Kind::Inline { len: 0, .. } => EMPTY,
-            Kind::Inline { members, len } => {
-                let start = self.pool.len();
-                self.pool.extend_from_slice(&members[..len]);
-                self.push(Packed::set(start, len))
-            }
         }
     }
 
@@ -206,16 +212,22 @@ impl Arena {
                     self.pool.truncate(start);
                     return if len == lx { a } else { b };
                 }
+                if let Some(d) = Deps::inline(&self.pool[start..start + len]) {
+                    self.pool.truncate(start);
+                    return d;
+                }
                 self.pool.truncate(start + len);
                 return Deps::arena(self.push(Packed::set(start, len)));
             }
         }
-        let node = match (a.single(), b.single()) {
-            (Some(i), _) => Packed(self.id(b) | TAG, i),
-            (_, Some(i)) => Packed(self.id(a) | TAG, i),
-            _ => Packed(self.id(a), self.id(b)),
-        };
-        Deps::arena(self.push(node))
+        // A lazy union: an inline operand (never both: those merge) is
+        // kept in the node.
+        match (a.kind(), b.kind()) {
+            (Kind::Arena(x), Kind::Arena(y)) => Deps::arena(self.push(Packed(x, y))),
+            (Kind::Arena(x), _) => self.push_with(x, b),
+            (_, Kind::Arena(y)) => self.push_with(y, a),
+            _ => unreachable!("two inline sets merge eagerly"),
+        }
     }
 
     /// Where the members of `d` are, expanding (and memoising) a lazy union.
@@ -244,7 +256,7 @@ impl Arena {
         let mut stack = vec![id];
         self.stamp[id as usize] = epoch;
         while let Some(v) = stack.pop() {
-            match self.nodes[v as usize].get() {
+            match self.node(v) {
                 Node::Set { start, len } => out.extend_from_slice(&self.pool[start..start + len]),
                 Node::Union(l, r) => {
                     for c in [l, r] {
@@ -254,8 +266,10 @@ impl Arena {
                         }
                     }
                 }
-                Node::WithInput(a, i) => {
-                    out.push(i);
+                Node::With(a, d) => {
+                    if let Kind::Inline { members, len } = d.kind() {
+                        out.extend_from_slice(&members[..len]);
+                    }
                     if self.stamp[a as usize] != epoch {
                         self.stamp[a as usize] = epoch;
                         stack.push(a);
@@ -269,6 +283,8 @@ impl Arena {
         self.pool.extend_from_slice(&out);
         let len = out.len();
         self.scratch = out;
+        // Memoised in place: a `With` node's second slot is never read
+        // again.
         self.nodes[id as usize] = Packed::set(start, len);
         Run::Pool { start, len }
     }
