@@ -65,11 +65,13 @@ pub fn hessian_pattern<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Resu
     let lens = obj.lens::<Tracer>();
     let _trace = Trace::start(n)?;
     let _ = lens.eval(&inputs(x));
-    let pairs = arena::with(|a| a.take_pairs());
+    let mut pairs = arena::with(|a| a.take_pairs());
+    let counts = pairs.take_counts();
     Ok(Pattern::symmetric_from_pairs(
         n,
         |i| pairs.diagonal(i),
         pairs.off_diagonal(),
+        counts,
     ))
 }
 

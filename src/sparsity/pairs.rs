@@ -27,6 +27,7 @@ fn unpack(p: u64) -> (usize, usize) {
 pub(crate) struct Recorded {
     diagonal: Vec<u64>,
     off: Vec<u64>,
+    counts: Vec<usize>,
 }
 
 impl Recorded {
@@ -40,6 +41,13 @@ impl Recorded {
     pub(crate) fn off_diagonal(&self) -> impl Iterator<Item = (usize, usize)> + Clone {
         self.off.iter().map(|&p| unpack(p))
     }
+
+    /// Entry `r`: how many of [`Recorded::off_diagonal`] have `r` as either
+    /// index (`n + 1` entries, the last 0). Taken out, to become the
+    /// pattern's row pointers.
+    pub(crate) fn take_counts(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.counts)
+    }
 }
 
 #[derive(Debug)]
@@ -52,6 +60,10 @@ pub(crate) struct Pairs {
     recent: Recent<u64>,
     /// Bit `i`: `(i, i)` is recorded.
     diagonal: Vec<u64>,
+    /// Entry `r`: pairs in `buf` with `r` as either index. Counted as they
+    /// come (interleaved with the trace, the increments cost less than a
+    /// pass of their own when the pattern is built).
+    counts: Vec<usize>,
 }
 
 impl Pairs {
@@ -63,6 +75,7 @@ impl Pairs {
             limit: 0,
             recent: Recent::idle(),
             diagonal: Vec::new(),
+            counts: Vec::new(),
         }
     }
 
@@ -76,6 +89,7 @@ impl Pairs {
             // (i, j) with i, j < 2³¹ is never all ones.
             recent: Recent::new(u64::MAX),
             diagonal: vec![0; n.div_ceil(64)],
+            counts: vec![0; n + 1],
         }
     }
 
@@ -107,6 +121,8 @@ impl Pairs {
         let key = pack(i.min(j), i.max(j));
         if self.recent.insert(key, key) {
             self.buf.push(key);
+            self.counts[i as usize] += 1;
+            self.counts[j as usize] += 1;
             if self.buf.len() > self.limit {
                 self.dedup();
             }
@@ -145,6 +161,12 @@ impl Pairs {
         sorted.truncate(out);
         self.buf = sorted;
         self.limit = Self::limit(n, self.buf.len());
+        self.counts.fill(0);
+        for &p in &self.buf {
+            let (i, j) = unpack(p);
+            self.counts[i] += 1;
+            self.counts[j] += 1;
+        }
     }
 
     /// Ends recording.
@@ -152,6 +174,7 @@ impl Pairs {
         Recorded {
             diagonal: std::mem::take(&mut self.diagonal),
             off: std::mem::take(&mut self.buf),
+            counts: std::mem::take(&mut self.counts),
         }
     }
 }

@@ -64,22 +64,30 @@ impl Pattern {
 
     /// The symmetric pattern with `(r, r)` where `diagonal(r)`, and both
     /// `(i, j)` and `(j, i)` for each of the pairs `off` (`i ≠ j`, in any
-    /// order, repeats allowed).
+    /// order, repeats allowed); `counts[r]` (`n + 1` entries) is the number
+    /// of pairs with `r` as either index.
     pub(crate) fn symmetric_from_pairs<I>(
         n: usize,
         diagonal: impl Fn(usize) -> bool,
         off: I,
+        counts: Vec<usize>,
     ) -> Self
     where
         I: Iterator<Item = (usize, usize)> + Clone,
     {
+        debug_assert!(
+            counts.len() == n + 1 && {
+                let mut c = vec![0; n + 1];
+                for (i, j) in off.clone() {
+                    c[i] += 1;
+                    c[j] += 1;
+                }
+                c == counts
+            }
+        );
         // Counting sort by row: `row_ptr[r]` counts row r, becomes its
         // start, and is the fill position while scattering.
-        let mut row_ptr = vec![0usize; n + 1];
-        for (i, j) in off.clone() {
-            row_ptr[i] += 1;
-            row_ptr[j] += 1;
-        }
+        let mut row_ptr = counts;
         let mut total = 0;
         for (r, p) in row_ptr.iter_mut().enumerate() {
             let count = *p + usize::from(r < n && diagonal(r));
