@@ -344,6 +344,126 @@ fn nested_traces_are_refused_and_arena_is_freed_after_a_panic() {
     assert_eq!(p.nnz(), 3);
 }
 
+/// Linear sums over random groups of inputs, built as running sums (so
+/// sets past the eager size become lazy unions in the tracer's arena) and
+/// ended by a product `x_a x_b` (a small set added to a large one), then
+/// put in a sine twice (the same product again) and multiplied by the next
+/// group's sum.
+#[derive(Debug, Clone)]
+struct Groups {
+    n: usize,
+    groups: Vec<(Vec<usize>, (usize, usize))>,
+}
+
+impl Groups {
+    fn sums<S: Real>(&self, x: &Expr<S>) -> Vec<Expr<S>> {
+        self.groups
+            .iter()
+            .map(|(members, (a, b))| {
+                let mut t = x.at(members[0]) * 0.5;
+                for (k, &i) in members.iter().enumerate().skip(1) {
+                    t = t + x.at(i) * (0.5 + 0.01 * k as f64);
+                }
+                t + x.at(*a) * x.at(*b)
+            })
+            .collect()
+    }
+
+    /// Each group's inputs, with `a` and `b`.
+    fn sets(&self) -> Vec<Vec<usize>> {
+        self.groups
+            .iter()
+            .map(|(members, (a, b))| {
+                let mut s: Vec<usize> = members.iter().chain([a, b]).copied().collect();
+                s.sort_unstable();
+                s.dedup();
+                s
+            })
+            .collect()
+    }
+
+    /// The Hessian pattern by definition: each group's set squared, and
+    /// the products of neighbouring groups' sets.
+    fn expected(&self) -> Pattern {
+        let sets = self.sets();
+        let mut e = Vec::new();
+        for (g, s) in sets.iter().enumerate() {
+            let next = sets.get(g + 1).map_or(&[][..], |t| &t[..]);
+            for &i in s {
+                e.extend(s.iter().map(|&j| (i, j)));
+                e.extend(next.iter().flat_map(|&j| [(i, j), (j, i)]));
+            }
+        }
+        Pattern::from_entries(self.n, self.n, e)
+    }
+}
+
+impl Objective for Groups {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let t = self.sums(&x);
+        let mut f = x.sum();
+        for (g, tg) in t.iter().enumerate() {
+            f = f + tg.sin() + tg.sin() * 0.5;
+            if let Some(th) = t.get(g + 1) {
+                f = f + tg.clone() * th.clone();
+            }
+        }
+        f
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn large_sets_are_exact(
+        n in 40usize..120,
+        raw in proptest::collection::vec(
+            (proptest::collection::vec(0usize..120, 1..100), 0usize..120, 0usize..120),
+            1..5,
+        ),
+        seed in any::<u64>(),
+    ) {
+        let groups = raw
+            .into_iter()
+            .map(|(m, a, b)| (m.into_iter().map(|i| i % n).collect(), (a % n, b % n)))
+            .collect();
+        let f = Groups { n, groups };
+        let x = random_point(n, seed);
+        let p = hessian_pattern(&f, &x).unwrap();
+        prop_assert_eq!(&p, &f.expected());
+        prop_assert_eq!(&p, &nonzeros(&hessian(&f, &x).unwrap()));
+        let rows = f.sets();
+        let jac = jacobian_pattern(
+            |x| {
+                let t = f.sums(&x);
+                t[1..].iter().fold(t[0].clone(), |v, tg| v.concat(tg))
+            },
+            &x,
+        )
+        .unwrap();
+        for (g, row) in rows.iter().enumerate() {
+            prop_assert_eq!(jac.row(g), &row[..]);
+        }
+    }
+}
+
+#[test]
+fn a_dense_block_recorded_twice_is_deduplicated() {
+    // Two sums with the same 1200 inputs, each in a sine: 2 × 720 600
+    // pairs, enough to deduplicate during the trace as well as at the end.
+    struct Block;
+    impl Objective for Block {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.sum().sin() + (x * 2.0).sum().cos()
+        }
+    }
+    let n = 1200;
+    let p = hessian_pattern(&Block, &random_point(n, 7)).unwrap();
+    assert_eq!(p.nnz(), n * n);
+    assert!((0..n).all(|i| p.row(i).len() == n && p.row(i)[i] == i));
+}
+
 /// Pairs coupled by one of several smooth binary functions, written over
 /// dual numbers (so the tracer runs inside `Dual<Tracer>` closures).
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
-//! The thread-local store behind [`super::Tracer`]: first-order index sets
-//! shared by id, and the global set of second-order (Hessian) pairs.
+//! The thread-local store behind [`super::Tracer`]: the index sets too
+//! large to sit inline in a tracer (see `deps.rs`), and the recorded
+//! Hessian pairs (`pairs.rs`).
 //!
 //! A set is either *materialised* (a sorted run of input indices in one
 //! pool) or a *lazy union* of two other sets. Small unions are merged
@@ -9,55 +10,99 @@
 //! sets a nonlinear operation actually touches), and the pairs recorded by
 //! such an operation already cost `|deps|²`, so the expansion never
 //! dominates. No set is ever an `n`-bit vector.
-//!
-//! Pairs `(i, j)`, `i ≤ j`, are packed into one `u64`, filtered by small
-//! direct-mapped caches of recent products and pairs, and deduplicated by a
-//! counting sort whenever the buffer has grown by `8 max(n, 65 536)` past
-//! twice its last deduplicated size, so it stays O(nnz + n).
 
+use super::deps::{Deps, Kind, merge};
+use super::pairs::{Pairs, Recorded};
+use super::recent::Recent;
 use std::cell::RefCell;
 
 /// Sets up to this many members are merged eagerly.
 const EAGER: usize = 32;
 
-/// Slots of each direct-mapped cache (a power of two).
-const CACHE: usize = 1 << 12;
-
-/// The cache slot of a key (Fibonacci hashing).
-#[inline(always)]
-fn slot(key: u64) -> usize {
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - 12)) as usize
-}
-
-/// The empty set (constants).
-pub(crate) const EMPTY: u32 = 0;
-
+/// What a set id stands for.
 #[derive(Clone, Copy, Debug)]
 enum Node {
     /// `pool[start .. start + len]`, sorted and without duplicates.
     Set { start: usize, len: usize },
     /// The union of two earlier sets, not yet expanded.
     Union(u32, u32),
+    /// Set `a` with the inline set `d` added, not yet expanded (a running
+    /// sum of small terms stores no set per term).
+    With(u32, Deps),
+}
+
+/// A [`Node`] in one or two 8-byte slots (there are a few per traced value,
+/// so this is most of the arena): a set is `(start, len | TAG)`, a union
+/// `(a, b)`, an added input `(a | TAG, i)`, and another added inline set
+/// `(a | TAG, NONE)` followed by the set's two words. Ids, inputs and
+/// `start` stay below `TAG`.
+#[derive(Clone, Copy, Debug)]
+struct Packed(u32, u32);
+
+/// The tag bit of a packed node.
+const TAG: u32 = 1 << 31;
+
+/// The second word of an added inline set that takes a second slot.
+const NEXT: u32 = u32::MAX;
+
+impl Packed {
+    #[inline(always)]
+    fn set(start: usize, len: usize) -> Self {
+        assert!(
+            start < TAG as usize,
+            "sparsity trace: more than 2³¹ set members"
+        );
+        // `len ≤ n` and `n < 2³¹` (checked by `Arena::start`).
+        Packed(start as u32, len as u32 | TAG)
+    }
+}
+
+/// Where the members of a set are.
+#[derive(Clone, Copy, Debug)]
+enum Run {
+    /// `members[..len]`, copied out of an inline set.
+    Inline { members: [u32; 3], len: usize },
+    /// `pool[start .. start + len]`.
+    Pool { start: usize, len: usize },
+    /// Arena set `id`, a lazy union.
+    Lazy(u32),
+}
+
+impl Run {
+    /// The members (not for `Lazy`).
+    #[inline(always)]
+    fn slice<'a>(&'a self, pool: &'a [u32]) -> &'a [u32] {
+        match self {
+            Run::Inline { members, len } => &members[..*len],
+            Run::Pool { start, len } => &pool[*start..*start + *len],
+            Run::Lazy(_) => unreachable!("a lazy union has no run of members"),
+        }
+    }
+
+    /// The number of members, if known without expanding.
+    #[inline(always)]
+    fn len(&self) -> Option<usize> {
+        match *self {
+            Run::Inline { len, .. } | Run::Pool { len, .. } => Some(len),
+            Run::Lazy(_) => None,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub(crate) struct Arena {
     /// Inside a trace (nested traces on one thread are refused).
     pub(crate) active: bool,
-    n_inputs: usize,
-    nodes: Vec<Node>,
+    nodes: Vec<Packed>,
     pool: Vec<u32>,
-    pairs: Vec<u64>,
-    deduped: usize,
+    pairs: Pairs,
+    /// Products recorded lately: a product of arena sets is repeated
+    /// (a value squared, then its sine) and can be large.
+    products: Recent<(Deps, Deps)>,
     /// DFS marks for expanding lazy unions (`stamp[node] == epoch`: seen).
     stamp: Vec<u32>,
     epoch: u32,
     scratch: Vec<u32>,
-    /// Direct-mapped caches of recently recorded set-id products and
-    /// pairs: most repeats are close together, and skipping them keeps the
-    /// pair buffer (and the sorting that deduplicates it) small.
-    seen_sets: Vec<u64>,
-    seen_pairs: Vec<u64>,
 }
 
 thread_local! {
@@ -65,41 +110,32 @@ thread_local! {
 }
 
 impl Arena {
-    /// The idle arena (no trace, no memory); node 0, the empty set, is
-    /// created by [`Arena::start`].
+    /// The idle arena (no trace, no memory).
     const fn new() -> Self {
         Arena {
             active: false,
-            n_inputs: 0,
             nodes: Vec::new(),
             pool: Vec::new(),
-            pairs: Vec::new(),
-            deduped: 0,
+            pairs: Pairs::idle(),
+            products: Recent::idle(),
             stamp: Vec::new(),
             epoch: 0,
             scratch: Vec::new(),
-            seen_sets: Vec::new(),
-            seen_pairs: Vec::new(),
         }
     }
 
-    /// Starts a trace with `n` inputs: input `i` gets the set `{i}`, id `i + 1`.
+    /// Starts a trace with `n` inputs (input `i` is the inline set `{i}`).
     pub(crate) fn start(&mut self, n: usize) {
         *self = Arena::new();
         self.active = true;
-        self.n_inputs = n;
-        self.seen_sets = vec![u64::MAX; CACHE];
-        self.seen_pairs = vec![u64::MAX; CACHE];
-        // Room for a few sets per input: untouched capacity costs no page
-        // faults, and it saves the copies of repeated doubling.
-        self.nodes.reserve(4 * n + 1);
-        self.nodes.push(Node::Set { start: 0, len: 0 });
-        self.pool.reserve(4 * n);
-        self.pairs.reserve(4 * n);
-        for i in 0..n {
-            self.pool.push(i as u32);
-            self.nodes.push(Node::Set { start: i, len: 1 });
-        }
+        assert!(n < TAG as usize, "sparsity trace: more than 2³¹ inputs");
+        self.pairs = Pairs::new(n);
+        self.products = Recent::new((Deps::EMPTY, Deps::EMPTY));
+        // Room for a few nodes per input (the BENCH objectives take 3–4
+        // slots per input and almost no pool): untouched capacity costs no
+        // page faults, and a reallocation may copy everything.
+        self.nodes.reserve(4 * n);
+        self.pool.reserve(n);
     }
 
     /// Ends the trace and frees its memory.
@@ -107,60 +143,105 @@ impl Arena {
         *self = Arena::new();
     }
 
-    fn push(&mut self, node: Node) -> u32 {
-        let id = u32::try_from(self.nodes.len()).expect("sparsity trace: more than 2³² index sets");
+    #[inline(always)]
+    fn push(&mut self, node: Packed) -> u32 {
+        let id = self.nodes.len() as u32;
+        assert!(id < TAG - 1, "sparsity trace: more than 2³¹ index sets");
         self.nodes.push(node);
         id
     }
 
-    /// The id of `deps(a) ∪ deps(b)`.
-    pub(crate) fn union(&mut self, a: u32, b: u32) -> u32 {
-        if a == EMPTY || a == b {
-            return b;
-        }
-        if b == EMPTY {
-            return a;
-        }
-        if let (Node::Set { start: sa, len: la }, Node::Set { start: sb, len: lb }) =
-            (self.nodes[a as usize], self.nodes[b as usize])
-        {
-            if la + lb <= EAGER {
-                let start = self.pool.len();
-                let (mut i, mut j) = (sa, sb);
-                while i < sa + la || j < sb + lb {
-                    let take_a = j >= sb + lb || (i < sa + la && self.pool[i] <= self.pool[j]);
-                    let v = if take_a { self.pool[i] } else { self.pool[j] };
-                    if take_a {
-                        i += 1;
-                        if j < sb + lb && self.pool[j] == v {
-                            j += 1;
-                        }
-                    } else {
-                        j += 1;
-                    }
-                    self.pool.push(v);
-                }
-                let len = self.pool.len() - start;
-                // A subset adds nothing: reuse the larger set's id.
-                if len == la {
-                    self.pool.truncate(start);
-                    return a;
-                }
-                if len == lb {
-                    self.pool.truncate(start);
-                    return b;
-                }
-                return self.push(Node::Set { start, len });
+    /// The node of set `id`.
+    #[inline(always)]
+    fn node(&self, id: u32) -> Node {
+        match self.nodes[id as usize] {
+            Packed(a, NEXT) if a & TAG != 0 => {
+                let Packed(w0, w1) = self.nodes[id as usize + 1];
+                Node::With(a & !TAG, Deps::from_words(w0, w1))
             }
+            Packed(a, i) if a & TAG != 0 => Node::With(a & !TAG, Deps::input(i)),
+            Packed(start, len) if len & TAG != 0 => Node::Set {
+                start: start as usize,
+                len: (len & !TAG) as usize,
+            },
+            Packed(a, b) => Node::Union(a, b),
         }
-        self.push(Node::Union(a, b))
     }
 
-    /// The members of set `id` (expanding and memoising a lazy union).
-    pub(crate) fn members(&mut self, id: u32) -> (usize, usize) {
-        if let Node::Set { start, len } = self.nodes[id as usize] {
-            return (start, len);
+    /// A new set: set `a` with the inline set `d` added.
+    fn push_with(&mut self, a: u32, d: Deps) -> Deps {
+        let id = match d.single() {
+            Some(i) => self.push(Packed(a | TAG, i)),
+            None => {
+                let id = self.push(Packed(a | TAG, NEXT));
+                let (w0, w1) = d.words();
+                self.push(Packed(w0, w1));
+                id
+            }
+        };
+        Deps::arena(id)
+    }
+
+    /// Where the members of `d` are, without expanding it.
+    #[inline(always)]
+    fn run(&self, d: Deps) -> Run {
+        match d.kind() {
+            Kind::Inline { members, len } => Run::Inline { members, len },
+            Kind::Arena(id) => match self.node(id) {
+                Node::Set { start, len } => Run::Pool { start, len },
+                Node::Union(..) | Node::With(..) => Run::Lazy(id),
+            },
         }
+    }
+
+    /// `deps(a) ∪ deps(b)`.
+    pub(crate) fn union(&mut self, a: Deps, b: Deps) -> Deps {
+        if let Some(d) = a.union_inline(b) {
+            return d;
+        }
+        let (x, y) = (self.run(a), self.run(b));
+        if let (Some(lx), Some(ly)) = (x.len(), y.len()) {
+            if lx + ly <= EAGER {
+                // Merge into fresh room at the end of the pool.
+                let start = self.pool.len();
+                self.pool.resize(start + lx + ly, 0);
+                let (old, out) = self.pool.split_at_mut(start);
+                let len = merge(x.slice(old), y.slice(old), out);
+                // A subset adds nothing: keep the larger set.
+                if len == lx || len == ly {
+                    self.pool.truncate(start);
+                    return if len == lx { a } else { b };
+                }
+                if let Some(d) = Deps::inline(&self.pool[start..start + len]) {
+                    self.pool.truncate(start);
+                    return d;
+                }
+                self.pool.truncate(start + len);
+                return Deps::arena(self.push(Packed::set(start, len)));
+            }
+        }
+        // A lazy union: an inline operand (never both: those merge) is
+        // kept in the node.
+        match (a.kind(), b.kind()) {
+            (Kind::Arena(x), Kind::Arena(y)) => Deps::arena(self.push(Packed(x, y))),
+            (Kind::Arena(x), _) => self.push_with(x, b),
+            (_, Kind::Arena(y)) => self.push_with(y, a),
+            _ => unreachable!("two inline sets merge eagerly"),
+        }
+    }
+
+    /// Where the members of `d` are, expanding (and memoising) a lazy union.
+    #[inline(always)]
+    fn members(&mut self, d: Deps) -> Run {
+        match self.run(d) {
+            Run::Lazy(id) => self.expand(id),
+            run => run,
+        }
+    }
+
+    /// Expands the lazy union `id` and memoises its members.
+    #[inline(never)]
+    fn expand(&mut self, id: u32) -> Run {
         if self.stamp.len() < self.nodes.len() {
             self.stamp.resize(self.nodes.len(), 0);
         }
@@ -175,7 +256,7 @@ impl Arena {
         let mut stack = vec![id];
         self.stamp[id as usize] = epoch;
         while let Some(v) = stack.pop() {
-            match self.nodes[v as usize] {
+            match self.node(v) {
                 Node::Set { start, len } => out.extend_from_slice(&self.pool[start..start + len]),
                 Node::Union(l, r) => {
                     for c in [l, r] {
@@ -183,6 +264,15 @@ impl Arena {
                             self.stamp[c as usize] = epoch;
                             stack.push(c);
                         }
+                    }
+                }
+                Node::With(a, d) => {
+                    if let Kind::Inline { members, len } = d.kind() {
+                        out.extend_from_slice(&members[..len]);
+                    }
+                    if self.stamp[a as usize] != epoch {
+                        self.stamp[a as usize] = epoch;
+                        stack.push(a);
                     }
                 }
             }
@@ -193,92 +283,50 @@ impl Arena {
         self.pool.extend_from_slice(&out);
         let len = out.len();
         self.scratch = out;
-        self.nodes[id as usize] = Node::Set { start, len };
-        (start, len)
+        // Memoised in place: a `With` node's second slot is never read
+        // again.
+        self.nodes[id as usize] = Packed::set(start, len);
+        Run::Pool { start, len }
     }
 
-    /// The members of set `id` as a vector.
-    pub(crate) fn members_vec(&mut self, id: u32) -> Vec<u32> {
-        let (s, l) = self.members(id);
-        self.pool[s..s + l].to_vec()
+    /// The members of `d` as a vector.
+    pub(crate) fn members_vec(&mut self, d: Deps) -> Vec<u32> {
+        self.members(d).slice(&self.pool).to_vec()
     }
 
     /// Records `deps(a) × deps(b)` (symmetrised) as interacting pairs.
-    pub(crate) fn cross(&mut self, a: u32, b: u32) {
-        if a == EMPTY || b == EMPTY {
+    pub(crate) fn cross(&mut self, a: Deps, b: Deps) {
+        if a.is_empty() || b.is_empty() {
             return;
         }
-        let ids = ((a.min(b) as u64) << 32) | a.max(b) as u64;
-        let k = slot(ids);
-        if self.seen_sets[k] == ids {
+        if let (Some(i), Some(j)) = (a.single(), b.single()) {
+            self.pairs.record(i, j);
             return;
         }
-        self.seen_sets[k] = ids;
-        let (sa, la) = self.members(a);
-        let (sb, lb) = self.members(b);
-        for p in 0..la {
-            let i = self.pool[sa + p];
-            let from = if a == b { p } else { 0 };
-            for q in from..lb {
-                let j = self.pool[sb + q];
-                let (lo, hi) = if i <= j { (i, j) } else { (j, i) };
-                let key = ((lo as u64) << 32) | hi as u64;
-                let k = slot(key);
-                if self.seen_pairs[k] != key {
-                    self.seen_pairs[k] = key;
-                    self.pairs.push(key);
-                }
-            }
+        // A large product (of arena sets) that repeats (a value squared,
+        // then its sine) is skipped; a small one goes to the pair cache.
+        let (x, y) = (self.run(a), self.run(b));
+        let small = matches!((x.len(), y.len()), (Some(lx), Some(ly)) if lx * ly <= 16);
+        let (a, b) = if a.bits() <= b.bits() { (a, b) } else { (b, a) };
+        if !small
+            && !self
+                .products
+                .insert((a, b), a.bits() ^ b.bits().rotate_left(29))
+        {
+            return;
         }
-        if self.pairs.len() > 2 * self.deduped + 8 * self.n_inputs.max(1 << 16) {
-            self.dedup();
-        }
+        let (x, y) = (self.members(a), self.members(b));
+        self.pairs
+            .record_product(x.slice(&self.pool), y.slice(&self.pool), a == b);
     }
 
-    /// Sorts and deduplicates the pairs: a counting sort by the first
-    /// index (O(pairs + n)), then a sort of each (short) bucket.
-    fn dedup(&mut self) {
-        let n = self.n_inputs;
-        let mut start = vec![0usize; n + 1];
-        for &p in &self.pairs {
-            start[(p >> 32) as usize + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut next = start.clone();
-        let mut sorted = vec![0u64; self.pairs.len()];
-        for &p in &self.pairs {
-            let b = (p >> 32) as usize;
-            sorted[next[b]] = p;
-            next[b] += 1;
-        }
-        let mut out = 0;
-        for i in 0..n {
-            let bucket = &mut sorted[start[i]..start[i + 1]];
-            bucket.sort_unstable();
-            let mut last = u64::MAX;
-            for q in start[i]..start[i + 1] {
-                let v = sorted[q];
-                if v != last {
-                    sorted[out] = v;
-                    out += 1;
-                    last = v;
-                }
-            }
-        }
-        sorted.truncate(out);
-        self.pairs = sorted;
-        self.deduped = self.pairs.len();
-    }
-
-    /// The recorded pairs `(i, j)`, `i ≤ j`, sorted and unique.
-    pub(crate) fn take_pairs(&mut self) -> Vec<(u32, u32)> {
-        self.dedup();
-        std::mem::take(&mut self.pairs)
-            .into_iter()
-            .map(|p| ((p >> 32) as u32, p as u32))
-            .collect()
+    /// Ends recording: the pairs. The sets are freed first, so that
+    /// building the pattern does not add to the peak memory.
+    pub(crate) fn take_pairs(&mut self) -> Recorded {
+        self.nodes = Vec::new();
+        self.pool = Vec::new();
+        self.stamp = Vec::new();
+        self.pairs.take()
     }
 }
 

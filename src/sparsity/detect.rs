@@ -65,8 +65,14 @@ pub fn hessian_pattern<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Resu
     let lens = obj.lens::<Tracer>();
     let _trace = Trace::start(n)?;
     let _ = lens.eval(&inputs(x));
-    let pairs = arena::with(|a| a.take_pairs());
-    Ok(Pattern::symmetric_from_upper(n, &pairs))
+    let mut pairs = arena::with(|a| a.take_pairs());
+    let counts = pairs.take_counts();
+    Ok(Pattern::symmetric_from_pairs(
+        n,
+        |i| pairs.diagonal(i),
+        pairs.off_diagonal(),
+        counts,
+    ))
 }
 
 /// The Jacobian sparsity pattern at `x` of the vector map `F` built by
@@ -95,7 +101,7 @@ where
     let rows = arena::with(|a| {
         y.iter()
             .map(|t| {
-                a.members_vec(t.set())
+                a.members_vec(t.deps())
                     .into_iter()
                     .map(|j| j as usize)
                     .collect()

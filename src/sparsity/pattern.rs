@@ -62,33 +62,71 @@ impl Pattern {
         }
     }
 
-    /// The symmetric pattern of the upper-triangle pairs `(i, j)`, `i ≤ j`
-    /// (sorted, unique): both `(i, j)` and `(j, i)`.
-    pub(crate) fn symmetric_from_upper(n: usize, pairs: &[(u32, u32)]) -> Self {
-        let mut row_ptr = vec![0usize; n + 1];
-        for &(i, j) in pairs {
-            row_ptr[i as usize + 1] += 1;
-            if i != j {
-                row_ptr[j as usize + 1] += 1;
+    /// The symmetric pattern with `(r, r)` where `diagonal(r)`, and both
+    /// `(i, j)` and `(j, i)` for each of the pairs `off` (`i ≠ j`, in any
+    /// order, repeats allowed); `counts[r]` (`n + 1` entries) is the number
+    /// of pairs with `r` as either index.
+    pub(crate) fn symmetric_from_pairs<I>(
+        n: usize,
+        diagonal: impl Fn(usize) -> bool,
+        off: I,
+        counts: Vec<usize>,
+    ) -> Self
+    where
+        I: Iterator<Item = (usize, usize)> + Clone,
+    {
+        debug_assert!(
+            counts.len() == n + 1 && {
+                let mut c = vec![0; n + 1];
+                for (i, j) in off.clone() {
+                    c[i] += 1;
+                    c[j] += 1;
+                }
+                c == counts
+            }
+        );
+        // Counting sort by row: `row_ptr[r]` counts row r, becomes its
+        // start, and is the fill position while scattering.
+        let mut row_ptr = counts;
+        let mut total = 0;
+        for (r, p) in row_ptr.iter_mut().enumerate() {
+            let count = *p + usize::from(r < n && diagonal(r));
+            *p = total;
+            total += count;
+        }
+        let mut cols = vec![0usize; total];
+        // Forward, in recording order: rows come out nearly sorted (a
+        // pass over the variables records increasing indices), which is
+        // what the insertion sort below is fast on.
+        for (i, j) in off {
+            cols[row_ptr[i]] = j;
+            row_ptr[i] += 1;
+            cols[row_ptr[j]] = i;
+            row_ptr[j] += 1;
+        }
+        for r in (0..n).filter(|&r| diagonal(r)) {
+            cols[row_ptr[r]] = r;
+            row_ptr[r] += 1;
+        }
+        // Each `row_ptr[r]` is now the end of row r, the start of row r + 1.
+        row_ptr.copy_within(0..n, 1);
+        row_ptr[0] = 0;
+        // Sort each row and drop repeats, compacting in place: the write
+        // position never passes the row being read.
+        let mut out = 0;
+        for r in 0..n {
+            let (start, end) = (row_ptr[r], row_ptr[r + 1]);
+            row_ptr[r] = out;
+            sort_row(&mut cols[start..end]);
+            for q in start..end {
+                if q == start || cols[q] != cols[q - 1] {
+                    cols[out] = cols[q];
+                    out += 1;
+                }
             }
         }
-        for i in 0..n {
-            row_ptr[i + 1] += row_ptr[i];
-        }
-        let mut next = row_ptr.clone();
-        let mut cols = vec![0usize; row_ptr[n]];
-        // Pairs sorted by (i, j): row r receives its lower entries (i, r),
-        // i < r, in increasing i before any pair starting with r, whose
-        // upper entries then come in increasing j: every row comes out sorted.
-        for &(i, j) in pairs {
-            let (i, j) = (i as usize, j as usize);
-            cols[next[i]] = j;
-            next[i] += 1;
-            if i != j {
-                cols[next[j]] = i;
-                next[j] += 1;
-            }
-        }
+        row_ptr[n] = out;
+        cols.truncate(out);
         Pattern {
             nrows: n,
             ncols: n,
@@ -234,5 +272,23 @@ impl Pattern {
     /// The row pointers (`nrows + 1` offsets into the column indices).
     pub(crate) fn row_ptr(&self) -> &[usize] {
         &self.row_ptr
+    }
+}
+
+/// Sorts a row: by insertion when short (most rows of a sparse Hessian,
+/// and nearly sorted already), else by the standard sort.
+fn sort_row(row: &mut [usize]) {
+    if row.len() > 16 {
+        row.sort_unstable();
+        return;
+    }
+    for k in 1..row.len() {
+        let v = row[k];
+        let mut m = k;
+        while m > 0 && row[m - 1] > v {
+            row[m] = row[m - 1];
+            m -= 1;
+        }
+        row[m] = v;
     }
 }

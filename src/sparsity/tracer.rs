@@ -1,10 +1,10 @@
 //! The sparsity tracer: a [`Real`] scalar that carries, next to its value,
 //! the set of inputs it depends on.
 //!
-//! A [`Tracer`] is a small `Copy` handle `{ value, set }`: `set` is the id
-//! of an index set in a thread-local arena (see `arena.rs`; id 0 is the
-//! empty set of every constant). Running an objective over `Tracer`
-//! computes
+//! A [`Tracer`] is a small `Copy` handle `{ value, deps }`: `deps` holds a
+//! set of at most two inputs inline, or the id of a larger index set in a
+//! thread-local arena (see `deps.rs` and `arena.rs`); constants have the
+//! empty set. Running an objective over `Tracer` computes
 //!
 //! * first order: `deps(y)` for every value (the Jacobian pattern), and
 //! * second order: a global set of input pairs that meet in a nonlinear
@@ -31,7 +31,8 @@
 //! `x`, not a bound over every `x`). Equality is structural (value *and*
 //! set), so that a test for zero never drops a dependency.
 
-use super::arena::{self, EMPTY};
+use super::arena;
+use super::deps::Deps;
 use crate::Real;
 use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
 use std::cmp::Ordering;
@@ -69,13 +70,16 @@ use std::ops::{
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Tracer {
     value: f64,
-    set: u32,
+    deps: Deps,
 }
 
 impl Tracer {
     #[inline(always)]
     fn constant(value: f64) -> Self {
-        Tracer { value, set: EMPTY }
+        Tracer {
+            value,
+            deps: Deps::EMPTY,
+        }
     }
 
     /// Input `i` of the current trace (its set is `{i}`).
@@ -83,14 +87,14 @@ impl Tracer {
     pub(crate) fn input(value: f64, i: usize) -> Self {
         Tracer {
             value,
-            set: (i + 1) as u32,
+            deps: Deps::input(i as u32),
         }
     }
 
-    /// The id of the dependency set.
+    /// The dependency set.
     #[inline]
-    pub(crate) fn set(self) -> u32 {
-        self.set
+    pub(crate) fn deps(self) -> Deps {
+        self.deps
     }
 
     /// Same dependencies, new value (a linear or piecewise-linear map).
@@ -98,15 +102,15 @@ impl Tracer {
     fn with_value(self, value: f64) -> Self {
         Tracer {
             value,
-            set: self.set,
+            deps: self.deps,
         }
     }
 
     /// A nonlinear function of `self`: records `deps(self)²`.
     #[inline]
     fn nonlinear(self, value: f64) -> Self {
-        if self.set != EMPTY {
-            arena::with(|a| a.cross(self.set, self.set));
+        if !self.deps.is_empty() {
+            arena::with(|a| a.cross(self.deps, self.deps));
         }
         self.with_value(value)
     }
@@ -114,28 +118,25 @@ impl Tracer {
     /// A nonlinear function of `self` and `o`: records `(deps ∪ deps)²`.
     #[inline]
     fn nonlinear2(self, o: Self, value: f64) -> Self {
-        if self.set == EMPTY && o.set == EMPTY {
+        if self.deps.is_empty() && o.deps.is_empty() {
             return Tracer::constant(value);
         }
-        let set = arena::with(|a| {
-            let s = a.union(self.set, o.set);
-            a.cross(s, s);
-            s
+        let deps = arena::with(|a| {
+            let d = a.union(self.deps, o.deps);
+            a.cross(d, d);
+            d
         });
-        Tracer { value, set }
+        Tracer { value, deps }
     }
 
     /// A linear combination of `self` and `o`: the union, no pairs.
     #[inline(always)]
     fn linear2(self, o: Self, value: f64) -> Self {
-        let set = if self.set == EMPTY || self.set == o.set {
-            o.set
-        } else if o.set == EMPTY {
-            self.set
-        } else {
-            arena::with(|a| a.union(self.set, o.set))
+        let deps = match self.deps.union_inline(o.deps) {
+            Some(d) => d,
+            None => arena::with(|a| a.union(self.deps, o.deps)),
         };
-        Tracer { value, set }
+        Tracer { value, deps }
     }
 }
 
@@ -162,7 +163,7 @@ impl Mul for Tracer {
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
         let value = self.value * o.value;
-        if self.set == EMPTY || o.set == EMPTY {
+        if self.deps.is_empty() || o.deps.is_empty() {
             // A constant zero times anything is the constant zero (the
             // zero tangents of `Dual<Tracer>` closures stay constants).
             if self.is_zero() || o.is_zero() {
@@ -170,11 +171,11 @@ impl Mul for Tracer {
             }
             return self.linear2(o, value);
         }
-        let set = arena::with(|a| {
-            a.cross(self.set, o.set);
-            a.union(self.set, o.set)
+        let deps = arena::with(|a| {
+            a.cross(self.deps, o.deps);
+            a.union(self.deps, o.deps)
         });
-        Tracer { value, set }
+        Tracer { value, deps }
     }
 }
 
@@ -186,15 +187,15 @@ impl Div for Tracer {
         if self.is_zero() {
             return Tracer::constant(value);
         }
-        if o.set == EMPTY {
+        if o.deps.is_empty() {
             return self.with_value(value);
         }
-        let set = arena::with(|a| {
-            a.cross(o.set, o.set);
-            a.cross(self.set, o.set);
-            a.union(self.set, o.set)
+        let deps = arena::with(|a| {
+            a.cross(o.deps, o.deps);
+            a.cross(self.deps, o.deps);
+            a.union(self.deps, o.deps)
         });
-        Tracer { value, set }
+        Tracer { value, deps }
     }
 }
 
@@ -235,7 +236,7 @@ assign_op!(RemAssign, rem_assign, rem);
 
 impl PartialEq for Tracer {
     fn eq(&self, o: &Self) -> bool {
-        self.value == o.value && self.set == o.set
+        self.value == o.value && self.deps == o.deps
     }
 }
 
@@ -248,8 +249,8 @@ impl PartialOrd for Tracer {
 impl fmt::Display for Tracer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.value)?;
-        if self.set != EMPTY {
-            write!(f, " (traced #{})", self.set)?;
+        if !self.deps.is_empty() {
+            write!(f, " (traced)")?;
         }
         Ok(())
     }
@@ -263,7 +264,7 @@ impl Zero for Tracer {
         Tracer::constant(0.0)
     }
     fn is_zero(&self) -> bool {
-        self.value == 0.0 && self.set == EMPTY
+        self.value == 0.0 && self.deps.is_empty()
     }
 }
 
