@@ -7,6 +7,8 @@
 //! vectors move, no copy) for users of nalgebra's sparse types.
 
 use super::Pattern;
+use crate::Error;
+use crate::hessian::relative_residual;
 use nalgebra::DMatrix;
 
 /// A sparse matrix in compressed-column form: column `j` holds the rows
@@ -148,6 +150,28 @@ impl CscMatrix {
             })
             .collect()
     }
+}
+
+/// The probe check shared by sparse Hessians and Jacobians: `a_r` is the
+/// recovered matrix applied to the probe `r`, `exact` the product the
+/// derivative gave. Returns the relative residual, or
+/// [`Error::PatternMismatch`] when it is NaN or above `tol`.
+pub(crate) fn check_probe(
+    a: &CscMatrix,
+    a_r: &[f64],
+    exact: &[f64],
+    r: &[f64],
+    tol: f64,
+) -> Result<f64, Error> {
+    let a_max = a.values.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    let residual = relative_residual(a_r, exact, a_max, r);
+    if residual.is_nan() || residual > tol {
+        return Err(Error::PatternMismatch {
+            nnz: a.nnz(),
+            residual,
+        });
+    }
+    Ok(residual)
 }
 
 /// Into `nalgebra_sparse::CscMatrix` (with the `nalgebra-sparse` feature):

@@ -15,13 +15,14 @@
 //! two-coloured trees: each costs a subtraction chain, so an entry much
 //! smaller than its neighbours loses relative accuracy).
 
+use super::csc::check_probe;
 use super::ordering::dense_threshold;
 use super::substitution::Recovery as RecoveryPlan;
 use super::{
     Coloring, CscMatrix, Pattern, acyclic_coloring, column_coloring, hessian_pattern, star_coloring,
 };
 use crate::derive::check_finite;
-use crate::hessian::{check_dimension, probe, relative_residual, try_sweep};
+use crate::hessian::{check_dimension, probe, try_sweep};
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -335,15 +336,7 @@ impl SparseHessianPlan {
         let residual = if self.opts.verify {
             let r = self.seeds.last().expect("probe");
             let hr = s.prods.last().expect("probe product");
-            let y = hessian.mul_vec(r);
-            let h_max = hessian.values.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
-            let res = relative_residual(&y, hr, h_max, r);
-            if res.is_nan() || res > self.opts.tol {
-                return Err(Error::PatternMismatch {
-                    nnz: p.nnz(),
-                    residual: res,
-                });
-            }
+            let res = check_probe(&hessian, &hessian.mul_vec(r), hr, r, self.opts.tol)?;
             Some(res)
         } else {
             None

@@ -10,10 +10,11 @@
 //! [`SeedMode::Auto`] takes whichever needs fewer products (forward on a
 //! tie). No subtraction: the entries are exact to rounding.
 
+use super::csc::check_probe;
 use super::ordering::dense_threshold;
 use super::{Coloring, CscMatrix, Pattern, column_coloring, jacobian_pattern};
 use crate::derive::check_finite;
-use crate::hessian::{probe, relative_residual};
+use crate::hessian::probe;
 use crate::{DFun, Error, Expr, Forward, Real, Reverse};
 use nalgebra::DVector;
 
@@ -420,14 +421,13 @@ impl SparseJacobianPlan {
                 JacobianMode::Forward => jacobian.mul_vec(probe_in.as_slice()),
                 JacobianMode::Reverse => jacobian.transpose_mul_vec(probe_in.as_slice()),
             };
-            let j_max = jacobian.values.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
-            let res = relative_residual(&sparse, probe_out.as_slice(), j_max, probe_in.as_slice());
-            if res.is_nan() || res > defaults.tol {
-                return Err(Error::PatternMismatch {
-                    nnz: pattern.nnz(),
-                    residual: res,
-                });
-            }
+            check_probe(
+                &jacobian,
+                &sparse,
+                probe_out.as_slice(),
+                probe_in.as_slice(),
+                defaults.tol,
+            )?;
         }
         Ok(SparseJacobian {
             value,
