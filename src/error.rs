@@ -53,8 +53,12 @@ pub enum Error {
     BandwidthTooSmall {
         /// The half-bandwidth that was tried.
         k: usize,
-        /// The relative residual `‖H_band r − H r‖∞ / max(1, ‖H r‖∞)`.
+        /// The largest row residual of the probe: row `i` of
+        /// `H_band r − H r` against `|(H r)_i| + Σ_j |H_band,ij| |r_j|`.
         residual: f64,
+        /// The half-bandwidth of the Hessian pattern the sparsity tracer
+        /// finds at the same point (`None` when detection failed).
+        detected: Option<usize>,
     },
     /// A sparse Hessian or Jacobian was recovered on a pattern that misses
     /// nonzeros: a verification product disagreed with the recovered
@@ -64,7 +68,8 @@ pub enum Error {
     PatternMismatch {
         /// The number of structural nonzeros of the pattern used.
         nnz: usize,
-        /// The relative residual `‖A_sparse r − A r‖∞ / (‖A r‖∞ + max|A| ‖r‖∞)`.
+        /// The largest row residual of the probe: row `i` of
+        /// `A_sparse r − A r` against `|(A r)_i| + Σ_j |A_sparse,ij| |r_j|`.
         residual: f64,
     },
     /// A line search could not decrease the objective.
@@ -73,6 +78,14 @@ pub enum Error {
         iteration: usize,
         /// The last step length tried.
         step: f64,
+    },
+    /// An optimiser's iterates ran off to `f → −∞` (or `‖x‖∞` beyond
+    /// `1e20`): the objective is unbounded below along them.
+    Unbounded {
+        /// The last value of `f`.
+        f: f64,
+        /// The iteration at which it was noticed.
+        iteration: usize,
     },
     /// A regularised factorisation did not succeed for any shift tried.
     ShiftFailed {
@@ -110,17 +123,49 @@ impl fmt::Display for Error {
                 Some(i) => write!(f, "{what} is not finite (first at index {i})"),
                 None => write!(f, "{what} is not finite"),
             },
-            Error::BandwidthTooSmall { k, residual } => write!(
-                f,
-                "half-bandwidth {k} is too small: verification residual {residual:e}"
-            ),
+            Error::BandwidthTooSmall {
+                k,
+                residual,
+                detected,
+            } => {
+                write!(
+                    f,
+                    "half-bandwidth {k} is too small: verification residual {residual:.2e}"
+                )?;
+                match detected {
+                    Some(d) if d > k => write!(
+                        f,
+                        "; the sparsity tracer finds half-bandwidth {d} (extract with k = {d}, \
+                         or use the sparse path, Newton::minimize_sparse / minimize_auto, \
+                         when that band is wide)"
+                    ),
+                    Some(d) => write!(
+                        f,
+                        "; the sparsity tracer finds half-bandwidth {d} at this point, so the \
+                         residual comes from rounding or a value-dependent branch (raise tol, \
+                         or use the sparse path, Newton::minimize_sparse)"
+                    ),
+                    None => write!(
+                        f,
+                        "; the sparse path (Newton::minimize_sparse) needs no bandwidth"
+                    ),
+                }
+            }
             Error::PatternMismatch { nnz, residual } => write!(
                 f,
-                "the derivative has nonzeros outside the sparsity pattern used ({nnz} nonzeros): verification residual {residual:e}"
+                "the derivative has nonzeros outside the sparsity pattern used ({nnz} nonzeros): verification residual {residual:.2e}"
             ),
             Error::LineSearchFailed { iteration, step } => write!(
                 f,
                 "line search failed to decrease the objective at iteration {iteration} (last step {step:e})"
+            ),
+            Error::Unbounded {
+                f: value,
+                iteration,
+            } => write!(
+                f,
+                "the objective is unbounded below: f = {value:.3e} at iteration {iteration}, \
+                 and still falling"
             ),
             Error::ShiftFailed { tau } => write!(
                 f,

@@ -1292,8 +1292,11 @@ fn error_is_a_std_error_with_messages() {
             Error::BandwidthTooSmall {
                 k: 1,
                 residual: 0.25,
+                detected: Some(2),
             },
-            "half-bandwidth 1 is too small: verification residual 2.5e-1",
+            "half-bandwidth 1 is too small: verification residual 2.50e-1; the sparsity tracer \
+             finds half-bandwidth 2 (extract with k = 2, or use the sparse path, \
+             Newton::minimize_sparse / minimize_auto, when that band is wide)",
         ),
         (
             Error::LineSearchFailed {

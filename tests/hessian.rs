@@ -185,7 +185,7 @@ fn bandwidth_check_fires_on_accel2_with_k_1() {
             ..Default::default()
         };
         match hessian_banded_with(&p, &p.x0(), 1, &opts) {
-            Err(Error::BandwidthTooSmall { k: 1, residual }) => assert!(residual > 1e-3),
+            Err(Error::BandwidthTooSmall { k: 1, residual, .. }) => assert!(residual > 1e-3),
             other => panic!("{method:?}: expected BandwidthTooSmall, got {other:?}"),
         }
         // Without the check the (wrong) band comes back: the caller asked.

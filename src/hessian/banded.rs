@@ -1,12 +1,27 @@
 //! Banded Hessians from a few Hessian-vector products, verified.
 //!
 //! [`hessian_banded`] runs every comb seed, plus one random probe vector,
-//! in a single multi-tangent reverse sweep; the probe `r` checks the
-//! extracted band: `‖H_band r − H r‖∞` must be small against
-//! `‖H r‖∞ + max|H_band| ‖r‖∞`, else [`Error::BandwidthTooSmall`]. A wrong
-//! bandwidth never returns a wrong Hessian silently. The gradient and the
-//! value come out of the same sweep.
+//! in a single multi-tangent reverse sweep. Two checks guard the answer:
+//!
+//! * **The probe** `r` checks the extracted band row by row: row `i` of
+//!   `H_band r − H r` must be small against that row's own magnitude
+//!   `|(H r)_i| + Σ_j |H_band,ij| |r_j|`, else [`Error::BandwidthTooSmall`]
+//!   (which names the half-bandwidth the sparsity tracer finds). A wrong
+//!   bandwidth never returns a wrong Hessian silently, even when the
+//!   missed coupling is tiny against the largest entry of the matrix.
+//! * **The entrywise error bound** of the recovery: every entry carries a
+//!   bound on its error, relative to the diagonal scale
+//!   `max(|H_ij|, √|H_ii H_jj|)`. Symmetric substitution subtracts known
+//!   entries from the products, so its bound grows with the magnitude of
+//!   what was subtracted; when it exceeds `bound_tol`, the band is extracted
+//!   again by CPR (direct reads, exact to rounding), unless
+//!   [`BandOptions::fallback`] is off. [`BandedHessian`] reports the method
+//!   that produced it and its bound.
+//!
+//! The gradient and the value come out of the same sweep.
 
+use super::bound::recovery_bound;
+use super::probe::{probe, row_residual};
 use super::seeds::BandMethod;
 use super::sweep::try_sweep;
 use crate::banded::SymBanded;
@@ -19,7 +34,8 @@ use nalgebra::DVector;
 /// ```
 /// use lensdiff::hessian::{BandOptions, BandMethod};
 /// let o = BandOptions { method: BandMethod::Cpr, ..BandOptions::default() };
-/// assert!(o.verify);
+/// assert!(o.verify && o.fallback);
+/// assert_eq!((o.tol, o.bound_tol), (1e-6, 1e-8));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BandOptions {
@@ -29,10 +45,20 @@ pub struct BandOptions {
     pub method: BandMethod,
     /// Check the band with one extra random product (default `true`).
     pub verify: bool,
-    /// Largest accepted relative verification residual (default `1e-8`).
+    /// Largest accepted residual of a probe row relative to the row's
+    /// magnitude (default `1e-6`: a missed coupling shows at order one, and
+    /// rounding in the products of an objective with cancellations can
+    /// reach `1e-8`).
     pub tol: f64,
+    /// Largest accepted entrywise error bound, relative to the diagonal
+    /// scale (default `1e-8`); above it substitution falls back to CPR.
+    pub bound_tol: f64,
     /// Seed of the probe vector (default fixed, so runs are repeatable).
     pub seed: u64,
+    /// When substitution's entrywise error bound exceeds `bound_tol`, extract the
+    /// band again by CPR (default `true`; one more sweep of `2k + 1`
+    /// products, only when needed).
+    pub fallback: bool,
 }
 
 impl Default for BandOptions {
@@ -40,8 +66,10 @@ impl Default for BandOptions {
         BandOptions {
             method: BandMethod::Substitution,
             verify: true,
-            tol: 1e-8,
+            tol: 1e-6,
+            bound_tol: 1e-8,
             seed: 0x9e37_79b9_7f4a_7c15,
+            fallback: true,
         }
     }
 }
@@ -55,28 +83,35 @@ pub struct BandedHessian {
     pub gradient: DVector<f64>,
     /// `∇²f(x)` in upper LAPACK band storage.
     pub band: SymBanded<f64>,
-    /// Hessian-vector products used (the probe included).
+    /// Hessian-vector products used (the probe and a CPR fallback
+    /// included).
     pub hvps: usize,
-    /// The verification residual, when verified.
+    /// The row-wise verification residual, when verified.
     pub residual: Option<f64>,
+    /// The method that produced `band` ([`BandMethod::Cpr`] after a
+    /// fallback from substitution).
+    pub method: BandMethod,
+    /// The largest entrywise error bound, relative to the diagonal scale
+    /// `max(|H_ij|, √|H_ii H_jj|)`: `|H_band,ij − H_ij| ≲ error_bound ·
+    /// max(|H_ij|, √|H_ii H_jj|)`. It models each product's rounding as a
+    /// few ulps of its row's magnitude and adds what substitution
+    /// subtracted.
+    pub error_bound: f64,
 }
 
-/// A deterministic probe vector with entries in [−1, 1] (xorshift64*).
-pub(crate) fn probe(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            let u = s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
-            (u as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
-}
-
-/// Checks that the objective accepts vectors of length `n`.
-pub(crate) fn check_dimension<O: Objective + ?Sized>(obj: &O, n: usize) -> Result<(), Error> {
+/// Checks that the objective accepts vectors of length `n` (and that `n`
+/// is not zero: a Hessian of no variables is a caller's mistake).
+pub(crate) fn check_dimension<O: Objective + ?Sized>(
+    op: &'static str,
+    obj: &O,
+    n: usize,
+) -> Result<(), Error> {
+    if n == 0 {
+        return Err(Error::InvalidArgument {
+            op,
+            reason: "x has length 0: there is no Hessian of no variables".into(),
+        });
+    }
     let e = obj.build::<f64>(Expr::var());
     let out = e.check(&[n])?;
     if out != 1 {
@@ -90,7 +125,8 @@ pub(crate) fn check_dimension<O: Objective + ?Sized>(obj: &O, n: usize) -> Resul
 }
 
 /// The banded Hessian of `f` at `x` for half-bandwidth `k`, with the
-/// default options (verified).
+/// default options (verified; substitution, with CPR when substitution
+/// cannot guarantee every entry).
 ///
 /// ```
 /// use lensdiff::{Objective, hessian::{hessian, hessian_banded}, problems::{Chain1, Problem}};
@@ -108,7 +144,8 @@ pub fn hessian_banded<O: Objective + ?Sized>(
     hessian_banded_with(obj, x, k, &BandOptions::default()).map(|b| b.band)
 }
 
-/// The banded Hessian, value and gradient of `f` at `x` (one sweep).
+/// The banded Hessian, value and gradient of `f` at `x` (one sweep; two
+/// when substitution falls back to CPR).
 ///
 /// ```
 /// use lensdiff::{hessian::{hessian_banded_with, BandOptions, BandMethod}, problems::{Accel2, Problem}, Error};
@@ -116,9 +153,12 @@ pub fn hessian_banded<O: Objective + ?Sized>(
 /// let opts = BandOptions { method: BandMethod::Cpr, ..Default::default() };
 /// let h = hessian_banded_with(&p, &p.x0(), 2, &opts).unwrap();
 /// assert_eq!(h.hvps, 6); // 2k+1 comb seeds and the probe
-/// // accel2 has k = 2: asking for k = 1 is caught by the probe.
+/// assert_eq!(h.method, BandMethod::Cpr);
+/// assert!(h.error_bound < 1e-13);
+/// // accel2 has k = 2: asking for k = 1 is caught by the probe, and the
+/// // error names the half-bandwidth the sparsity tracer finds.
 /// let err = hessian_banded_with(&p, &p.x0(), 1, &opts).unwrap_err();
-/// assert!(matches!(err, Error::BandwidthTooSmall { k: 1, .. }));
+/// assert!(matches!(err, Error::BandwidthTooSmall { k: 1, detected: Some(2), .. }));
 /// ```
 pub fn hessian_banded_with<O: Objective + ?Sized>(
     obj: &O,
@@ -128,63 +168,117 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
 ) -> Result<BandedHessian, Error> {
     let n = x.len();
     check_finite("x", x.as_slice())?;
-    check_dimension(obj, n)?;
-    if opts.tol.is_nan() || opts.tol < 0.0 {
-        return Err(Error::InvalidArgument {
-            op: "hessian_banded",
-            reason: format!("tol must be a non-negative number, got {}", opts.tol),
-        });
+    check_dimension("hessian_banded", obj, n)?;
+    for (name, v) in [("tol", opts.tol), ("bound_tol", opts.bound_tol)] {
+        if v.is_nan() || v < 0.0 {
+            return Err(Error::InvalidArgument {
+                op: "hessian_banded",
+                reason: format!("{name} must be a non-negative number, got {v}"),
+            });
+        }
     }
     // A band at least as wide as the matrix is the whole matrix.
-    let k = k.min(n.saturating_sub(1));
-    let mut seeds = opts.method.seeds(n, k);
+    let k = k.min(n - 1);
+    let first = extract(obj, x, k, opts.method, opts)?;
+    let switch = first.extracted.error_bound > opts.bound_tol && opts.fallback;
+    if !switch || opts.method == BandMethod::Cpr {
+        return verified(obj, x, first, opts);
+    }
+    let mut cpr = extract(obj, x, k, BandMethod::Cpr, opts)?;
+    cpr.extracted.hvps += first.extracted.hvps;
+    verified(obj, x, cpr, opts)
+}
+
+/// A band before its probe check.
+struct Unverified {
+    extracted: BandedHessian,
+    /// The probe `r` and the product `H r`, when verifying.
+    probe: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+/// One sweep: the seeds of `method` and the probe, recovery and bound.
+fn extract<O: Objective + ?Sized>(
+    obj: &O,
+    x: &DVector<f64>,
+    k: usize,
+    method: BandMethod,
+    opts: &BandOptions,
+) -> Result<Unverified, Error> {
+    let n = x.len();
+    let mut seeds = method.seeds(n, k);
     if opts.verify {
         seeds.push(probe(n, opts.seed));
     }
     let refs: Vec<&[f64]> = seeds.iter().map(|s| s.as_slice()).collect();
-    let s = try_sweep(obj, x.as_slice(), &refs)?;
-    let band = opts.method.recover(n, k, &s.prods);
-    let residual = if opts.verify {
-        let r = seeds.last().expect("probe");
-        let hr = s.prods.last().expect("probe product");
-        let res = verification_residual(&band, r, hr);
-        if res.is_nan() || res > opts.tol {
-            return Err(Error::BandwidthTooSmall { k, residual: res });
-        }
-        Some(res)
+    let mut s = try_sweep(obj, x.as_slice(), &refs)?;
+    let band = method.recover(n, k, &s.prods);
+    let error_bound = recovery_bound(method, &band, &s.prods);
+    let hvps = seeds.len();
+    let probe = if opts.verify {
+        let r = seeds.pop().expect("probe");
+        Some((r, s.prods.pop().expect("probe product")))
     } else {
         None
     };
-    Ok(BandedHessian {
-        value: s.value,
-        gradient: DVector::from_vec(s.grad),
-        band,
-        hvps: seeds.len(),
-        residual,
+    Ok(Unverified {
+        extracted: BandedHessian {
+            value: s.value,
+            gradient: DVector::from_vec(s.grad),
+            band,
+            hvps,
+            residual: None,
+            method,
+            error_bound,
+        },
+        probe,
     })
 }
 
-/// `‖H_band r − H r‖∞ / (‖H r‖∞ + max|H_band| ‖r‖∞)` (0 when both vanish).
+/// The band after its probe check: [`Error::BandwidthTooSmall`] when a row
+/// of the probe disagrees.
+fn verified<O: Objective + ?Sized>(
+    obj: &O,
+    x: &DVector<f64>,
+    u: Unverified,
+    opts: &BandOptions,
+) -> Result<BandedHessian, Error> {
+    let mut h = u.extracted;
+    if let Some((r, hr)) = u.probe {
+        let res = verification_residual(&h.band, &r, &hr);
+        if res.is_nan() || res > opts.tol {
+            return Err(Error::BandwidthTooSmall {
+                k: h.band.k(),
+                residual: res,
+                detected: detected_bandwidth(obj, x),
+            });
+        }
+        h.residual = Some(res);
+    }
+    Ok(h)
+}
+
+/// The half-bandwidth of the pattern the sparsity tracer finds at `x`
+/// (`None` when detection fails), for the error message.
+fn detected_bandwidth<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Option<usize> {
+    crate::sparsity::hessian_pattern(obj, x)
+        .ok()
+        .map(|p| p.bandwidth())
+}
+
+/// The largest row residual of the band against the probe product.
 fn verification_residual(band: &SymBanded<f64>, r: &[f64], hr: &[f64]) -> f64 {
     let mut y = vec![0.0; r.len()];
     band.mul_vec_into(r, &mut y)
         .expect("probe and band have the same length");
-    relative_residual(&y, hr, amax(band.as_slice()), r)
-}
-
-fn amax(v: &[f64]) -> f64 {
-    v.iter().map(|a| a.abs()).fold(0.0, f64::max)
-}
-
-/// `‖y − H r‖∞ / (‖H r‖∞ + h_max ‖r‖∞)` (0 when both vanish), where `y`
-/// is the extracted matrix times the probe `r` and `h_max` its largest
-/// entry in magnitude.
-pub(crate) fn relative_residual(y: &[f64], hr: &[f64], h_max: f64, r: &[f64]) -> f64 {
-    let diff = y
-        .iter()
-        .zip(hr)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    let scale = amax(hr) + h_max * amax(r);
-    if scale == 0.0 { diff } else { diff / scale }
+    let mut abs_band = band.clone();
+    abs_band
+        .as_mut_slice()
+        .iter_mut()
+        .for_each(|v| *v = v.abs());
+    let abs_r: Vec<f64> = r.iter().map(|v| v.abs()).collect();
+    let mut abs_y = vec![0.0; r.len()];
+    abs_band
+        .mul_vec_into(&abs_r, &mut abs_y)
+        .expect("probe and band have the same length");
+    row_residual(&y, hr, &abs_y)
 }

@@ -1,12 +1,18 @@
 //! The dense Hessian, for small problems and as the oracle of the tests:
 //! `n` Hessian-vector products with the unit vectors, 16 per sweep.
 
+use super::banded::check_dimension;
 use super::sweep::sweep;
 use crate::derive::check_finite;
 use crate::{Error, Objective};
 use nalgebra::{DMatrix, DVector};
 
 /// The dense Hessian `∇²f(x)` (O(n²) memory: small problems only).
+///
+/// Errors as [`crate::hessian::hessian_banded`] does: an `x` of length 0
+/// is [`Error::InvalidArgument`], a length the objective cannot take (a
+/// stencil at `n = 1`) is [`Error::DimensionMismatch`], a non-finite `x`,
+/// value or product is [`Error::NonFinite`].
 ///
 /// ```
 /// use lensdiff::{Objective, Expr, Real, hessian::hessian};
@@ -21,6 +27,7 @@ use nalgebra::{DMatrix, DVector};
 pub fn hessian<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<DMatrix<f64>, Error> {
     check_finite("x", x.as_slice())?;
     let n = x.len();
+    check_dimension("hessian", obj, n)?;
     let mut h = DMatrix::zeros(n, n);
     let mut start = 0;
     while start < n {

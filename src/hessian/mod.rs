@@ -7,14 +7,17 @@
 //! value and the gradient.
 
 mod banded;
+mod bound;
 mod dense;
 mod hvp;
+mod probe;
 mod seeds;
 mod sweep;
 
+pub(crate) use banded::check_dimension;
 pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with};
-pub(crate) use banded::{check_dimension, probe, relative_residual};
 pub use dense::hessian;
 pub use hvp::{hvp, value_grad_hvps};
+pub(crate) use probe::{probe, row_residual};
 pub use seeds::BandMethod;
 pub(crate) use sweep::try_sweep;

@@ -4,8 +4,9 @@
 //! `∇f` and `H` from one sweep, and factor `H + τI` for the Levenberg
 //! shift.
 
+use super::Structure;
 use crate::banded::{BandedCholesky, SymBanded};
-use crate::hessian::{BandOptions, hessian_banded_with};
+use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::sparsity::{
     CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, hessian_pattern,
 };
@@ -23,6 +24,8 @@ pub(crate) struct Evaluated {
 pub(crate) trait Curvature {
     /// The label of the iteration table.
     fn label(&self) -> &'static str;
+    /// The structure, for the result.
+    fn structure(&self) -> Structure;
     /// Evaluates `f`, `∇f` and `H` at `x` (keeping `H`).
     fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error>;
     /// The smallest diagonal entry of the last `H`.
@@ -59,8 +62,17 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
         "Newton (banded Hessian)"
     }
 
+    fn structure(&self) -> Structure {
+        Structure::Banded { k: self.k }
+    }
+
     fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error> {
         let hb = hessian_banded_with(self.obj, x, self.k, &self.opts)?;
+        if hb.method != self.opts.method {
+            // Substitution could not guarantee the entries here: later
+            // iterates are alike, so go straight to the fallback.
+            self.opts.method = BandMethod::Cpr;
+        }
         self.band = Some(hb.band);
         self.chol = None;
         Ok(Evaluated {
@@ -108,7 +120,16 @@ pub(crate) struct SparseCurvature<'a, O: ?Sized> {
 
 impl<'a, O: Objective + ?Sized> SparseCurvature<'a, O> {
     pub(crate) fn new(obj: &'a O, x0: &DVector<f64>, opts: SparseOptions) -> Result<Self, Error> {
-        let plan = SparseHessianPlan::new(obj, x0, &opts)?;
+        Self::from_pattern(obj, hessian_pattern(obj, x0)?, opts)
+    }
+
+    /// On a pattern detected already.
+    pub(crate) fn from_pattern(
+        obj: &'a O,
+        pattern: Pattern,
+        opts: SparseOptions,
+    ) -> Result<Self, Error> {
+        let plan = SparseHessianPlan::from_pattern(pattern, &opts)?;
         let chol = EnvelopeCholesky::analyze(plan.pattern())?;
         Ok(SparseCurvature {
             obj,
@@ -144,6 +165,13 @@ fn union(a: &Pattern, b: &Pattern) -> Pattern {
 impl<O: Objective + ?Sized> Curvature for SparseCurvature<'_, O> {
     fn label(&self) -> &'static str {
         "Newton (sparse Hessian)"
+    }
+
+    fn structure(&self) -> Structure {
+        Structure::Sparse {
+            nnz: self.plan.pattern().nnz(),
+            colors: self.plan.colors(),
+        }
     }
 
     fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error> {

@@ -3,7 +3,7 @@
 
 use super::line_search::{backtrack, below_rounding};
 use super::progress::Tally;
-use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
+use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
 use crate::derive::{check_finite, try_value_and_grad};
 use crate::objective::Cached;
 use crate::{Error, Objective};
@@ -118,6 +118,8 @@ impl GradientDescent {
         let mut target = f64::INFINITY;
         let mut iter = 0;
         let mut watch = StallWatch::new();
+        let x0_inf = x0.amax();
+        let mut f0 = 0.0;
         loop {
             let (fx, g) = try_value_and_grad(&lens, &x)?;
             tally.f_evals += 1;
@@ -126,7 +128,9 @@ impl GradientDescent {
             if iter == 0 {
                 tally.grad0 = gi;
                 target = o.stopping.target(gi);
+                f0 = fx;
             }
+            check_bounded(&o.stopping, &x, fx, x0_inf, f0, iter)?;
             let mut it = Iteration {
                 iter,
                 f: fx,
@@ -136,6 +140,7 @@ impl GradientDescent {
                 tau: 0.0,
                 hvps: 0,
                 ls_evals: 0,
+                decrement: f64::NAN,
                 time_s: tally.elapsed(),
             };
             let mut stop = if gi <= target {
@@ -150,6 +155,8 @@ impl GradientDescent {
             if stop.is_none() {
                 let d = -&g;
                 match backtrack(&f, &x, fx, &g, &d, (2.0 * alpha).min(1e8), false, iter) {
+                    // A unit step promises less than f's rounding: stuck, not
+                    // converged (gradient descent has no model to say more).
                     Err(_) if below_rounding(fx, &g, &d) => stop = Some(StopReason::Stalled),
                     Err(e) => return Err(e),
                     Ok(ls) => {

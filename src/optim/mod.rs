@@ -3,9 +3,26 @@
 //!
 //! Both minimise an [`crate::Objective`] from a starting point, report every
 //! iteration to an observer (and, when verbose, print an iteration table),
-//! and return an [`OptimResult`] that says why they stopped. Non-finite
-//! starting points or values and a line search that cannot decrease are
-//! errors, never a NaN answer.
+//! and return an [`OptimResult`] that says why they stopped
+//! ([`OptimResult::converged`] tells a converged stop from a cap or a
+//! stall). Non-finite starting points or values, an objective unbounded
+//! below and a line search that cannot decrease are errors, never a NaN
+//! answer.
+//!
+//! ## When Newton stops
+//!
+//! Converged ([`StopReason::Gradient`]) when both the gradient test
+//! (`‖∇f‖∞ ≤ max(grad_rtol · max(1, ‖∇f(x0)‖∞), grad_atol)`) and the
+//! Newton-decrement test (`λ²/2 ≤ decrement_rtol · max(1, |f|)` with
+//! `λ² = ∇fᵀ (H + τI)⁻¹ ∇f`, the decrease the Newton model still
+//! promises) hold. The decrement is affine invariant, so a problem's
+//! scaling cannot fool the stop: a stiff coupling that makes a relative
+//! gradient test pass far from the minimiser leaves a large decrement.
+//! When the decrement alone is met with a positive definite `H` (`τ = 0`)
+//! the objective has converged to the resolution of `f`: Newton takes at
+//! most [`Stopping::floor_steps`] more full steps while they shrink the
+//! gradient, then stops with [`StopReason::RoundingFloor`] (converged at
+//! the float64 rounding floor).
 
 mod curvature;
 mod gradient_descent;
@@ -15,7 +32,7 @@ mod progress;
 
 pub use gradient_descent::{GradientDescent, GradientDescentOptions};
 pub use newton::{Newton, NewtonOptions};
-pub use progress::{Control, Iteration, OptimResult, StopReason};
+pub use progress::{Control, Iteration, OptimResult, StopReason, Structure};
 
 /// Stopping rules shared by both methods.
 ///
@@ -42,6 +59,18 @@ pub struct Stopping {
     /// its rounding floor and `f` no longer moves (default 10; 0 turns it
     /// off). A solve that still decreases `f` is not stopped.
     pub stall_iters: usize,
+    /// Newton only: the decrement test `λ²/2 ≤ decrement_rtol · max(1, |f|)`
+    /// that must hold beside the gradient test (default `1e-12`; `∞`
+    /// turns it off).
+    pub decrement_rtol: f64,
+    /// Newton only: full steps taken at the rounding floor (decrement met,
+    /// gradient target not) while they shrink the gradient, before
+    /// stopping with [`StopReason::RoundingFloor`] (default 3).
+    pub floor_steps: usize,
+    /// Iterates with `‖x‖∞ > x_limit · max(1, ‖x0‖∞)` or values
+    /// `f < −x_limit · max(1, |f(x0)|)` are [`crate::Error::Unbounded`]
+    /// (default `1e20`).
+    pub x_limit: f64,
 }
 
 impl Default for Stopping {
@@ -52,6 +81,9 @@ impl Default for Stopping {
             f_rtol: 0.0,
             max_iters: 100,
             stall_iters: 10,
+            decrement_rtol: 1e-12,
+            floor_steps: 3,
+            x_limit: 1e20,
         }
     }
 }
@@ -84,7 +116,12 @@ impl StallWatch {
         stall_iters: usize,
     ) -> bool {
         let grad_progress = grad_inf < 0.9 * self.best_grad;
-        let f_progress = f < self.best_f - 1e-10 * self.best_f.abs().max(1.0);
+        // The first finite value is progress (a margin off +∞ is NaN).
+        let f_progress = if self.best_f.is_finite() {
+            f < self.best_f - 1e-10 * self.best_f.abs().max(1.0)
+        } else {
+            f < self.best_f
+        };
         // Best values move only on real progress, so many small steps
         // still add up to it.
         if grad_progress {
@@ -97,6 +134,24 @@ impl StallWatch {
         }
         stall_iters > 0 && iter - self.best_iter >= stall_iters
     }
+}
+
+/// [`crate::Error::Unbounded`] when `x` or `f` has run off (see
+/// [`Stopping::x_limit`]); `x0_inf = ‖x0‖∞`, `f0 = f(x0)`.
+pub(crate) fn check_bounded(
+    s: &Stopping,
+    x: &nalgebra::DVector<f64>,
+    f: f64,
+    x0_inf: f64,
+    f0: f64,
+    iteration: usize,
+) -> Result<(), crate::Error> {
+    let far = x.amax() > s.x_limit * x0_inf.max(1.0);
+    let low = f < -s.x_limit * f0.abs().max(1.0);
+    if far || low || f == f64::NEG_INFINITY {
+        return Err(crate::Error::Unbounded { f, iteration });
+    }
+    Ok(())
 }
 
 impl Stopping {

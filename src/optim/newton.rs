@@ -11,11 +11,11 @@
 use super::curvature::{BandCurvature, Curvature, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding};
 use super::progress::Tally;
-use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping};
+use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
 use crate::derive::{check_finite, try_value_and_grad, value_and_grad};
 use crate::hessian::BandOptions;
 use crate::objective::Cached;
-use crate::sparsity::SparseOptions;
+use crate::sparsity::{SparseOptions, hessian_pattern};
 use crate::{DFun, Error, Objective};
 use nalgebra::DVector;
 
@@ -241,6 +241,45 @@ impl Newton {
         self.run(&obj, x0, &mut h, observer)
     }
 
+    /// Minimises `f` from `x0`, finding the Hessian's structure itself:
+    /// the sparsity tracer detects the pattern at `x0` once; a band whose
+    /// storage is at most four times the pattern's nonzeros (plus a
+    /// diagonal) takes the banded path with the detected `k`, anything
+    /// else the sparse path. [`OptimResult::structure`] says which.
+    ///
+    /// ```
+    /// use lensdiff::{Objective, Expr, Real, optim::{Newton, Structure}};
+    /// use nalgebra::DVector;
+    /// struct Smooth; // pentadiagonal: banded with k = 2
+    /// impl Objective for Smooth {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff2().square().sum() + (x - 1.0).square().sum()
+    ///     }
+    /// }
+    /// let r = Newton::default().minimize_auto(&Smooth, &DVector::zeros(100)).unwrap();
+    /// assert_eq!(r.structure, Structure::Banded { k: 2 });
+    /// assert!(r.converged());
+    /// assert!(r.x.iter().all(|v| (v - 1.0).abs() < 1e-8));
+    /// ```
+    pub fn minimize_auto<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+    ) -> Result<OptimResult, Error> {
+        check_finite("x0", x0.as_slice())?;
+        let pattern = hessian_pattern(obj, x0)?;
+        let n = x0.len();
+        let k = pattern.bandwidth();
+        // Band storage n(k+1) against the pattern's upper half (nnz + n)/2.
+        if n * (k + 1) <= 2 * (pattern.nnz() + n) {
+            self.minimize_observed(obj, x0, k, &mut |_| Control::Continue)
+        } else {
+            let obj = Cached::new(obj);
+            let mut h = SparseCurvature::from_pattern(&obj, pattern, self.opts.sparse)?;
+            self.run(&obj, x0, &mut h, &mut |_| Control::Continue)
+        }
+    }
+
     /// The Newton loop over a Hessian model.
     fn run<O: Objective + ?Sized>(
         &self,
@@ -250,13 +289,18 @@ impl Newton {
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
         let o = &self.opts;
+        let stopping = &o.stopping;
         let f_lens = obj.lens::<f64>();
         let f = |x: &DVector<f64>| f_lens.eval(x);
         let mut tally = Tally::new(h.label(), x0.len(), o.verbose);
+        tally.structure = h.structure();
         let mut x = x0.clone();
+        let x0_inf = x0.amax();
+        let mut f0 = 0.0;
         let mut tau: f64 = 0.0;
         let mut target = f64::INFINITY;
         let mut iter = 0;
+        let mut floor_steps = 0;
         let mut watch = StallWatch::new();
         loop {
             let hb = h.evaluate(&x)?;
@@ -267,8 +311,10 @@ impl Newton {
             let gi = g.amax();
             if iter == 0 {
                 tally.grad0 = gi;
-                target = o.stopping.target(gi);
+                target = stopping.target(gi);
+                f0 = hb.value;
             }
+            check_bounded(stopping, &x, hb.value, x0_inf, f0, iter)?;
             let mut it = Iteration {
                 iter,
                 f: hb.value,
@@ -278,13 +324,36 @@ impl Newton {
                 tau: 0.0,
                 hvps: hb.hvps,
                 ls_evals: 0,
+                decrement: f64::NAN,
                 time_s: tally.elapsed(),
             };
-            let stop = if gi <= target {
+            let gradient_met = gi <= target;
+            // The Newton step and its decrement λ² = gᵀ(H + τI)⁻¹g.
+            let step = levenberg_factor(h, tau, o.tau_beta).and_then(|t| Ok((t, -h.solve(&g)?)));
+            let (tau_used, d, newton) = match step {
+                Ok((t, d)) => {
+                    let ok = d.dot(&g) < 0.0 && d.iter().all(|v| v.is_finite());
+                    (t, d, ok)
+                }
+                // At the target the factorisation is not needed to stop.
+                Err(_) if gradient_met => (0.0, -g.clone(), false),
+                Err(e) => return Err(e),
+            };
+            tau = tau_used;
+            if newton {
+                it.decrement = -d.dot(&g);
+                tally.decrement = Some(it.decrement);
+            }
+            let f_scale = hb.value.abs().max(1.0);
+            let decrement_met = newton && 0.5 * it.decrement <= stopping.decrement_rtol * f_scale;
+            let at_floor = decrement_met && tau_used == 0.0;
+            let stop = if gradient_met && (decrement_met || !newton || gi == 0.0) {
                 Some(StopReason::Gradient)
-            } else if iter >= o.stopping.max_iters {
+            } else if iter >= stopping.max_iters {
                 Some(StopReason::MaxIterations)
-            } else if watch.stalled(iter, gi, hb.value, o.stopping.stall_iters) {
+            } else if at_floor && floor_steps >= stopping.floor_steps {
+                Some(StopReason::RoundingFloor)
+            } else if watch.stalled(iter, gi, hb.value, stopping.stall_iters) {
                 Some(StopReason::Stalled)
             } else {
                 None
@@ -293,26 +362,34 @@ impl Newton {
                 tally.record(it, true);
                 return Ok(tally.finish(x, hb.value, gi, iter, stop));
             }
-            let tau_used = levenberg_factor(h, tau, o.tau_beta)?;
-            tau = tau_used;
-            let mut d = -h.solve(&g)?;
-            if d.dot(&g) >= 0.0 || !d.iter().all(|v| v.is_finite()) {
-                d = -g.clone(); // not a descent direction: fall back to −∇f
-            }
-            let ls = match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
-                Ok(ls) => Some(ls),
-                Err(_) if below_rounding(hb.value, &g, &d) => {
-                    // f can no longer resolve the decrease the step promises.
-                    // An unshifted Newton step is still taken if it shrinks
-                    // the gradient; otherwise the rounding floor is reached.
-                    tally.grad_evals += 1;
-                    rounding_step(&f_lens, &x, &d, gi).filter(|_| tau_used == 0.0)
+            let d = if newton { d } else { -g.clone() }; // fall back to −∇f
+            let ls = if at_floor {
+                // f cannot resolve what is left: a full step is taken while
+                // it shrinks the gradient, and the floor is reached when it
+                // does not.
+                floor_steps += 1;
+                tally.grad_evals += 1;
+                rounding_step(&f_lens, &x, &d, gi)
+            } else {
+                match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
+                    Ok(ls) => Some(ls),
+                    Err(_) if below_rounding(hb.value, &g, &d) => {
+                        tally.grad_evals += 1;
+                        rounding_step(&f_lens, &x, &d, gi).filter(|_| tau_used == 0.0)
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
             };
             let Some(ls) = ls else {
+                // No step shrinks the gradient: converged at the floor when
+                // the model is positive definite, else stuck.
+                let reason = if tau_used == 0.0 && newton {
+                    StopReason::RoundingFloor
+                } else {
+                    StopReason::Stalled
+                };
                 tally.record(it, true);
-                return Ok(tally.finish(x, hb.value, gi, iter, StopReason::Stalled));
+                return Ok(tally.finish(x, hb.value, gi, iter, reason));
             };
             tally.f_evals += ls.evals;
             it.step = ls.alpha;
@@ -326,8 +403,7 @@ impl Newton {
             iter += 1;
             let stop = if observer(&it) == Control::Stop {
                 Some(StopReason::Observer)
-            } else if o.stopping.f_rtol > 0.0 && decrease <= o.stopping.f_rtol * ls.f.abs().max(1.0)
-            {
+            } else if stopping.f_rtol > 0.0 && decrease <= stopping.f_rtol * ls.f.abs().max(1.0) {
                 Some(StopReason::RelativeDecrease)
             } else {
                 None

@@ -22,6 +22,10 @@ pub struct Iteration {
     pub hvps: usize,
     /// Function evaluations of the line search.
     pub ls_evals: usize,
+    /// Newton: the decrement `λ² = ∇fᵀ (H + τI)⁻¹ ∇f` at the start of the
+    /// iteration (NaN when the step was not a Newton step, and for
+    /// gradient descent).
+    pub decrement: f64,
     /// Seconds since the solve started.
     pub time_s: f64,
 }
@@ -44,10 +48,65 @@ pub enum StopReason {
     RelativeDecrease,
     /// The iteration cap was reached.
     MaxIterations,
-    /// The gradient stopped decreasing: its rounding floor was reached.
+    /// Converged at the float64 rounding floor: the Newton decrement says
+    /// `f` cannot decrease measurably (or a line search failed below
+    /// `f`'s rounding level with a positive definite model) while the
+    /// gradient target lies below the gradient's rounding error.
+    RoundingFloor,
+    /// No progress in `f` or `‖∇f‖∞` for [`crate::optim::Stopping::stall_iters`]
+    /// iterations without reaching a convergence test: not converged.
     Stalled,
     /// The observer asked to stop.
     Observer,
+}
+
+/// The Hessian structure a solve ran on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Structure {
+    /// No Hessian (gradient descent).
+    None,
+    /// A banded Hessian of half-bandwidth `k`.
+    Banded {
+        /// The half-bandwidth.
+        k: usize,
+    },
+    /// A sparse Hessian on a detected pattern.
+    Sparse {
+        /// Structural nonzeros of the pattern (at the start).
+        nnz: usize,
+        /// Colours (Hessian-vector products) per evaluation, the probe
+        /// excluded.
+        colors: usize,
+    },
+}
+
+impl std::fmt::Display for Structure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Structure::None => write!(f, "no Hessian"),
+            Structure::Banded { k } => write!(f, "banded, k = {k}"),
+            Structure::Sparse { nnz, colors } => {
+                write!(f, "sparse, {nnz} nonzeros, {colors} colours")
+            }
+        }
+    }
+}
+
+impl StopReason {
+    /// `true` for the stops that mean convergence: [`StopReason::Gradient`],
+    /// [`StopReason::RoundingFloor`] and the user's relative-decrease test.
+    ///
+    /// ```
+    /// use lensdiff::optim::StopReason;
+    /// assert!(StopReason::RoundingFloor.converged());
+    /// assert!(!StopReason::Stalled.converged());
+    /// ```
+    pub fn converged(self) -> bool {
+        matches!(
+            self,
+            StopReason::Gradient | StopReason::RoundingFloor | StopReason::RelativeDecrease
+        )
+    }
 }
 
 /// The result of a minimisation.
@@ -73,24 +132,44 @@ pub struct OptimResult {
     pub history: Vec<Iteration>,
     /// Why it stopped.
     pub stop: StopReason,
+    /// The last Newton decrement `λ²` computed (`None` for gradient
+    /// descent, or when no Newton step was computed).
+    pub decrement: Option<f64>,
+    /// The Hessian structure the solve ran on.
+    pub structure: Structure,
     /// Wall time of the solve in seconds.
     pub time_s: f64,
+}
+
+impl OptimResult {
+    /// `true` when the solve stopped on a convergence test (see
+    /// [`StopReason::converged`]).
+    ///
+    /// ```
+    /// use lensdiff::optim::Newton;
+    /// use lensdiff::problems::{Chain1, Problem};
+    /// let p = Chain1::new(100);
+    /// assert!(Newton::default().minimize(&p, &p.x0(), 1).unwrap().converged());
+    /// ```
+    pub fn converged(&self) -> bool {
+        self.stop.converged()
+    }
 }
 
 /// Prints the iteration table, IPOPT style.
 fn print_header(method: &str, n: usize) {
     println!("{method} on n = {n}");
     println!(
-        "{:>5} {:>23} {:>10} {:>9} {:>10} {:>9} {:>5} {:>9}",
-        "iter", "f", "|grad|inf", "step", "|dx|inf", "tau", "hvps", "time[s]"
+        "{:>5} {:>23} {:>10} {:>10} {:>9} {:>10} {:>9} {:>5} {:>9}",
+        "iter", "f", "|grad|inf", "lambda^2", "step", "|dx|inf", "tau", "hvps", "time[s]"
     );
 }
 
 /// Prints one row of the iteration table.
 fn print_row(it: &Iteration) {
     println!(
-        "{:>5} {:>23.15e} {:>10.3e} {:>9.2e} {:>10.3e} {:>9.2e} {:>5} {:>9.3}",
-        it.iter, it.f, it.grad_inf, it.step, it.step_inf, it.tau, it.hvps, it.time_s
+        "{:>5} {:>23.15e} {:>10.3e} {:>10.3e} {:>9.2e} {:>10.3e} {:>9.2e} {:>5} {:>9.3}",
+        it.iter, it.f, it.grad_inf, it.decrement, it.step, it.step_inf, it.tau, it.hvps, it.time_s
     );
 }
 
@@ -102,6 +181,8 @@ pub(crate) struct Tally {
     pub(crate) grad_evals: usize,
     pub(crate) hvps: usize,
     pub(crate) grad0: f64,
+    pub(crate) decrement: Option<f64>,
+    pub(crate) structure: Structure,
     history: Vec<Iteration>,
 }
 
@@ -117,6 +198,8 @@ impl Tally {
             grad_evals: 0,
             hvps: 0,
             grad0: 0.0,
+            decrement: None,
+            structure: Structure::None,
             history: Vec::new(),
         }
     }
@@ -153,6 +236,8 @@ impl Tally {
             hvps: self.hvps,
             history: self.history,
             stop,
+            decrement: self.decrement,
+            structure: self.structure,
             time_s,
         }
     }

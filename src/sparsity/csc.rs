@@ -8,7 +8,7 @@
 
 use super::Pattern;
 use crate::Error;
-use crate::hessian::relative_residual;
+use crate::hessian::row_residual;
 use nalgebra::DMatrix;
 
 /// A sparse matrix in compressed-column form: column `j` holds the rows
@@ -150,21 +150,41 @@ impl CscMatrix {
             })
             .collect()
     }
+
+    /// `|A| |r|` (or `|A|ᵀ |r|` when `transposed`): the scale of each row
+    /// of `A r` for the probe check.
+    pub(crate) fn abs_mul(&self, r: &[f64], transposed: bool) -> Vec<f64> {
+        let mut out = vec![0.0; if transposed { self.ncols } else { self.nrows }];
+        for j in 0..self.ncols {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                let (i, v) = (self.row_idx[p], self.values[p].abs());
+                if transposed {
+                    out[j] += v * r[i].abs();
+                } else {
+                    out[i] += v * r[j].abs();
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The probe check shared by sparse Hessians and Jacobians: `a_r` is the
-/// recovered matrix applied to the probe `r`, `exact` the product the
-/// derivative gave. Returns the relative residual, or
-/// [`Error::PatternMismatch`] when it is NaN or above `tol`.
+/// recovered matrix applied to the probe `r` (`Aᵀ r` when `transposed`),
+/// `exact` the product the derivative gave. Rows are compared with their
+/// own magnitudes (`crate::hessian::row_residual`). Returns the largest
+/// row residual, or [`Error::PatternMismatch`] when it is NaN or above
+/// `tol`.
 pub(crate) fn check_probe(
     a: &CscMatrix,
     a_r: &[f64],
     exact: &[f64],
     r: &[f64],
+    transposed: bool,
     tol: f64,
 ) -> Result<f64, Error> {
-    let a_max = a.values.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
-    let residual = relative_residual(a_r, exact, a_max, r);
+    let abs_a_r = a.abs_mul(r, transposed);
+    let residual = row_residual(a_r, exact, &abs_a_r);
     if residual.is_nan() || residual > tol {
         return Err(Error::PatternMismatch {
             nnz: a.nnz(),

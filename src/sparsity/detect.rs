@@ -61,7 +61,7 @@ fn inputs(x: &DVector<f64>) -> DVector<Tracer> {
 pub fn hessian_pattern<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<Pattern, Error> {
     let n = x.len();
     check_finite("x", x.as_slice())?;
-    check_dimension(obj, n)?;
+    check_dimension("hessian_pattern", obj, n)?;
     let lens = obj.lens::<Tracer>();
     let _trace = Trace::start(n)?;
     let _ = lens.eval(&inputs(x));

@@ -314,7 +314,7 @@ impl SparseHessianPlan {
     ) -> Result<SparseHessian, Error> {
         let n = x.len();
         check_finite("x", x.as_slice())?;
-        check_dimension(obj, n)?;
+        check_dimension("SparseHessianPlan::evaluate", obj, n)?;
         if n != self.pattern.nrows() {
             return Err(Error::DimensionMismatch {
                 op: "SparseHessianPlan::evaluate",
@@ -336,7 +336,7 @@ impl SparseHessianPlan {
         let residual = if self.opts.verify {
             let r = self.seeds.last().expect("probe");
             let hr = s.prods.last().expect("probe product");
-            let res = check_probe(&hessian, &hessian.mul_vec(r), hr, r, self.opts.tol)?;
+            let res = check_probe(&hessian, &hessian.mul_vec(r), hr, r, false, self.opts.tol)?;
             Some(res)
         } else {
             None

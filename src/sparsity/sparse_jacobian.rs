@@ -426,6 +426,7 @@ impl SparseJacobianPlan {
                 &sparse,
                 probe_out.as_slice(),
                 probe_in.as_slice(),
+                self.mode == JacobianMode::Reverse,
                 defaults.tol,
             )?;
         }
