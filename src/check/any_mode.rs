@@ -60,6 +60,18 @@ pub struct Compiled<A, B: Space> {
     _p: PhantomData<fn(A) -> B>,
 }
 
+impl<A, B: Space> Clone for Compiled<A, B> {
+    fn clone(&self) -> Self {
+        Compiled::new(self.expr.clone())
+    }
+}
+
+impl<A, B: Space> std::fmt::Debug for Compiled<A, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Compiled({:?})", self.expr)
+    }
+}
+
 impl<A, B: Space> Compiled<A, B> {
     /// Wraps an expression (compiled anew in each mode it is asked for).
     ///
