@@ -6,7 +6,8 @@
 
 use lensdiff::check::strategies::{self, Primitive, compositions, points};
 use lensdiff::check::{
-    AnyMode, Compiled, Options, assert_map, check_linear_map, check_map, check_op, laws,
+    AnyMode, Compiled, Options, ScalarMap, assert_map, check_linear_map, check_map, check_op,
+    check_scalar_map, laws,
 };
 use lensdiff::graph::{Ctx, Op};
 use lensdiff::linear::LinearMap;
@@ -179,6 +180,68 @@ fn an_op_checked_alone_and_inside_an_expression() {
             .any(|c| c.name == "Jacobian = finite differences"),
         "{r}"
     );
+}
+
+// --------------------------------------------------------- second order
+
+/// The derivative of (Σx)² at a point: dx ↦ 2s·Σdx.
+struct SumSquaredLin<S> {
+    two_s: S,
+    n: usize,
+}
+
+impl<S: Real> LinearMap<DVector<S>, S> for SumSquaredLin<S> {
+    fn apply(&self, dx: &DVector<S>) -> S {
+        dx.iter().fold(S::zero(), |a, v| a + *v) * self.two_s
+    }
+    fn transpose_add(&self, dy: &S, dx: &mut DVector<S>) {
+        for v in dx.iter_mut() {
+            *v += self.two_s * *dy;
+        }
+    }
+    fn dom_shape(&self) -> usize {
+        self.n
+    }
+    fn cod_shape(&self) {}
+}
+
+/// (Σx)², its derivative built from `s` kept whole (`frozen = false`) or
+/// from `s` rounded to its `f64` value (`frozen = true`): right to first
+/// order over every scalar, but over dual numbers the frozen one drops
+/// the tangent of `s`, so the Hessian 2·11ᵀ is lost by nesting.
+struct SumSquared {
+    frozen: bool,
+}
+
+impl ScalarMap for SumSquared {
+    fn build<S: Real, M: Mode>(&self) -> DFun<DVector<S>, S, M> {
+        let frozen = self.frozen;
+        DFun::from_linear_map(move |x: &DVector<S>| {
+            let s = x.iter().fold(S::zero(), |a, v| a + *v);
+            let two_s = if frozen {
+                S::from_f64(2.0 * s.value_f64())
+            } else {
+                s + s
+            };
+            (s * s, SumSquaredLin { two_s, n: x.len() })
+        })
+    }
+}
+
+#[test]
+fn second_order_by_nesting_catches_a_derivative_that_drops_tangents() {
+    let x = dvector![0.3, -0.1, 0.6];
+    check_scalar_map(&SumSquared { frozen: false }, &x).assert_ok();
+    let r = check_scalar_map(&SumSquared { frozen: true }, &x);
+    let failed: Vec<&str> = r.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        failed,
+        ["HVP by nesting = differences of the gradient"],
+        "{r}"
+    );
+    // The report says along which direction.
+    let c = r.failures().next().unwrap();
+    assert!(c.direction.starts_with("u = ["), "{}", c.direction);
 }
 
 // ----------------------------------------------- random compositions

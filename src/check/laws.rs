@@ -11,13 +11,17 @@
 use super::Options;
 use super::any_mode::{AnyMode, Jacobian};
 use super::finite_diff::compare_fd;
-use super::map::compare_mat;
+use super::map::{compare, compare_mat};
 use super::report::Report;
 use super::util::{amax, flat64, mat64, max_diff, show};
 use crate::linear::LinearMap;
 use crate::mode::{Dense, Forward, Reverse};
 use crate::{DFun, Mode, Space, compose, dup, fanout, fst, id, jam, par, snd};
 use std::marker::PhantomData;
+
+/// The subject of every law's report (so that merged reports of laws do
+/// not prefix their comparisons, whose names already say which law).
+pub(crate) const LAWS: &str = "laws";
 
 /// How closely the two sides of a law must agree.
 #[derive(Clone, Copy)]
@@ -64,14 +68,15 @@ fn same<M, A, B>(
         &input,
         format!("entry {k}"),
     );
-    let (e, k) = max_diff(&flat64(&f.linearize(x).0), &fy);
-    report.record(
+    let linearized = flat64(&f.linearize(x).0);
+    compare(
+        report,
         "linearize value = eval",
         Some(M::NAME),
-        e,
-        0.0,
+        &linearized,
+        &fy,
+        opts,
         &input,
-        format!("entry {k}"),
     );
     let (jf, jg) = (mat64(&M::jacobian(f, x)), mat64(&M::jacobian(g, x)));
     let tol = match tol {
@@ -109,7 +114,7 @@ where
     A: Space,
     B: Space<Scalar = A::Scalar>,
 {
-    let mut r = Report::new(law);
+    let mut r = Report::new(LAWS);
     same(&mut r, law, f, g, x, Tol::Rounding, opts);
     r
 }
@@ -117,7 +122,7 @@ where
 /// Runs a law in forward, reverse and dense mode.
 macro_rules! every_mode {
     ($law:ident($($arg:expr),*)) => {{
-        let mut r = Report::new(stringify!($law));
+        let mut r = Report::new(LAWS);
         $law::<Forward, _, _, _>(&mut r, $($arg),*);
         $law::<Reverse, _, _, _>(&mut r, $($arg),*);
         $law::<Dense, _, _, _>(&mut r, $($arg),*);
@@ -217,7 +222,7 @@ where
     G: AnyMode<In = F::Out>,
     H: AnyMode<In = G::Out>,
 {
-    let mut r = Report::new("associativity");
+    let mut r = Report::new(LAWS);
     assoc_in::<Forward, F, G, H>(&mut r, (f, g, h), x, opts);
     assoc_in::<Reverse, F, G, H>(&mut r, (f, g, h), x, opts);
     assoc_in::<Dense, F, G, H>(&mut r, (f, g, h), x, opts);
@@ -270,7 +275,7 @@ pub fn projections<F: AnyMode, G: AnyMode<In = F::In>>(
     x: &F::In,
     opts: &Options,
 ) -> Report {
-    let mut r = Report::new("projections");
+    let mut r = Report::new(LAWS);
     projections_in::<Forward, F, G>(&mut r, f, g, x, opts);
     projections_in::<Reverse, F, G>(&mut r, f, g, x, opts);
     projections_in::<Dense, F, G>(&mut r, f, g, x, opts);
@@ -313,7 +318,7 @@ where
     F: AnyMode,
     G: AnyMode<In: Space<Scalar = <F::In as Space>::Scalar>>,
 {
-    let mut r = Report::new("par");
+    let mut r = Report::new(LAWS);
     par_in::<Forward, F, G>(&mut r, f, g, x, opts);
     par_in::<Reverse, F, G>(&mut r, f, g, x, opts);
     par_in::<Dense, F, G>(&mut r, f, g, x, opts);
@@ -338,7 +343,7 @@ where
     F: AnyMode,
     G: AnyMode<In = F::Out>,
 {
-    let mut r = Report::new("chain rule");
+    let mut r = Report::new(LAWS);
     let h = f.build::<Reverse>().then(&g.build::<Reverse>());
     let y = flat64(&h.eval(x));
     let input = format!("x = {}", show(&flat64(x)));
@@ -395,7 +400,7 @@ where
 /// assert!(r.passed(), "{r}");
 /// ```
 pub fn check_laws<F: AnyMode>(f: &F, x: &F::In, opts: &Options) -> Report {
-    let mut r = Report::new(std::any::type_name::<F>());
+    let mut r = Report::new(LAWS);
     r.merge(identity(f, x, opts));
     r.merge(associativity(
         f,
@@ -407,6 +412,7 @@ pub fn check_laws<F: AnyMode>(f: &F, x: &F::In, opts: &Options) -> Report {
     r.merge(projections(f, f, x, opts));
     r.merge(par_as_fanout(f, f, &(x.clone(), x.clone()), opts));
     r.merge(chain_rule(f, &HalfNormSquared(PhantomData), x, opts));
+    r.subject = format!("the laws around {}", std::any::type_name::<F>());
     r
 }
 

@@ -682,7 +682,7 @@ pub fn laws_hold<P: Primitive>(
     let n = x.len();
     let (fe, ge, he) = (f.endo(n), g.endo(n), h.endo(n));
     let (fo, go) = (f.at(n), g.at(n));
-    let mut r = Report::new("laws");
+    let mut r = Report::new(laws::LAWS);
     r.merge(laws::identity(&fo, x, &opts));
     r.merge(laws::associativity(&fe, &ge, &he, x, &opts));
     r.merge(laws::projections(&fo, &go, x, &opts));
@@ -693,6 +693,8 @@ pub fn laws_hold<P: Primitive>(
         &opts,
     ));
     r.merge(laws::chain_rule(&fo, &g.at(fo.output_len()), x, &opts));
-    r.merge(check_map_with(&fo, x, &opts));
+    let mut modes = check_map_with(&fo, x, &opts);
+    modes.subject = laws::LAWS.to_string();
+    r.merge(modes);
     r.into_test_case()
 }
