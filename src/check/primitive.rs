@@ -113,7 +113,6 @@ where
             opts,
             &input,
         );
-        let _ = one;
     }
     // The matrix of apply against the transposed matrix of transpose.
     let mut by_apply = DMatrix::zeros(m, n);

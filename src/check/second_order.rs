@@ -72,7 +72,7 @@ impl<F: ScalarMap, S: Real> AnyMode for AtScalar<'_, F, S> {
 ///
 /// ```
 /// use lensdiff::check::{ScalarMap, check_scalar_map};
-/// use lensdiff::{ops, join, DFun, Mode, Real};
+/// use lensdiff::{ops, DFun, Mode, Real};
 /// use nalgebra::{dvector, DVector};
 /// /// Σ exp(x) + Σ (Δx)²
 /// struct F;
