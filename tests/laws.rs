@@ -40,7 +40,7 @@ fn cocartesian_law<M: Jacobian>(a: &C, b: &C, x: &(V, V)) -> Checked {
         g.then(&strategies::resize(q, p))
     };
     let j = join(&f, &g);
-    let mut r = Report::new("cocartesian");
+    let mut r = Report::new("laws");
     r.merge(laws::same_lens(
         "join = jam ∘ par",
         &j,

@@ -21,6 +21,10 @@ use nalgebra::DMatrix;
 ///   and cotangents `c`, the dense map applied to `t` equals the
 ///   pushforward, and pullbacks accumulate (`pull_add` adds `Jᵀ c`).
 ///
+/// Like JAX's `check_grads`, this is for small inputs: the Jacobians cost
+/// `n` pushforwards and `m` pullbacks, the dense mode `O(n·m)` memory,
+/// the differences `8n` evaluations.
+///
 /// ```
 /// use lensdiff::check::{AnyMode, check_map};
 /// use lensdiff::{ops, fanout, DFun, Mode};
@@ -135,15 +139,10 @@ pub fn check_map_with<F: AnyMode>(f: &F, x: &F::In, opts: &Options) -> Report {
             opts,
             &input,
         );
-        compare(
-            &mut report,
-            "value agrees with reverse",
-            Some(mode),
-            value,
-            &y,
-            opts,
-            &input,
-        );
+        if *mode != Reverse::NAME {
+            let name = "value agrees with reverse";
+            compare(&mut report, name, Some(mode), value, &y, opts, &input);
+        }
     }
 
     // Jacobians: the three modes, then central differences.
