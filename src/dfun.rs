@@ -152,7 +152,9 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
         (self.lin)(x)
     }
 
-    /// `self` followed by `g`: `g ∘ self` (the chain rule).
+    /// `self` followed by `g`: `g ∘ self` (the chain rule). Also written
+    /// `&self >> &g`, composition in reading order (the `>>>` of Haskell's
+    /// arrows; [`compose`] is the other order, `∘`).
     ///
     /// ```
     /// use lensdiff::{DFun, ops};
@@ -166,6 +168,16 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
 }
 
 /// `g ∘ f`: run `f`, then `g`; derivatives compose by the chain rule.
+/// In reading order it is `f.then(&g)`, or the operator `&f >> &g`.
+///
+/// ```
+/// use lensdiff::{compose, DFun, ops};
+/// use nalgebra::{dvector, DVector};
+/// let (f, g): (DFun<DVector<f64>, DVector<f64>>, DFun<DVector<f64>, f64>) = (ops::square(), ops::sum());
+/// let h = &f >> &g; // the same map as compose(&g, &f)
+/// let x = dvector![1.0, 2.0];
+/// assert_eq!(h.linearize(&x).1.pull(&1.0), compose(&g, &f).linearize(&x).1.pull(&1.0));
+/// ```
 ///
 /// ```
 /// use lensdiff::{compose, DFun, ops};
@@ -175,6 +187,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
 /// ```
 #[doc(alias = ".")]
 #[doc(alias = "∘")]
+#[doc(alias = ">>")]
 pub fn compose<A, B, C, M>(g: &DFun<B, C, M>, f: &DFun<A, B, M>) -> DFun<A, C, M>
 where
     A: Space,
@@ -192,6 +205,49 @@ where
             (z, M::compose(dg, df))
         },
     )
+}
+
+/// `&f >> &g` is `f.then(&g)`: `f`, then `g` (the chain rule).
+///
+/// ```
+/// use lensdiff::{DFun, ops};
+/// use nalgebra::{dvector, DVector};
+/// let f: DFun<DVector<f64>, f64> = &(&ops::sin() >> &ops::square()) >> &ops::sum();
+/// let x = dvector![0.3, 1.2];
+/// assert_eq!(f.eval(&x), x.map(|t| t.sin().powi(2)).sum());
+/// ```
+impl<A, B, C, M> std::ops::Shr<&DFun<B, C, M>> for &DFun<A, B, M>
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+    C: Space<Scalar = A::Scalar>,
+    M: Mode,
+{
+    type Output = DFun<A, C, M>;
+    fn shr(self, g: &DFun<B, C, M>) -> DFun<A, C, M> {
+        compose(g, self)
+    }
+}
+
+/// `f >> g` on owned lenses: `f.then(&g)`.
+///
+/// ```
+/// use lensdiff::{DFun, Forward, ops};
+/// use nalgebra::{dvector, DVector};
+/// let f: DFun<DVector<f64>, f64, Forward> = ops::exp() >> ops::sum();
+/// assert_eq!(f.linearize(&dvector![0.0, 0.0]).1.apply(&dvector![1.0, 2.0]), 3.0);
+/// ```
+impl<A, B, C, M> std::ops::Shr<DFun<B, C, M>> for DFun<A, B, M>
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+    C: Space<Scalar = A::Scalar>,
+    M: Mode,
+{
+    type Output = DFun<A, C, M>;
+    fn shr(self, g: DFun<B, C, M>) -> DFun<A, C, M> {
+        compose(&g, &self)
+    }
 }
 
 /// Like [`compose`], but first checks that `f`'s output at `x` has the

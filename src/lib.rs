@@ -72,6 +72,132 @@
 //! assert!(r.grad_inf < 1e-8 * r.grad0_inf.max(1.0));
 //! ```
 //!
+//! ## 4. Checking derivatives
+//!
+//! [`check`] compares a map of your own, written once over the mode,
+//! across every mode and against central finite differences, with the
+//! adjointness test `⟨J t, c⟩ = ⟨t, Jᵀ c⟩`; objectives to order 2
+//! (Hessian-vector products by nesting against differences of the
+//! gradient, Hessian symmetry); and the category laws with your map inside
+//! compositions. Each check returns a [`check::Report`] (largest error of
+//! each comparison, with the input and direction) or, in the `assert_`
+//! forms, panics with it. With the `proptest` feature,
+//! `check::strategies` puts your primitive into random compositions of the
+//! library's.
+//!
+//! ```
+//! use lensdiff::check::{AnyMode, assert_map, assert_objective, laws};
+//! use lensdiff::{ops, DFun, Mode, Objective, Expr, Real};
+//! use nalgebra::{dvector, DVector};
+//!
+//! struct Mine;
+//! impl AnyMode for Mine {
+//!     type In = DVector<f64>;
+//!     type Out = DVector<f64>;
+//!     fn build<M: Mode>(&self) -> DFun<DVector<f64>, DVector<f64>, M> {
+//!         &ops::tanh() >> &ops::diff() // `>>` is `then`: tanh, then differences
+//!     }
+//! }
+//! let x = dvector![0.3, -0.8, 1.1];
+//! assert_map(&Mine, &x);          // forward = reverse = dense = differences, adjointness
+//! laws::assert_laws(&Mine, &x);   // identity, associativity, projections, par, chain rule
+//!
+//! struct Bowl;
+//! impl Objective for Bowl {
+//!     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.map(|t| t.cosh()).sum() + x.diff().norm_squared() }
+//! }
+//! assert_objective(&Bowl, &x);    // + HVP by nesting vs differences of the gradient, symmetry
+//! ```
+//!
+//! ## 5. Writing your own primitive
+//!
+//! A primitive is its value and its derivative as a linear map given once,
+//! with both directions; it then runs in every mode. On lenses, implement
+//! [`linear::LinearMap`] and enter through [`DFun::from_linear_map`]; in
+//! expressions, implement [`graph::Op`] (on flat slices, with whatever it
+//! saves for the derivative) and enter through [`Expr::apply_op`]. Check
+//! it alone first ([`check::check_linear_map`], [`check::check_op`]), then
+//! in every mode.
+//!
+//! ```
+//! use lensdiff::check::{AnyMode, Options, assert_map, check_linear_map};
+//! use lensdiff::linear::LinearMap;
+//! use lensdiff::{DFun, Mode};
+//! use nalgebra::{dvector, DVector};
+//!
+//! /// The derivative of x ↦ (Σ xᵢ)² at a point: dx ↦ 2s·Σ dxᵢ, with s = Σ xᵢ.
+//! struct SumSquaredLin { s: f64, n: usize }
+//! impl LinearMap<DVector<f64>, f64> for SumSquaredLin {
+//!     fn apply(&self, dx: &DVector<f64>) -> f64 { 2.0 * self.s * dx.sum() }
+//!     fn transpose_add(&self, dy: &f64, dx: &mut DVector<f64>) {
+//!         dx.add_scalar_mut(2.0 * self.s * dy)
+//!     }
+//!     fn dom_shape(&self) -> usize { self.n }
+//!     fn cod_shape(&self) {}
+//! }
+//! struct SumSquared;
+//! impl AnyMode for SumSquared {
+//!     type In = DVector<f64>;
+//!     type Out = f64;
+//!     fn build<M: Mode>(&self) -> DFun<DVector<f64>, f64, M> {
+//!         DFun::from_linear_map(|x: &DVector<f64>| {
+//!             let s = x.sum();
+//!             (s * s, SumSquaredLin { s, n: x.len() })
+//!         })
+//!     }
+//! }
+//! check_linear_map(&SumSquaredLin { s: 0.7, n: 3 }, &Options::for_scalar::<f64>()).assert_ok();
+//! assert_map(&SumSquared, &dvector![0.5, 1.0, -2.0]);
+//! ```
+//!
+//! ## 6. Typed spaces
+//!
+//! Where lengths are static, `SVector<S, N>` tells Rⁿ from Rᵐ by type:
+//! expressions compile from and to it (and tuples of it), the combinators
+//! take it like any [`Space`], and [`ops::retype`] runs the `DVector`
+//! primitives on it.
+//!
+//! ```
+//! use lensdiff::{ops, DFun, Expr, Forward, Reverse, Mode, jacobian_fwd, jacobian_rev};
+//! use nalgebra::{vector, SVector};
+//! /// R³ → R²: (x₀ x₁, sin x₂)
+//! fn f<M: Mode>() -> DFun<SVector<f64, 3>, SVector<f64, 2>, M> {
+//!     let x = Expr::var();
+//!     (x.at(0) * x.at(1)).concat(&x.at(2).sin()).compile()
+//! }
+//! let x = vector![1.0, 2.0, 0.5];
+//! assert_eq!(jacobian_fwd(&f::<Forward>(), &x), jacobian_rev(&f::<Reverse>(), &x));
+//! let g: DFun<SVector<f64, 3>, SVector<f64, 2>, Reverse> = ops::retype(&ops::diff());
+//! assert_eq!(g.eval(&x), vector![1.0, -1.5]);
+//! ```
+//!
+//! ## 7. The sparse path
+//!
+//! When the Hessian is sparse but not banded (a periodic loop, a parameter
+//! shared by every point), a tracer scalar run through the same objective
+//! detects the pattern ([`sparsity::hessian_pattern`]), a colouring
+//! compresses it, and [`optim::Newton::minimize_sparse`] recovers the
+//! Hessian from one product per colour (verified by a random probe) and
+//! factors it with an envelope Cholesky after reverse Cuthill–McKee.
+//!
+//! ```
+//! use lensdiff::{Objective, Expr, Real, optim::Newton, sparsity::hessian_pattern};
+//! use nalgebra::DVector;
+//! /// A closed chain: Σ (x[i+1] − x[i])² including x[n−1] → x[0], plus quartics.
+//! struct Ring;
+//! impl Objective for Ring {
+//!     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+//!         let wrap = x.at(0) - x.last();
+//!         x.diff().norm_squared() + wrap.square().sum() + x.map(|t| t.powi(4) - t).sum()
+//!     }
+//! }
+//! let x0 = DVector::from_fn(40, |i, _| (0.3 * i as f64).cos());
+//! let p = hessian_pattern(&Ring, &x0).unwrap();
+//! assert!(p.contains(0, 39) && !p.contains(0, 2)); // the wrap-around, not a band
+//! let r = Newton::default().minimize_sparse(&Ring, &x0).unwrap();
+//! assert!(r.grad_inf < 1e-8 * r.grad0_inf.max(1.0));
+//! ```
+//!
 //! ## Naming legend
 //!
 //! `try_` returns a [`Result`] instead of panicking; `_mut` works in place;
@@ -89,6 +215,7 @@
 #![forbid(unsafe_code)]
 
 pub mod banded;
+pub mod check;
 pub mod derive;
 pub mod dfun;
 pub mod dual;

@@ -6,7 +6,9 @@
 //! has the type of the point).
 //!
 //! Implemented for every [`Real`] scalar, `nalgebra::DVector<S>` (dimension
-//! known at run time), `nalgebra::SVector<S, N>` (dimension in the type),
+//! known at run time), `nalgebra::SVector<S, N>` (dimension in the type:
+//! expressions compile to and from it, and [`crate::ops::retype`] runs the
+//! `DVector` primitives on it),
 //! tuples `(A, B)` (direct sums `A ⊕ B`) and `()` (the zero space).
 //!
 //! Each space has a cheap [`Space::Shape`] (a `usize` for `DVector`, `()`
@@ -229,7 +231,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Space for (A, B) {
 
 /// The zero space: the unit of the direct sum. Its scalar is `f64` by
 /// convention (a constant lens `() -> B` lives in `B`'s field through
-/// [`crate::DFun::constant`], which takes any `A`).
+/// [`crate::constant`], which takes any `A`).
 impl Space for () {
     type Scalar = f64;
     type Shape = ();

@@ -2,8 +2,10 @@
 //! hand-written derivative (and central differences as a check on the hand
 //! formula) in forward and reverse mode; dual numbers against central
 //! differences; evaluation counts for shared sub-expressions; error
-//! messages; the `Space` implementations.
+//! messages; the `Space` implementations. The finite differences are the
+//! public checker's (`lensdiff::check::fd_jacobian`).
 
+use lensdiff::check::fd_jacobian;
 use lensdiff::graph::{Ctx, Op};
 use lensdiff::{
     DFun, Dual, DualN, Error, Expr, Forward, Reverse, Space, c, grad, jacobian_fwd, jacobian_rev,
@@ -32,30 +34,6 @@ fn assert_close(a: &[f64], b: &[f64], tol: f64, what: &str) {
 fn assert_mat(a: &DMatrix<f64>, b: &DMatrix<f64>, tol: f64, what: &str) {
     assert_eq!(a.shape(), b.shape(), "{what}: shapes differ");
     assert_close(a.as_slice(), b.as_slice(), tol, what);
-}
-
-/// Five-point central differences.
-fn fd_jacobian<A: Space<Scalar = f64>, B: Space<Scalar = f64>>(
-    f: impl Fn(&A) -> B,
-    x: &A,
-) -> DMatrix<f64> {
-    let h = 1e-4;
-    let shape = x.shape();
-    let x0 = x.to_flat();
-    let m = f(x).dim();
-    let mut j = DMatrix::zeros(m, x0.len());
-    for k in 0..x0.len() {
-        let at = |d: f64| {
-            let mut z = x0.clone();
-            z[k] += d;
-            f(&A::read_flat(&shape, &z)).to_flat()
-        };
-        let (p1, m1, p2, m2) = (at(h), at(-h), at(2.0 * h), at(-2.0 * h));
-        for i in 0..m {
-            j[(i, k)] = (8.0 * (p1[i] - m1[i]) - (p2[i] - m2[i])) / (12.0 * h);
-        }
-    }
-    j
 }
 
 /// A primitive, given in forward and reverse mode, has the hand-written
@@ -96,7 +74,7 @@ fn check<A, B>(
         1e-13,
         &format!("{what}: reverse"),
     );
-    let fd = fd_jacobian(|z: &A| fwd.eval(z), x);
+    let fd = fd_jacobian(|z: &A| fwd.eval(z), x, 1e-4);
     assert_mat(
         &fd,
         jac,
@@ -693,10 +671,9 @@ fn concat_interleave_constant() {
 
 // ---------------------------------------------------------------- duals
 
-/// Central difference of a scalar function.
+/// The derivative of a scalar function by the checker's central differences.
 fn fd(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-5;
-    (8.0 * (f(x + h) - f(x - h)) - (f(x + 2.0 * h) - f(x - 2.0 * h))) / (12.0 * h)
+    fd_jacobian(|t: &f64| f(*t), &x, 1e-5)[(0, 0)]
 }
 
 fn close1(a: f64, b: f64, tol: f64, what: &str) {

@@ -40,9 +40,10 @@ impl Default for ShiftParams {
 }
 
 impl<T: Real> SymBanded<T> {
-    /// Factors `A + τ I` for the first `τ` of the sequence in the
-    /// [module documentation](self) (default [`ShiftParams`]) that makes
-    /// it positive definite; returns the factor and the `τ` used.
+    /// Factors `A + τ I` for the first `τ` of the sequence `τ₀`, then
+    /// `max(growth · τ₀, min_shift · max_j |A[j][j]|)` growing by `growth`
+    /// (default [`ShiftParams`]) that makes it positive definite; returns
+    /// the factor and the `τ` used.
     ///
     /// # Errors
     /// [`Error::NonFinite`] if `A` holds NaN or infinity;

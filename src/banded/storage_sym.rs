@@ -22,8 +22,10 @@ use crate::{Error, Real, Result};
 
 /// A symmetric banded matrix in LAPACK upper band storage.
 ///
-/// See the [module documentation](self) for the layout. `get(i, j)` and
-/// `set(i, j, v)` accept either triangle and map it to the stored one.
+/// The layout is `ab[k + i − j][j] = A[i][j]` for `max(0, j − k) ≤ i ≤ j`
+/// (`scipy.linalg.solveh_banded`'s, LAPACK's `UPLO = 'U'`), column-major
+/// with leading dimension `k + 1`. `get(i, j)` and `set(i, j, v)` accept
+/// either triangle and map it to the stored one.
 ///
 /// ```
 /// use lensdiff::banded::SymBanded;

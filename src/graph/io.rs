@@ -2,12 +2,13 @@
 //!
 //! Every slot of a [`super::Program`] is a flat vector; a scalar is a
 //! vector of length one. [`Inputs`] spreads a point over the input slots
-//! (one `DVector` or scalar is one slot, a pair is the slots of both sides);
-//! [`Output`] reads the output slot back as a scalar or a `DVector`.
+//! (one `DVector`, `SVector` or scalar is one slot, a pair is the slots of
+//! both sides); [`Output`] reads the output slot back as a scalar, a
+//! `DVector` or an `SVector` (whose length the type fixes, checked).
 
 use crate::space::check_len;
 use crate::{Real, Space};
-use nalgebra::DVector;
+use nalgebra::{DVector, SVector};
 
 /// A space whose points can feed the input slots of an expression.
 ///
@@ -38,6 +39,16 @@ impl<S: Real> Inputs for S {
 }
 
 impl<S: Real> Inputs for DVector<S> {
+    const COUNT: usize = 1;
+    fn slices(&self) -> Vec<&[S]> {
+        vec![self.as_slice()]
+    }
+    fn slices_mut(&mut self) -> Vec<&mut [S]> {
+        vec![self.as_mut_slice()]
+    }
+}
+
+impl<S: Real, const N: usize> Inputs for SVector<S, N> {
     const COUNT: usize = 1;
     fn slices(&self) -> Vec<&[S]> {
         vec![self.as_slice()]
@@ -88,6 +99,16 @@ impl<S: Real> Output for S {
 impl<S: Real> Output for DVector<S> {
     fn from_slot(v: &[S]) -> Self {
         DVector::from_column_slice(v)
+    }
+    fn slot(&self) -> &[S] {
+        self.as_slice()
+    }
+}
+
+impl<S: Real, const N: usize> Output for SVector<S, N> {
+    fn from_slot(v: &[S]) -> Self {
+        check_len("static vector output", N, v.len());
+        SVector::from_column_slice(v)
     }
     fn slot(&self) -> &[S] {
         self.as_slice()

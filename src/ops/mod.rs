@@ -7,13 +7,17 @@
 //! submodules: `elementwise` (the table of scalar functions, `map`),
 //! `arith` (broadcasting `+ − × ÷`), `reduce` (`sum`, `dot`, `‖·‖²`),
 //! `shift` (slices, strides, concatenation, interleaving, finite
-//! differences) and `stencil` (nonlinear windows).
+//! differences) and `stencil` (nonlinear windows). [`recast`] and
+//! [`retype`] run them on `SVector`s (static lengths, told apart by type).
 
 pub(crate) mod arith;
 pub(crate) mod elementwise;
+mod recast;
 pub(crate) mod reduce;
 pub(crate) mod shift;
 pub(crate) mod stencil;
+
+pub use recast::{recast, retype};
 
 use crate::dual::Dual;
 use crate::{DFun, Expr, Mode, Real};
