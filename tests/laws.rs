@@ -225,6 +225,22 @@ fn window<M: Mode>(w: &Win, n: usize) -> (F<M>, usize) {
     }
 }
 
+/// `a ∘ b` on vectors of lengths `p` and `q`; a side of length one against
+/// a longer one is read as a scalar (`at(0)`) so that it broadcasts (a
+/// vector of length one does not).
+fn broadcast_op<M: Mode>(op: &Bin, p: usize, q: usize) -> DFun<(V, V), V, M> {
+    let side = |e: Expr<f64>, len: usize, other: usize| {
+        if len == 1 && other != 1 { e.at(0) } else { e }
+    };
+    let (a, b) = (side(Expr::input(0), p, q), side(Expr::input(1), q, p));
+    match op {
+        Bin::Add => a + b,
+        Bin::Sub => a - b,
+        Bin::Mul => a * b,
+    }
+    .compile()
+}
+
 /// The tree as a lens in mode `M` on inputs of length `n`, with its output
 /// length.
 fn build<M: Mode>(t: &Tree, n: usize) -> (F<M>, usize) {
@@ -245,12 +261,7 @@ fn build<M: Mode>(t: &Tree, n: usize) -> (F<M>, usize) {
             } else {
                 (g.then(&resize(q, p)), p)
             };
-            let op = match op {
-                Bin::Add => ops::add(),
-                Bin::Sub => ops::sub(),
-                Bin::Mul => ops::mul(),
-            };
-            (fanout(&f, &g).then(&op), p.max(q))
+            (fanout(&f, &g).then(&broadcast_op(op, p, q)), p.max(q))
         }
         Tree::Concat(a, b) => {
             let (f, p) = build::<M>(a, n);

@@ -15,6 +15,6 @@ mod sweep;
 pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with};
 pub(crate) use banded::{check_dimension, probe, relative_residual};
 pub use dense::hessian;
-pub use hvp::{hvp, value_grad_hvps};
+pub use hvp::{hvp, try_hvp, value_grad_hvps};
 pub use seeds::BandMethod;
 pub(crate) use sweep::try_sweep;
