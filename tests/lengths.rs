@@ -520,3 +520,18 @@ fn a_broadcast_scalar_in_an_objective_has_the_right_hessian() {
         assert_eq!(try_hvp(&Spread, &x, &v), Ok(got));
     }
 }
+
+#[test]
+fn several_hvps_check_the_point_too() {
+    use lensdiff::hessian::value_grad_hvps;
+    let fit = Fit { target: seq(4) };
+    assert_eq!(
+        value_grad_hvps(&fit, &seq(3), &[seq(3)])
+            .unwrap_err()
+            .to_string(),
+        "input 0 has length 3; this lens was built for 4 (constant `target`)"
+    );
+    let (f, g, hv) = value_grad_hvps(&fit, &(seq(4) * 2.0), &[seq(4), seq(4) * 3.0]).unwrap();
+    assert!((f - 0.5 * seq(4).norm_squared()).abs() < 1e-14);
+    assert_eq!((g, hv), (seq(4), vec![seq(4), seq(4) * 3.0]));
+}

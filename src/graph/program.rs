@@ -38,7 +38,13 @@ pub struct Program<S: Real> {
     /// Per slot: the last node reading it (`usize::MAX` if none).
     last_use: Vec<usize>,
     pool: Mutex<HashMap<usize, Vec<Vec<S>>>>,
+    /// The slot lengths for the last input lengths checked: the entry check
+    /// of a lens and the evaluation behind it infer them once, not twice.
+    lens_memo: Mutex<Option<LensMemo>>,
 }
+
+/// Input lengths and the slot lengths they give.
+type LensMemo = (Vec<usize>, Arc<Vec<usize>>);
 
 impl<S: Real> std::fmt::Debug for Program<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,6 +97,7 @@ impl<S: Real> Program<S> {
             scalar,
             last_use,
             pool: Mutex::new(HashMap::new()),
+            lens_memo: Mutex::new(None),
         }
     }
 
@@ -201,9 +208,23 @@ impl<S: Real> Program<S> {
     /// worded from the caller's side: when the mismatch is with a constant
     /// (a slot no input reaches), it names the input, its length and the
     /// length the program was built for.
-    pub(crate) fn check_inputs(&self, input_lens: &[usize]) -> Result<Vec<usize>, Error> {
-        self.try_lengths(input_lens)
-            .map_err(|f| self.diagnose(input_lens, f))
+    pub(crate) fn check_inputs(&self, input_lens: &[usize]) -> Result<Arc<Vec<usize>>, Error> {
+        // Never wait for the memo: a thread that finds it busy infers anew.
+        if let Ok(memo) = self.lens_memo.try_lock() {
+            if let Some((inputs, lens)) = &*memo {
+                if inputs[..] == *input_lens {
+                    return Ok(lens.clone());
+                }
+            }
+        }
+        let lens = Arc::new(
+            self.try_lengths(input_lens)
+                .map_err(|f| self.diagnose(input_lens, f))?,
+        );
+        if let Ok(mut memo) = self.lens_memo.try_lock() {
+            *memo = Some((input_lens.to_vec(), lens.clone()));
+        }
+        Ok(lens)
     }
 
     fn diagnose(&self, input_lens: &[usize], f: LengthFailure) -> Error {
@@ -269,7 +290,7 @@ impl<S: Real> Program<S> {
         }
     }
 
-    fn lengths_or_panic(&self, input_lens: &[usize]) -> Vec<usize> {
+    fn lengths_or_panic(&self, input_lens: &[usize]) -> Arc<Vec<usize>> {
         self.check_inputs(input_lens)
             .unwrap_or_else(|e| panic!("{e}"))
     }

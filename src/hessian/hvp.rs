@@ -64,9 +64,7 @@ pub fn try_hvp<O: Objective + ?Sized>(
     ))
 }
 
-/// `v` of `x`'s length, and `x` a point the objective takes (checked on
-/// the program the one-product sweep runs, so a cached objective compiles
-/// nothing new).
+/// `v` of `x`'s length, and `x` a point the objective takes.
 fn check_hvp_lengths<O: Objective + ?Sized>(
     obj: &O,
     x: &DVector<f64>,
@@ -79,6 +77,13 @@ fn check_hvp_lengths<O: Objective + ?Sized>(
             found: v.len(),
         });
     }
+    check_point(obj, x)
+}
+
+/// `x` a point the objective takes, with a scalar value (checked on the
+/// program a one-product sweep runs, so a cached objective that computed
+/// an HVP compiles nothing new).
+fn check_point<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<(), Error> {
     let prog = obj.program::<DualN<f64, 1>>();
     let lens = prog.check_inputs(&[x.len()])?;
     <f64 as Output>::shape_of_slot(lens[prog.output])
@@ -107,6 +112,7 @@ pub fn value_grad_hvps<O: Objective + ?Sized>(
     vs: &[DVector<f64>],
 ) -> Result<(f64, DVector<f64>, Vec<DVector<f64>>), Error> {
     check_finite("x", x.as_slice())?;
+    check_point(obj, x)?;
     for v in vs {
         if v.len() != x.len() {
             return Err(Error::DimensionMismatch {
