@@ -255,6 +255,14 @@ fn a_wrong_length_input_names_the_input_and_the_constant() {
         try_value_and_grad(&f, &seq(1001)).unwrap_err().to_string(),
         "input 0 has length 1001; this lens was built for 1000 (constant `target`)"
     );
+    // Every mode checks the same way.
+    let e = fit.build(Expr::var());
+    let fw: DFun<V, f64, Forward> = e.compile();
+    let de: DFun<V, f64, Dense> = e.compile();
+    assert_panics_here!(want, fw.linearize(&seq(999)));
+    assert_panics_here!(want, jvp(&fw, &seq(999), &seq(999)));
+    assert_panics_here!(want, de.linearize(&seq(999)));
+    assert_eq!(de.try_eval(&seq(999)).unwrap_err().to_string(), want);
     // The right length works, and the gradient is x − target.
     let x = seq(1000) * 2.0;
     assert_eq!(grad(&f, &x), seq(1000));
