@@ -4,12 +4,23 @@
 //! value; `try_` returns a [`Result`] instead of panicking; `_fwd` / `_rev`
 //! name the mode that builds a Jacobian (forward: one pushforward per input
 //! dimension, reverse: one pullback per output dimension).
+//!
+//! Every length is checked once, on entry: a point the lens cannot take, a
+//! tangent not of the point's shape, a cotangent not of the value's shape
+//! panic at the caller's line with a message naming the driver (or the
+//! input) and both lengths; the `try_` forms return the error instead.
 
+use crate::linear::{expect_shape, shape_check};
 use crate::mode::{Forward, Reverse};
 use crate::{DFun, Error, Real, Space};
 use nalgebra::DMatrix;
 
-/// Jacobian-vector product `(f(x), J(x) v)` (forward mode).
+const JVP_TANGENT: &str = "jvp (tangent v)";
+const VJP_COTANGENT: &str = "vjp (cotangent w)";
+
+/// Jacobian-vector product `(f(x), J(x) v)` (forward mode). Panics at the
+/// caller's line when `v` is not of `x`'s shape or `f` cannot take `x`
+/// ([`try_jvp`] returns the error instead).
 ///
 /// ```
 /// use lensdiff::{jvp, ops, DFun, Forward};
@@ -18,17 +29,46 @@ use nalgebra::DMatrix;
 /// let (y, t) = jvp(&f, &dvector![3.0], &dvector![1.0]);
 /// assert_eq!((y[0], t[0]), (9.0, 6.0));
 /// ```
+#[track_caller]
 pub fn jvp<A, B>(f: &DFun<A, B, Forward>, x: &A, v: &A) -> (B, B)
 where
     A: Space,
     B: Space<Scalar = A::Scalar>,
 {
+    expect_shape::<A>(JVP_TANGENT, &x.shape(), &v.shape());
     let (y, d) = f.linearize(x);
     let t = d.apply(v);
     (y, t)
 }
 
-/// Vector-Jacobian product `(f(x), J(x)ᵀ w)` (reverse mode).
+/// [`jvp`], with [`Error::DimensionMismatch`] when `v` is not of `x`'s
+/// shape (and the lens's own error when it cannot take `x`).
+///
+/// ```
+/// use lensdiff::{try_jvp, ops, DFun, Error, Forward};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _, Forward> = ops::square();
+/// let x = dvector![1.0, 2.0, 3.0];
+/// assert_eq!(try_jvp(&f, &x, &dvector![1.0, 1.0, 1.0]).unwrap().1, dvector![2.0, 4.0, 6.0]);
+/// assert_eq!(
+///     try_jvp(&f, &x, &dvector![1.0, 1.0]).unwrap_err(),
+///     Error::DimensionMismatch { op: "jvp (tangent v)", expected: 3, found: 2 }
+/// );
+/// ```
+pub fn try_jvp<A, B>(f: &DFun<A, B, Forward>, x: &A, v: &A) -> Result<(B, B), Error>
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+{
+    shape_check::<A>(JVP_TANGENT, &x.shape(), &v.shape())?;
+    let (y, d) = f.try_linearize(x)?;
+    let t = d.try_apply(v)?;
+    Ok((y, t))
+}
+
+/// Vector-Jacobian product `(f(x), J(x)ᵀ w)` (reverse mode). Panics at the
+/// caller's line when `w` is not of `f(x)`'s shape or `f` cannot take `x`
+/// ([`try_vjp`] returns the error instead).
 ///
 /// ```
 /// use lensdiff::{vjp, ops, DFun};
@@ -37,14 +77,41 @@ where
 /// let (_, g) = vjp(&f, &dvector![3.0], &dvector![2.0]);
 /// assert_eq!(g[0], 12.0);
 /// ```
+#[track_caller]
 pub fn vjp<A, B>(f: &DFun<A, B, Reverse>, x: &A, w: &B) -> (B, A)
 where
     A: Space,
     B: Space<Scalar = A::Scalar>,
 {
     let (y, d) = f.linearize(x);
+    expect_shape::<B>(VJP_COTANGENT, &y.shape(), &w.shape());
     let g = d.pull(w);
     (y, g)
+}
+
+/// [`vjp`], with [`Error::DimensionMismatch`] when `w` is not of `f(x)`'s
+/// shape (and the lens's own error when it cannot take `x`).
+///
+/// ```
+/// use lensdiff::{try_vjp, ops, DFun, Error};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::diff();
+/// let x = dvector![1.0, 2.0, 4.0];
+/// assert_eq!(try_vjp(&f, &x, &dvector![1.0, 0.0]).unwrap().1, dvector![-1.0, 1.0, 0.0]);
+/// assert_eq!(
+///     try_vjp(&f, &x, &dvector![1.0, 0.0, 0.0]).unwrap_err(),
+///     Error::DimensionMismatch { op: "vjp (cotangent w)", expected: 2, found: 3 }
+/// );
+/// ```
+pub fn try_vjp<A, B>(f: &DFun<A, B, Reverse>, x: &A, w: &B) -> Result<(B, A), Error>
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+{
+    let (y, d) = f.try_linearize(x)?;
+    shape_check::<B>(VJP_COTANGENT, &y.shape(), &w.shape())?;
+    let g = d.try_pull(w)?;
+    Ok((y, g))
 }
 
 /// The gradient of a scalar lens (reverse mode: one pullback of `1`).
@@ -55,6 +122,7 @@ where
 /// let f: DFun<_, f64> = ops::norm_squared();
 /// assert_eq!(grad(&f, &dvector![1.0, 2.0]), dvector![2.0, 4.0]);
 /// ```
+#[track_caller]
 pub fn grad<A: Space>(f: &DFun<A, A::Scalar, Reverse>, x: &A) -> A {
     value_and_grad(f, x).1
 }
@@ -67,13 +135,14 @@ pub fn grad<A: Space>(f: &DFun<A, A::Scalar, Reverse>, x: &A) -> A {
 /// let f: DFun<_, f64> = ops::sum();
 /// assert_eq!(value_and_grad(&f, &dvector![1.0, 2.0]), (3.0, dvector![1.0, 1.0]));
 /// ```
+#[track_caller]
 pub fn value_and_grad<A: Space>(f: &DFun<A, A::Scalar, Reverse>, x: &A) -> (A::Scalar, A) {
     let (y, d) = f.linearize(x);
     (y, d.pull(&<A::Scalar as num_traits::One>::one()))
 }
 
-/// The value and gradient, with an error when `x`, the value or the
-/// gradient is not finite.
+/// The value and gradient, with an error when `f` cannot take `x` or when
+/// `x`, the value or the gradient is not finite.
 ///
 /// ```
 /// use lensdiff::{try_value_and_grad, ops, DFun, Error};
@@ -87,7 +156,8 @@ pub fn try_value_and_grad<A: Space>(
     x: &A,
 ) -> Result<(A::Scalar, A), Error> {
     check_finite("x", &x.to_flat())?;
-    let (y, g) = value_and_grad(f, x);
+    let (y, d) = f.try_linearize(x)?;
+    let g = d.pull(&<A::Scalar as num_traits::One>::one());
     check_finite("f(x)", &[y])?;
     check_finite("gradient", &g.to_flat())?;
     Ok((y, g))
@@ -114,6 +184,7 @@ pub(crate) fn check_finite<S: Real>(what: &'static str, v: &[S]) -> Result<(), E
 /// let j = jacobian_fwd(&f, &dvector![1.0, 2.0, 4.0]);
 /// assert_eq!(j.row(0).iter().copied().collect::<Vec<_>>(), vec![-1.0, 1.0, 0.0]);
 /// ```
+#[track_caller]
 pub fn jacobian_fwd<A, B>(f: &DFun<A, B, Forward>, x: &A) -> DMatrix<A::Scalar>
 where
     A: Space,
@@ -146,6 +217,7 @@ where
 /// let j = jacobian_rev(&f, &dvector![1.0, 2.0, 4.0]);
 /// assert_eq!(j.row(1).iter().copied().collect::<Vec<_>>(), vec![0.0, -1.0, 1.0]);
 /// ```
+#[track_caller]
 pub fn jacobian_rev<A, B>(f: &DFun<A, B, Reverse>, x: &A) -> DMatrix<A::Scalar>
 where
     A: Space,
@@ -178,6 +250,7 @@ where
 /// let f: DFun<_, _, Dense> = ops::square();
 /// assert_eq!(jacobian_dense(&f, &dvector![2.0])[(0, 0)], 4.0);
 /// ```
+#[track_caller]
 pub fn jacobian_dense<A, B>(f: &DFun<A, B, crate::Dense>, x: &A) -> DMatrix<A::Scalar>
 where
     A: Space,

@@ -13,7 +13,10 @@
 //! the obvious way and the derivatives with the mode's own operations.
 //!
 //! A `DFun` also keeps a value-only path, so [`DFun::eval`] never builds a
-//! derivative it will not use.
+//! derivative it will not use, and a shape rule (the output shape for an
+//! input shape, or the mismatch), so that [`DFun::eval`] and
+//! [`DFun::linearize`] check the input once, at the caller's line, before
+//! any kernel runs ([`DFun::try_eval`] returns the error instead).
 
 use crate::linear::{Dup, Fst, Identity, Inl, Inr, Jam, LinearMap, Snd, Zero};
 use crate::mode::{Mode, Reverse};
@@ -22,6 +25,10 @@ use std::sync::Arc;
 
 type EvalFn<A, B> = dyn Fn(&A) -> B + Send + Sync;
 type LinFn<A, B, M> = dyn Fn(&A) -> (B, <M as Mode>::Lin<A, B>) + Send + Sync;
+/// The output shape for an input shape (`None`: not known, for a lens built
+/// from closures), or the mismatch.
+type ShapeFn<A, B> =
+    dyn Fn(&<A as Space>::Shape) -> Result<Option<<B as Space>::Shape>, Error> + Send + Sync;
 
 /// A differentiable map from `A` to `B` whose derivative is represented in
 /// mode `M` (reverse by default).
@@ -40,6 +47,7 @@ type LinFn<A, B, M> = dyn Fn(&A) -> (B, <M as Mode>::Lin<A, B>) + Send + Sync;
 pub struct DFun<A: Space, B: Space<Scalar = A::Scalar>, M: Mode = Reverse> {
     eval: Arc<EvalFn<A, B>>,
     lin: Arc<LinFn<A, B, M>>,
+    shape: Arc<ShapeFn<A, B>>,
 }
 
 impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> Clone for DFun<A, B, M> {
@@ -47,6 +55,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> Clone for DFun<A, B, M> {
         DFun {
             eval: self.eval.clone(),
             lin: self.lin.clone(),
+            shape: self.shape.clone(),
         }
     }
 }
@@ -78,7 +87,23 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
         DFun {
             eval: Arc::new(eval),
             lin: Arc::new(linearize),
+            shape: Arc::new(|_| Ok(None)),
         }
+    }
+
+    /// The same lens with a shape rule: the output shape for an input
+    /// shape, or the mismatch (checked by `eval` and `linearize`).
+    pub(crate) fn with_shape(
+        mut self,
+        shape: impl Fn(&A::Shape) -> Result<Option<B::Shape>, Error> + Send + Sync + 'static,
+    ) -> Self {
+        self.shape = Arc::new(shape);
+        self
+    }
+
+    /// `Ok` when the lens can take `x` (as far as its shape rule knows).
+    fn check_input(&self, x: &A) -> Result<(), Error> {
+        (self.shape)(&x.shape()).map(|_| ())
     }
 
     /// A lens from a function returning its value and its derivative as a
@@ -127,7 +152,9 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
         })
     }
 
-    /// The value `f(x)`, without building any derivative.
+    /// The value `f(x)`, without building any derivative. An input the
+    /// lens cannot take panics here, at the caller's line, with a message
+    /// naming the input and both lengths.
     ///
     /// ```
     /// use lensdiff::{DFun, ops};
@@ -135,11 +162,15 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
     /// let f: DFun<_, _> = ops::sum();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 3.0);
     /// ```
+    #[track_caller]
     pub fn eval(&self, x: &A) -> B {
+        if let Err(e) = self.check_input(x) {
+            panic!("{e}");
+        }
         (self.eval)(x)
     }
 
-    /// The value and the derivative at `x`.
+    /// The value and the derivative at `x` (panics like [`eval`](Self::eval)).
     ///
     /// ```
     /// use lensdiff::{DFun, Forward, ops};
@@ -148,8 +179,49 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
     /// let (y, d) = f.linearize(&dvector![3.0]);
     /// assert_eq!((y[0], d.apply(&dvector![1.0])[0]), (9.0, 6.0));
     /// ```
+    #[track_caller]
     pub fn linearize(&self, x: &A) -> (B, M::Lin<A, B>) {
+        if let Err(e) = self.check_input(x) {
+            panic!("{e}");
+        }
         (self.lin)(x)
+    }
+
+    /// [`eval`](Self::eval), with an error instead of a panic when the lens
+    /// cannot take `x`.
+    ///
+    /// ```
+    /// use lensdiff::{DFun, Expr, Error};
+    /// use nalgebra::{dvector, DVector};
+    /// let target = Expr::constant_named("target", dvector![1.0, 2.0, 3.0]);
+    /// let f: DFun<DVector<f64>, f64> = (Expr::var() - target).norm_squared().compile();
+    /// assert_eq!(f.try_eval(&dvector![1.0, 2.0, 3.0]), Ok(0.0));
+    /// let err = f.try_eval(&dvector![1.0, 2.0]).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "input 0 has length 2; this lens was built for 3 (constant `target`)"
+    /// );
+    /// ```
+    pub fn try_eval(&self, x: &A) -> Result<B, Error> {
+        self.check_input(x)?;
+        Ok((self.eval)(x))
+    }
+
+    /// [`linearize`](Self::linearize), with an error instead of a panic
+    /// when the lens cannot take `x`.
+    ///
+    /// ```
+    /// use lensdiff::{DFun, Expr, Error};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, DVector<f64>> = (Expr::var().diff() + Expr::var()).compile();
+    /// assert_eq!(
+    ///     f.try_linearize(&dvector![1.0, 2.0]).map(|_| ()),
+    ///     Err(Error::DimensionMismatch { op: "add", expected: 1, found: 2 })
+    /// );
+    /// ```
+    pub fn try_linearize(&self, x: &A) -> Result<(B, M::Lin<A, B>), Error> {
+        self.check_input(x)?;
+        Ok((self.lin)(x))
     }
 
     /// `self` followed by `g`: `g ∘ self` (the chain rule). Also written
@@ -197,6 +269,7 @@ where
 {
     let (fe, ge) = (f.eval.clone(), g.eval.clone());
     let (fl, gl) = (f.lin.clone(), g.lin.clone());
+    let (fs, gs) = (f.shape.clone(), g.shape.clone());
     DFun::new(
         move |x| ge(&fe(x)),
         move |x| {
@@ -205,6 +278,10 @@ where
             (z, M::compose(dg, df))
         },
     )
+    .with_shape(move |a| match fs(a)? {
+        Some(b) => gs(&b),
+        None => Ok(None),
+    })
 }
 
 /// `&f >> &g` is `f.then(&g)`: `f`, then `g` (the chain rule).
@@ -296,6 +373,7 @@ pub fn id<A: Space, M: Mode>() -> DFun<A, A, M> {
         |x: &A| x.clone(),
         |x: &A| (x.clone(), Identity::new(x.shape())),
     )
+    .with_shape(|a| Ok(Some(a.clone())))
 }
 
 /// `f △ g` (Haskell's `&&&`): `x ↦ (f x, g x)`.
@@ -317,6 +395,7 @@ where
 {
     let (fe, ge) = (f.eval.clone(), g.eval.clone());
     let (fl, gl) = (f.lin.clone(), g.lin.clone());
+    let (fs, gs) = (f.shape.clone(), g.shape.clone());
     DFun::new(
         move |x| (fe(x), ge(x)),
         move |x| {
@@ -325,6 +404,7 @@ where
             ((y, z), M::fanout(df, dg))
         },
     )
+    .with_shape(move |a| Ok(fs(a)?.zip(gs(a)?)))
 }
 
 /// `f × g` (Haskell's `***`): `(a, b) ↦ (f a, g b)`.
@@ -347,6 +427,7 @@ where
 {
     let (fe, ge) = (f.eval.clone(), g.eval.clone());
     let (fl, gl) = (f.lin.clone(), g.lin.clone());
+    let (fs, gs) = (f.shape.clone(), g.shape.clone());
     DFun::new(
         move |x: &(A, B)| (fe(&x.0), ge(&x.1)),
         move |x: &(A, B)| {
@@ -355,6 +436,7 @@ where
             ((c, d), M::par(df, dg))
         },
     )
+    .with_shape(move |ab: &(A::Shape, B::Shape)| Ok(fs(&ab.0)?.zip(gs(&ab.1)?)))
 }
 
 /// Duplication `x ↦ (x, x)`.
@@ -370,6 +452,7 @@ pub fn dup<A: Space, M: Mode>() -> DFun<A, (A, A), M> {
         |x: &A| (x.clone(), x.clone()),
         |x: &A| ((x.clone(), x.clone()), Dup::new(x.shape())),
     )
+    .with_shape(|a| Ok(Some((a.clone(), a.clone()))))
 }
 
 /// The first projection `(a, b) ↦ a`.
@@ -390,6 +473,7 @@ where
         |x: &(A, B)| x.0.clone(),
         |x: &(A, B)| (x.0.clone(), Fst::new(x.shape())),
     )
+    .with_shape(|ab| Ok(Some(ab.0.clone())))
 }
 
 /// The second projection `(a, b) ↦ b`.
@@ -410,6 +494,7 @@ where
         |x: &(A, B)| x.1.clone(),
         |x: &(A, B)| (x.1.clone(), Snd::new(x.shape())),
     )
+    .with_shape(|ab| Ok(Some(ab.1.clone())))
 }
 
 /// The first injection `a ↦ (a, 0)`, with the shape of the zero.
@@ -426,7 +511,7 @@ where
     B: Space<Scalar = A::Scalar>,
     M: Mode,
 {
-    let s1 = b_shape.clone();
+    let (s1, s2) = (b_shape.clone(), b_shape.clone());
     DFun::from_parts(
         move |x: &A| (x.clone(), B::zeros_of(&s1)),
         move |x: &A| {
@@ -436,6 +521,7 @@ where
             )
         },
     )
+    .with_shape(move |a| Ok(Some((a.clone(), s2.clone()))))
 }
 
 /// The second injection `b ↦ (0, b)`, with the shape of the zero.
@@ -451,7 +537,7 @@ where
     B: Space<Scalar = A::Scalar>,
     M: Mode,
 {
-    let s1 = a_shape.clone();
+    let (s1, s2) = (a_shape.clone(), a_shape.clone());
     DFun::from_parts(
         move |x: &B| (A::zeros_of(&s1), x.clone()),
         move |x: &B| {
@@ -461,6 +547,7 @@ where
             )
         },
     )
+    .with_shape(move |b| Ok(Some((s2.clone(), b.clone()))))
 }
 
 /// Addition `(a, b) ↦ a + b`, the codiagonal of the cocartesian structure.
@@ -477,7 +564,12 @@ pub fn jam<A: Space, M: Mode>() -> DFun<(A, A), A, M> {
         y.accumulate(&x.1);
         y
     };
-    DFun::from_parts(add, move |x: &(A, A)| (add(x), Jam::new(x.0.shape())))
+    DFun::from_parts(add, move |x: &(A, A)| (add(x), Jam::new(x.0.shape()))).with_shape(
+        |ab: &(A::Shape, A::Shape)| {
+            crate::linear::shape_check::<A>("jam", &ab.0, &ab.1)?;
+            Ok(Some(ab.0.clone()))
+        },
+    )
 }
 
 /// `f ▽ g` (Haskell's `|||`): `(a, b) ↦ f a + g b`, i.e. `jam ∘ (f × g)`.
@@ -513,9 +605,10 @@ where
     B: Space<Scalar = A::Scalar>,
     M: Mode,
 {
-    let v1 = value.clone();
+    let (v1, out) = (value.clone(), value.shape());
     DFun::from_parts(
         move |_: &A| v1.clone(),
         move |x: &A| (value.clone(), Zero::new(x.shape(), value.shape())),
     )
+    .with_shape(move |_| Ok(Some(out.clone())))
 }

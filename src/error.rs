@@ -99,6 +99,18 @@ pub enum Error {
         /// What was wrong, with the values involved.
         reason: String,
     },
+    /// An input of a compiled lens has a length the lens cannot take.
+    InputLength {
+        /// The input slot (0 for a lens on one vector).
+        input: usize,
+        /// Its length.
+        found: usize,
+        /// The length the lens was built for, when it can tell.
+        expected: Option<usize>,
+        /// What fixes the length (a constant), and the mismatch when the
+        /// expected length is not known.
+        detail: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -172,6 +184,24 @@ impl fmt::Display for Error {
                 "regularised factorisation failed for every shift up to {tau:e}"
             ),
             Error::InvalidArgument { op, reason } => write!(f, "{op}: invalid argument: {reason}"),
+            Error::InputLength {
+                input,
+                found,
+                expected: Some(e),
+                detail,
+            } => write!(
+                f,
+                "input {input} has length {found}; this lens was built for {e} ({detail})"
+            ),
+            Error::InputLength {
+                input,
+                found,
+                expected: None,
+                detail,
+            } => write!(
+                f,
+                "input {input} has length {found}, which this lens cannot take ({detail})"
+            ),
         }
     }
 }

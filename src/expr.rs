@@ -8,11 +8,17 @@
 //! backward (the compiled program is the let-form of the DAG, see
 //! [`crate::graph::Program`]).
 //!
-//! Slots are flat vectors and scalars are vectors of length one; a length-one
-//! operand broadcasts in elementwise arithmetic, so `(x * s)` scales a
-//! vector by a scalar expression. Lengths are checked when the lens is
-//! evaluated; a mismatch panics with a message naming the primitive and
-//! both lengths ([`Expr::check`] returns it as an [`Error`] instead).
+//! Slots are flat vectors; a scalar (an [`Expr::scalar`], a reduction such
+//! as [`Expr::sum`], an entry [`Expr::at`], a scalar input, and arithmetic
+//! on scalars) is a slot of length one whose *kind* is scalar. Only a
+//! scalar broadcasts in elementwise arithmetic, so `(x * s)` scales a
+//! vector by a scalar expression, while two vectors of different lengths
+//! are a dimension error even when one has length one (`x * x.shift(1)` at
+//! n = 2). Lengths are checked when the lens is evaluated, before any
+//! kernel runs: a mismatch panics at the caller's line with a message
+//! naming the primitive (or the input and the constant that fixed its
+//! length) and both lengths ([`Expr::check`] and [`DFun::try_eval`] return
+//! it as an [`Error`] instead).
 //!
 //! ```
 //! use lensdiff::{grad, Expr, DFun, c};
@@ -121,19 +127,52 @@ impl<S: Real> Expr<S> {
     /// assert_eq!(f.eval(&dvector![1.0, 3.0]), 4.0);
     /// ```
     pub fn constant(v: DVector<S>) -> Self {
-        Self::op(Constant(Arc::new(v.as_slice().to_vec())), vec![])
+        Self::constant_named("constant", v)
     }
 
-    /// A constant scalar (length one; broadcasts in arithmetic).
+    /// A constant vector with a name, which messages about lengths use:
+    /// an input that does not fit it is reported as "input 0 has length
+    /// 999; this lens was built for 1000 (constant `target`)".
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let target = Expr::constant_named("target", dvector![1.0, 1.0]);
+    /// let f: DFun<DVector<f64>, f64> = (Expr::var() - target).norm_squared().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 3.0]), 4.0);
+    /// assert!(f.try_eval(&dvector![1.0]).unwrap_err().to_string().contains("`target`"));
+    /// ```
+    pub fn constant_named(name: &'static str, v: DVector<S>) -> Self {
+        Self::op(
+            Constant {
+                values: Arc::new(v.as_slice().to_vec()),
+                name,
+                scalar: false,
+            },
+            vec![],
+        )
+    }
+
+    /// A constant scalar (broadcasts in arithmetic; a constant vector of
+    /// length one does not).
     ///
     /// ```
     /// use lensdiff::{Expr, DFun};
     /// use nalgebra::{dvector, DVector};
     /// let f: DFun<DVector<f64>, f64> = (Expr::var() * Expr::scalar(2.0)).sum().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 3.0]), 8.0);
+    /// let one = Expr::constant(dvector![2.0]);
+    /// assert!((Expr::var() * one).check(&[2]).is_err());
     /// ```
     pub fn scalar(s: S) -> Self {
-        Self::op(Constant(Arc::new(vec![s])), vec![])
+        Self::op(
+            Constant {
+                values: Arc::new(vec![s]),
+                name: "constant",
+                scalar: true,
+            },
+            vec![],
+        )
     }
 
     fn op(op: impl Op<S>, args: Vec<Expr<S>>) -> Self {
@@ -642,6 +681,13 @@ impl<S: Real> Expr<S> {
     /// assert_eq!(e.program(1).len(), 2);
     /// ```
     pub fn program(&self, n_inputs: usize) -> Program<S> {
+        self.program_with(&vec![false; n_inputs])
+    }
+
+    /// The let-form program over input slots of the given kinds (`true`:
+    /// a scalar input).
+    fn program_with(&self, input_scalar: &[bool]) -> Program<S> {
+        let n_inputs = input_scalar.len();
         let mut slot_of: HashMap<*const ExprNode<S>, usize> = HashMap::new();
         let mut nodes: Vec<Node<S>> = Vec::new();
         // Iterative post-order DFS (deep expressions must not overflow the stack).
@@ -679,12 +725,12 @@ impl<S: Real> Expr<S> {
             }
         }
         let output = slot_of[&Arc::as_ptr(&self.0)];
-        Program::new(n_inputs, nodes, output)
+        Program::new(input_scalar, nodes, output)
     }
 
-    /// Checks the lengths of every node for the given input lengths; returns
-    /// the output length, or the first mismatch naming the primitive and
-    /// both sizes.
+    /// Checks the lengths of every node for the given input lengths (every
+    /// input a vector); returns the output length, or the first mismatch
+    /// naming the primitive and both sizes.
     ///
     /// ```
     /// use lensdiff::{Expr, Error};
@@ -718,7 +764,9 @@ impl<S: Real> Expr<S> {
         B: Output<Scalar = S>,
         M: Mode,
     {
-        program_lens(Arc::new(self.program(A::COUNT)))
+        let mut input_scalar = Vec::with_capacity(A::COUNT);
+        A::scalar_slots(&mut input_scalar);
+        program_lens(Arc::new(self.program_with(&input_scalar)))
     }
 }
 
@@ -730,16 +778,20 @@ where
     B: Output<Scalar = S>,
     M: Mode,
 {
-    {
-        let p2 = prog.clone();
-        DFun::from_parts(
-            move |x: &A| B::from_slot(&prog.eval(&x.slices())),
-            move |x: &A| {
-                let tape = p2.linearize(&x.slices());
-                crate::graph::GraphLin::<A, B>::new(tape, x)
-            },
-        )
-    }
+    let (p2, p3) = (prog.clone(), prog.clone());
+    DFun::from_parts(
+        move |x: &A| B::from_slot(&prog.eval(&x.slices())),
+        move |x: &A| {
+            let tape = p2.linearize(&x.slices());
+            crate::graph::GraphLin::<A, B>::new(tape, x)
+        },
+    )
+    .with_shape(move |shape: &A::Shape| {
+        let mut lens = Vec::with_capacity(A::COUNT);
+        A::slot_lens(shape, &mut lens);
+        let lens = p3.check_inputs(&lens)?;
+        B::shape_of_slot(lens[p3.output]).map(Some)
+    })
 }
 
 /// The last entry of a vector of any length (≥ 1).
@@ -757,6 +809,9 @@ impl<S: Real> Op<S> for LastOne {
             return Err(crate::graph::mismatch("last", 1, 0));
         }
         Ok(1)
+    }
+    fn scalar_output(&self, _: &[bool]) -> bool {
+        true
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         y[0] = x[0][x[0].len() - 1];

@@ -206,9 +206,12 @@
 //!
 //! ## Errors
 //!
-//! Programmer errors found while a lens runs (a vector of the wrong length)
-//! panic with a message naming the primitive and both sizes
-//! ([`Expr::check`] reports them as an [`Error`] beforehand); numerical
+//! Programmer errors (a point, tangent or cotangent of the wrong length)
+//! are caught on entry, before any kernel runs, and panic at the caller's
+//! line with a message naming the map (or the input) and both sizes; the
+//! `try_` forms ([`DFun::try_eval`], [`try_jvp`], [`try_vjp`],
+//! [`hessian::try_hvp`]) and [`Expr::check`] return them as an [`Error`]
+//! instead. Only scalars broadcast in arithmetic. Numerical
 //! failures (not positive definite, non-finite values, a bandwidth too
 //! small, a line search that cannot decrease) are [`Error`] values.
 #![deny(missing_docs)]
@@ -235,7 +238,8 @@ pub mod space;
 pub mod sparsity;
 
 pub use derive::{
-    grad, jacobian_dense, jacobian_fwd, jacobian_rev, jvp, try_value_and_grad, value_and_grad, vjp,
+    grad, jacobian_dense, jacobian_fwd, jacobian_rev, jvp, try_jvp, try_value_and_grad, try_vjp,
+    value_and_grad, vjp,
 };
 pub use dfun::{
     DFun, compose, constant, dup, fanout, fst, id, inl, inr, jam, join, par, snd, try_compose_at,

@@ -12,9 +12,67 @@
 //!
 //! The structural maps of the cartesian and cocartesian category (identity,
 //! projections, injections, `dup`, `jam`) are defined here as `LinearMap`s.
+//! Each checks the shapes it is given against the shapes it was built for
+//! and panics at the caller's line with both sizes; the modes' wrappers
+//! ([`crate::mode::Pushforward::apply`], [`crate::mode::Pullback::pull`])
+//! do the same once at the entry of a whole composed derivative.
 
-use crate::Space;
+use crate::{Error, Space};
 use std::marker::PhantomData;
+
+/// `Ok` when `found` is the shape `expected`, else a
+/// [`Error::DimensionMismatch`] naming `op` and both dimensions.
+pub(crate) fn shape_check<A: Space>(
+    op: &'static str,
+    expected: &A::Shape,
+    found: &A::Shape,
+) -> Result<(), Error> {
+    if expected == found {
+        return Ok(());
+    }
+    Err(Error::DimensionMismatch {
+        op,
+        expected: A::dim_of(expected),
+        found: A::dim_of(found),
+    })
+}
+
+/// Panics at the caller's line unless `found` is the shape `expected`
+/// (shapes of equal dimension that still differ, `(2, 3)` against `(3, 2)`,
+/// are printed too).
+#[track_caller]
+pub(crate) fn expect_shape<A: Space>(op: &'static str, expected: &A::Shape, found: &A::Shape) {
+    if let Err(e) = shape_check::<A>(op, expected, found) {
+        if A::dim_of(expected) == A::dim_of(found) {
+            panic!("{e} (shape {found:?}, expected {expected:?})");
+        }
+        panic!("{e}");
+    }
+}
+
+/// Checks a tangent against a map's domain (for the maps of this file).
+#[track_caller]
+fn check_apply<A, B, L>(l: &L, op: &'static str, dx: &A)
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+    L: LinearMap<A, B>,
+{
+    expect_shape::<A>(op, &l.dom_shape(), &dx.shape());
+}
+
+/// Checks a cotangent against a map's codomain and the accumulator
+/// against its domain.
+#[track_caller]
+fn check_transpose<A, B, L>(l: &L, op: &'static str, dy: &B, dx: &A)
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+    L: LinearMap<A, B>,
+{
+    expect_shape::<B>(op, &l.cod_shape(), &dy.shape());
+    expect_shape::<A>(op, &l.dom_shape(), &dx.shape());
+}
 
 /// A linear map `A ⊸ B` with its transpose.
 ///
@@ -38,6 +96,7 @@ pub trait LinearMap<A: Space, B: Space<Scalar = A::Scalar>>: Send + Sync + 'stat
     fn cod_shape(&self) -> B::Shape;
 
     /// `Jᵀ dy` into a fresh zero.
+    #[track_caller]
     fn transpose(&self, dy: &B) -> A {
         let mut dx = A::zeros_of(&self.dom_shape());
         self.transpose_add(dy, &mut dx);
@@ -70,10 +129,14 @@ impl<A: Space> Identity<A> {
 }
 
 impl<A: Space> LinearMap<A, A> for Identity<A> {
+    #[track_caller]
     fn apply(&self, dx: &A) -> A {
+        check_apply(self, "identity", dx);
         dx.clone()
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &A, dx: &mut A) {
+        check_transpose(self, "identity transpose", dy, dx);
         dx.accumulate(dy);
     }
     fn dom_shape(&self) -> A::Shape {
@@ -110,10 +173,14 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Fst<A, B> {
 }
 
 impl<A: Space, B: Space<Scalar = A::Scalar>> LinearMap<(A, B), A> for Fst<A, B> {
+    #[track_caller]
     fn apply(&self, dx: &(A, B)) -> A {
+        check_apply(self, "fst", dx);
         dx.0.clone()
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &A, dx: &mut (A, B)) {
+        check_transpose(self, "fst transpose", dy, dx);
         dx.0.accumulate(dy);
     }
     fn dom_shape(&self) -> (A::Shape, B::Shape) {
@@ -150,10 +217,14 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Snd<A, B> {
 }
 
 impl<A: Space, B: Space<Scalar = A::Scalar>> LinearMap<(A, B), B> for Snd<A, B> {
+    #[track_caller]
     fn apply(&self, dx: &(A, B)) -> B {
+        check_apply(self, "snd", dx);
         dx.1.clone()
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &B, dx: &mut (A, B)) {
+        check_transpose(self, "snd transpose", dy, dx);
         dx.1.accumulate(dy);
     }
     fn dom_shape(&self) -> (A::Shape, B::Shape) {
@@ -190,10 +261,14 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Inl<A, B> {
 }
 
 impl<A: Space, B: Space<Scalar = A::Scalar>> LinearMap<A, (A, B)> for Inl<A, B> {
+    #[track_caller]
     fn apply(&self, dx: &A) -> (A, B) {
+        check_apply(self, "inl", dx);
         (dx.clone(), B::zeros_of(&self.shape.1))
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &(A, B), dx: &mut A) {
+        check_transpose(self, "inl transpose", dy, dx);
         dx.accumulate(&dy.0);
     }
     fn dom_shape(&self) -> A::Shape {
@@ -229,10 +304,14 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Inr<A, B> {
 }
 
 impl<A: Space, B: Space<Scalar = A::Scalar>> LinearMap<B, (A, B)> for Inr<A, B> {
+    #[track_caller]
     fn apply(&self, dx: &B) -> (A, B) {
+        check_apply(self, "inr", dx);
         (A::zeros_of(&self.shape.0), dx.clone())
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &(A, B), dx: &mut B) {
+        check_transpose(self, "inr transpose", dy, dx);
         dx.accumulate(&dy.1);
     }
     fn dom_shape(&self) -> B::Shape {
@@ -267,10 +346,14 @@ impl<A: Space> Dup<A> {
 }
 
 impl<A: Space> LinearMap<A, (A, A)> for Dup<A> {
+    #[track_caller]
     fn apply(&self, dx: &A) -> (A, A) {
+        check_apply(self, "dup", dx);
         (dx.clone(), dx.clone())
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &(A, A), dx: &mut A) {
+        check_transpose(self, "dup transpose", dy, dx);
         dx.accumulate(&dy.0);
         dx.accumulate(&dy.1);
     }
@@ -308,12 +391,16 @@ impl<A: Space> Jam<A> {
 }
 
 impl<A: Space> LinearMap<(A, A), A> for Jam<A> {
+    #[track_caller]
     fn apply(&self, dx: &(A, A)) -> A {
+        check_apply(self, "jam", dx);
         let mut y = dx.0.clone();
         y.accumulate(&dx.1);
         y
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &A, dx: &mut (A, A)) {
+        check_transpose(self, "jam transpose", dy, dx);
         dx.0.accumulate(dy);
         dx.1.accumulate(dy);
     }
@@ -356,10 +443,15 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Zero<A, B> {
 }
 
 impl<A: Space, B: Space<Scalar = A::Scalar>> LinearMap<A, B> for Zero<A, B> {
-    fn apply(&self, _: &A) -> B {
+    #[track_caller]
+    fn apply(&self, dx: &A) -> B {
+        check_apply(self, "zero", dx);
         B::zeros_of(&self.cod)
     }
-    fn transpose_add(&self, _: &B, _: &mut A) {}
+    #[track_caller]
+    fn transpose_add(&self, dy: &B, dx: &mut A) {
+        check_transpose(self, "zero transpose", dy, dx);
+    }
     fn dom_shape(&self) -> A::Shape {
         self.dom.clone()
     }

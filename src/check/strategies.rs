@@ -192,6 +192,26 @@ fn fit<M: Mode>(f: F<M>, len: usize) -> (F<M>, usize) {
     }
 }
 
+/// `a ∘ b` on vectors of lengths `p` and `q`; a side of length one against
+/// a longer one is read as a scalar (`at(0)`) so that it broadcasts (a
+/// vector of length one does not).
+fn broadcast_op<M: Mode>(
+    op: &Bin,
+    p: usize,
+    q: usize,
+) -> DFun<(DVector<f64>, DVector<f64>), DVector<f64>, M> {
+    let side = |e: Expr<f64>, len: usize, other: usize| {
+        if len == 1 && other != 1 { e.at(0) } else { e }
+    };
+    let (a, b) = (side(Expr::input(0), p, q), side(Expr::input(1), q, p));
+    match op {
+        Bin::Add => a + b,
+        Bin::Sub => a - b,
+        Bin::Mul => a * b,
+    }
+    .compile()
+}
+
 fn elem<M: Mode>(e: &Elem) -> F<M> {
     let pos = || ops::square::<f64, M>().then(&ops::offset(1.0));
     match *e {
@@ -291,12 +311,7 @@ fn build<M: Mode, P: Primitive>(t: &Tree<P>, n: usize) -> (F<M>, usize) {
             } else {
                 (g.then(&resize(q, p)), p)
             };
-            let op = match op {
-                Bin::Add => ops::add(),
-                Bin::Sub => ops::sub(),
-                Bin::Mul => ops::mul(),
-            };
-            (fanout(&f, &g).then(&op), p.max(q))
+            (fanout(&f, &g).then(&broadcast_op(op, p, q)), p.max(q))
         }
         Tree::Concat(a, b) => {
             let (f, p) = build::<M, P>(a, n);

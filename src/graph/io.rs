@@ -1,13 +1,15 @@
 //! How the spaces a compiled expression maps between are seen as slots.
 //!
-//! Every slot of a [`super::Program`] is a flat vector; a scalar is a
-//! vector of length one. [`Inputs`] spreads a point over the input slots
-//! (one `DVector`, `SVector` or scalar is one slot, a pair is the slots of
-//! both sides); [`Output`] reads the output slot back as a scalar, a
-//! `DVector` or an `SVector` (whose length the type fixes, checked).
+//! Every slot of a [`super::Program`] is a flat vector; a scalar is a slot
+//! of length one whose kind is scalar (it broadcasts in arithmetic, a
+//! `DVector` of length one does not). [`Inputs`] spreads a point over the
+//! input slots (one `DVector`, `SVector` or scalar is one slot, a pair is
+//! the slots of both sides); [`Output`] reads the output slot back as a
+//! scalar, a `DVector` or an `SVector` (whose length the type fixes,
+//! checked).
 
 use crate::space::check_len;
-use crate::{Real, Space};
+use crate::{Error, Real, Space};
 use nalgebra::{DVector, SVector};
 
 /// A space whose points can feed the input slots of an expression.
@@ -26,6 +28,24 @@ pub trait Inputs: Space {
     fn slices(&self) -> Vec<&[Self::Scalar]>;
     /// The slots, mutably, in order.
     fn slices_mut(&mut self) -> Vec<&mut [Self::Scalar]>;
+    /// Appends the slots' lengths for a point of `shape`.
+    ///
+    /// ```
+    /// use lensdiff::graph::Inputs;
+    /// let mut lens = Vec::new();
+    /// <(nalgebra::DVector<f64>, f64)>::slot_lens(&(4, ()), &mut lens);
+    /// assert_eq!(lens, vec![4, 1]);
+    /// ```
+    fn slot_lens(shape: &Self::Shape, out: &mut Vec<usize>);
+    /// Appends, per slot, whether it is a scalar.
+    ///
+    /// ```
+    /// use lensdiff::graph::Inputs;
+    /// let mut kinds = Vec::new();
+    /// <(nalgebra::DVector<f64>, f64)>::scalar_slots(&mut kinds);
+    /// assert_eq!(kinds, vec![false, true]);
+    /// ```
+    fn scalar_slots(out: &mut Vec<bool>);
 }
 
 impl<S: Real> Inputs for S {
@@ -35,6 +55,12 @@ impl<S: Real> Inputs for S {
     }
     fn slices_mut(&mut self) -> Vec<&mut [S]> {
         vec![std::slice::from_mut(self)]
+    }
+    fn slot_lens(_: &(), out: &mut Vec<usize>) {
+        out.push(1);
+    }
+    fn scalar_slots(out: &mut Vec<bool>) {
+        out.push(true);
     }
 }
 
@@ -46,6 +72,12 @@ impl<S: Real> Inputs for DVector<S> {
     fn slices_mut(&mut self) -> Vec<&mut [S]> {
         vec![self.as_mut_slice()]
     }
+    fn slot_lens(n: &usize, out: &mut Vec<usize>) {
+        out.push(*n);
+    }
+    fn scalar_slots(out: &mut Vec<bool>) {
+        out.push(false);
+    }
 }
 
 impl<S: Real, const N: usize> Inputs for SVector<S, N> {
@@ -55,6 +87,12 @@ impl<S: Real, const N: usize> Inputs for SVector<S, N> {
     }
     fn slices_mut(&mut self) -> Vec<&mut [S]> {
         vec![self.as_mut_slice()]
+    }
+    fn slot_lens(_: &(), out: &mut Vec<usize>) {
+        out.push(N);
+    }
+    fn scalar_slots(out: &mut Vec<bool>) {
+        out.push(false);
     }
 }
 
@@ -70,6 +108,14 @@ impl<A: Inputs, B: Inputs<Scalar = A::Scalar>> Inputs for (A, B) {
         v.extend(self.1.slices_mut());
         v
     }
+    fn slot_lens(shape: &Self::Shape, out: &mut Vec<usize>) {
+        A::slot_lens(&shape.0, out);
+        B::slot_lens(&shape.1, out);
+    }
+    fn scalar_slots(out: &mut Vec<bool>) {
+        A::scalar_slots(out);
+        B::scalar_slots(out);
+    }
 }
 
 /// A space an expression's output slot can be read as.
@@ -84,6 +130,15 @@ pub trait Output: Space {
     fn from_slot(v: &[Self::Scalar]) -> Self;
     /// The value as a flat slot.
     fn slot(&self) -> &[Self::Scalar];
+    /// The shape of a value read from a slot of length `len`, or the
+    /// mismatch (a scalar output from a slot of another length).
+    ///
+    /// ```
+    /// use lensdiff::graph::Output;
+    /// assert_eq!(<nalgebra::DVector<f64> as Output>::shape_of_slot(3), Ok(3));
+    /// assert!(<f64 as Output>::shape_of_slot(3).is_err());
+    /// ```
+    fn shape_of_slot(len: usize) -> Result<Self::Shape, Error>;
 }
 
 impl<S: Real> Output for S {
@@ -94,6 +149,12 @@ impl<S: Real> Output for S {
     fn slot(&self) -> &[S] {
         std::slice::from_ref(self)
     }
+    fn shape_of_slot(len: usize) -> Result<(), Error> {
+        if len != 1 {
+            return Err(crate::graph::mismatch("scalar output", 1, len));
+        }
+        Ok(())
+    }
 }
 
 impl<S: Real> Output for DVector<S> {
@@ -102,6 +163,9 @@ impl<S: Real> Output for DVector<S> {
     }
     fn slot(&self) -> &[S] {
         self.as_slice()
+    }
+    fn shape_of_slot(len: usize) -> Result<usize, Error> {
+        Ok(len)
     }
 }
 
@@ -112,5 +176,11 @@ impl<S: Real, const N: usize> Output for SVector<S, N> {
     }
     fn slot(&self) -> &[S] {
         self.as_slice()
+    }
+    fn shape_of_slot(len: usize) -> Result<(), Error> {
+        if len != N {
+            return Err(crate::graph::mismatch("static vector output", N, len));
+        }
+        Ok(())
     }
 }

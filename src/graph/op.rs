@@ -30,7 +30,8 @@ pub struct Ctx<'a, S> {
     pub saved: &'a [S],
 }
 
-/// A differentiable primitive on flat vectors (scalars are length-1 vectors).
+/// A differentiable primitive on flat vectors (a scalar is a slot of length
+/// one whose kind is scalar, see [`Op::scalar_output`]).
 ///
 /// Implement it to add a primitive of your own; [`crate::Expr::apply_op`]
 /// puts it in an expression, where it runs in every mode.
@@ -68,6 +69,22 @@ pub trait Op<S: Real>: Send + Sync + 'static {
     /// The output length for the given argument lengths, or a
     /// [`Error::DimensionMismatch`] naming this primitive.
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error>;
+    /// Whether the output is a scalar (a value that broadcasts against
+    /// vectors in arithmetic) rather than a vector, given which arguments
+    /// are scalars. A slot counts as a scalar only when it also has length
+    /// one; a vector of length one never broadcasts. The default: an
+    /// operation on scalars alone gives a scalar (an elementwise function of
+    /// a scalar), anything else a vector. Reductions answer `true`.
+    fn scalar_output(&self, scalar_args: &[bool]) -> bool {
+        !scalar_args.is_empty() && scalar_args.iter().all(|&s| s)
+    }
+    /// Whether a scalar argument broadcasts against the other arguments
+    /// (default `false`). For such a primitive, [`output_len`](Op::output_len)
+    /// sees a scalar argument with the length of the first vector argument,
+    /// and its kernels see the scalar as a slice of length one.
+    fn broadcasts_scalars(&self) -> bool {
+        false
+    }
     /// Writes the value into `y` (every entry must be overwritten).
     fn eval(&self, x: &[&[S]], y: &mut [S]);
     /// How many numbers [`linearize`](Op::linearize) saves for arguments

@@ -14,7 +14,7 @@
 
 use super::io::{Inputs, Output};
 use super::op::{Ctx, Op};
-use crate::linear::LinearMap;
+use crate::linear::{LinearMap, expect_shape};
 use crate::{Error, Real, Space};
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -33,10 +33,18 @@ pub struct Program<S: Real> {
     pub(crate) output: usize,
     /// Per slot: does it depend on an input (is its tangent nonzero)?
     active: Vec<bool>,
+    /// Per slot: is it a scalar (it broadcasts when it also has length one)?
+    scalar: Vec<bool>,
     /// Per slot: the last node reading it (`usize::MAX` if none).
     last_use: Vec<usize>,
     pool: Mutex<HashMap<usize, Vec<Vec<S>>>>,
+    /// The slot lengths for the last input lengths checked: the entry check
+    /// of a lens and the evaluation behind it infer them once, not twice.
+    lens_memo: Mutex<Option<LensMemo>>,
 }
+
+/// Input lengths and the slot lengths they give.
+type LensMemo = (Vec<usize>, Arc<Vec<usize>>);
 
 impl<S: Real> std::fmt::Debug for Program<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,26 +69,35 @@ const POOL_CAP: usize = 256;
 const SMALL: usize = 64;
 
 impl<S: Real> Program<S> {
-    pub(crate) fn new(n_inputs: usize, nodes: Vec<Node<S>>, output: usize) -> Self {
+    /// A program over input slots of the given kinds (`true`: a scalar).
+    pub(crate) fn new(input_scalar: &[bool], nodes: Vec<Node<S>>, output: usize) -> Self {
+        let n_inputs = input_scalar.len();
         let n_slots = n_inputs + nodes.len();
         let mut active = vec![false; n_slots];
         let mut last_use = vec![usize::MAX; n_slots];
+        let mut scalar = input_scalar.to_vec();
         for a in active.iter_mut().take(n_inputs) {
             *a = true;
         }
+        let mut arg_scalar = Vec::new();
         for (k, node) in nodes.iter().enumerate() {
             active[n_inputs + k] = node.args.iter().any(|&a| active[a]);
             for &a in &node.args {
                 last_use[a] = k;
             }
+            arg_scalar.clear();
+            arg_scalar.extend(node.args.iter().map(|&a| scalar[a]));
+            scalar.push(node.op.scalar_output(&arg_scalar));
         }
         Program {
             n_inputs,
             nodes,
             output,
             active,
+            scalar,
             last_use,
             pool: Mutex::new(HashMap::new()),
+            lens_memo: Mutex::new(None),
         }
     }
 
@@ -131,27 +148,151 @@ impl<S: Real> Program<S> {
         }
     }
 
-    /// Output lengths of every slot for the given input lengths.
+    /// Output lengths of every slot for the given input lengths, or the
+    /// first mismatch as the primitive that found it reports it.
     pub(crate) fn lengths(&self, input_lens: &[usize]) -> Result<Vec<usize>, Error> {
+        self.try_lengths(input_lens).map_err(|f| f.error)
+    }
+
+    /// Output lengths of every slot, or the failure with the node that
+    /// found it and the lengths known up to it.
+    fn try_lengths(&self, input_lens: &[usize]) -> Result<Vec<usize>, LengthFailure> {
         if input_lens.len() != self.n_inputs {
-            return Err(Error::DimensionMismatch {
-                op: "program inputs",
-                expected: self.n_inputs,
-                found: input_lens.len(),
+            return Err(LengthFailure {
+                node: None,
+                lens: Vec::new(),
+                error: Error::DimensionMismatch {
+                    op: "program inputs",
+                    expected: self.n_inputs,
+                    found: input_lens.len(),
+                },
             });
         }
-        let mut lens = input_lens.to_vec();
+        let mut lens = Vec::with_capacity(self.n_inputs + self.nodes.len());
+        lens.extend_from_slice(input_lens);
         let mut arg_lens = Vec::new();
-        for node in &self.nodes {
+        for (k, node) in self.nodes.iter().enumerate() {
             arg_lens.clear();
             arg_lens.extend(node.args.iter().map(|&a| lens[a]));
-            lens.push(node.op.output_len(&arg_lens)?);
+            if node.op.broadcasts_scalars() {
+                self.broadcast(&node.args, &lens, &mut arg_lens);
+            }
+            match node.op.output_len(&arg_lens) {
+                Ok(l) => lens.push(l),
+                Err(error) => {
+                    return Err(LengthFailure {
+                        node: Some(k),
+                        lens,
+                        error,
+                    });
+                }
+            }
         }
         Ok(lens)
     }
 
-    fn lengths_or_panic(&self, input_lens: &[usize]) -> Vec<usize> {
-        self.lengths(input_lens).unwrap_or_else(|e| panic!("{e}"))
+    /// Gives each scalar argument (a scalar slot of length one) the length
+    /// of the first vector argument. A vector of length one is a vector.
+    fn broadcast(&self, args: &[usize], lens: &[usize], arg_lens: &mut [usize]) {
+        let is_scalar = |a: usize| self.scalar[a] && lens[a] == 1;
+        if let Some(&v) = args.iter().find(|&&a| !is_scalar(a)) {
+            for (l, &a) in arg_lens.iter_mut().zip(args) {
+                if is_scalar(a) {
+                    *l = lens[v];
+                }
+            }
+        }
+    }
+
+    /// The lengths of every slot for these input lengths, or an error
+    /// worded from the caller's side: when the mismatch is with a constant
+    /// (a slot no input reaches), it names the input, its length and the
+    /// length the program was built for.
+    pub(crate) fn check_inputs(&self, input_lens: &[usize]) -> Result<Arc<Vec<usize>>, Error> {
+        // Never wait for the memo: a thread that finds it busy infers anew.
+        if let Ok(memo) = self.lens_memo.try_lock() {
+            if let Some((inputs, lens)) = &*memo {
+                if inputs[..] == *input_lens {
+                    return Ok(lens.clone());
+                }
+            }
+        }
+        let lens = Arc::new(
+            self.try_lengths(input_lens)
+                .map_err(|f| self.diagnose(input_lens, f))?,
+        );
+        if let Ok(mut memo) = self.lens_memo.try_lock() {
+            *memo = Some((input_lens.to_vec(), lens.clone()));
+        }
+        Ok(lens)
+    }
+
+    fn diagnose(&self, input_lens: &[usize], f: LengthFailure) -> Error {
+        let Some(k) = f.node else { return f.error };
+        let Error::DimensionMismatch {
+            expected, found, ..
+        } = f.error
+        else {
+            return f.error;
+        };
+        let args = &self.nodes[k].args;
+        let fixed = args.iter().copied().find(|&a| !self.active[a]);
+        let (Some(fixed), true) = (fixed, args.iter().any(|&a| self.active[a])) else {
+            return f.error;
+        };
+        let because = self.describe_constant(fixed, &f.lens);
+        for (i, &n) in input_lens.iter().enumerate() {
+            if self.scalar[i] {
+                continue;
+            }
+            let mut trial = input_lens.to_vec();
+            for c in candidate_lengths(n, expected, found) {
+                trial[i] = c;
+                if self.try_lengths(&trial).is_ok() {
+                    return Error::InputLength {
+                        input: i,
+                        found: n,
+                        expected: Some(c),
+                        detail: because,
+                    };
+                }
+            }
+        }
+        match (0..self.n_inputs)
+            .filter(|&i| !self.scalar[i])
+            .collect::<Vec<_>>()[..]
+        {
+            [i] => Error::InputLength {
+                input: i,
+                found: input_lens[i],
+                expected: None,
+                detail: format!("{because}; {}", f.error),
+            },
+            _ => f.error,
+        }
+    }
+
+    /// Names the constant a slot no input reaches is computed from.
+    fn describe_constant(&self, slot: usize, lens: &[usize]) -> String {
+        let ni = self.n_inputs;
+        let mut s = slot;
+        // Every argument of an inactive node is inactive: follow the first
+        // one down to an argument-free primitive (a constant).
+        while s >= ni {
+            match self.nodes[s - ni].args.first() {
+                Some(&a) => s = a,
+                None => break,
+            }
+        }
+        match self.nodes[s - ni].op.name() {
+            "constant" => format!("a constant of length {}", lens[s]),
+            name => format!("constant `{name}`"),
+        }
+    }
+
+    fn lengths_or_panic(&self, input_lens: &[usize]) -> Arc<Vec<usize>> {
+        self.check_inputs(input_lens)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// The value only; intermediate buffers are released after last use.
@@ -241,6 +382,39 @@ impl<S: Real> Program<S> {
             saved,
         }
     }
+}
+
+/// Why [`Program::try_lengths`] failed.
+struct LengthFailure {
+    /// The node whose primitive rejected its argument lengths.
+    node: Option<usize>,
+    /// The lengths of the slots before that node.
+    lens: Vec<usize>,
+    error: Error,
+}
+
+/// Input lengths that could make a primitive that found `expected` and
+/// `found` agree: the difference added either way, the ratio either way
+/// (strides), and their neighbours (rounding). Each is verified by the
+/// caller; this only proposes.
+fn candidate_lengths(n: usize, expected: usize, found: usize) -> Vec<usize> {
+    let (n, e, f) = (n as i128, expected as i128, found as i128);
+    let mut c = vec![n + e - f, n + f - e];
+    for (num, den) in [(e, f), (f, e)] {
+        if den > 0 {
+            let r = n * num / den;
+            c.extend([r, r - 1, r + 1]);
+        }
+    }
+    let mut out: Vec<usize> = Vec::new();
+    for v in c {
+        if let Ok(v) = usize::try_from(v) {
+            if v as i128 != n && !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
 }
 
 /// The values and saved derivative data of one linearisation.
@@ -413,10 +587,19 @@ where
     A: Inputs,
     B: Output<Scalar = A::Scalar>,
 {
+    #[track_caller]
     fn apply(&self, dx: &A) -> B {
+        expect_shape::<A>("compiled lens (tangent)", &self.dom, &dx.shape());
         B::from_slot(&self.tape.apply(&dx.slices()))
     }
+    #[track_caller]
     fn transpose_add(&self, dy: &B, dx: &mut A) {
+        expect_shape::<B>("compiled lens (cotangent)", &self.cod, &dy.shape());
+        expect_shape::<A>(
+            "compiled lens (gradient accumulator)",
+            &self.dom,
+            &dx.shape(),
+        );
         self.tape.transpose_add(dy.slot(), &mut dx.slices_mut());
     }
     fn dom_shape(&self) -> A::Shape {

@@ -2,12 +2,15 @@
 
 use super::sweep::{sweep, try_sweep};
 use crate::derive::check_finite;
-use crate::space::check_len;
+use crate::dual::DualN;
+use crate::graph::Output;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
 /// `H(x) v`: the reverse-mode gradient of `f` run over dual numbers at
 /// `x + εv` (forward over reverse), at the cost of about two gradients.
+/// Panics at the caller's line when `v` is not of `x`'s length or the
+/// objective cannot take `x` ([`try_hvp`] returns the error instead).
 ///
 /// ```
 /// use lensdiff::{Objective, Expr, Real, hessian::hvp};
@@ -19,10 +22,71 @@ use nalgebra::DVector;
 /// let hv = hvp(&Cubic, &dvector![1.0, 2.0], &dvector![1.0, 1.0]);
 /// assert_eq!(hv, dvector![6.0, 12.0]);
 /// ```
+#[track_caller]
 pub fn hvp<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>, v: &DVector<f64>) -> DVector<f64> {
-    check_len("hvp", x.len(), v.len());
+    if let Err(e) = check_hvp_lengths(obj, x, v) {
+        panic!("{e}");
+    }
     let s = sweep(obj, x.as_slice(), &[v.as_slice()]);
     DVector::from_vec(s.prods.into_iter().next().expect("one product"))
+}
+
+/// [`hvp`], with an error instead of a panic: [`Error::DimensionMismatch`]
+/// when `v` is not of `x`'s length, [`Error::InputLength`] when the
+/// objective cannot take `x`, [`Error::NonFinite`] for a non-finite `x`,
+/// `v` or product.
+///
+/// ```
+/// use lensdiff::{Objective, Expr, Real, Error, hessian::try_hvp};
+/// use nalgebra::dvector;
+/// struct Cubic; // f(x) = Σ x³, H = diag(6x)
+/// impl Objective for Cubic {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.powi(3).sum() }
+/// }
+/// let x = dvector![1.0, 2.0, 3.0];
+/// assert_eq!(try_hvp(&Cubic, &x, &dvector![1.0, 0.0, 1.0]), Ok(dvector![6.0, 0.0, 18.0]));
+/// assert_eq!(
+///     try_hvp(&Cubic, &x, &dvector![1.0, 0.0]),
+///     Err(Error::DimensionMismatch { op: "hvp (direction v)", expected: 3, found: 2 })
+/// );
+/// ```
+pub fn try_hvp<O: Objective + ?Sized>(
+    obj: &O,
+    x: &DVector<f64>,
+    v: &DVector<f64>,
+) -> Result<DVector<f64>, Error> {
+    check_hvp_lengths(obj, x, v)?;
+    check_finite("x", x.as_slice())?;
+    check_finite("direction", v.as_slice())?;
+    let s = try_sweep(obj, x.as_slice(), &[v.as_slice()])?;
+    Ok(DVector::from_vec(
+        s.prods.into_iter().next().expect("one product"),
+    ))
+}
+
+/// `v` of `x`'s length, and `x` a point the objective takes.
+fn check_hvp_lengths<O: Objective + ?Sized>(
+    obj: &O,
+    x: &DVector<f64>,
+    v: &DVector<f64>,
+) -> Result<(), Error> {
+    if v.len() != x.len() {
+        return Err(Error::DimensionMismatch {
+            op: "hvp (direction v)",
+            expected: x.len(),
+            found: v.len(),
+        });
+    }
+    check_point(obj, x)
+}
+
+/// `x` a point the objective takes, with a scalar value (checked on the
+/// program a one-product sweep runs, so a cached objective that computed
+/// an HVP compiles nothing new).
+fn check_point<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<(), Error> {
+    let prog = obj.program::<DualN<f64, 1>>();
+    let lens = prog.check_inputs(&[x.len()])?;
+    <f64 as Output>::shape_of_slot(lens[prog.output])
 }
 
 /// `f(x)`, `∇f(x)` and `H(x) v_c` for each `v_c`, in one reverse sweep over
@@ -48,6 +112,7 @@ pub fn value_grad_hvps<O: Objective + ?Sized>(
     vs: &[DVector<f64>],
 ) -> Result<(f64, DVector<f64>, Vec<DVector<f64>>), Error> {
     check_finite("x", x.as_slice())?;
+    check_point(obj, x)?;
     for v in vs {
         if v.len() != x.len() {
             return Err(Error::DimensionMismatch {

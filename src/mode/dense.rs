@@ -57,14 +57,17 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> DenseLin<A, B> {
         &self.m
     }
 
-    /// `J dx`.
+    /// `J dx`. Panics at the caller's line, naming both lengths, when `dx`
+    /// is not of the domain's shape.
     ///
     /// ```
     /// use lensdiff::mode::{Dense, Mode};
     /// use lensdiff::linear::Dup;
     /// assert_eq!(Dense::lift(Dup::<f64>::new(())).apply(&2.0), (2.0, 2.0));
     /// ```
+    #[track_caller]
     pub fn apply(&self, dx: &A) -> B {
+        crate::linear::expect_shape::<A>("Jacobian (tangent)", &self.dom, &dx.shape());
         let x = nalgebra::DVector::from_vec(dx.to_flat());
         let y = mat_vec(&self.m, &x);
         B::read_flat(&self.cod, y.as_slice())

@@ -1,9 +1,12 @@
 //! Forward mode: a derivative is a pushforward closure `dx ↦ J dx`.
 
 use super::Mode;
-use crate::Space;
-use crate::linear::LinearMap;
+use crate::linear::{LinearMap, expect_shape, shape_check};
+use crate::{Error, Space};
 use std::sync::Arc;
+
+/// The name wrong-length tangents are reported under.
+const TANGENT: &str = "pushforward (tangent)";
 
 /// Forward mode (Jacobian-vector products).
 ///
@@ -58,15 +61,38 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pushforward<A, B> {
         }
     }
 
-    /// `J dx`.
+    /// `J dx`. Panics at the caller's line, naming both lengths, when `dx`
+    /// is not of the domain's shape ([`try_apply`](Self::try_apply) returns
+    /// the error instead).
     ///
     /// ```
     /// use lensdiff::mode::Pushforward;
     /// let p = Pushforward::<f64, f64>::new(|dx| -dx, (), ());
     /// assert_eq!(p.apply(&1.0), -1.0);
     /// ```
+    #[track_caller]
     pub fn apply(&self, dx: &A) -> B {
+        expect_shape::<A>(TANGENT, &self.dom, &dx.shape());
         (self.f)(dx)
+    }
+
+    /// `J dx`, or [`Error::DimensionMismatch`] when `dx` is not of the
+    /// domain's shape.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun, Error, Forward};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _, Forward> = ops::square();
+    /// let (_, d) = f.linearize(&dvector![1.0, 2.0, 3.0]);
+    /// assert_eq!(d.try_apply(&dvector![1.0, 0.0, 0.0]), Ok(dvector![2.0, 0.0, 0.0]));
+    /// assert_eq!(
+    ///     d.try_apply(&dvector![1.0, 0.0]).unwrap_err().to_string(),
+    ///     "pushforward (tangent): dimension mismatch: expected 3, found 2"
+    /// );
+    /// ```
+    pub fn try_apply(&self, dx: &A) -> Result<B, Error> {
+        shape_check::<A>(TANGENT, &self.dom, &dx.shape())?;
+        Ok((self.f)(dx))
     }
 
     /// The domain's shape.
@@ -115,7 +141,7 @@ impl Mode for Forward {
         C: Space<Scalar = A::Scalar>,
     {
         let (dom, cod) = (f.dom.clone(), g.cod.clone());
-        Pushforward::new(move |dx| g.apply(&f.apply(dx)), dom, cod)
+        Pushforward::new(move |dx| (g.f)(&(f.f)(dx)), dom, cod)
     }
 
     fn fanout<A, B, C>(f: Pushforward<A, B>, g: Pushforward<A, C>) -> Pushforward<A, (B, C)>
@@ -125,7 +151,7 @@ impl Mode for Forward {
         C: Space<Scalar = A::Scalar>,
     {
         let (dom, cod) = (f.dom.clone(), (f.cod.clone(), g.cod.clone()));
-        Pushforward::new(move |dx| (f.apply(dx), g.apply(dx)), dom, cod)
+        Pushforward::new(move |dx| ((f.f)(dx), (g.f)(dx)), dom, cod)
     }
 
     fn par<A, B, C, D>(f: Pushforward<A, C>, g: Pushforward<B, D>) -> Pushforward<(A, B), (C, D)>
@@ -137,10 +163,6 @@ impl Mode for Forward {
     {
         let dom = (f.dom.clone(), g.dom.clone());
         let cod = (f.cod.clone(), g.cod.clone());
-        Pushforward::new(
-            move |dx: &(A, B)| (f.apply(&dx.0), g.apply(&dx.1)),
-            dom,
-            cod,
-        )
+        Pushforward::new(move |dx: &(A, B)| ((f.f)(&dx.0), (g.f)(&dx.1)), dom, cod)
     }
 }

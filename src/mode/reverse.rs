@@ -3,9 +3,13 @@
 //! paths is summed without temporaries.
 
 use super::Mode;
-use crate::Space;
-use crate::linear::LinearMap;
+use crate::linear::{LinearMap, expect_shape, shape_check};
+use crate::{Error, Space};
 use std::sync::Arc;
+
+/// The names wrong-length cotangents and accumulators are reported under.
+const COTANGENT: &str = "pullback (cotangent)";
+const ACCUMULATOR: &str = "pullback (accumulator dx)";
 
 type PullFn<A, B> = dyn Fn(&B, &mut A) + Send + Sync;
 
@@ -68,7 +72,9 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
         }
     }
 
-    /// `dx += Jᵀ dy`.
+    /// `dx += Jᵀ dy`. Panics at the caller's line, naming both lengths,
+    /// when `dy` is not of the codomain's shape or `dx` not of the
+    /// domain's.
     ///
     /// ```
     /// use lensdiff::mode::Pullback;
@@ -77,18 +83,48 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     /// p.pull_add(&1.0, &mut dx);
     /// assert_eq!(dx, 4.0);
     /// ```
+    #[track_caller]
     pub fn pull_add(&self, dy: &B, dx: &mut A) {
+        expect_shape::<B>(COTANGENT, &self.cod, &dy.shape());
+        expect_shape::<A>(ACCUMULATOR, &self.dom, &dx.shape());
         (self.f)(dy, dx)
     }
 
-    /// `Jᵀ dy` into a fresh zero.
+    /// `Jᵀ dy` into a fresh zero. Panics at the caller's line, naming both
+    /// lengths, when `dy` is not of the codomain's shape
+    /// ([`try_pull`](Self::try_pull) returns the error instead).
     ///
     /// ```
     /// use lensdiff::mode::Pullback;
     /// let p = Pullback::<f64, f64>::new(|dy, dx| *dx += -dy, (), ());
     /// assert_eq!(p.pull(&1.0), -1.0);
     /// ```
+    #[track_caller]
     pub fn pull(&self, dy: &B) -> A {
+        expect_shape::<B>(COTANGENT, &self.cod, &dy.shape());
+        self.pull_unchecked(dy)
+    }
+
+    /// `Jᵀ dy`, or [`Error::DimensionMismatch`] when `dy` is not of the
+    /// codomain's shape.
+    ///
+    /// ```
+    /// use lensdiff::{ops, DFun};
+    /// use nalgebra::dvector;
+    /// let f: DFun<_, _> = ops::diff();
+    /// let (_, d) = f.linearize(&dvector![1.0, 2.0, 4.0]);
+    /// assert_eq!(d.try_pull(&dvector![1.0, 0.0]), Ok(dvector![-1.0, 1.0, 0.0]));
+    /// assert_eq!(
+    ///     d.try_pull(&dvector![1.0, 0.0, 0.0]).unwrap_err().to_string(),
+    ///     "pullback (cotangent): dimension mismatch: expected 2, found 3"
+    /// );
+    /// ```
+    pub fn try_pull(&self, dy: &B) -> Result<A, Error> {
+        shape_check::<B>(COTANGENT, &self.cod, &dy.shape())?;
+        Ok(self.pull_unchecked(dy))
+    }
+
+    fn pull_unchecked(&self, dy: &B) -> A {
         let mut dx = A::zeros_of(&self.dom);
         (self.f)(dy, &mut dx);
         dx
@@ -139,8 +175,8 @@ impl Mode for Reverse {
         // The lens setter: pull back through g first, then through f.
         Pullback::new(
             move |dc, da| {
-                let db = g.pull(dc);
-                f.pull_add(&db, da);
+                let db = g.pull_unchecked(dc);
+                (f.f)(&db, da);
             },
             dom,
             cod,
@@ -156,8 +192,8 @@ impl Mode for Reverse {
         let (dom, cod) = (f.dom.clone(), (f.cod.clone(), g.cod.clone()));
         Pullback::new(
             move |dbc: &(B, C), da| {
-                f.pull_add(&dbc.0, da);
-                g.pull_add(&dbc.1, da);
+                (f.f)(&dbc.0, da);
+                (g.f)(&dbc.1, da);
             },
             dom,
             cod,
@@ -175,8 +211,8 @@ impl Mode for Reverse {
         let cod = (f.cod.clone(), g.cod.clone());
         Pullback::new(
             move |dcd: &(C, D), dab: &mut (A, B)| {
-                f.pull_add(&dcd.0, &mut dab.0);
-                g.pull_add(&dcd.1, &mut dab.1);
+                (f.f)(&dcd.0, &mut dab.0);
+                (g.f)(&dcd.1, &mut dab.1);
             },
             dom,
             cod,

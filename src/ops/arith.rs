@@ -1,9 +1,12 @@
 //! Elementwise binary arithmetic with scalar broadcasting.
 //!
-//! `a ∘ b` for `∘ ∈ {+, −, ×, ÷}` on vectors of equal length, or with
-//! one side of length one broadcast over the other (so a scalar expression
-//! can scale a vector). The derivative is `dy = ∂₀ ⊙ da + ∂₁ ⊙ db`; the
-//! transpose of a broadcast argument sums over the broadcast axis.
+//! `a ∘ b` for `∘ ∈ {+, −, ×, ÷}` on vectors of equal length, or with a
+//! scalar side (a `scalar`, a reduction, `at`) broadcast over the other, so
+//! a scalar expression can scale a vector. Only scalars broadcast: two
+//! vectors of different lengths are a dimension error even when one of them
+//! has length one (the program resolves this from the slots' kinds, see
+//! [`Op::broadcasts_scalars`]). The derivative is `dy = ∂₀ ⊙ da + ∂₁ ⊙ db`;
+//! the transpose of a broadcast argument sums over the broadcast axis.
 
 use crate::graph::{Ctx, Op, mismatch};
 use crate::{Error, Real};
@@ -46,7 +49,7 @@ impl Binary {
     }
 }
 
-/// Index of element `j` in an argument of length `len` broadcast to `n`.
+/// Element `j` of an argument, a scalar (length one) broadcast.
 #[inline(always)]
 fn at<S: Copy>(v: &[S], j: usize) -> S {
     if v.len() == 1 { v[0] } else { v[j] }
@@ -65,14 +68,16 @@ impl<S: Real> Op<S> for Binary {
         2
     }
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
+        // A scalar argument arrives here with the other side's length.
         let (a, b) = (lens[0], lens[1]);
-        if a == b || b == 1 {
+        if a == b {
             Ok(a)
-        } else if a == 1 {
-            Ok(b)
         } else {
             Err(mismatch(<Self as Op<S>>::name(self), a, b))
         }
+    }
+    fn broadcasts_scalars(&self) -> bool {
+        true
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         let (a, b) = (x[0], x[1]);

@@ -288,6 +288,9 @@ impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
     fn output_len(&self, _: &[usize]) -> Result<usize, Error> {
         Ok(1)
     }
+    fn scalar_output(&self, _: &[bool]) -> bool {
+        true
+    }
     fn saved_len(&self, lens: &[usize], _: usize) -> usize {
         lens[0]
     }

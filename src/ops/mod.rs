@@ -5,7 +5,7 @@
 //! compilation of the same primitive [`crate::Expr`] uses, so the two
 //! styles share every kernel. The kernels themselves live in the
 //! submodules: `elementwise` (the table of scalar functions, `map`),
-//! `arith` (broadcasting `+ − × ÷`), `reduce` (`sum`, `dot`, `‖·‖²`),
+//! `arith` (`+ − × ÷`, a scalar broadcasting), `reduce` (`sum`, `dot`, `‖·‖²`),
 //! `shift` (slices, strides, concatenation, interleaving, finite
 //! differences) and `stencil` (nonlinear windows). [`recast`] and
 //! [`retype`] run them on `SVector`s (static lengths, told apart by type).
@@ -303,17 +303,25 @@ macro_rules! binary_lens {
 }
 
 binary_lens!(
-    /// `a + b` (a length-one side broadcasts).
+    /// `a + b` for vectors of one length. A `DVector` of length one is a
+    /// vector and does not broadcast; for a scalar side, compile
+    /// `Expr::input(0) + Expr::input(1)` on `(DVector<S>, S)`.
     ///
     /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
+    /// use lensdiff::{ops, DFun, Error, Expr};
+    /// use nalgebra::{dvector, DVector};
     /// let f: DFun<_, _> = ops::add();
     /// assert_eq!(f.eval(&(dvector![1.0], dvector![2.0])), dvector![3.0]);
+    /// assert_eq!(
+    ///     f.try_eval(&(dvector![1.0, 2.0], dvector![2.0])).unwrap_err(),
+    ///     Error::DimensionMismatch { op: "add", expected: 2, found: 1 }
+    /// );
+    /// let g: DFun<(DVector<f64>, f64), DVector<f64>> = (Expr::input(0) + Expr::input(1)).compile();
+    /// assert_eq!(g.eval(&(dvector![1.0, 2.0], 2.0)), dvector![3.0, 4.0]);
     /// ```
     add, Vector<S>, |a, b| a + b);
 binary_lens!(
-    /// `a − b` (a length-one side broadcasts).
+    /// `a − b` for vectors of one length (see [`add`] for a scalar side).
     ///
     /// ```
     /// use lensdiff::{ops, DFun};
@@ -323,7 +331,7 @@ binary_lens!(
     /// ```
     sub, Vector<S>, |a, b| a - b);
 binary_lens!(
-    /// `a ⊙ b` elementwise (a length-one side broadcasts).
+    /// `a ⊙ b` elementwise, for vectors of one length (see [`add`]).
     ///
     /// ```
     /// use lensdiff::{ops, DFun};
@@ -333,7 +341,7 @@ binary_lens!(
     /// ```
     mul, Vector<S>, |a, b| a * b);
 binary_lens!(
-    /// `a ⊘ b` elementwise (a length-one side broadcasts).
+    /// `a ⊘ b` elementwise, for vectors of one length (see [`add`]).
     ///
     /// ```
     /// use lensdiff::{ops, DFun};

@@ -70,6 +70,9 @@ impl<S: Real> Op<S> for Reduce {
         }
         Ok(1)
     }
+    fn scalar_output(&self, _: &[bool]) -> bool {
+        true
+    }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         y[0] = match self.0 {
             Reduction::Sum => sum(x[0]),

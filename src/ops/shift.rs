@@ -53,6 +53,10 @@ impl<S: Real> Op<S> for Slice {
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
         self.bounds(lens[0]).map(|b| b.1)
     }
+    fn scalar_output(&self, scalar_args: &[bool]) -> bool {
+        // `x.at(i)` is a scalar; a trim whose length happens to be one is not.
+        matches!(self.0, Range::Fixed { len: 1, .. }) || scalar_args[0]
+    }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         let (s, l) = self.bounds(x[0].len()).expect("checked");
         y.copy_from_slice(&x[0][s..s + l]);
@@ -254,21 +258,29 @@ fn stencil_add<S: Real>(coeffs: &[S], x: &[S], y: &mut [S]) {
     }
 }
 
-/// A constant vector (no arguments, zero derivative).
-pub(crate) struct Constant<S>(pub(crate) std::sync::Arc<Vec<S>>);
+/// A constant vector or scalar (no arguments, zero derivative), with the
+/// name messages give it.
+pub(crate) struct Constant<S> {
+    pub(crate) values: std::sync::Arc<Vec<S>>,
+    pub(crate) name: &'static str,
+    pub(crate) scalar: bool,
+}
 
 impl<S: Real> Op<S> for Constant<S> {
     fn name(&self) -> &'static str {
-        "constant"
+        self.name
     }
     fn arity(&self) -> usize {
         0
     }
     fn output_len(&self, _: &[usize]) -> Result<usize, Error> {
-        Ok(self.0.len())
+        Ok(self.values.len())
+    }
+    fn scalar_output(&self, _: &[bool]) -> bool {
+        self.scalar
     }
     fn eval(&self, _: &[&[S]], y: &mut [S]) {
-        y.copy_from_slice(&self.0);
+        y.copy_from_slice(&self.values);
     }
     fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, _: &[S], _: &mut [S]) {}
     fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, _: &[S], _: &mut [S]) {}
