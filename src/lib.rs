@@ -89,6 +89,7 @@
 #![forbid(unsafe_code)]
 
 pub mod banded;
+pub mod constrained;
 pub mod derive;
 pub mod dfun;
 pub mod dual;
