@@ -417,6 +417,39 @@ impl Sqp {
         })
     }
 
+    /// The inertia test of a solved step: `sign det K = (−1)ᵐ` and
+    /// positive curvature along the tangential part `d_t = dx − d_n`,
+    /// where the normal part `d_n` solves `K (d_n, ·) = (0, −c)`: `J d_t
+    /// = 0`, so `d_t` lies in the null space of `J` (Chiang and Zavala's
+    /// inertia-free test, beside the determinant's sign).
+    #[allow(clippy::too_many_arguments)]
+    fn curvature_ok(
+        &self,
+        layout: &KktLayout,
+        h: &SymBanded<f64>,
+        lu: &BandedLu<f64>,
+        cv: &DVector<f64>,
+        dx: &[f64],
+        delta: f64,
+        want_sign: f64,
+    ) -> Result<bool, Error> {
+        let n = dx.len();
+        let (_, sign) = lu.log_abs_determinant();
+        if sign != want_sign {
+            return Ok(false);
+        }
+        let minus_c: Vec<f64> = cv.iter().map(|v| -v).collect();
+        let mut normal = layout.permute(&vec![0.0; n], &minus_c);
+        lu.solve_in_place(&mut normal)?;
+        let (dn, _) = layout.split(&normal);
+        let dt: Vec<f64> = dx.iter().zip(&dn).map(|(a, b)| a - b).collect();
+        let mut hdt = vec![0.0; n];
+        h.mul_vec_into(&dt, &mut hdt)?;
+        let dtt: f64 = dt.iter().map(|v| v * v).sum();
+        let curv = dt.iter().zip(&hdt).map(|(a, b)| a * b).sum::<f64>() + delta * dtt;
+        Ok(curv >= 1e-12 * dtt)
+    }
+
     /// Solves the KKT system, growing `δ` until the inertia is right and
     /// `ε` while `K` is singular.
     fn kkt_step(
@@ -429,7 +462,7 @@ impl Sqp {
         delta_last: &mut f64,
     ) -> Result<Step, Error> {
         let o = &self.opts;
-        let (n, m) = (grad_l.len(), cv.len());
+        let m = cv.len();
         let neg = |v: &[f64]| v.iter().map(|a| -a).collect::<Vec<f64>>();
         let rhs = layout.permute(&neg(grad_l.as_slice()), &neg(cv.as_slice()));
         let rhs_inf = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
@@ -460,38 +493,29 @@ impl Sqp {
                 Err(Error::Singular { .. }) => None,
                 Err(e) => return Err(e),
             };
-            let Some((lu, sol)) = solved else {
-                eps = if eps == 0.0 { o.eps_init } else { eps * 10.0 };
-                if eps > 1e-2 {
-                    return Err(Error::ShiftFailed { tau: eps });
+            // A singular K: regularise the constraint block once (a rank-
+            // deficient J), and grow δ as for a wrong inertia (Ipopt's rule).
+            match solved {
+                Some((lu, sol)) => {
+                    let (dx, dl) = layout.split(&sol);
+                    if self.curvature_ok(layout, h, &lu, cv, &dx, delta, want_sign)? {
+                        if delta > 0.0 {
+                            *delta_last = delta;
+                        }
+                        return Ok(Step {
+                            dx,
+                            dl,
+                            delta,
+                            eps,
+                            lu,
+                        });
+                    }
                 }
-                continue;
-            };
-            let (dx, dl) = layout.split(&sol);
-            // The curvature along the tangential part d_t = dx − d_n, where
-            // the normal part d_n solves K (d_n, ·) = (0, −c): J d_t = 0,
-            // so d_t lies in the null space of J (Chiang & Zavala's
-            // inertia-free test, a check beside the determinant's sign).
-            let mut normal = layout.permute(&vec![0.0; n], &neg(cv.as_slice()));
-            lu.solve_in_place(&mut normal)?;
-            let (dn, _) = layout.split(&normal);
-            let dt: Vec<f64> = dx.iter().zip(&dn).map(|(a, b)| a - b).collect();
-            let mut hdt = vec![0.0; n];
-            h.mul_vec_into(&dt, &mut hdt)?;
-            let dtt: f64 = dt.iter().map(|v| v * v).sum();
-            let curv: f64 = dt.iter().zip(&hdt).map(|(a, b)| a * b).sum::<f64>() + delta * dtt;
-            let (_, sign) = lu.log_abs_determinant();
-            if sign == want_sign && curv >= 1e-12 * dtt {
-                if delta > 0.0 {
-                    *delta_last = delta;
+                None => {
+                    if eps == 0.0 {
+                        eps = o.eps_init;
+                    }
                 }
-                return Ok(Step {
-                    dx,
-                    dl,
-                    delta,
-                    eps,
-                    lu,
-                });
             }
             delta = if delta == 0.0 {
                 if *delta_last == 0.0 {
