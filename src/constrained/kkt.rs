@@ -14,7 +14,8 @@
 //! block-diagonal `H` of half-bandwidth 3) `b = 8` for any `N`.
 
 use super::banded_jacobian::{BandedJacobian, JacobianSpans};
-use crate::banded::{Banded, SymBanded};
+use crate::Error;
+use crate::banded::{Banded, BandedLu, SymBanded};
 
 /// Where every unknown of the KKT system goes, and the bandwidth that gives.
 #[derive(Debug, Clone)]
@@ -87,18 +88,21 @@ impl KktLayout {
         self.band
     }
 
-    /// `K` for the shifts `δ` (Hessian) and `ε` (constraints), in general
-    /// band storage with `kl = ku = b`.
-    pub(crate) fn assemble(
+    /// `K` for the shifts `δ` (Hessian) and `ε` (constraints) into `k`
+    /// (general band storage, `n + m` with `kl = ku = b`).
+    pub(crate) fn assemble_into(
         &self,
+        k: &mut Banded<f64>,
         h: &SymBanded<f64>,
         jac: &BandedJacobian,
         delta: f64,
         eps: f64,
-    ) -> Banded<f64> {
-        let (b, size) = (self.band, self.size());
+    ) {
+        let b = self.band;
+        debug_assert_eq!((k.n(), k.kl(), k.ku()), (self.size(), b, b));
         let ld = 2 * b + 1;
-        let mut ab = vec![0.0; ld * size];
+        let ab = k.as_mut_slice();
+        ab.fill(0.0);
         let mut put = |r: usize, c: usize, v: f64| ab[c * ld + b + r - c] = v;
         let (hk, hs) = (h.k(), h.as_slice());
         debug_assert!(hk <= self.hk || hk == 0);
@@ -125,7 +129,6 @@ impl KktLayout {
             }
             put(q, q, -eps);
         }
-        Banded::from_ab(size, b, b, ab).expect("KKT storage has the band's length")
     }
 
     /// `(x part, constraint part)` into KKT order.
@@ -146,5 +149,57 @@ impl KktLayout {
             self.pos_var.iter().map(|&p| v[p]).collect(),
             self.pos_con.iter().map(|&p| v[p]).collect(),
         )
+    }
+}
+
+/// The KKT matrix and its LU factors, kept from one factorisation to the
+/// next so that repeated solves at large `n` allocate nothing.
+pub(crate) struct KktSystem {
+    pub(crate) layout: KktLayout,
+    k: Banded<f64>,
+    lu: Option<BandedLu<f64>>,
+}
+
+impl KktSystem {
+    pub(crate) fn new(layout: KktLayout) -> Self {
+        let (size, b) = (layout.size(), layout.bandwidth());
+        KktSystem {
+            layout,
+            k: Banded::zeros(size, b, b),
+            lu: None,
+        }
+    }
+
+    /// Assembles and factors `K(δ, ε)`; `Ok(false)` when it is singular.
+    pub(crate) fn factor(
+        &mut self,
+        h: &SymBanded<f64>,
+        jac: &BandedJacobian,
+        delta: f64,
+        eps: f64,
+    ) -> Result<bool, Error> {
+        self.layout.assemble_into(&mut self.k, h, jac, delta, eps);
+        let res = match &mut self.lu {
+            Some(lu) => lu.refactor(&self.k),
+            None => self.k.lu().map(|lu| self.lu = Some(lu)),
+        };
+        match res {
+            Ok(()) => Ok(true),
+            Err(Error::Singular { .. }) => {
+                // The buffers stay for the next attempt; the factor is void.
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The assembled matrix.
+    pub(crate) fn matrix(&self) -> &Banded<f64> {
+        &self.k
+    }
+
+    /// The factors of the last successful [`factor`](Self::factor).
+    pub(crate) fn lu(&self) -> &BandedLu<f64> {
+        self.lu.as_ref().expect("factored")
     }
 }

@@ -19,7 +19,7 @@
 //! the Maratos effect) that reuses the factorisation.
 
 use super::banded_jacobian::{AsObjective, JacobianSpans, jacobian_banded_of};
-use super::kkt::KktLayout;
+use super::kkt::{KktLayout, KktSystem};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
@@ -120,7 +120,6 @@ struct Step {
     dl: Vec<f64>,
     delta: f64,
     eps: f64,
-    lu: BandedLu<f64>,
 }
 
 impl Sqp {
@@ -207,7 +206,7 @@ impl Sqp {
         let lag = Cached::new(Lagrangian::new(f, c, m));
         lag.inner().set_multipliers(&vec![1.0; m]);
         let hk = hessian_pattern(&lag, x0)?.bandwidth();
-        let layout = KktLayout::new(&spans, hk);
+        let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
         let fc = Cached::new(f);
         let band_opts = BandOptions {
             method: BandMethod::Substitution,
@@ -278,7 +277,8 @@ impl Sqp {
                     });
                 }
             }
-            let step = self.kkt_step(&layout, &hb.band, &jac, &grad_l, &cv, &mut delta_last)?;
+            let step = self.kkt_step(&mut kkt, &hb.band, &jac, &grad_l, &cv, &mut delta_last)?;
+            let layout = &kkt.layout;
             let minus_grad_l: Vec<f64> = grad_l.iter().map(|v| -v).collect();
             let dx = DVector::from_vec(step.dx.clone());
             if step.eps > 0.0 && c_inf > o.constraint_tol {
@@ -354,7 +354,7 @@ impl Sqp {
                     for _ in 0..MAX_SOC {
                         let minus_c: Vec<f64> = c_soc.iter().map(|v| -v).collect();
                         let mut rhs = layout.permute(&minus_grad_l, &minus_c);
-                        step.lu.solve_in_place(&mut rhs)?;
+                        kkt.lu().solve_in_place(&mut rhs)?;
                         let (d_soc, _) = layout.split(&rhs);
                         let z = &x + DVector::from_vec(d_soc);
                         let (f_s, c_s) = trial_values(&z);
@@ -407,8 +407,8 @@ impl Sqp {
             iterations: iter,
             status,
             history,
-            kkt_size: layout.size(),
-            kkt_bandwidth: layout.bandwidth(),
+            kkt_size: kkt.layout.size(),
+            kkt_bandwidth: kkt.layout.bandwidth(),
             jacobian_width: spans.width(),
             hessian_bandwidth: hk,
             time_s: start.elapsed().as_secs_f64(),
@@ -454,7 +454,7 @@ impl Sqp {
     /// `ε` while `K` is singular.
     fn kkt_step(
         &self,
-        layout: &KktLayout,
+        kkt: &mut KktSystem,
         h: &SymBanded<f64>,
         jac: &super::BandedJacobian,
         grad_l: &DVector<f64>,
@@ -464,14 +464,16 @@ impl Sqp {
         let o = &self.opts;
         let m = cv.len();
         let neg = |v: &[f64]| v.iter().map(|a| -a).collect::<Vec<f64>>();
-        let rhs = layout.permute(&neg(grad_l.as_slice()), &neg(cv.as_slice()));
+        let rhs = kkt
+            .layout
+            .permute(&neg(grad_l.as_slice()), &neg(cv.as_slice()));
         let rhs_inf = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
         let (mut delta, mut eps) = (0.0f64, 0.0f64);
         loop {
-            let k = layout.assemble(h, jac, delta, eps);
-            let solved = match k.lu() {
-                Ok(lu) => {
+            let solved = if kkt.factor(h, jac, delta, eps)? {
+                let (k, lu) = (kkt.matrix(), kkt.lu());
+                {
                     let mut sol = rhs.clone();
                     lu.solve_in_place(&mut sol)?;
                     // A nearly singular K shows in the solve's residual.
@@ -488,27 +490,21 @@ impl Sqp {
                                 * (rhs_inf
                                     + k.as_slice().iter().fold(0.0f64, |a, v| a.max(v.abs()))
                                         * sol_inf);
-                    ok.then_some((lu, sol))
+                    ok.then_some(sol)
                 }
-                Err(Error::Singular { .. }) => None,
-                Err(e) => return Err(e),
+            } else {
+                None
             };
             // A singular K: regularise the constraint block once (a rank-
             // deficient J), and grow δ as for a wrong inertia (Ipopt's rule).
             match solved {
-                Some((lu, sol)) => {
-                    let (dx, dl) = layout.split(&sol);
-                    if self.curvature_ok(layout, h, &lu, cv, &dx, delta, want_sign)? {
+                Some(sol) => {
+                    let (dx, dl) = kkt.layout.split(&sol);
+                    if self.curvature_ok(&kkt.layout, h, kkt.lu(), cv, &dx, delta, want_sign)? {
                         if delta > 0.0 {
                             *delta_last = delta;
                         }
-                        return Ok(Step {
-                            dx,
-                            dl,
-                            delta,
-                            eps,
-                            lu,
-                        });
+                        return Ok(Step { dx, dl, delta, eps });
                     }
                 }
                 None => {
