@@ -11,9 +11,11 @@
 //! `iterations`, `objective`, `max_violation`, `solve_s`, `status`), and
 //! writes `PREFIX-states.svg` (cart position and pole angle against time),
 //! `PREFIX-control.svg` (the force) and `PREFIX-filmstrip.svg` (the
-//! swing-up frame by frame); `--out PREFIX` (default `cartpole`).
+//! swing-up frame by frame); `--out PREFIX` (default `cartpole`),
+//! `--no-plots`, `--quiet` (no table), `--globalization filter|l1` (the
+//! line search's acceptance rule, default the filter).
 
-use lensdiff::constrained::{Sqp, SqpOptions, SqpResult};
+use lensdiff::constrained::{Globalization, Sqp, SqpOptions, SqpResult};
 use lensdiff::problems::Cartpole;
 use plot::{draw_legend, draw_lines, padded_range};
 use plotters::prelude::*;
@@ -27,6 +29,7 @@ struct Args {
     out: String,
     plots: bool,
     quiet: bool,
+    globalization: Globalization,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -35,6 +38,7 @@ fn parse_args() -> Result<Args, String> {
         out: "cartpole".to_string(),
         plots: true,
         quiet: false,
+        globalization: Globalization::Filter,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -50,10 +54,17 @@ fn parse_args() -> Result<Args, String> {
             }
             "--out" => a.out = it.next().ok_or("--out needs a file prefix")?,
             "--no-plots" => a.plots = false,
+            "--globalization" => {
+                a.globalization = match it.next().as_deref() {
+                    Some("filter") => Globalization::Filter,
+                    Some("l1") => Globalization::L1Merit,
+                    v => return Err(format!("--globalization filter|l1, got {v:?}")),
+                }
+            }
             "--quiet" => a.quiet = true,
             "-h" | "--help" => {
                 return Err(
-                    "usage: cartpole [--segments N] [--out PREFIX] [--no-plots] [--quiet]".into(),
+                    "usage: cartpole [--segments N] [--out PREFIX] [--no-plots] [--quiet] [--globalization filter|l1]".into(),
                 );
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -70,6 +81,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let p = Cartpole::new(args.segments);
     let opts = SqpOptions {
         verbose: !args.quiet,
+        globalization: args.globalization,
         ..Default::default()
     };
     let r = Sqp::new(opts).minimize(&p, &p, &p.x0())?;
