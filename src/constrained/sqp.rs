@@ -365,7 +365,7 @@ impl Sqp {
                             found = Some((z, v));
                             break;
                         }
-                        if !(theta_s <= 0.99 * theta_prev) {
+                        if theta_s.is_nan() || theta_s > 0.99 * theta_prev {
                             break;
                         }
                         theta_prev = theta_s;
