@@ -4,6 +4,15 @@ use nalgebra::DVector;
 
 /// One SQP iteration, as passed to the observer and kept in the history:
 /// the iterate `x_k` and the step that produced it (Ipopt's convention).
+///
+/// ```
+/// use lensdiff::{constrained::Sqp, problems::Cartpole};
+/// let p = Cartpole::new(10);
+/// let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+/// let (first, last) = (&r.history[0], r.history.last().unwrap());
+/// assert_eq!((first.iter, first.step), (0, 0.0));
+/// assert!(first.c_inf > 0.3 && last.c_inf < 1e-8 && last.step > 0.0);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqpIteration {
     /// Iteration number (0 is the starting point).
@@ -27,6 +36,14 @@ pub struct SqpIteration {
 }
 
 /// Why the solver stopped (errors are [`crate::Error`]s instead).
+///
+/// ```
+/// use lensdiff::constrained::{Sqp, SqpOptions, SqpStatus};
+/// use lensdiff::problems::Cartpole;
+/// let p = Cartpole::new(10);
+/// let capped = Sqp::new(SqpOptions { max_iters: 2, ..Default::default() });
+/// assert_eq!(capped.minimize(&p, &p, &p.x0()).unwrap().status, SqpStatus::MaxIterations);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqpStatus {
     /// `‖c‖∞` and `‖∇L‖∞` reached their tolerances.
@@ -54,6 +71,16 @@ impl SqpStatus {
 }
 
 /// The result of an SQP solve.
+///
+/// ```
+/// use lensdiff::{constrained::{Sqp, SqpStatus}, problems::Cartpole};
+/// let p = Cartpole::new(10);
+/// let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+/// assert_eq!(r.status, SqpStatus::Converged);
+/// assert_eq!((r.x.len(), r.lambda.len(), r.kkt_size), (p.n(), p.m(), p.n() + p.m()));
+/// assert_eq!((r.jacobian_width, r.hessian_bandwidth), (9, 3));
+/// assert_eq!(r.history.len(), r.iterations + 1);
+/// ```
 #[derive(Debug, Clone)]
 pub struct SqpResult {
     /// The final point.
