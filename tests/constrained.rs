@@ -136,7 +136,7 @@ fn cartpole_kkt_conditions_hold_with_dense_jacobians() {
         &Cartpole::new(40).x0(),
     )
     .unwrap();
-    assert_eq!(r40.kkt_bandwidth, r.kkt_bandwidth);
+    assert_eq!((r.kkt_bandwidth, r40.kkt_bandwidth), (8, 8));
     assert_eq!((r.jacobian_width, r.hessian_bandwidth), (9, 3));
 }
 

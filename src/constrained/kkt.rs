@@ -10,8 +10,11 @@
 //! after the variable in the middle of its span, `⌊(lo_i + hi_i)/2⌋`, so a
 //! trajectory's multipliers sit between the nodes they couple. The
 //! bandwidth `b` of the result is computed exactly from the spans of `J`
-//! and the half-bandwidth of `H`; for the cart-pole (spans of width 9,
-//! block-diagonal `H` of half-bandwidth 3) `b = 8` for any `N`.
+//! and the half-bandwidth of `H`. Rows with narrow spans (boundary
+//! conditions) may instead go to the nearest gap outside the wide rows'
+//! spans, whichever ordering has the smaller band: for the cart-pole
+//! (spans of width 9, block-diagonal `H` of half-bandwidth 3) `b = 8` for
+//! any `N` (11 with the midpoint rule alone).
 
 use super::banded_jacobian::{BandedJacobian, JacobianSpans};
 use crate::Error;
@@ -32,31 +35,47 @@ pub(crate) struct KktLayout {
 
 impl KktLayout {
     /// The stage ordering for a Jacobian on `spans` and a Hessian of
-    /// half-bandwidth `hk` (at least one variable).
+    /// half-bandwidth `hk` (at least one variable): each row after the
+    /// middle of its span, or, when that is narrower, with narrow rows
+    /// (boundary conditions) moved to the nearest gap that no wide row
+    /// spans.
     pub(crate) fn new(spans: &JacobianSpans, hk: usize) -> Self {
+        // Slot s = 0 is before the first variable, s = j + 1 after variable j.
+        let mid: Vec<usize> = (0..spans.nrows())
+            .map(|i| {
+                let (lo, hi) = spans.span(i);
+                (lo + hi) / 2 + 1
+            })
+            .collect();
+        let by_mid = Self::from_slots(spans, hk, &mid);
+        let moved = Self::from_slots(spans, hk, &narrow_rows_moved(spans, &mid));
+        if moved.band < by_mid.band {
+            moved
+        } else {
+            by_mid
+        }
+    }
+
+    /// The layout with row `i` in slot `slot[i]` (rows of one slot in row
+    /// order: a counting sort), and its exact bandwidth.
+    fn from_slots(spans: &JacobianSpans, hk: usize, slot: &[usize]) -> Self {
         let (n, m) = (spans.ncols(), spans.nrows());
-        // Rows by the variable they follow (a counting sort keeps row order).
-        let key = |i: usize| {
-            let (lo, hi) = spans.span(i);
-            (lo + hi) / 2
-        };
-        let mut count = vec![0usize; n];
-        for i in 0..m {
-            count[key(i)] += 1;
+        let mut count = vec![0usize; n + 1];
+        for &s in slot {
+            count[s] += 1;
         }
         let mut pos_var = vec![0; n];
-        let mut first_row = vec![0; n];
-        let mut p = 0;
+        let mut first_row = vec![0; n + 1];
+        let mut p = count[0];
         for j in 0..n {
             pos_var[j] = p;
-            first_row[j] = p + 1;
-            p += 1 + count[j];
+            first_row[j + 1] = p + 1;
+            p += 1 + count[j + 1];
         }
         let mut pos_con = vec![0; m];
-        for (i, q) in pos_con.iter_mut().enumerate() {
-            let j = key(i);
-            *q = first_row[j];
-            first_row[j] += 1;
+        for (q, &s) in pos_con.iter_mut().zip(slot) {
+            *q = first_row[s];
+            first_row[s] += 1;
         }
         let mut band = 0;
         for j in 0..n {
@@ -150,6 +169,40 @@ impl KktLayout {
             self.pos_con.iter().map(|&p| v[p]).collect(),
         )
     }
+}
+
+/// Slots with rows of span at most half the width moved, within a width
+/// of their span, to the slot inside the fewest spans of wider rows (the
+/// nearest to their middle on ties): a boundary condition inside the span
+/// of a wide row widens that row's band.
+fn narrow_rows_moved(spans: &JacobianSpans, mid: &[usize]) -> Vec<usize> {
+    let (n, w) = (spans.ncols(), spans.width());
+    let narrow = |i: usize| {
+        let (lo, hi) = spans.span(i);
+        2 * (hi - lo + 1) <= w
+    };
+    // cover[s]: wide rows whose span contains slot s (lo < s ≤ hi).
+    let mut cover = vec![0i64; n + 2];
+    for i in (0..spans.nrows()).filter(|&i| !narrow(i)) {
+        let (lo, hi) = spans.span(i);
+        cover[lo + 1] += 1;
+        cover[hi + 1] -= 1;
+    }
+    for s in 1..=n {
+        cover[s] += cover[s - 1];
+    }
+    (0..spans.nrows())
+        .map(|i| {
+            if !narrow(i) {
+                return mid[i];
+            }
+            let (lo, hi) = spans.span(i);
+            let (a, b) = (lo.saturating_sub(w), (hi + 1 + w).min(n));
+            (a..=b)
+                .min_by_key(|&s| (cover[s], s.abs_diff(mid[i])))
+                .unwrap_or(mid[i])
+        })
+        .collect()
 }
 
 /// The KKT matrix and its LU factors, kept from one factorisation to the
