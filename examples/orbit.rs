@@ -12,7 +12,7 @@
 //! colours it once, recovers the Hessian from a few products per
 //! iteration and factors it in an envelope after reverse Cuthill–McKee
 //! (lap time ordered last). Prints the pattern's figures, the iteration
-//! table and a check of the answer, and draws the loop as an SVG.
+//! table and a check of the answer, and draws the loop as an SVG (with `plotters`).
 
 use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
 use lensdiff::problems::{Orbit, Problem};
@@ -22,7 +22,11 @@ use lensdiff::sparsity::{
 };
 use lensdiff::{Objective, value_and_grad};
 use nalgebra::DVector;
-use std::fmt::Write as _;
+use plot::{PathPlot, draw_paths, points};
+use std::error::Error;
+
+#[path = "plot/mod.rs"]
+mod plot;
 
 struct Args {
     points: usize,
@@ -64,69 +68,30 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1)
 }
 
-fn loop_points(x: &DVector<f64>, to_px: &dyn Fn(f64, f64) -> (f64, f64)) -> String {
-    let m = x.len() / 2;
-    let mut s = String::new();
-    for i in (0..m).chain([0]) {
-        let (u, v) = to_px(x[2 * i], x[2 * i + 1]);
-        let _ = write!(s, "{u:.2},{v:.2} ");
-    }
-    s
-}
-
-fn orbit_svg(p: &Orbit, x0: &DVector<f64>, x: &DVector<f64>, title: &str) -> String {
-    let size = 600.0;
-    let (lo, hi) = (-1.6, 1.6);
-    let to_px = |u: f64, v: f64| {
-        (
-            (u - lo) / (hi - lo) * size,
-            size - (v - lo) / (hi - lo) * size,
-        )
-    };
-    let px_per_unit = size / (hi - lo);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for &(cx, cy) in Orbit::obstacles() {
-        let (a, b) = to_px(cx, cy);
-        // 10·exp(−r²/0.05) above 1 and above 5.
-        for (level, colour) in [(1.0_f64, "#fde0d0"), (5.0, "#f4a582")] {
-            let r = (0.05 * (10.0 / level).ln()).sqrt() * px_per_unit;
-            let _ = writeln!(
-                s,
-                r#"<circle cx="{a:.2}" cy="{b:.2}" r="{r:.2}" fill="{colour}"/>"#
-            );
-        }
-    }
+/// The obstacles, the waypoints, the initial and the optimised loop.
+fn draw_orbit(
+    p: &Orbit,
+    x0: &DVector<f64>,
+    x: &DVector<f64>,
+    title: &str,
+    out: &str,
+) -> Result<(), Box<dyn Error>> {
     let n = x.len() - 1;
-    let _ = writeln!(
-        s,
-        r#"<polyline points="{}" fill="none" stroke="gray" stroke-width="1.5" stroke-dasharray="5,4"/>"#,
-        loop_points(&x0.rows(0, n).into_owned(), &to_px)
-    );
-    let _ = writeln!(
-        s,
-        r##"<polyline points="{}" fill="none" stroke="#2166ac" stroke-width="2.5"/>"##,
-        loop_points(&x.rows(0, n).into_owned(), &to_px)
-    );
-    for (_, (u, v)) in p.waypoints() {
-        let (a, b) = to_px(u, v);
-        let _ = writeln!(s, r#"<circle cx="{a:.2}" cy="{b:.2}" r="5" fill="black"/>"#);
-    }
-    let _ = writeln!(
-        s,
-        r#"<text x="10" y="22" font-family="sans-serif" font-size="15">{title}</text>"#
-    );
-    let _ = writeln!(
-        s,
-        r##"<text x="10" y="{}" font-family="sans-serif" font-size="12" fill="gray">dashed: initial loop; blue: optimised; dots: waypoints; shaded: obstacles</text>"##,
-        size - 10.0
-    );
-    s.push_str("</svg>\n");
-    s
+    // Closed loops: back to the first point.
+    let closed = |v: &DVector<f64>| {
+        let mut pts = points(&v.as_slice()[..n]);
+        pts.push(pts[0]);
+        pts
+    };
+    let waypoints: Vec<(f64, f64)> = p.waypoints().into_iter().map(|(_, w)| w).collect();
+    let plot = PathPlot {
+        title,
+        obstacles: Orbit::obstacles(),
+        initial: &closed(x0),
+        optimised: &closed(x),
+        markers: (&waypoints, "waypoints"),
+    };
+    draw_paths(&plot, out)
 }
 
 fn main() {
@@ -200,7 +165,7 @@ fn main() {
         "orbit, {} points: Newton on the sparse path ({} iterations), lap time {lap:.3}",
         args.points, r.iterations
     );
-    std::fs::write(&args.out, orbit_svg(&p, &x0, &r.x, &title))
+    draw_orbit(&p, &x0, &r.x, &title, &args.out)
         .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", args.out)));
     println!("wrote {}", args.out);
 }

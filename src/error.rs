@@ -111,6 +111,30 @@ pub enum Error {
         /// expected length is not known.
         detail: String,
     },
+    /// A constrained problem has more equality constraints than variables
+    /// (at most `n` of them can be independent).
+    TooManyConstraints {
+        /// The number of constraints.
+        m: usize,
+        /// The number of variables.
+        n: usize,
+    },
+    /// The constraints cannot be satisfied near the iterate: `‖c‖∞ > 0`
+    /// but `Jᵀc = 0`, a stationary point of the violation.
+    InconsistentConstraints {
+        /// The optimiser iteration.
+        iteration: usize,
+        /// `‖c(x)‖∞` there.
+        violation: f64,
+    },
+    /// The constraint Jacobian is rank deficient and the regularised step
+    /// still leaves the linearised constraints unsatisfied.
+    SingularJacobian {
+        /// The optimiser iteration.
+        iteration: usize,
+        /// `‖J d + c‖∞ / ‖c‖∞` of the regularised step.
+        residual: f64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -201,6 +225,24 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "input {input} has length {found}, which this lens cannot take ({detail})"
+            ),
+            Error::TooManyConstraints { m, n } => write!(
+                f,
+                "{m} equality constraints on {n} variables: at most {n} can be independent"
+            ),
+            Error::InconsistentConstraints {
+                iteration,
+                violation,
+            } => write!(
+                f,
+                "constraints inconsistent at iteration {iteration}: violation {violation:e} cannot be reduced (J^T c = 0)"
+            ),
+            Error::SingularJacobian {
+                iteration,
+                residual,
+            } => write!(
+                f,
+                "constraint Jacobian singular at iteration {iteration}: the regularised step leaves relative residual {residual:e} in the linearised constraints"
             ),
         }
     }

@@ -219,6 +219,7 @@
 
 pub mod banded;
 pub mod check;
+pub mod constrained;
 pub mod derive;
 pub mod dfun;
 pub mod dual;

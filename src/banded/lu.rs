@@ -73,32 +73,58 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.lu().unwrap_err(), Error::Singular { column: 1 });
     /// ```
     pub fn lu(&self) -> Result<BandedLu<T>> {
-        let (n, kl, ku) = (self.n(), self.kl(), self.ku());
+        let mut lu = BandedLu {
+            n: 0,
+            kl: 0,
+            ku: 0,
+            fac: Vec::new(),
+            ipiv: Vec::new(),
+        };
+        lu.refactor(self)?;
+        Ok(lu)
+    }
+}
+
+impl<T: Real> BandedLu<T> {
+    /// Factors `a` into `self`, reusing its buffers: repeated
+    /// factorisations of the same size (an optimiser's iterations)
+    /// allocate nothing. Errors as [`Banded::lu`]; after an error `self`
+    /// holds no usable factorisation.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// use nalgebra::dvector;
+    /// let a = Banded::from_fn(3, 1, 1, |i, j| if i == j { 4.0 } else { 1.0 });
+    /// let mut lu = a.lu().unwrap();
+    /// let b = a.shifted(1.0);
+    /// lu.refactor(&b).unwrap();
+    /// let x = dvector![1.0, 2.0, 3.0];
+    /// assert!((lu.solve(&b.mul_vec(&x).unwrap()).unwrap() - x).amax() < 1e-14);
+    /// ```
+    pub fn refactor(&mut self, a: &Banded<T>) -> Result<()> {
+        let (n, kl, ku) = (a.n(), a.kl(), a.ku());
         let ld0 = kl + ku + 1;
         let ld = ld0 + kl;
-        let mut fac = vec![T::zero(); ld * n];
-        for (dst, src) in fac
+        (self.n, self.kl, self.ku) = (n, kl, ku);
+        self.fac.resize(ld * n, T::zero());
+        self.ipiv.resize(n, 0);
+        for (dst, src) in self
+            .fac
             .chunks_exact_mut(ld)
-            .zip(self.as_slice().chunks_exact(ld0))
+            .zip(a.as_slice().chunks_exact(ld0))
         {
+            dst[..kl].fill(T::zero());
             dst[kl..].copy_from_slice(src);
         }
-        let mut ipiv = vec![0; n];
         let res = if (kl, ku) == (1, 1) {
-            lu3_factor(&mut fac, &mut ipiv)
+            lu3_factor(&mut self.fac, &mut self.ipiv)
         } else {
-            lu_factor(kl, ku, &mut fac, &mut ipiv)
+            lu_factor(kl, ku, &mut self.fac, &mut self.ipiv)
         };
         match res {
-            Ok(()) => Ok(BandedLu {
-                n,
-                kl,
-                ku,
-                fac,
-                ipiv,
-            }),
+            Ok(()) => Ok(()),
             Err(LuFail::Singular(column)) => Err(Error::Singular { column }),
-            Err(LuFail::NonFinite(j)) => Err(match self.first_non_finite() {
+            Err(LuFail::NonFinite(j)) => Err(match a.first_non_finite() {
                 Some(i) => Error::NonFinite {
                     what: "matrix",
                     index: Some(i),
@@ -110,9 +136,7 @@ impl<T: Real> Banded<T> {
             }),
         }
     }
-}
 
-impl<T: Real> BandedLu<T> {
     /// Order of the factored matrix.
     ///
     /// ```

@@ -267,6 +267,19 @@ impl<T: Real> Banded<T> {
         &self.ab
     }
 
+    /// The band array, writable (same layout as [`as_slice`](Self::as_slice);
+    /// keep the corner slots outside the matrix at zero).
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let mut a = Banded::<f64>::zeros(2, 0, 0);
+    /// a.as_mut_slice()[1] = 3.0;
+    /// assert_eq!(a.get(1, 1), 3.0);
+    /// ```
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.ab
+    }
+
     /// Adds `tau` to every diagonal entry, in place.
     ///
     /// ```

@@ -13,13 +13,18 @@
 //! | problem   | Hessian                                             | k     |
 //! |-----------|-----------------------------------------------------|-------|
 //! | [`Orbit`] | periodic 2-D loop (corner blocks), free lap time (dense last row) | n − 1 |
+//!
+//! and one with equality constraints, for [`crate::constrained::Sqp`]:
+//! [`Cartpole`], the cart-pole swing-up by trapezoidal collocation.
 
 mod accel2;
+mod cartpole;
 mod chain1;
 mod orbit;
 mod robot2d;
 
 pub use accel2::Accel2;
+pub use cartpole::Cartpole;
 pub use chain1::Chain1;
 pub use orbit::Orbit;
 pub use robot2d::Robot2d;

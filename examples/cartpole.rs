@@ -1,0 +1,248 @@
+//! The cart-pole swing-up (`BENCH.md`, `cartpole`) by SQP on banded KKT
+//! systems: trapezoidal collocation, the dynamics as equality constraints,
+//! from the linear-interpolation start.
+//!
+//! ```sh
+//! cargo run --release --example cartpole                  # N = 100
+//! cargo run --release --example cartpole -- --segments 10000 --no-plots
+//! ```
+//!
+//! Prints the iteration table, then one JSON line (`segments`, `n`, `m`,
+//! `iterations`, `objective`, `max_violation`, `solve_s`, `status`), and
+//! writes `PREFIX-states.svg` (cart position and pole angle against time),
+//! `PREFIX-control.svg` (the force) and `PREFIX-filmstrip.svg` (the
+//! swing-up frame by frame); `--out PREFIX` (default `cartpole`),
+//! `--no-plots`, `--quiet` (no table), `--globalization filter|l1` (the
+//! line search's acceptance rule, default the filter).
+
+use lensdiff::constrained::{Globalization, Sqp, SqpOptions, SqpResult};
+use lensdiff::problems::Cartpole;
+use plot::{draw_legend, draw_lines, padded_range};
+use plotters::prelude::*;
+use std::error::Error;
+
+#[path = "plot/mod.rs"]
+mod plot;
+
+struct Args {
+    segments: usize,
+    out: String,
+    plots: bool,
+    quiet: bool,
+    globalization: Globalization,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        segments: 100,
+        out: "cartpole".to_string(),
+        plots: true,
+        quiet: false,
+        globalization: Globalization::Filter,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--segments" => {
+                let v = it.next().ok_or("--segments needs a value")?;
+                a.segments = v
+                    .parse()
+                    .map_err(|_| format!("--segments: not a number: {v}"))?;
+                if a.segments == 0 {
+                    return Err("--segments must be at least 1".into());
+                }
+            }
+            "--out" => a.out = it.next().ok_or("--out needs a file prefix")?,
+            "--no-plots" => a.plots = false,
+            "--globalization" => {
+                a.globalization = match it.next().as_deref() {
+                    Some("filter") => Globalization::Filter,
+                    Some("l1") => Globalization::L1Merit,
+                    v => return Err(format!("--globalization filter|l1, got {v:?}")),
+                }
+            }
+            "--quiet" => a.quiet = true,
+            "-h" | "--help" => {
+                return Err(
+                    "usage: cartpole [--segments N] [--out PREFIX] [--no-plots] [--quiet] [--globalization filter|l1]".into(),
+                );
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    Ok(a)
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args = parse_args().map_err(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    })?;
+    let p = Cartpole::new(args.segments);
+    let opts = SqpOptions {
+        verbose: !args.quiet,
+        globalization: args.globalization,
+        ..Default::default()
+    };
+    let r = Sqp::new(opts).minimize(&p, &p, &p.x0())?;
+    println!(
+        "{{\"segments\": {}, \"n\": {}, \"m\": {}, \"iterations\": {}, \"objective\": {:.12}, \"max_violation\": {:.3e}, \"solve_s\": {:.4}, \"status\": \"{}\", \"kkt_size\": {}, \"kkt_bandwidth\": {}}}",
+        args.segments,
+        p.n(),
+        p.m(),
+        r.iterations,
+        r.f,
+        r.c_inf,
+        r.time_s,
+        r.status.as_str(),
+        r.kkt_size,
+        r.kkt_bandwidth
+    );
+    if args.plots {
+        let t = Trajectory::of(&p, &r);
+        plot_states(&t, &format!("{}-states.svg", args.out))?;
+        plot_control(&t, &format!("{}-control.svg", args.out))?;
+        plot_filmstrip(&t, &format!("{}-filmstrip.svg", args.out))?;
+        eprintln!(
+            "wrote {0}-states.svg, {0}-control.svg, {0}-filmstrip.svg",
+            args.out
+        );
+    }
+    Ok(())
+}
+
+/// The optimal trajectory node by node.
+struct Trajectory {
+    t: Vec<f64>,
+    cart: Vec<f64>,
+    angle: Vec<f64>,
+    force: Vec<f64>,
+    pole: f64,
+}
+
+impl Trajectory {
+    fn of(p: &Cartpole, r: &SqpResult) -> Self {
+        let z = r.x.as_slice();
+        let nodes = p.segments() + 1;
+        let h = p.h();
+        Trajectory {
+            t: (0..nodes).map(|k| k as f64 * h).collect(),
+            cart: (0..nodes).map(|k| z[5 * k]).collect(),
+            angle: (0..nodes).map(|k| z[5 * k + 1]).collect(),
+            force: (0..nodes).map(|k| z[5 * k + 4]).collect(),
+            pole: Cartpole::pole_length(),
+        }
+    }
+}
+
+fn plot_states(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
+    let along = |v: &[f64]| t.t.iter().copied().zip(v.iter().copied()).collect();
+    draw_lines(
+        path,
+        "Cart-pole swing-up: states",
+        ("time t (s)", "position (m) / angle (rad)"),
+        &[
+            (
+                "cart position q1 (m)",
+                RGBColor(31, 119, 180),
+                along(&t.cart),
+            ),
+            (
+                "pole angle q2 (rad, π = upright)",
+                RGBColor(214, 39, 40),
+                along(&t.angle),
+            ),
+        ],
+        SeriesLabelPosition::UpperLeft,
+    )
+}
+
+fn plot_control(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
+    let pts = t.t.iter().copied().zip(t.force.iter().copied()).collect();
+    draw_lines(
+        path,
+        "Cart-pole swing-up: control",
+        ("time t (s)", "force u (N)"),
+        &[("force on the cart u", RGBColor(44, 160, 44), pts)],
+        SeriesLabelPosition::UpperRight,
+    )
+}
+
+fn plot_filmstrip(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
+    let l = t.pole;
+    let tip: Vec<(f64, f64)> = t
+        .cart
+        .iter()
+        .zip(&t.angle)
+        .map(|(&x, &q)| (x + l * q.sin(), -l * q.cos()))
+        .collect();
+    let xs: Vec<f64> = t
+        .cart
+        .iter()
+        .copied()
+        .chain(tip.iter().map(|p| p.0))
+        .collect();
+    let xr = padded_range(xs, 0.08);
+    let root = SVGBackend::new(path, (900, 420)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Cart-pole swing-up: filmstrip", ("sans-serif", 22))
+        .margin(15)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(xr.start - 0.15..xr.end + 0.15, -0.7..0.7)?;
+    chart
+        .configure_mesh()
+        .x_desc("horizontal position (m)")
+        .y_desc("height (m)")
+        .draw()?;
+    let frames = 12;
+    let last = t.t.len() - 1;
+    let shade = |f: usize| {
+        let s = f as f64 / frames as f64;
+        RGBColor(
+            (200.0 - 170.0 * s) as u8,
+            (200.0 - 120.0 * s) as u8,
+            (230.0 - 50.0 * s) as u8,
+        )
+    };
+    chart
+        .draw_series(LineSeries::new(
+            [(xr.start - 0.1, 0.0), (xr.end + 0.1, 0.0)],
+            BLACK.mix(0.4),
+        ))?
+        .label("track")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.4)));
+    chart
+        .draw_series(LineSeries::new(tip.iter().copied(), RED.mix(0.5)))?
+        .label("path of the pole tip")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.5)));
+    for f in 0..=frames {
+        let k = f * last / frames;
+        let c = shade(f);
+        let (x, q) = (t.cart[k], t.angle[k]);
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x - 0.08, -0.04), (x + 0.08, 0.04)],
+            c.filled(),
+        )))?;
+        chart.draw_series(LineSeries::new(
+            [(x, 0.0), (x + l * q.sin(), -l * q.cos())],
+            c.stroke_width(3),
+        ))?;
+    }
+    let (c0, c1) = (shade(0), shade(frames));
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+        .label(format!(
+            "cart and pole, {} frames, t = 0 (light) … T (dark)",
+            frames + 1
+        ))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], c0.mix(0.5).filled()));
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+        .label("final frame: pole upright at the goal")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], c1.filled()));
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+    root.present()?;
+    Ok(())
+}

@@ -1,0 +1,532 @@
+//! SQP: Newton's method on the KKT conditions of
+//! `min f(x) subject to c(x) = 0`, globalised by the ℓ1 merit function.
+//!
+//! Each iteration solves
+//!
+//! ```text
+//! [ H + δI   Jᵀ  ] [dx]     [∇f + Jᵀλ]
+//! [ J       −εI  ] [dλ] = − [   c    ]        H = ∇²(f + λᵀc)
+//! ```
+//!
+//! ordered by stage ([`super::kkt`]) and factored by the banded LU. `δ`
+//! grows (Ipopt's rule: 10⁻⁴, then ×100, later ×8, starting from a third of
+//! the last one) until `K` has the inertia of a minimum — `sign det K =
+//! (−1)ᵐ` and positive curvature `dxᵀ(H + δI)dx > 0` — so that `dx` is a
+//! descent direction on the null space of `J`. `ε > 0` is used only when
+//! `K` is singular (a rank-deficient `J`). The step length comes from a
+//! backtracking Armijo search on `φ(x) = f(x) + μ‖c(x)‖₁`, `μ` kept above
+//! `‖λ + dλ‖∞`, with a second-order correction of the full step (against
+//! the Maratos effect) that reuses the factorisation.
+
+use super::banded_jacobian::{AsObjective, JacobianSpans, jacobian_banded_of};
+use super::kkt::{KktLayout, KktSystem};
+use super::lagrangian::Lagrangian;
+use super::line_search::{Acceptance, Filter, Globalization, Verdict};
+use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
+use crate::banded::{BandedLu, SymBanded};
+use crate::derive::check_finite;
+use crate::hessian::{BandMethod, BandOptions, check_dimension, hessian_banded_with};
+use crate::objective::Cached;
+use crate::optim::Control;
+use crate::sparsity::{VectorMap, hessian_pattern};
+use crate::{Error, Expr, Objective};
+use nalgebra::DVector;
+use std::time::Instant;
+
+/// Options of [`Sqp`].
+///
+/// ```
+/// let o = lensdiff::constrained::SqpOptions::default();
+/// assert_eq!((o.tol, o.constraint_tol), (1e-8, 1e-8));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SqpOptions {
+    /// Stop when `‖∇L‖∞ ≤ tol · max(1, ‖∇f(x0)‖∞)` … (default `1e-8`)
+    pub tol: f64,
+    /// … and `‖c‖∞ ≤ constraint_tol` (default `1e-8`).
+    pub constraint_tol: f64,
+    /// Iteration cap (default 200).
+    pub max_iters: usize,
+    /// Print the iteration table (default `false`).
+    pub verbose: bool,
+    /// First Hessian shift tried when the inertia is wrong (default `1e-4`).
+    pub delta_init: f64,
+    /// Largest Hessian shift before giving up (default `1e40`).
+    pub delta_max: f64,
+    /// First constraint regularisation for a singular `K` (default `1e-8`).
+    pub eps_init: f64,
+    /// Armijo's sufficient-decrease fraction (default `1e-4`).
+    pub armijo: f64,
+    /// Step halvings before the line search fails (default 40).
+    pub max_backtracks: usize,
+    /// Try second-order corrections when the full step is rejected
+    /// (default `true`).
+    pub second_order_correction: bool,
+    /// How steps are accepted (default [`Globalization::Filter`]).
+    pub globalization: Globalization,
+}
+
+/// Second-order corrections tried per iteration at most (Ipopt's 4).
+const MAX_SOC: usize = 4;
+
+impl Default for SqpOptions {
+    fn default() -> Self {
+        SqpOptions {
+            tol: 1e-8,
+            constraint_tol: 1e-8,
+            max_iters: 200,
+            verbose: false,
+            delta_init: 1e-4,
+            delta_max: 1e40,
+            eps_init: 1e-8,
+            armijo: 1e-4,
+            max_backtracks: 40,
+            second_order_correction: true,
+            globalization: Globalization::Filter,
+        }
+    }
+}
+
+/// The SQP solver for equality-constrained problems with banded
+/// structure (see the module doc).
+///
+/// ```
+/// use lensdiff::constrained::Sqp;
+/// use lensdiff::{sparsity::VectorMap, Expr, Objective, Real};
+/// use nalgebra::dvector;
+/// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2.
+/// struct Sum;
+/// impl Objective for Sum {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+/// }
+/// struct Circle;
+/// impl VectorMap for Circle {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+/// }
+/// let r = Sqp::default().minimize(&Sum, &Circle, &dvector![-0.5, -1.0]).unwrap();
+/// let s = -(0.5f64).sqrt();
+/// assert!((r.x[0] - s).abs() < 1e-10 && (r.x[1] - s).abs() < 1e-10);
+/// assert!((r.lambda[0] - 1.0 / (2.0f64).sqrt()).abs() < 1e-10);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqp {
+    /// The options.
+    pub opts: SqpOptions,
+}
+
+/// One solved KKT system.
+struct Step {
+    dx: Vec<f64>,
+    dl: Vec<f64>,
+    delta: f64,
+    eps: f64,
+}
+
+impl Sqp {
+    /// A solver with these options.
+    ///
+    /// ```
+    /// use lensdiff::constrained::{Sqp, SqpOptions};
+    /// let s = Sqp::new(SqpOptions { max_iters: 10, ..Default::default() });
+    /// assert_eq!(s.opts.max_iters, 10);
+    /// ```
+    pub fn new(opts: SqpOptions) -> Self {
+        Sqp { opts }
+    }
+
+    /// Minimises `f` subject to `c(x) = 0` from `x0` (multipliers start at
+    /// 0). The spans of the Jacobian and the Lagrangian's Hessian
+    /// bandwidth are detected at `x0` by the sparsity tracer; every
+    /// Jacobian and Hessian is verified by a probe product.
+    ///
+    /// Errors: non-finite `x0` or values ([`Error::NonFinite`]), sizes
+    /// ([`Error::DimensionMismatch`]), [`Error::TooManyConstraints`],
+    /// [`Error::InconsistentConstraints`], [`Error::SingularJacobian`],
+    /// [`Error::ShiftFailed`], [`Error::LineSearchFailed`].
+    ///
+    /// ```
+    /// use lensdiff::{constrained::Sqp, problems::Cartpole};
+    /// let p = Cartpole::new(20);
+    /// let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+    /// assert!(r.c_inf <= 1e-8 && r.f > 50.0);
+    /// ```
+    pub fn minimize<O, C>(&self, f: &O, c: &C, x0: &DVector<f64>) -> Result<SqpResult, Error>
+    where
+        O: Objective + ?Sized,
+        C: VectorMap + Send + Sync + ?Sized,
+    {
+        self.minimize_observed(f, c, x0, &mut |_| Control::Continue)
+    }
+
+    /// Like [`minimize`](Self::minimize), calling `observer` with every
+    /// iteration; [`Control::Stop`] ends the solve
+    /// ([`SqpStatus::Observer`]).
+    ///
+    /// ```
+    /// use lensdiff::{constrained::{Sqp, SqpStatus}, optim::Control, problems::Cartpole};
+    /// let p = Cartpole::new(10);
+    /// let mut rows = 0;
+    /// let r = Sqp::default()
+    ///     .minimize_observed(&p, &p, &p.x0(), &mut |it| {
+    ///         rows += 1;
+    ///         if it.iter == 2 { Control::Stop } else { Control::Continue }
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!((r.status, r.iterations, rows), (SqpStatus::Observer, 2, 3));
+    /// ```
+    pub fn minimize_observed<O, C>(
+        &self,
+        f: &O,
+        c: &C,
+        x0: &DVector<f64>,
+        observer: &mut dyn FnMut(&SqpIteration) -> Control,
+    ) -> Result<SqpResult, Error>
+    where
+        O: Objective + ?Sized,
+        C: VectorMap + Send + Sync + ?Sized,
+    {
+        let start = Instant::now();
+        let o = &self.opts;
+        let n = x0.len();
+        check_finite("x0", x0.as_slice())?;
+        if n == 0 {
+            return Err(Error::InvalidArgument {
+                op: "Sqp::minimize",
+                reason: "x0 has no variables".to_string(),
+            });
+        }
+        check_dimension("Sqp::minimize", f, n)?;
+        let m = c.build::<f64>(Expr::var()).check(&[n])?;
+        if m > n {
+            return Err(Error::TooManyConstraints { m, n });
+        }
+        // Structure, detected once at x0.
+        let cons = Cached::new(AsObjective(c));
+        let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
+        let lag = Cached::new(Lagrangian::new(f, c, m));
+        lag.inner().set_multipliers(&vec![1.0; m]);
+        let hk = hessian_pattern(&lag, x0)?.bandwidth();
+        let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
+        let fc = Cached::new(f);
+        let band_opts = BandOptions {
+            method: BandMethod::Substitution,
+            ..BandOptions::default()
+        };
+
+        let mut x = x0.clone();
+        let mut lambda = DVector::zeros(m);
+        let mut mu = 0.0f64;
+        let mut delta_last = 0.0f64;
+        let mut history: Vec<SqpIteration> = Vec::new();
+        let mut last = SqpIteration {
+            iter: 0,
+            f: 0.0,
+            c_inf: 0.0,
+            grad_l_inf: 0.0,
+            delta: 0.0,
+            step: 0.0,
+            soc: false,
+            ls_evals: 0,
+            time_s: 0.0,
+        };
+        let mut target = f64::NAN;
+        let mut filter = Filter::new(0.0);
+        if o.verbose {
+            print_header();
+        }
+        let mut iter = 0;
+        let status = loop {
+            lag.inner().set_multipliers(lambda.as_slice());
+            let hb = hessian_banded_with(&lag, &x, hk, &band_opts)?;
+            let (cv, jac) = jacobian_banded_of(&cons, &x, &spans)?;
+            let grad_l = DVector::from_vec(hb.gradient.as_slice().to_vec());
+            let grad_f = &grad_l - jac.tr_mul_vec(&lambda);
+            let fx = hb.value - lambda.dot(&cv);
+            let c_inf = cv.amax();
+            let gl_inf = grad_l.amax();
+            if iter == 0 {
+                target = o.tol * grad_f.amax().max(1.0);
+                filter = Filter::new(cv.lp_norm(1));
+            }
+            last.iter = iter;
+            last.f = fx;
+            last.c_inf = c_inf;
+            last.grad_l_inf = gl_inf;
+            last.time_s = start.elapsed().as_secs_f64();
+            if o.verbose {
+                print_row(&last);
+            }
+            history.push(last.clone());
+            if observer(&last) == Control::Stop {
+                break SqpStatus::Observer;
+            }
+            if c_inf <= o.constraint_tol && gl_inf <= target {
+                break SqpStatus::Converged;
+            }
+            if iter >= o.max_iters {
+                break SqpStatus::MaxIterations;
+            }
+            if c_inf > o.constraint_tol {
+                // A stationary point of ‖c‖²: no step reduces the violation.
+                let jtc = jac.tr_mul_vec(&cv).amax();
+                let scale = jac.amax() * c_inf;
+                if jtc <= 1e-12 * scale || scale == 0.0 {
+                    return Err(Error::InconsistentConstraints {
+                        iteration: iter,
+                        violation: c_inf,
+                    });
+                }
+            }
+            let step = self.kkt_step(&mut kkt, &hb.band, &jac, &grad_l, &cv, &mut delta_last)?;
+            let layout = &kkt.layout;
+            let minus_grad_l: Vec<f64> = grad_l.iter().map(|v| -v).collect();
+            let dx = DVector::from_vec(step.dx.clone());
+            if step.eps > 0.0 && c_inf > o.constraint_tol {
+                let lin = (jac.mul_vec(&dx) + &cv).amax() / c_inf;
+                if lin > 0.1 {
+                    return Err(Error::SingularJacobian {
+                        iteration: iter,
+                        residual: lin,
+                    });
+                }
+            }
+            let dl = DVector::from_vec(step.dl.clone());
+            let theta = cv.lp_norm(1);
+            let slope = grad_f.dot(&dx);
+            let acceptance = match o.globalization {
+                Globalization::Filter => Acceptance::Filter {
+                    filter: &filter,
+                    theta,
+                    f: fx,
+                    slope,
+                },
+                Globalization::L1Merit => {
+                    // The penalty: above the new multipliers, and large
+                    // enough that the step is a descent direction of φ.
+                    let lam_plus = (&lambda + &dl).amax();
+                    let mut h_dx = vec![0.0; n];
+                    hb.band.mul_vec_into(dx.as_slice(), &mut h_dx)?;
+                    let curv = dx.dot(&DVector::from_vec(h_dx)) + step.delta * dx.norm_squared();
+                    let mu_req = if theta > 0.0 {
+                        lam_plus.max((slope + 0.5 * curv.max(0.0)) / (0.9 * theta))
+                    } else {
+                        lam_plus
+                    };
+                    if mu < mu_req {
+                        mu = 1.5 * mu_req;
+                    }
+                    Acceptance::Merit {
+                        mu,
+                        phi0: fx + mu * theta,
+                        slope: slope - mu * theta,
+                    }
+                }
+            };
+            // f and θ at a trial point (+∞ where not finite).
+            let trial_values = |z: &DVector<f64>| -> (f64, DVector<f64>) {
+                let fz = fc.program::<f64>().eval(&[z.as_slice()])[0];
+                let cz = DVector::from_vec(cons.program::<f64>().eval(&[z.as_slice()]));
+                (if fz.is_finite() { fz } else { f64::INFINITY }, cz)
+            };
+            let mut alpha = 1.0;
+            let mut evals = 0;
+            let mut soc = false;
+            let verdict = loop {
+                let trial = &x + &dx * alpha;
+                let (f_t, c_t) = trial_values(&trial);
+                let theta_t = c_t.lp_norm(1);
+                evals += 1;
+                let v = acceptance.judge(f_t, theta_t, alpha, o.armijo);
+                if v != Verdict::Reject {
+                    x = trial;
+                    break v;
+                }
+                if alpha == 1.0
+                    && o.second_order_correction
+                    && theta_t >= theta
+                    && theta_t.is_finite()
+                {
+                    // Second-order corrections: the same K with the
+                    // constraint part c + c(x + d_soc) accumulated (Ipopt's).
+                    let mut c_soc = &cv + &c_t;
+                    let mut theta_prev = theta_t;
+                    let mut found = None;
+                    for _ in 0..MAX_SOC {
+                        let minus_c: Vec<f64> = c_soc.iter().map(|v| -v).collect();
+                        let mut rhs = layout.permute(&minus_grad_l, &minus_c);
+                        kkt.lu().solve_in_place(&mut rhs)?;
+                        let (d_soc, _) = layout.split(&rhs);
+                        let z = &x + DVector::from_vec(d_soc);
+                        let (f_s, c_s) = trial_values(&z);
+                        let theta_s = c_s.lp_norm(1);
+                        evals += 1;
+                        let v = acceptance.judge(f_s, theta_s, 1.0, o.armijo);
+                        if v != Verdict::Reject {
+                            found = Some((z, v));
+                            break;
+                        }
+                        if theta_s.is_nan() || theta_s > 0.99 * theta_prev {
+                            break;
+                        }
+                        theta_prev = theta_s;
+                        c_soc += c_s;
+                    }
+                    if let Some((z, v)) = found {
+                        x = z;
+                        soc = true;
+                        break v;
+                    }
+                }
+                alpha *= 0.5;
+                if evals > o.max_backtracks {
+                    return Err(Error::LineSearchFailed {
+                        iteration: iter,
+                        step: alpha,
+                    });
+                }
+            };
+            if verdict == Verdict::ThetaStep && o.globalization == Globalization::Filter {
+                filter.augment(theta, fx);
+            }
+            lambda += &dl * alpha;
+            iter += 1;
+            last = SqpIteration {
+                iter,
+                delta: step.delta,
+                step: alpha,
+                soc,
+                ls_evals: evals,
+                ..last
+            };
+        };
+        let last = history.last().expect("at least one iteration");
+        Ok(SqpResult {
+            f: last.f,
+            c_inf: last.c_inf,
+            grad_l_inf: last.grad_l_inf,
+            iterations: iter,
+            status,
+            history,
+            kkt_size: kkt.layout.size(),
+            kkt_bandwidth: kkt.layout.bandwidth(),
+            jacobian_width: spans.width(),
+            hessian_bandwidth: hk,
+            time_s: start.elapsed().as_secs_f64(),
+            x,
+            lambda,
+        })
+    }
+
+    /// The inertia test of a solved step: `sign det K = (−1)ᵐ` and
+    /// positive curvature along the tangential part `d_t = dx − d_n`,
+    /// where the normal part `d_n` solves `K (d_n, ·) = (0, −c)`: `J d_t
+    /// = 0`, so `d_t` lies in the null space of `J` (Chiang and Zavala's
+    /// inertia-free test, beside the determinant's sign).
+    #[allow(clippy::too_many_arguments)]
+    fn curvature_ok(
+        &self,
+        layout: &KktLayout,
+        h: &SymBanded<f64>,
+        lu: &BandedLu<f64>,
+        cv: &DVector<f64>,
+        dx: &[f64],
+        delta: f64,
+        want_sign: f64,
+    ) -> Result<bool, Error> {
+        let n = dx.len();
+        let (_, sign) = lu.log_abs_determinant();
+        if sign != want_sign {
+            return Ok(false);
+        }
+        let minus_c: Vec<f64> = cv.iter().map(|v| -v).collect();
+        let mut normal = layout.permute(&vec![0.0; n], &minus_c);
+        lu.solve_in_place(&mut normal)?;
+        let (dn, _) = layout.split(&normal);
+        let dt: Vec<f64> = dx.iter().zip(&dn).map(|(a, b)| a - b).collect();
+        let mut hdt = vec![0.0; n];
+        h.mul_vec_into(&dt, &mut hdt)?;
+        let dtt: f64 = dt.iter().map(|v| v * v).sum();
+        let curv = dt.iter().zip(&hdt).map(|(a, b)| a * b).sum::<f64>() + delta * dtt;
+        Ok(curv >= 1e-12 * dtt)
+    }
+
+    /// Solves the KKT system, growing `δ` until the inertia is right and
+    /// `ε` while `K` is singular.
+    fn kkt_step(
+        &self,
+        kkt: &mut KktSystem,
+        h: &SymBanded<f64>,
+        jac: &super::BandedJacobian,
+        grad_l: &DVector<f64>,
+        cv: &DVector<f64>,
+        delta_last: &mut f64,
+    ) -> Result<Step, Error> {
+        let o = &self.opts;
+        let m = cv.len();
+        let neg = |v: &[f64]| v.iter().map(|a| -a).collect::<Vec<f64>>();
+        let rhs = kkt
+            .layout
+            .permute(&neg(grad_l.as_slice()), &neg(cv.as_slice()));
+        let rhs_inf = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
+        let (mut delta, mut eps) = (0.0f64, 0.0f64);
+        loop {
+            let solved = if kkt.factor(h, jac, delta, eps)? {
+                let (k, lu) = (kkt.matrix(), kkt.lu());
+                {
+                    let mut sol = rhs.clone();
+                    lu.solve_in_place(&mut sol)?;
+                    // A nearly singular K shows in the solve's residual.
+                    let mut ks = vec![0.0; sol.len()];
+                    k.mul_vec_into(&sol, &mut ks)?;
+                    let res = ks
+                        .iter()
+                        .zip(&rhs)
+                        .fold(0.0f64, |a, (p, q)| a.max((p - q).abs()));
+                    let sol_inf = sol.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                    let ok = sol_inf.is_finite()
+                        && res
+                            <= 1e-8
+                                * (rhs_inf
+                                    + k.as_slice().iter().fold(0.0f64, |a, v| a.max(v.abs()))
+                                        * sol_inf);
+                    ok.then_some(sol)
+                }
+            } else {
+                None
+            };
+            // A singular K: regularise the constraint block once (a rank-
+            // deficient J), and grow δ as for a wrong inertia (Ipopt's rule).
+            match solved {
+                Some(sol) => {
+                    let (dx, dl) = kkt.layout.split(&sol);
+                    if self.curvature_ok(&kkt.layout, h, kkt.lu(), cv, &dx, delta, want_sign)? {
+                        if delta > 0.0 {
+                            *delta_last = delta;
+                        }
+                        return Ok(Step { dx, dl, delta, eps });
+                    }
+                }
+                None => {
+                    if eps == 0.0 {
+                        eps = o.eps_init;
+                    }
+                }
+            }
+            delta = if delta == 0.0 {
+                if *delta_last == 0.0 {
+                    o.delta_init
+                } else {
+                    (*delta_last / 3.0).max(1e-20)
+                }
+            } else if *delta_last == 0.0 {
+                delta * 100.0
+            } else {
+                delta * 8.0
+            };
+            if delta > o.delta_max {
+                return Err(Error::ShiftFailed { tau: delta });
+            }
+        }
+    }
+}
