@@ -279,7 +279,7 @@ where
         },
     )
     .with_shape(move |a| match fs(a)? {
-        Some(b) => gs(&b),
+        Some(b) => gs(&b).map_err(|e| seen_from("compose", e)),
         None => Ok(None),
     })
 }
@@ -324,6 +324,24 @@ where
     type Output = DFun<A, C, M>;
     fn shr(self, g: DFun<B, C, M>) -> DFun<A, C, M> {
         compose(&g, &self)
+    }
+}
+
+/// An inner map's input error as a combinator reports it: the inner map's
+/// "input 0" is not the caller's input, so a length it was built for
+/// becomes a mismatch of the combinator.
+fn seen_from(op: &'static str, e: Error) -> Error {
+    match e {
+        Error::InputLength {
+            found,
+            expected: Some(expected),
+            ..
+        } => Error::DimensionMismatch {
+            op,
+            expected,
+            found,
+        },
+        e => e,
     }
 }
 
@@ -436,7 +454,11 @@ where
             ((c, d), M::par(df, dg))
         },
     )
-    .with_shape(move |ab: &(A::Shape, B::Shape)| Ok(fs(&ab.0)?.zip(gs(&ab.1)?)))
+    .with_shape(move |ab: &(A::Shape, B::Shape)| {
+        let c = fs(&ab.0)?;
+        let d = gs(&ab.1).map_err(|e| seen_from("par (second input)", e))?;
+        Ok(c.zip(d))
+    })
 }
 
 /// Duplication `x ↦ (x, x)`.

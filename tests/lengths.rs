@@ -543,3 +543,30 @@ fn several_hvps_check_the_point_too() {
     assert!((f - 0.5 * seq(4).norm_squared()).abs() < 1e-14);
     assert_eq!((g, hv), (seq(4), vec![seq(4), seq(4) * 3.0]));
 }
+
+#[test]
+fn an_inner_maps_input_is_reported_by_the_combinator() {
+    let x = Expr::<f64>::var();
+    let fit: DFun<V, f64, Reverse> = (x.clone() - Expr::constant_named("target", seq(4)))
+        .norm_squared()
+        .compile();
+    // After diff, the fit sees 4 of 5 entries: right; of 4, it sees 3.
+    let h = compose(&fit, &ops::diff());
+    assert!(h.try_eval(&seq(5)).is_ok());
+    assert_panics_here!(
+        "compose: dimension mismatch: expected 4, found 3",
+        h.eval(&seq(4))
+    );
+    // The second side of a pair is not the pair's input 0.
+    let p = par(&ops::sum::<f64, Reverse>(), &fit);
+    assert_eq!(
+        p.try_eval(&(seq(2), seq(3))).unwrap_err(),
+        mismatch("par (second input)", 4, 3)
+    );
+    // The first side's input 0 is the pair's input 0.
+    let q = par(&fit, &ops::sum::<f64, Reverse>());
+    assert_eq!(
+        q.try_eval(&(seq(3), seq(2))).unwrap_err().to_string(),
+        "input 0 has length 3; this lens was built for 4 (constant `target`)"
+    );
+}
