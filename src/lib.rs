@@ -96,6 +96,7 @@ pub mod error;
 pub mod expr;
 pub mod graph;
 pub mod hessian;
+pub mod kernels;
 pub mod linear;
 pub mod mode;
 pub mod objective;
