@@ -13,6 +13,7 @@
 //! drops a tangent.
 
 use crate::Real;
+use crate::elementary::*;
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
 use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
 use std::cmp::Ordering;
@@ -126,6 +127,25 @@ impl<S: Real, const K: usize> DualN<S, K> {
         let mut eps = self.eps;
         for e in eps.iter_mut() {
             *e *= df;
+        }
+        DualN { re: f, eps }
+    }
+
+    /// A row of the elementwise table: its value and derivative at the
+    /// component level, then the chain rule.
+    #[inline(always)]
+    fn lift<R: Unary>(self, r: R) -> Self {
+        let (f, df) = r.value_deriv(self.re);
+        self.chain(f, df)
+    }
+
+    /// A row of the binary table: `d f = ∂a f · da + ∂b f · db`.
+    #[inline(always)]
+    fn lift2<R: Binary>(self, r: R, o: Self) -> Self {
+        let (f, fa, fb) = r.value_grad(self.re, o.re);
+        let mut eps = self.eps;
+        for (a, b) in eps.iter_mut().zip(o.eps) {
+            *a = fa * *a + fb * b;
         }
         DualN { re: f, eps }
     }
@@ -507,6 +527,10 @@ impl<S: Real, const K: usize> FromPrimitive for DualN<S, K> {
 }
 
 impl<S: Real, const K: usize> Float for DualN<S, K> {
+    // The elementwise functions: the chain rule through each table row.
+    crate::elementary::unary_table!(float_lifts);
+    crate::elementary::binary_table!(binary_lifts);
+
     fn nan() -> Self {
         Self::constant(S::nan())
     }
@@ -562,10 +586,6 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
     fn fract(self) -> Self {
         self.chain(self.re.fract(), S::one())
     }
-    fn abs(self) -> Self {
-        // Derivative sign(x); at 0 we take +1 (a subgradient).
-        if self.re < S::zero() { -self } else { self }
-    }
     fn signum(self) -> Self {
         Self::constant(self.re.signum())
     }
@@ -577,10 +597,6 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
     }
     fn mul_add(self, a: Self, b: Self) -> Self {
         self * a + b
-    }
-    fn recip(self) -> Self {
-        let r = self.re.recip();
-        self.chain(r, -r * r)
     }
     fn powi(self, n: i32) -> Self {
         match n {
@@ -602,35 +618,8 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
         }
         (n * self.ln()).exp()
     }
-    fn sqrt(self) -> Self {
-        let s = self.re.sqrt();
-        self.chain(s, S::one() / (s + s))
-    }
-    fn exp(self) -> Self {
-        let e = self.re.exp();
-        self.chain(e, e)
-    }
-    fn exp2(self) -> Self {
-        let e = self.re.exp2();
-        self.chain(e, e * <S as Real>::from_f64(std::f64::consts::LN_2))
-    }
-    fn ln(self) -> Self {
-        self.chain(self.re.ln(), self.re.recip())
-    }
     fn log(self, base: Self) -> Self {
         self.ln() / base.ln()
-    }
-    fn log2(self) -> Self {
-        self.chain(
-            self.re.log2(),
-            (self.re * <S as Real>::from_f64(std::f64::consts::LN_2)).recip(),
-        )
-    }
-    fn log10(self) -> Self {
-        self.chain(
-            self.re.log10(),
-            (self.re * <S as Real>::from_f64(std::f64::consts::LN_10)).recip(),
-        )
     }
     fn max(self, o: Self) -> Self {
         if o.re > self.re || self.re.is_nan() {
@@ -654,97 +643,12 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
             Self::zero()
         }
     }
-    fn cbrt(self) -> Self {
-        let c = self.re.cbrt();
-        self.chain(c, (<S as Real>::from_f64(3.0) * c * c).recip())
-    }
-    fn hypot(self, o: Self) -> Self {
-        (self * self + o * o).sqrt()
-    }
-    fn sin(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(s, c)
-    }
-    fn cos(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(c, -s)
-    }
-    fn tan(self) -> Self {
-        let t = self.re.tan();
-        self.chain(t, S::one() + t * t)
-    }
-    fn asin(self) -> Self {
-        self.chain(
-            self.re.asin(),
-            (S::one() - self.re * self.re).sqrt().recip(),
-        )
-    }
-    fn acos(self) -> Self {
-        self.chain(
-            self.re.acos(),
-            -(S::one() - self.re * self.re).sqrt().recip(),
-        )
-    }
-    fn atan(self) -> Self {
-        self.chain(self.re.atan(), (S::one() + self.re * self.re).recip())
-    }
-    fn atan2(self, o: Self) -> Self {
-        // d atan2(y, x) = (x dy - y dx) / (x² + y²)
-        let r2 = (self.re * self.re + o.re * o.re).recip();
-        let mut eps = self.eps;
-        for (a, b) in eps.iter_mut().zip(o.eps) {
-            *a = (o.re * *a - self.re * b) * r2;
-        }
-        DualN {
-            re: self.re.atan2(o.re),
-            eps,
-        }
-    }
     fn sin_cos(self) -> (Self, Self) {
         let (s, c) = self.re.sin_cos();
         (self.chain(s, c), self.chain(c, -s))
     }
-    fn exp_m1(self) -> Self {
-        self.chain(self.re.exp_m1(), self.re.exp())
-    }
-    fn ln_1p(self) -> Self {
-        self.chain(self.re.ln_1p(), (S::one() + self.re).recip())
-    }
-    fn sinh(self) -> Self {
-        self.chain(self.re.sinh(), self.re.cosh())
-    }
-    fn cosh(self) -> Self {
-        self.chain(self.re.cosh(), self.re.sinh())
-    }
-    fn tanh(self) -> Self {
-        let t = self.re.tanh();
-        self.chain(t, S::one() - t * t)
-    }
-    fn asinh(self) -> Self {
-        self.chain(
-            self.re.asinh(),
-            (self.re * self.re + S::one()).sqrt().recip(),
-        )
-    }
-    fn acosh(self) -> Self {
-        self.chain(
-            self.re.acosh(),
-            (self.re * self.re - S::one()).sqrt().recip(),
-        )
-    }
-    fn atanh(self) -> Self {
-        self.chain(self.re.atanh(), (S::one() - self.re * self.re).recip())
-    }
     fn integer_decode(self) -> (u64, i16, i8) {
         self.re.integer_decode()
-    }
-    fn to_degrees(self) -> Self {
-        let f = <S as Real>::from_f64(180.0 / std::f64::consts::PI);
-        self.chain(self.re * f, f)
-    }
-    fn to_radians(self) -> Self {
-        let f = <S as Real>::from_f64(std::f64::consts::PI / 180.0);
-        self.chain(self.re * f, f)
     }
     fn copysign(self, sign: Self) -> Self {
         if self.re.is_sign_negative() == sign.re.is_sign_negative() {
@@ -756,6 +660,8 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
 }
 
 impl<S: Real, const K: usize> Real for DualN<S, K> {
+    crate::elementary::unary_table!(real_lifts);
+
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         Self::constant(S::from_f64(x))

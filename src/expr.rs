@@ -32,8 +32,7 @@ use crate::graph::{Inputs, Node, Op, Output, Program};
 use crate::mode::Mode;
 use crate::ops::arith::{BinKind, Binary};
 use crate::ops::elementwise::{
-    Affine, Cos, ElemFn, Elementwise, Exp, Ln, Ln1pSquare, Map, MapFn, PowI, Recip, Sin, Sqrt,
-    Square, SumMap, Tanh, ZipMap, ZipMapFn, ZipWith,
+    Affine, ElemFn, Elementwise, Map, MapFn, SumMap, ZipMap, ZipMapFn, ZipWith,
 };
 use crate::ops::reduce::{Reduce, Reduction};
 use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
@@ -136,7 +135,7 @@ impl<S: Real> Expr<S> {
         Self::op(Constant(Arc::new(vec![s])), vec![])
     }
 
-    fn op(op: impl Op<S>, args: Vec<Expr<S>>) -> Self {
+    pub(crate) fn op(op: impl Op<S>, args: Vec<Expr<S>>) -> Self {
         Expr(Arc::new(ExprNode::Apply(Arc::new(op), args)))
     }
 
@@ -144,7 +143,7 @@ impl<S: Real> Expr<S> {
         Self::op(op, vec![self.clone()])
     }
 
-    fn elem<F: ElemFn<S>>(&self, f: F) -> Self {
+    pub(crate) fn elem<F: ElemFn<S>>(&self, f: F) -> Self {
         self.unary(Elementwise(f))
     }
 
@@ -176,117 +175,6 @@ impl<S: Real> Expr<S> {
         let mut args = vec![self.clone()];
         args.extend_from_slice(others);
         Expr(Arc::new(ExprNode::Apply(op, args)))
-    }
-
-    /// `sin` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().sin().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    pub fn sin(&self) -> Self {
-        self.elem(Sin)
-    }
-    /// `cos` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().cos().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
-    /// ```
-    pub fn cos(&self) -> Self {
-        self.elem(Cos)
-    }
-    /// `exp` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().exp().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
-    /// ```
-    pub fn exp(&self) -> Self {
-        self.elem(Exp)
-    }
-    /// Natural logarithm elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().ln().compile();
-    /// assert_eq!(f.eval(&dvector![1.0]), dvector![0.0]);
-    /// ```
-    pub fn ln(&self) -> Self {
-        self.elem(Ln)
-    }
-    /// `ln(1 + x²)` elementwise (a smooth robust penalty).
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().ln_1p_square().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    pub fn ln_1p_square(&self) -> Self {
-        self.elem(Ln1pSquare)
-    }
-    /// `tanh` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().tanh().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    pub fn tanh(&self) -> Self {
-        self.elem(Tanh)
-    }
-    /// Square root elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().sqrt().compile();
-    /// assert_eq!(f.eval(&dvector![4.0]), dvector![2.0]);
-    /// ```
-    pub fn sqrt(&self) -> Self {
-        self.elem(Sqrt)
-    }
-    /// `x²` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().square().compile();
-    /// assert_eq!(f.eval(&dvector![3.0]), dvector![9.0]);
-    /// ```
-    pub fn square(&self) -> Self {
-        self.elem(Square)
-    }
-    /// `1/x` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().recip().compile();
-    /// assert_eq!(f.eval(&dvector![4.0]), dvector![0.25]);
-    /// ```
-    pub fn recip(&self) -> Self {
-        self.elem(Recip)
-    }
-    /// `xⁿ` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().powi(3).compile();
-    /// assert_eq!(f.eval(&dvector![2.0]), dvector![8.0]);
-    /// ```
-    pub fn powi(&self, n: i32) -> Self {
-        self.elem(PowI(n))
     }
 
     /// Any scalar function, written over dual numbers, applied elementwise

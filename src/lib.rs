@@ -92,6 +92,7 @@ pub mod banded;
 pub mod derive;
 pub mod dfun;
 pub mod dual;
+mod elementary;
 pub mod error;
 pub mod expr;
 pub mod graph;

@@ -19,6 +19,8 @@
 
 use wide::f64x4;
 
+pub(crate) mod lanes;
+
 /// Number of `f64` lanes the kernels work on at once.
 pub(crate) const LANES: usize = 4;
 
