@@ -414,11 +414,12 @@ binary_table!(binary_rows);
 
 // ------------------------------------------------------------ erf
 
-/// `erf x` from its series (|x| < 2.5) or the continued fraction of
-/// `erfc` (|x| ≥ 2.5), in `Float` operations only, so it serves every
-/// scalar type (the default body of [`Real::erf`]).
+/// `erf x` from series (|x| < 2.5) or the continued fraction of `erfc`
+/// (|x| ≥ 2.5), in `Float` operations only, so it serves every scalar type
+/// (the default body of [`Real::erf`]); within about 4 ulp for `f64`.
 ///
-/// Series: `erf a = 2/√π · e^(−a²) · Σₙ 2ⁿ a^(2n+1) / (1·3·…·(2n+1))`
+/// Below 1: `erf a = 2/√π Σₙ (−1)ⁿ a^(2n+1) / (n! (2n+1))`. Up to 2.5:
+/// `erf a = 2/√π · e^(−a²) · Σₙ 2ⁿ a^(2n+1) / (1·3·…·(2n+1))`
 /// (positive terms, no cancellation). Continued fraction:
 /// `erfc a = e^(−a²)/√π · 1/(a + (1/2)/(a + (2/2)/(a + (3/2)/(a + …))))`.
 pub(crate) fn erf_by_series<T: Real>(x: T) -> T {
@@ -427,7 +428,20 @@ pub(crate) fn erf_by_series<T: Real>(x: T) -> T {
     }
     let a = x.abs();
     let two_over_sqrt_pi = c::<T>(std::f64::consts::FRAC_2_SQRT_PI);
-    let r = if a < c(2.5) {
+    let r = if a < T::one() {
+        // Alternating Maclaurin series; below 1 its terms only decrease.
+        let a2 = a * a;
+        let (mut power, mut sum) = (a, a);
+        for n in 1..60 {
+            power = -power * a2 / c(n as f64);
+            let term = power / c(2.0 * n as f64 + 1.0);
+            sum += term;
+            if term.abs() <= sum * c(1e-17) {
+                break;
+            }
+        }
+        two_over_sqrt_pi * sum
+    } else if a < c(2.5) {
         let a2 = a * a;
         let (mut term, mut sum) = (a, a);
         for n in 1..200 {
