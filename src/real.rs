@@ -9,8 +9,8 @@
 use crate::dual::{Dual, DualN};
 use crate::elementary::real_methods;
 use crate::kernels::lanes::{Lanes, agreed, drive, load, pairs, triples};
-use num_traits::One;
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
+use num_traits::One;
 use std::fmt::{Debug, Display};
 use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
@@ -223,7 +223,8 @@ impl Real for f64 {
         let b = &b[..a.len()];
         let lanes = |i| {
             let ((u, len), (v, _)) = (load(a, i), load(b, i));
-            let (r, ok) = agreed(|| f.eval(DualN::<Lanes, 2>::variable(u, 0), DualN::variable(v, 1)));
+            let (r, ok) =
+                agreed(|| f.eval(DualN::<Lanes, 2>::variable(u, 0), DualN::variable(v, 1)));
             (triples(r.re, r.eps[0], r.eps[1]), len, ok)
         };
         let scalar = |i: usize| f64::value_grad2_of(a[i], b[i], f);

@@ -248,8 +248,8 @@ impl Float for Lanes {
         epsilon
     );
     per_lane!(
-        floor, ceil, round, trunc, fract, signum, exp2, log2, log10, cbrt, tan, asin, acos,
-        atan, exp_m1, ln_1p, sinh, cosh, asinh, acosh, atanh, to_degrees, to_radians
+        floor, ceil, round, trunc, fract, signum, exp2, log2, log10, cbrt, tan, asin, acos, atan,
+        exp_m1, ln_1p, sinh, cosh, asinh, acosh, atanh, to_degrees, to_radians
     );
     per_lane2!(powf, log, max, min, hypot, atan2, copysign);
     uniform!(

@@ -103,7 +103,9 @@ pub(crate) fn tanh_lanes(x: f64x4) -> f64x4 {
     let series = (a * a2).mul_add(p, a);
     let e = (a * f64x4::splat(-2.0)).exp();
     let tail = f64x4::ONE - (e + e) / (f64x4::ONE + e);
-    let r = a.simd_lt(f64x4::splat(TANH_SERIES_LIMIT)).select(series, tail);
+    let r = a
+        .simd_lt(f64x4::splat(TANH_SERIES_LIMIT))
+        .select(series, tail);
     // NaN stays NaN; the sign (and −0) come from x.
     x.is_nan().select(x, r.copysign(x))
 }
