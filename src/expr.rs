@@ -32,7 +32,7 @@ use crate::graph::{Inputs, Node, Op, Output, Program};
 use crate::mode::Mode;
 use crate::ops::arith::{BinKind, Binary};
 use crate::ops::elementwise::{
-    Affine, ElemFn, Elementwise, Map, MapFn, SumMap, ZipMap, ZipMapFn, ZipWith,
+    Affine, ElemFn, Elementwise, Map, MapFn, SumAdjacent, SumMap, ZipMap, ZipMapFn, ZipWith,
 };
 use crate::ops::reduce::{Reduce, Reduction};
 use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
@@ -279,6 +279,25 @@ impl<S: Real> Expr<S> {
     /// ```
     pub fn zip_map_fn<F: crate::ScalarFn2>(&self, other: &Expr<S>, f: F) -> Self {
         Self::op(ZipWith(ZipMapFn(f)), vec![self.clone(), other.clone()])
+    }
+
+    /// `Σᵢ f(xᵢ, xᵢ₊₁)` over adjacent pairs, for a
+    /// [`ScalarFn2`](crate::ScalarFn2), in one fused pass: the same as
+    /// `self.trim(0, 1).zip_map_fn(&self.trim(1, 0), f).sum()` without the
+    /// two trimmed copies and the vector of terms.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, Real, ScalarFn2, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * b } }
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().sum_adjacent_fn(Prod).compile();
+    /// let x = dvector![1.0, 2.0, 3.0];
+    /// assert_eq!(f.eval(&x), 8.0);
+    /// assert_eq!(grad(&f, &x), dvector![2.0, 4.0, 2.0]);
+    /// ```
+    pub fn sum_adjacent_fn<F: crate::ScalarFn2>(&self, f: F) -> Self {
+        self.unary(SumAdjacent(ZipMapFn(f)))
     }
 
     /// `a·x + b` elementwise, for numbers `a`, `b`.

@@ -744,3 +744,67 @@ fn softplus_and_logistic_do_not_overflow() {
     assert_eq!(Real::logistic(-800.0_f64), 0.0);
     assert_eq!(Real::logistic(800.0_f64), 1.0);
 }
+
+#[test]
+fn sum_adjacent_equals_the_trimmed_formulation() {
+    // Σ f(x_i, x_{i+1}) fused against trim + zip_map_fn + sum: value,
+    // gradient and Hessian (forward over reverse).
+    struct Pair;
+    impl lensdiff::ScalarFn2 for Pair {
+        fn eval<T: Real>(&self, a: T, b: T) -> T {
+            (b - a) * (b - a) + (a * b).sin()
+        }
+    }
+    struct Fused;
+    impl Objective for Fused {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.sum_adjacent_fn(Pair)
+        }
+    }
+    struct Trimmed;
+    impl Objective for Trimmed {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.trim(0, 1).zip_map_fn(&x.trim(1, 0), Pair).sum()
+        }
+    }
+    for n in [1, 2, 5, 9] {
+        let x = DVector::from_fn(n, |i, _| (0.7 * i as f64).sin());
+        let (a, b) = (Fused.lens::<f64>(), Trimmed.lens::<f64>());
+        assert!(close(a.eval(&x), b.eval(&x), 1e-15), "n = {n}: value");
+        let (ga, gb) = (lensdiff::grad(&a, &x), lensdiff::grad(&b, &x));
+        assert!((ga - gb).amax() <= 1e-15, "n = {n}: gradient");
+        let (ha, hb) = (hessian(&Fused, &x).unwrap(), hessian(&Trimmed, &x).unwrap());
+        assert!((ha - hb).amax() <= 1e-14, "n = {n}: Hessian");
+        let jf: DFun<V, f64, Forward> = Expr::var().sum_adjacent_fn(Pair).compile();
+        let v = DVector::from_element(n, 1.0);
+        let (_, d) = lensdiff::jvp(&jf, &x, &v);
+        assert!(
+            close(d, lensdiff::grad(&a, &x).sum(), 1e-14),
+            "n = {n}: jvp"
+        );
+    }
+}
+
+#[test]
+fn bench_objective_patterns_are_the_dense_hessians_nonzeros() {
+    use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
+    fn check<P: Problem>(p: P) {
+        let x = p.x0().map(|t| t + 0.013);
+        let h = hessian(&p, &x).unwrap();
+        let pat = hessian_pattern(&p, &x).unwrap();
+        for i in 0..x.len() {
+            for j in 0..x.len() {
+                assert_eq!(
+                    pat.contains(i, j),
+                    h[(i, j)] != 0.0,
+                    "{}: entry ({i}, {j}) = {}",
+                    p.name(),
+                    h[(i, j)]
+                );
+            }
+        }
+    }
+    check(Chain1::new(40));
+    check(Accel2::new(40));
+    check(Robot2d::new(20));
+}

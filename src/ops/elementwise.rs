@@ -307,3 +307,61 @@ impl<S: Real, F: crate::ScalarFn2> BinaryFn<S> for ZipMapFn<F> {
         S::zip_grad_slice(&self.0, a, b, out);
     }
 }
+
+/// The fused reduction `Σᵢ f(x_i, x_{i+1})` over adjacent pairs (a
+/// scalar): one pass over `x`, no trimmed copies, no output vector; saves
+/// `[∂a f, ∂b f]` per pair.
+pub(crate) struct SumAdjacent<F>(pub(crate) F);
+
+impl<S: Real, F: BinaryFn<S>> Op<S> for SumAdjacent<F> {
+    fn name(&self) -> &'static str {
+        "sum_adjacent"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn output_len(&self, _: &[usize]) -> Result<usize, Error> {
+        Ok(1)
+    }
+    fn saved_len(&self, lens: &[usize], _: usize) -> usize {
+        2 * lens[0].saturating_sub(1)
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        let x = x[0];
+        let m = x.len().saturating_sub(1);
+        let mut acc = [S::zero(); 4];
+        if m > 0 {
+            self.0.values(&x[..m], &x[1..], |i, v| acc[i & 3] += v);
+        }
+        y[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    }
+    fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
+        let x = x[0];
+        let m = x.len().saturating_sub(1);
+        saved.resize(2 * m, S::zero());
+        let d = &mut saved[..2 * m];
+        let mut acc = [S::zero(); 4];
+        if m > 0 {
+            self.0.values_grads(&x[..m], &x[1..], |i, v, da, db| {
+                acc[i & 3] += v;
+                d[2 * i] = da;
+                d[2 * i + 1] = db;
+            });
+        }
+        y[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    }
+    fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        let mut s = S::zero();
+        for (i, d) in c.saved.chunks_exact(2).enumerate() {
+            s += d[0] * dx[i] + d[1] * dx[i + 1];
+        }
+        dy[0] += s;
+    }
+    fn vjp_add(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let g = dy[0];
+        for (i, d) in c.saved.chunks_exact(2).enumerate() {
+            dx[i] += d[0] * g;
+            dx[i + 1] += d[1] * g;
+        }
+    }
+}
