@@ -151,6 +151,77 @@ impl<S: Real, const K: usize> DualN<S, K> {
     }
 }
 
+/// Entries per tile in the tiled Hessian-sweep paths (two tiles of
+/// components stay in L1).
+const TILE: usize = 64;
+
+/// `(f, f', f'')` at `x` by one evaluation over nested one-tangent duals.
+#[inline(always)]
+pub(crate) fn second1<S: Real, F: ScalarFn>(f: &F, x: S) -> (S, S, S) {
+    let one = S::one();
+    let r = f.eval(Dual::new(Dual::new(x, one), Dual::new(one, S::zero())));
+    (r.re.re, r.re.eps[0], r.eps[0].eps[0])
+}
+
+/// `([f, ∂a f, ∂b f], [∂aa f, ∂ab f, ∂bb f])` at `(a, b)` by one
+/// evaluation over two-by-two nested duals.
+#[inline(always)]
+pub(crate) fn second2<S: Real, F: ScalarFn2>(f: &F, a: S, b: S) -> ([S; 3], [S; 3]) {
+    let (o, z) = (S::one(), S::zero());
+    let ad = DualN {
+        re: DualN::<S, 2>::variable(a, 0),
+        eps: [DualN::from_parts(o, [z, z]), DualN::from_parts(z, [z, z])],
+    };
+    let bd = DualN {
+        re: DualN::<S, 2>::variable(b, 1),
+        eps: [DualN::from_parts(z, [z, z]), DualN::from_parts(o, [z, z])],
+    };
+    let r = f.eval(ad, bd);
+    (
+        [r.re.re, r.re.eps[0], r.re.eps[1]],
+        [r.eps[0].eps[0], r.eps[0].eps[1], r.eps[1].eps[1]],
+    )
+}
+
+impl<S: Real, const K: usize> DualN<S, K> {
+    /// `f(x) = f + f'·ε`, `f'(x) = f' + f''·ε` from component-level
+    /// `f, f', f''`.
+    #[inline(always)]
+    fn spread1(self, v: S, d1: S, d2: S) -> (Self, Self) {
+        (
+            DualN {
+                re: v,
+                eps: self.eps.map(|e| e * d1),
+            },
+            DualN {
+                re: d1,
+                eps: self.eps.map(|e| e * d2),
+            },
+        )
+    }
+
+    /// Value and both partials of a two-argument function at `(a, b)` from
+    /// its component-level gradient `g` and Hessian `h`.
+    #[inline(always)]
+    fn spread2(a: Self, b: Self, g: [S; 3], h: [S; 3]) -> (Self, Self, Self) {
+        let [v, fa, fb] = g;
+        let [faa, fab, fbb] = h;
+        let z = S::zero();
+        let (mut ev, mut ea, mut eb) = ([z; K], [z; K], [z; K]);
+        for j in 0..K {
+            let (da, db) = (a.eps[j], b.eps[j]);
+            ev[j] = fa * da + fb * db;
+            ea[j] = faa * da + fab * db;
+            eb[j] = fab * da + fbb * db;
+        }
+        (
+            DualN { re: v, eps: ev },
+            DualN { re: fa, eps: ea },
+            DualN { re: fb, eps: eb },
+        )
+    }
+}
+
 macro_rules! inherent {
     ($($(#[$doc:meta])* $name:ident($($arg:ident: $t:ty),*);)*) => {
         /// The elementary functions as inherent methods, so that closures
@@ -677,51 +748,83 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
     /// `f`, `f'`, `f''` at the component level (one second-order
     /// evaluation), then `f(x) = f + f'·ε`, `f'(x) = f' + f''·ε`.
     fn value_deriv_of<F: ScalarFn>(self, f: &F) -> (Self, Self) {
-        let one = S::one();
-        let x = Dual::new(Dual::new(self.re, one), Dual::new(one, S::zero()));
-        let r = f.eval(x);
-        let (v, d1, d2) = (r.re.re, r.re.eps[0], r.eps[0].eps[0]);
-        (
-            DualN {
-                re: v,
-                eps: self.eps.map(|e| e * d1),
-            },
-            DualN {
-                re: d1,
-                eps: self.eps.map(|e| e * d2),
-            },
-        )
+        let (v, d1, d2) = second1(f, self.re);
+        self.spread1(v, d1, d2)
     }
 
     /// Value, gradient and Hessian of `f` at the component level (one
     /// evaluation over two-by-two nested duals), spread over the tangents.
     fn value_grad2_of<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
-        let (o, z) = (S::one(), S::zero());
-        let inner = |v: S, j: usize| DualN::<S, 2>::variable(v, j);
-        let ad = DualN {
-            re: inner(a.re, 0),
-            eps: [DualN::from_parts(o, [z, z]), DualN::from_parts(z, [z, z])],
-        };
-        let bd = DualN {
-            re: inner(b.re, 1),
-            eps: [DualN::from_parts(z, [z, z]), DualN::from_parts(o, [z, z])],
-        };
-        let r = f.eval(ad, bd);
-        let (v, fa, fb) = (r.re.re, r.re.eps[0], r.re.eps[1]);
-        let (faa, fab, fbb) = (r.eps[0].eps[0], r.eps[0].eps[1], r.eps[1].eps[1]);
-        let mut ev = [z; K];
-        let mut ea = [z; K];
-        let mut eb = [z; K];
-        for j in 0..K {
-            let (da, db) = (a.eps[j], b.eps[j]);
-            ev[j] = fa * da + fb * db;
-            ea[j] = faa * da + fab * db;
-            eb[j] = fab * da + fbb * db;
+        let (g, h) = second2(f, a.re, b.re);
+        Self::spread2(a, b, g, h)
+    }
+
+    /// Values through the components' first-order path (SIMD lanes for
+    /// `f64`): `f(x) = f + f'·ε`, a tile at a time.
+    fn map_slice<F: ScalarFn>(f: &F, x: &[Self], mut out: impl FnMut(usize, Self)) {
+        let mut re = [S::zero(); TILE];
+        for (t, tile) in x.chunks(TILE).enumerate() {
+            for (r, d) in re.iter_mut().zip(tile) {
+                *r = d.re;
+            }
+            S::map_deriv_slice(f, &re[..tile.len()], |j, v, d| {
+                out(t * TILE + j, tile[j].chain(v, d));
+            });
         }
-        (
-            DualN { re: v, eps: ev },
-            DualN { re: fa, eps: ea },
-            DualN { re: fb, eps: eb },
-        )
+    }
+
+    /// As [`map_slice`](Real::map_slice), for two arguments.
+    fn zip_slice<F: ScalarFn2>(f: &F, a: &[Self], b: &[Self], mut out: impl FnMut(usize, Self)) {
+        let (mut ra, mut rb) = ([S::zero(); TILE], [S::zero(); TILE]);
+        for (t, (ta, tb)) in a.chunks(TILE).zip(b.chunks(TILE)).enumerate() {
+            for ((ra, rb), (a, b)) in ra.iter_mut().zip(rb.iter_mut()).zip(ta.iter().zip(tb)) {
+                (*ra, *rb) = (a.re, b.re);
+            }
+            let n = ta.len();
+            S::zip_grad_slice(f, &ra[..n], &rb[..n], |j, v, fa, fb| {
+                let (x, y) = (ta[j], tb[j]);
+                let mut eps = x.eps;
+                for (e, d) in eps.iter_mut().zip(y.eps) {
+                    *e = fa * *e + fb * d;
+                }
+                out(t * TILE + j, DualN { re: v, eps });
+            });
+        }
+    }
+
+    /// The Hessian sweeps' path: the components of a tile go through
+    /// [`Real::map_second_slice`] at once (SIMD lanes for `f64`), then each
+    /// result is spread over its tangents.
+    fn map_deriv_slice<F: ScalarFn>(f: &F, x: &[Self], mut out: impl FnMut(usize, Self, Self)) {
+        let mut re = [S::zero(); TILE];
+        for (t, tile) in x.chunks(TILE).enumerate() {
+            for (r, d) in re.iter_mut().zip(tile) {
+                *r = d.re;
+            }
+            S::map_second_slice(f, &re[..tile.len()], |j, v, d1, d2| {
+                let (y, d) = tile[j].spread1(v, d1, d2);
+                out(t * TILE + j, y, d);
+            });
+        }
+    }
+
+    /// As [`map_deriv_slice`](Real::map_deriv_slice), for two arguments.
+    fn zip_grad_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[Self],
+        b: &[Self],
+        mut out: impl FnMut(usize, Self, Self, Self),
+    ) {
+        let (mut ra, mut rb) = ([S::zero(); TILE], [S::zero(); TILE]);
+        for (t, (ta, tb)) in a.chunks(TILE).zip(b.chunks(TILE)).enumerate() {
+            for ((ra, rb), (a, b)) in ra.iter_mut().zip(rb.iter_mut()).zip(ta.iter().zip(tb)) {
+                (*ra, *rb) = (a.re, b.re);
+            }
+            let n = ta.len();
+            S::zip_second_slice(f, &ra[..n], &rb[..n], |j, g, h| {
+                let (v, da, db) = Self::spread2(ta[j], tb[j], g, h);
+                out(t * TILE + j, v, da, db);
+            });
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! reverse-mode gradient computed over `Dual<f64>` carries a
 //! Hessian-vector product in its tangent.
 
-use crate::dual::{Dual, DualN};
+use crate::dual::{Dual, DualN, second1, second2};
 use crate::elementary::real_methods;
 use crate::kernels::lanes::{Lanes, agreed, drive, load, pairs, triples};
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
@@ -162,6 +162,53 @@ pub trait Real:
         }
     }
 
+    /// `out(i, f, f', f'')` at every `x[i]`, in order: second order at this
+    /// scalar level, which dual numbers over `Self` use in Hessian sweeps
+    /// (see [`map_slice`](Real::map_slice) for the `f64` lanes).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn};
+    /// struct Cube;
+    /// impl ScalarFn for Cube { fn eval<T: Real>(&self, x: T) -> T { x * x * x } }
+    /// let mut r = [(0.0, 0.0, 0.0); 2];
+    /// f64::map_second_slice(&Cube, &[1.0, 2.0], |i, v, d1, d2| r[i] = (v, d1, d2));
+    /// assert_eq!(r, [(1.0, 3.0, 6.0), (8.0, 12.0, 12.0)]);
+    /// ```
+    fn map_second_slice<F: ScalarFn>(
+        f: &F,
+        x: &[Self],
+        mut out: impl FnMut(usize, Self, Self, Self),
+    ) {
+        for (i, &v) in x.iter().enumerate() {
+            let (y, d1, d2) = second1(f, v);
+            out(i, y, d1, d2);
+        }
+    }
+
+    /// `out(i, [f, ∂a f, ∂b f], [∂aa f, ∂ab f, ∂bb f])` at every
+    /// `(a[i], b[i])`, in order (see
+    /// [`map_second_slice`](Real::map_second_slice)).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn2};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * a * b } }
+    /// let mut r = [([0.0; 3], [0.0; 3]); 1];
+    /// f64::zip_second_slice(&Prod, &[2.0], &[3.0], |i, g, h| r[i] = (g, h));
+    /// assert_eq!(r[0], ([12.0, 12.0, 4.0], [6.0, 4.0, 0.0]));
+    /// ```
+    fn zip_second_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[Self],
+        b: &[Self],
+        mut out: impl FnMut(usize, [Self; 3], [Self; 3]),
+    ) {
+        for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+            let (g, h) = second2(f, a, b);
+            out(i, g, h);
+        }
+    }
+
     // The elementwise functions `Float` lacks, from the table.
     crate::elementary::unary_table!(real_methods);
 }
@@ -229,6 +276,40 @@ impl Real for f64 {
         };
         let scalar = |i: usize| f64::value_grad2_of(a[i], b[i], f);
         drive(a.len(), lanes, scalar, |i, (v, da, db)| out(i, v, da, db));
+    }
+
+    #[inline]
+    fn map_second_slice<F: ScalarFn>(
+        f: &F,
+        x: &[f64],
+        mut out: impl FnMut(usize, f64, f64, f64),
+    ) {
+        let lanes = |i| {
+            let (v, len) = load(x, i);
+            let ((y, d1, d2), ok) = agreed(|| second1(f, v));
+            (triples(y, d1, d2), len, ok)
+        };
+        let scalar = |i: usize| second1(f, x[i]);
+        drive(x.len(), lanes, scalar, |i, (v, d1, d2)| out(i, v, d1, d2));
+    }
+
+    #[inline]
+    fn zip_second_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[f64],
+        b: &[f64],
+        mut out: impl FnMut(usize, [f64; 3], [f64; 3]),
+    ) {
+        let b = &b[..a.len()];
+        let lanes = |i| {
+            let ((u, len), (v, _)) = (load(a, i), load(b, i));
+            let ((g, h), ok) = agreed(|| second2(f, u, v));
+            let (g, h) = (g.map(Lanes::to_array), h.map(Lanes::to_array));
+            let per = [0, 1, 2, 3].map(|k| (g.map(|c| c[k]), h.map(|c| c[k])));
+            (per, len, ok)
+        };
+        let scalar = |i: usize| second2(f, a[i], b[i]);
+        drive(a.len(), lanes, scalar, |i, (g, h)| out(i, g, h));
     }
 }
 
