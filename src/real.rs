@@ -279,11 +279,7 @@ impl Real for f64 {
     }
 
     #[inline]
-    fn map_second_slice<F: ScalarFn>(
-        f: &F,
-        x: &[f64],
-        mut out: impl FnMut(usize, f64, f64, f64),
-    ) {
+    fn map_second_slice<F: ScalarFn>(f: &F, x: &[f64], mut out: impl FnMut(usize, f64, f64, f64)) {
         let lanes = |i| {
             let (v, len) = load(x, i);
             let ((y, d1, d2), ok) = agreed(|| second1(f, v));
