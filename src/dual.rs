@@ -13,6 +13,7 @@
 //! drops a tangent.
 
 use crate::Real;
+use crate::elementary::*;
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
 use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
 use std::cmp::Ordering;
@@ -128,6 +129,96 @@ impl<S: Real, const K: usize> DualN<S, K> {
             *e *= df;
         }
         DualN { re: f, eps }
+    }
+
+    /// A row of the elementwise table: its value and derivative at the
+    /// component level, then the chain rule.
+    #[inline(always)]
+    fn lift<R: Unary>(self, r: R) -> Self {
+        let (f, df) = r.value_deriv(self.re);
+        self.chain(f, df)
+    }
+
+    /// A row of the binary table: `d f = ∂a f · da + ∂b f · db`.
+    #[inline(always)]
+    fn lift2<R: Binary>(self, r: R, o: Self) -> Self {
+        let (f, fa, fb) = r.value_grad(self.re, o.re);
+        let mut eps = self.eps;
+        for (a, b) in eps.iter_mut().zip(o.eps) {
+            *a = fa * *a + fb * b;
+        }
+        DualN { re: f, eps }
+    }
+}
+
+/// Entries per tile in the tiled Hessian-sweep paths (two tiles of
+/// components stay in L1).
+const TILE: usize = 64;
+
+/// `(f, f', f'')` at `x` by one evaluation over nested one-tangent duals.
+#[inline(always)]
+pub(crate) fn second1<S: Real, F: ScalarFn>(f: &F, x: S) -> (S, S, S) {
+    let one = S::one();
+    let r = f.eval(Dual::new(Dual::new(x, one), Dual::new(one, S::zero())));
+    (r.re.re, r.re.eps[0], r.eps[0].eps[0])
+}
+
+/// `([f, ∂a f, ∂b f], [∂aa f, ∂ab f, ∂bb f])` at `(a, b)` by one
+/// evaluation over two-by-two nested duals.
+#[inline(always)]
+pub(crate) fn second2<S: Real, F: ScalarFn2>(f: &F, a: S, b: S) -> ([S; 3], [S; 3]) {
+    let (o, z) = (S::one(), S::zero());
+    let ad = DualN {
+        re: DualN::<S, 2>::variable(a, 0),
+        eps: [DualN::from_parts(o, [z, z]), DualN::from_parts(z, [z, z])],
+    };
+    let bd = DualN {
+        re: DualN::<S, 2>::variable(b, 1),
+        eps: [DualN::from_parts(z, [z, z]), DualN::from_parts(o, [z, z])],
+    };
+    let r = f.eval(ad, bd);
+    (
+        [r.re.re, r.re.eps[0], r.re.eps[1]],
+        [r.eps[0].eps[0], r.eps[0].eps[1], r.eps[1].eps[1]],
+    )
+}
+
+impl<S: Real, const K: usize> DualN<S, K> {
+    /// `f(x) = f + f'·ε`, `f'(x) = f' + f''·ε` from component-level
+    /// `f, f', f''`.
+    #[inline(always)]
+    fn spread1(self, v: S, d1: S, d2: S) -> (Self, Self) {
+        (
+            DualN {
+                re: v,
+                eps: self.eps.map(|e| e * d1),
+            },
+            DualN {
+                re: d1,
+                eps: self.eps.map(|e| e * d2),
+            },
+        )
+    }
+
+    /// Value and both partials of a two-argument function at `(a, b)` from
+    /// its component-level gradient `g` and Hessian `h`.
+    #[inline(always)]
+    fn spread2(a: Self, b: Self, g: [S; 3], h: [S; 3]) -> (Self, Self, Self) {
+        let [v, fa, fb] = g;
+        let [faa, fab, fbb] = h;
+        let z = S::zero();
+        let (mut ev, mut ea, mut eb) = ([z; K], [z; K], [z; K]);
+        for j in 0..K {
+            let (da, db) = (a.eps[j], b.eps[j]);
+            ev[j] = fa * da + fb * db;
+            ea[j] = faa * da + fab * db;
+            eb[j] = fab * da + fbb * db;
+        }
+        (
+            DualN { re: v, eps: ev },
+            DualN { re: fa, eps: ea },
+            DualN { re: fb, eps: eb },
+        )
     }
 }
 
@@ -507,6 +598,10 @@ impl<S: Real, const K: usize> FromPrimitive for DualN<S, K> {
 }
 
 impl<S: Real, const K: usize> Float for DualN<S, K> {
+    // The elementwise functions: the chain rule through each table row.
+    crate::elementary::unary_table!(float_lifts);
+    crate::elementary::binary_table!(binary_lifts);
+
     fn nan() -> Self {
         Self::constant(S::nan())
     }
@@ -562,10 +657,6 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
     fn fract(self) -> Self {
         self.chain(self.re.fract(), S::one())
     }
-    fn abs(self) -> Self {
-        // Derivative sign(x); at 0 we take +1 (a subgradient).
-        if self.re < S::zero() { -self } else { self }
-    }
     fn signum(self) -> Self {
         Self::constant(self.re.signum())
     }
@@ -577,10 +668,6 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
     }
     fn mul_add(self, a: Self, b: Self) -> Self {
         self * a + b
-    }
-    fn recip(self) -> Self {
-        let r = self.re.recip();
-        self.chain(r, -r * r)
     }
     fn powi(self, n: i32) -> Self {
         match n {
@@ -602,35 +689,8 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
         }
         (n * self.ln()).exp()
     }
-    fn sqrt(self) -> Self {
-        let s = self.re.sqrt();
-        self.chain(s, S::one() / (s + s))
-    }
-    fn exp(self) -> Self {
-        let e = self.re.exp();
-        self.chain(e, e)
-    }
-    fn exp2(self) -> Self {
-        let e = self.re.exp2();
-        self.chain(e, e * <S as Real>::from_f64(std::f64::consts::LN_2))
-    }
-    fn ln(self) -> Self {
-        self.chain(self.re.ln(), self.re.recip())
-    }
     fn log(self, base: Self) -> Self {
         self.ln() / base.ln()
-    }
-    fn log2(self) -> Self {
-        self.chain(
-            self.re.log2(),
-            (self.re * <S as Real>::from_f64(std::f64::consts::LN_2)).recip(),
-        )
-    }
-    fn log10(self) -> Self {
-        self.chain(
-            self.re.log10(),
-            (self.re * <S as Real>::from_f64(std::f64::consts::LN_10)).recip(),
-        )
     }
     fn max(self, o: Self) -> Self {
         if o.re > self.re || self.re.is_nan() {
@@ -654,97 +714,12 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
             Self::zero()
         }
     }
-    fn cbrt(self) -> Self {
-        let c = self.re.cbrt();
-        self.chain(c, (<S as Real>::from_f64(3.0) * c * c).recip())
-    }
-    fn hypot(self, o: Self) -> Self {
-        (self * self + o * o).sqrt()
-    }
-    fn sin(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(s, c)
-    }
-    fn cos(self) -> Self {
-        let (s, c) = self.re.sin_cos();
-        self.chain(c, -s)
-    }
-    fn tan(self) -> Self {
-        let t = self.re.tan();
-        self.chain(t, S::one() + t * t)
-    }
-    fn asin(self) -> Self {
-        self.chain(
-            self.re.asin(),
-            (S::one() - self.re * self.re).sqrt().recip(),
-        )
-    }
-    fn acos(self) -> Self {
-        self.chain(
-            self.re.acos(),
-            -(S::one() - self.re * self.re).sqrt().recip(),
-        )
-    }
-    fn atan(self) -> Self {
-        self.chain(self.re.atan(), (S::one() + self.re * self.re).recip())
-    }
-    fn atan2(self, o: Self) -> Self {
-        // d atan2(y, x) = (x dy - y dx) / (x² + y²)
-        let r2 = (self.re * self.re + o.re * o.re).recip();
-        let mut eps = self.eps;
-        for (a, b) in eps.iter_mut().zip(o.eps) {
-            *a = (o.re * *a - self.re * b) * r2;
-        }
-        DualN {
-            re: self.re.atan2(o.re),
-            eps,
-        }
-    }
     fn sin_cos(self) -> (Self, Self) {
         let (s, c) = self.re.sin_cos();
         (self.chain(s, c), self.chain(c, -s))
     }
-    fn exp_m1(self) -> Self {
-        self.chain(self.re.exp_m1(), self.re.exp())
-    }
-    fn ln_1p(self) -> Self {
-        self.chain(self.re.ln_1p(), (S::one() + self.re).recip())
-    }
-    fn sinh(self) -> Self {
-        self.chain(self.re.sinh(), self.re.cosh())
-    }
-    fn cosh(self) -> Self {
-        self.chain(self.re.cosh(), self.re.sinh())
-    }
-    fn tanh(self) -> Self {
-        let t = self.re.tanh();
-        self.chain(t, S::one() - t * t)
-    }
-    fn asinh(self) -> Self {
-        self.chain(
-            self.re.asinh(),
-            (self.re * self.re + S::one()).sqrt().recip(),
-        )
-    }
-    fn acosh(self) -> Self {
-        self.chain(
-            self.re.acosh(),
-            (self.re * self.re - S::one()).sqrt().recip(),
-        )
-    }
-    fn atanh(self) -> Self {
-        self.chain(self.re.atanh(), (S::one() - self.re * self.re).recip())
-    }
     fn integer_decode(self) -> (u64, i16, i8) {
         self.re.integer_decode()
-    }
-    fn to_degrees(self) -> Self {
-        let f = <S as Real>::from_f64(180.0 / std::f64::consts::PI);
-        self.chain(self.re * f, f)
-    }
-    fn to_radians(self) -> Self {
-        let f = <S as Real>::from_f64(std::f64::consts::PI / 180.0);
-        self.chain(self.re * f, f)
     }
     fn copysign(self, sign: Self) -> Self {
         if self.re.is_sign_negative() == sign.re.is_sign_negative() {
@@ -756,6 +731,8 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
 }
 
 impl<S: Real, const K: usize> Real for DualN<S, K> {
+    crate::elementary::unary_table!(real_lifts);
+
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         Self::constant(S::from_f64(x))
@@ -771,51 +748,83 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
     /// `f`, `f'`, `f''` at the component level (one second-order
     /// evaluation), then `f(x) = f + f'·ε`, `f'(x) = f' + f''·ε`.
     fn value_deriv_of<F: ScalarFn>(self, f: &F) -> (Self, Self) {
-        let one = S::one();
-        let x = Dual::new(Dual::new(self.re, one), Dual::new(one, S::zero()));
-        let r = f.eval(x);
-        let (v, d1, d2) = (r.re.re, r.re.eps[0], r.eps[0].eps[0]);
-        (
-            DualN {
-                re: v,
-                eps: self.eps.map(|e| e * d1),
-            },
-            DualN {
-                re: d1,
-                eps: self.eps.map(|e| e * d2),
-            },
-        )
+        let (v, d1, d2) = second1(f, self.re);
+        self.spread1(v, d1, d2)
     }
 
     /// Value, gradient and Hessian of `f` at the component level (one
     /// evaluation over two-by-two nested duals), spread over the tangents.
     fn value_grad2_of<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
-        let (o, z) = (S::one(), S::zero());
-        let inner = |v: S, j: usize| DualN::<S, 2>::variable(v, j);
-        let ad = DualN {
-            re: inner(a.re, 0),
-            eps: [DualN::from_parts(o, [z, z]), DualN::from_parts(z, [z, z])],
-        };
-        let bd = DualN {
-            re: inner(b.re, 1),
-            eps: [DualN::from_parts(z, [z, z]), DualN::from_parts(o, [z, z])],
-        };
-        let r = f.eval(ad, bd);
-        let (v, fa, fb) = (r.re.re, r.re.eps[0], r.re.eps[1]);
-        let (faa, fab, fbb) = (r.eps[0].eps[0], r.eps[0].eps[1], r.eps[1].eps[1]);
-        let mut ev = [z; K];
-        let mut ea = [z; K];
-        let mut eb = [z; K];
-        for j in 0..K {
-            let (da, db) = (a.eps[j], b.eps[j]);
-            ev[j] = fa * da + fb * db;
-            ea[j] = faa * da + fab * db;
-            eb[j] = fab * da + fbb * db;
+        let (g, h) = second2(f, a.re, b.re);
+        Self::spread2(a, b, g, h)
+    }
+
+    /// Values through the components' first-order path (SIMD lanes for
+    /// `f64`): `f(x) = f + f'·ε`, a tile at a time.
+    fn map_slice<F: ScalarFn>(f: &F, x: &[Self], mut out: impl FnMut(usize, Self)) {
+        let mut re = [S::zero(); TILE];
+        for (t, tile) in x.chunks(TILE).enumerate() {
+            for (r, d) in re.iter_mut().zip(tile) {
+                *r = d.re;
+            }
+            S::map_deriv_slice(f, &re[..tile.len()], |j, v, d| {
+                out(t * TILE + j, tile[j].chain(v, d));
+            });
         }
-        (
-            DualN { re: v, eps: ev },
-            DualN { re: fa, eps: ea },
-            DualN { re: fb, eps: eb },
-        )
+    }
+
+    /// As [`map_slice`](Real::map_slice), for two arguments.
+    fn zip_slice<F: ScalarFn2>(f: &F, a: &[Self], b: &[Self], mut out: impl FnMut(usize, Self)) {
+        let (mut ra, mut rb) = ([S::zero(); TILE], [S::zero(); TILE]);
+        for (t, (ta, tb)) in a.chunks(TILE).zip(b.chunks(TILE)).enumerate() {
+            for ((ra, rb), (a, b)) in ra.iter_mut().zip(rb.iter_mut()).zip(ta.iter().zip(tb)) {
+                (*ra, *rb) = (a.re, b.re);
+            }
+            let n = ta.len();
+            S::zip_grad_slice(f, &ra[..n], &rb[..n], |j, v, fa, fb| {
+                let (x, y) = (ta[j], tb[j]);
+                let mut eps = x.eps;
+                for (e, d) in eps.iter_mut().zip(y.eps) {
+                    *e = fa * *e + fb * d;
+                }
+                out(t * TILE + j, DualN { re: v, eps });
+            });
+        }
+    }
+
+    /// The Hessian sweeps' path: the components of a tile go through
+    /// [`Real::map_second_slice`] at once (SIMD lanes for `f64`), then each
+    /// result is spread over its tangents.
+    fn map_deriv_slice<F: ScalarFn>(f: &F, x: &[Self], mut out: impl FnMut(usize, Self, Self)) {
+        let mut re = [S::zero(); TILE];
+        for (t, tile) in x.chunks(TILE).enumerate() {
+            for (r, d) in re.iter_mut().zip(tile) {
+                *r = d.re;
+            }
+            S::map_second_slice(f, &re[..tile.len()], |j, v, d1, d2| {
+                let (y, d) = tile[j].spread1(v, d1, d2);
+                out(t * TILE + j, y, d);
+            });
+        }
+    }
+
+    /// As [`map_deriv_slice`](Real::map_deriv_slice), for two arguments.
+    fn zip_grad_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[Self],
+        b: &[Self],
+        mut out: impl FnMut(usize, Self, Self, Self),
+    ) {
+        let (mut ra, mut rb) = ([S::zero(); TILE], [S::zero(); TILE]);
+        for (t, (ta, tb)) in a.chunks(TILE).zip(b.chunks(TILE)).enumerate() {
+            for ((ra, rb), (a, b)) in ra.iter_mut().zip(rb.iter_mut()).zip(ta.iter().zip(tb)) {
+                (*ra, *rb) = (a.re, b.re);
+            }
+            let n = ta.len();
+            S::zip_second_slice(f, &ra[..n], &rb[..n], |j, g, h| {
+                let (v, da, db) = Self::spread2(ta[j], tb[j], g, h);
+                out(t * TILE + j, v, da, db);
+            });
+        }
     }
 }

@@ -38,8 +38,7 @@ use crate::graph::{Inputs, Node, Op, Output, Program};
 use crate::mode::Mode;
 use crate::ops::arith::{BinKind, Binary};
 use crate::ops::elementwise::{
-    Affine, Cos, ElemFn, Elementwise, Exp, Ln, Ln1pSquare, Map, MapFn, PowI, Recip, Sin, Sqrt,
-    Square, SumMap, Tanh, ZipMap, ZipMapFn, ZipWith,
+    Affine, ElemFn, Elementwise, Map, MapFn, SumAdjacent, SumMap, ZipMap, ZipMapFn, ZipWith,
 };
 use crate::ops::reduce::{Reduce, Reduction};
 use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
@@ -175,7 +174,7 @@ impl<S: Real> Expr<S> {
         )
     }
 
-    fn op(op: impl Op<S>, args: Vec<Expr<S>>) -> Self {
+    pub(crate) fn op(op: impl Op<S>, args: Vec<Expr<S>>) -> Self {
         Expr(Arc::new(ExprNode::Apply(Arc::new(op), args)))
     }
 
@@ -183,7 +182,7 @@ impl<S: Real> Expr<S> {
         Self::op(op, vec![self.clone()])
     }
 
-    fn elem<F: ElemFn<S>>(&self, f: F) -> Self {
+    pub(crate) fn elem<F: ElemFn<S>>(&self, f: F) -> Self {
         self.unary(Elementwise(f))
     }
 
@@ -215,117 +214,6 @@ impl<S: Real> Expr<S> {
         let mut args = vec![self.clone()];
         args.extend_from_slice(others);
         Expr(Arc::new(ExprNode::Apply(op, args)))
-    }
-
-    /// `sin` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().sin().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    pub fn sin(&self) -> Self {
-        self.elem(Sin)
-    }
-    /// `cos` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().cos().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
-    /// ```
-    pub fn cos(&self) -> Self {
-        self.elem(Cos)
-    }
-    /// `exp` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().exp().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
-    /// ```
-    pub fn exp(&self) -> Self {
-        self.elem(Exp)
-    }
-    /// Natural logarithm elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().ln().compile();
-    /// assert_eq!(f.eval(&dvector![1.0]), dvector![0.0]);
-    /// ```
-    pub fn ln(&self) -> Self {
-        self.elem(Ln)
-    }
-    /// `ln(1 + x²)` elementwise (a smooth robust penalty).
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().ln_1p_square().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    pub fn ln_1p_square(&self) -> Self {
-        self.elem(Ln1pSquare)
-    }
-    /// `tanh` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().tanh().compile();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    pub fn tanh(&self) -> Self {
-        self.elem(Tanh)
-    }
-    /// Square root elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().sqrt().compile();
-    /// assert_eq!(f.eval(&dvector![4.0]), dvector![2.0]);
-    /// ```
-    pub fn sqrt(&self) -> Self {
-        self.elem(Sqrt)
-    }
-    /// `x²` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().square().compile();
-    /// assert_eq!(f.eval(&dvector![3.0]), dvector![9.0]);
-    /// ```
-    pub fn square(&self) -> Self {
-        self.elem(Square)
-    }
-    /// `1/x` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().recip().compile();
-    /// assert_eq!(f.eval(&dvector![4.0]), dvector![0.25]);
-    /// ```
-    pub fn recip(&self) -> Self {
-        self.elem(Recip)
-    }
-    /// `xⁿ` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, DFun};
-    /// use nalgebra::{dvector, DVector};
-    /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().powi(3).compile();
-    /// assert_eq!(f.eval(&dvector![2.0]), dvector![8.0]);
-    /// ```
-    pub fn powi(&self, n: i32) -> Self {
-        self.elem(PowI(n))
     }
 
     /// Any scalar function, written over dual numbers, applied elementwise
@@ -430,6 +318,25 @@ impl<S: Real> Expr<S> {
     /// ```
     pub fn zip_map_fn<F: crate::ScalarFn2>(&self, other: &Expr<S>, f: F) -> Self {
         Self::op(ZipWith(ZipMapFn(f)), vec![self.clone(), other.clone()])
+    }
+
+    /// `Σᵢ f(xᵢ, xᵢ₊₁)` over adjacent pairs, for a
+    /// [`ScalarFn2`](crate::ScalarFn2), in one fused pass: the same as
+    /// `self.trim(0, 1).zip_map_fn(&self.trim(1, 0), f).sum()` without the
+    /// two trimmed copies and the vector of terms.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, Real, ScalarFn2, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * b } }
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().sum_adjacent_fn(Prod).compile();
+    /// let x = dvector![1.0, 2.0, 3.0];
+    /// assert_eq!(f.eval(&x), 8.0);
+    /// assert_eq!(grad(&f, &x), dvector![2.0, 4.0, 2.0]);
+    /// ```
+    pub fn sum_adjacent_fn<F: crate::ScalarFn2>(&self, f: F) -> Self {
+        self.unary(SumAdjacent(ZipMapFn(f)))
     }
 
     /// `a·x + b` elementwise, for numbers `a`, `b`.

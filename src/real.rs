@@ -6,8 +6,11 @@
 //! reverse-mode gradient computed over `Dual<f64>` carries a
 //! Hessian-vector product in its tangent.
 
-use crate::dual::{Dual, DualN};
+use crate::dual::{Dual, DualN, second1, second2};
+use crate::elementary::real_methods;
+use crate::kernels::lanes::{Lanes, agreed, drive, load, pairs, triples};
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
+use num_traits::One;
 use std::fmt::{Debug, Display};
 use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
@@ -80,6 +83,134 @@ pub trait Real:
         let r = f.eval(DualN::<Self, 2>::variable(a, 0), DualN::variable(b, 1));
         (r.re, r.eps[0], r.eps[1])
     }
+
+    /// `out(i, f(x[i]))` for every entry of `x`, in order: the value path of
+    /// the elementwise primitives. The default is a loop; `f64` runs `f`
+    /// four entries at a time on SIMD lanes, where `sin`, `cos`, `exp`,
+    /// `ln` and `tanh` are the vectorised [`kernels`](crate::kernels).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn};
+    /// struct Sin;
+    /// impl ScalarFn for Sin { fn eval<T: Real>(&self, x: T) -> T { x.sin() } }
+    /// let x = [0.0, 0.5, 1.0, 1.5, 2.0];
+    /// let mut y = [0.0; 5];
+    /// f64::map_slice(&Sin, &x, |i, v| y[i] = v);
+    /// for i in 0..5 { assert!((y[i] - x[i].sin()).abs() < 1e-15); }
+    /// ```
+    fn map_slice<F: ScalarFn>(f: &F, x: &[Self], mut out: impl FnMut(usize, Self)) {
+        for (i, &v) in x.iter().enumerate() {
+            out(i, f.eval(v));
+        }
+    }
+
+    /// `out(i, f(x[i]), f'(x[i]))` for every entry, in order (the
+    /// linearisation path; see [`map_slice`](Real::map_slice)).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn};
+    /// struct Exp;
+    /// impl ScalarFn for Exp { fn eval<T: Real>(&self, x: T) -> T { x.exp() } }
+    /// let mut d = [0.0; 3];
+    /// f64::map_deriv_slice(&Exp, &[0.0, 1.0, 2.0], |i, _, dv| d[i] = dv);
+    /// assert!((d[2] - 2.0_f64.exp()).abs() < 1e-14);
+    /// ```
+    fn map_deriv_slice<F: ScalarFn>(f: &F, x: &[Self], mut out: impl FnMut(usize, Self, Self)) {
+        for (i, &v) in x.iter().enumerate() {
+            let (y, d) = v.value_deriv_of(f);
+            out(i, y, d);
+        }
+    }
+
+    /// `out(i, f(a[i], b[i]))` for every `i < a.len()`, in order (`b` at
+    /// least as long; see [`map_slice`](Real::map_slice)).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn2};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * b } }
+    /// let mut y = [0.0; 2];
+    /// f64::zip_slice(&Prod, &[2.0, 3.0], &[4.0, 5.0], |i, v| y[i] = v);
+    /// assert_eq!(y, [8.0, 15.0]);
+    /// ```
+    fn zip_slice<F: ScalarFn2>(f: &F, a: &[Self], b: &[Self], mut out: impl FnMut(usize, Self)) {
+        for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+            out(i, f.eval(a, b));
+        }
+    }
+
+    /// `out(i, f, ∂f/∂a, ∂f/∂b)` at `(a[i], b[i])` for every `i`, in order
+    /// (see [`zip_slice`](Real::zip_slice)).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn2};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * b } }
+    /// let mut g = [(0.0, 0.0); 2];
+    /// f64::zip_grad_slice(&Prod, &[2.0, 3.0], &[4.0, 5.0], |i, _, da, db| g[i] = (da, db));
+    /// assert_eq!(g, [(4.0, 2.0), (5.0, 3.0)]);
+    /// ```
+    fn zip_grad_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[Self],
+        b: &[Self],
+        mut out: impl FnMut(usize, Self, Self, Self),
+    ) {
+        for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+            let (v, da, db) = Self::value_grad2_of(a, b, f);
+            out(i, v, da, db);
+        }
+    }
+
+    /// `out(i, f, f', f'')` at every `x[i]`, in order: second order at this
+    /// scalar level, which dual numbers over `Self` use in Hessian sweeps
+    /// (see [`map_slice`](Real::map_slice) for the `f64` lanes).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn};
+    /// struct Cube;
+    /// impl ScalarFn for Cube { fn eval<T: Real>(&self, x: T) -> T { x * x * x } }
+    /// let mut r = [(0.0, 0.0, 0.0); 2];
+    /// f64::map_second_slice(&Cube, &[1.0, 2.0], |i, v, d1, d2| r[i] = (v, d1, d2));
+    /// assert_eq!(r, [(1.0, 3.0, 6.0), (8.0, 12.0, 12.0)]);
+    /// ```
+    fn map_second_slice<F: ScalarFn>(
+        f: &F,
+        x: &[Self],
+        mut out: impl FnMut(usize, Self, Self, Self),
+    ) {
+        for (i, &v) in x.iter().enumerate() {
+            let (y, d1, d2) = second1(f, v);
+            out(i, y, d1, d2);
+        }
+    }
+
+    /// `out(i, [f, ∂a f, ∂b f], [∂aa f, ∂ab f, ∂bb f])` at every
+    /// `(a[i], b[i])`, in order (see
+    /// [`map_second_slice`](Real::map_second_slice)).
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn2};
+    /// struct Prod;
+    /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * a * b } }
+    /// let mut r = [([0.0; 3], [0.0; 3]); 1];
+    /// f64::zip_second_slice(&Prod, &[2.0], &[3.0], |i, g, h| r[i] = (g, h));
+    /// assert_eq!(r[0], ([12.0, 12.0, 4.0], [6.0, 4.0, 0.0]));
+    /// ```
+    fn zip_second_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[Self],
+        b: &[Self],
+        mut out: impl FnMut(usize, [Self; 3], [Self; 3]),
+    ) {
+        for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+            let (g, h) = second2(f, a, b);
+            out(i, g, h);
+        }
+    }
+
+    // The elementwise functions `Float` lacks, from the table.
+    crate::elementary::unary_table!(real_methods);
 }
 
 impl Real for f64 {
@@ -94,6 +225,87 @@ impl Real for f64 {
     #[inline(always)]
     fn is_finite_all(self) -> bool {
         self.is_finite()
+    }
+
+    // The vector paths: four entries per evaluation on SIMD lanes.
+    #[inline]
+    fn map_slice<F: ScalarFn>(f: &F, x: &[f64], out: impl FnMut(usize, f64)) {
+        let lanes = |i| {
+            let (v, len) = load(x, i);
+            let (r, ok) = agreed(|| f.eval(v));
+            (r.to_array(), len, ok)
+        };
+        drive(x.len(), lanes, |i| f.eval(x[i]), out);
+    }
+
+    #[inline]
+    fn map_deriv_slice<F: ScalarFn>(f: &F, x: &[f64], mut out: impl FnMut(usize, f64, f64)) {
+        let lanes = |i| {
+            let (v, len) = load(x, i);
+            let (r, ok) = agreed(|| f.eval(Dual::new(v, Lanes::one())));
+            (pairs(r.re, r.eps[0]), len, ok)
+        };
+        let scalar = |i: usize| x[i].value_deriv_of(f);
+        drive(x.len(), lanes, scalar, |i, (v, d)| out(i, v, d));
+    }
+
+    #[inline]
+    fn zip_slice<F: ScalarFn2>(f: &F, a: &[f64], b: &[f64], out: impl FnMut(usize, f64)) {
+        let b = &b[..a.len()];
+        let lanes = |i| {
+            let ((u, len), (v, _)) = (load(a, i), load(b, i));
+            let (r, ok) = agreed(|| f.eval(u, v));
+            (r.to_array(), len, ok)
+        };
+        drive(a.len(), lanes, |i| f.eval(a[i], b[i]), out);
+    }
+
+    #[inline]
+    fn zip_grad_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[f64],
+        b: &[f64],
+        mut out: impl FnMut(usize, f64, f64, f64),
+    ) {
+        let b = &b[..a.len()];
+        let lanes = |i| {
+            let ((u, len), (v, _)) = (load(a, i), load(b, i));
+            let (r, ok) =
+                agreed(|| f.eval(DualN::<Lanes, 2>::variable(u, 0), DualN::variable(v, 1)));
+            (triples(r.re, r.eps[0], r.eps[1]), len, ok)
+        };
+        let scalar = |i: usize| f64::value_grad2_of(a[i], b[i], f);
+        drive(a.len(), lanes, scalar, |i, (v, da, db)| out(i, v, da, db));
+    }
+
+    #[inline]
+    fn map_second_slice<F: ScalarFn>(f: &F, x: &[f64], mut out: impl FnMut(usize, f64, f64, f64)) {
+        let lanes = |i| {
+            let (v, len) = load(x, i);
+            let ((y, d1, d2), ok) = agreed(|| second1(f, v));
+            (triples(y, d1, d2), len, ok)
+        };
+        let scalar = |i: usize| second1(f, x[i]);
+        drive(x.len(), lanes, scalar, |i, (v, d1, d2)| out(i, v, d1, d2));
+    }
+
+    #[inline]
+    fn zip_second_slice<F: ScalarFn2>(
+        f: &F,
+        a: &[f64],
+        b: &[f64],
+        mut out: impl FnMut(usize, [f64; 3], [f64; 3]),
+    ) {
+        let b = &b[..a.len()];
+        let lanes = |i| {
+            let ((u, len), (v, _)) = (load(a, i), load(b, i));
+            let ((g, h), ok) = agreed(|| second2(f, u, v));
+            let (g, h) = (g.map(Lanes::to_array), h.map(Lanes::to_array));
+            let per = [0, 1, 2, 3].map(|k| (g.map(|c| c[k]), h.map(|c| c[k])));
+            (per, len, ok)
+        };
+        let scalar = |i: usize| second2(f, a[i], b[i]);
+        drive(a.len(), lanes, scalar, |i, (g, h)| out(i, g, h));
     }
 }
 

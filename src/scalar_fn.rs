@@ -26,6 +26,18 @@ use crate::Real;
 pub trait ScalarFn: Send + Sync + 'static {
     /// `f(x)`.
     fn eval<T: Real>(&self, x: T) -> T;
+
+    /// The primitive's name in graph dumps and error messages.
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn};
+    /// struct Id;
+    /// impl ScalarFn for Id { fn eval<T: Real>(&self, x: T) -> T { x } }
+    /// assert_eq!(Id.name(), "map_fn");
+    /// ```
+    fn name(&self) -> &'static str {
+        "map_fn"
+    }
 }
 
 /// `f: R² → R`, written once over any [`Real`].
@@ -44,4 +56,16 @@ pub trait ScalarFn: Send + Sync + 'static {
 pub trait ScalarFn2: Send + Sync + 'static {
     /// `f(a, b)`.
     fn eval<T: Real>(&self, a: T, b: T) -> T;
+
+    /// The primitive's name in graph dumps and error messages.
+    ///
+    /// ```
+    /// use lensdiff::{Real, ScalarFn2};
+    /// struct Sum;
+    /// impl ScalarFn2 for Sum { fn eval<T: Real>(&self, a: T, b: T) -> T { a + b } }
+    /// assert_eq!(Sum.name(), "zip_map_fn");
+    /// ```
+    fn name(&self) -> &'static str {
+        "zip_map_fn"
+    }
 }

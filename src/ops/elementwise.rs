@@ -1,21 +1,26 @@
 //! Elementwise maps `y_i = f(x_i)`, fused with their derivative.
 //!
-//! Every elementwise primitive is one [`ElemFn`]: the value, and the value
-//! with its derivative in one pass (`sin` computes `sin_cos` once). The
-//! derivative is diagonal: `J = diag(f'(x))`, which is its own transpose,
-//! so `apply` and `transpose` are the same multiply. [`Map`] lifts any
-//! scalar function written over [`Dual`] numbers, differentiated per
-//! element by one dual evaluation.
+//! Every elementwise primitive is one [`ElemFn`]: the values, and the
+//! values with their derivatives in one pass (`sin` computes `sin_cos`
+//! once), over a whole slice. The derivative is diagonal: `J = diag(f'(x))`,
+//! which is its own transpose, so `apply` and `transpose` are the same
+//! multiply. The functions of the table (`crate::elementary`) and
+//! [`ScalarFn`](crate::ScalarFn)s run through [`MapFn`], whose slice paths
+//! are [`Real::map_slice`] / [`Real::map_deriv_slice`] (vectorised for
+//! `f64`); [`Map`] lifts a closure written over [`Dual`] numbers,
+//! differentiated per element by one dual evaluation.
 
 use crate::dual::{Dual, DualN};
 use crate::graph::{Ctx, Op};
 use crate::{Error, Real};
 
-/// A scalar function with its derivative: one row of the elementwise table.
+/// A scalar function with its derivative, over slices.
 pub(crate) trait ElemFn<S: Real>: Send + Sync + 'static {
-    const NAME: &'static str;
-    fn value(&self, x: S) -> S;
-    fn value_deriv(&self, x: S) -> (S, S);
+    fn name(&self) -> &'static str;
+    /// `out(i, f(x[i]))` for every `i`, in order.
+    fn values(&self, x: &[S], out: impl FnMut(usize, S));
+    /// `out(i, f(x[i]), f'(x[i]))` for every `i`, in order.
+    fn values_derivs(&self, x: &[S], out: impl FnMut(usize, S, S));
 }
 
 /// The elementwise primitive of an [`ElemFn`].
@@ -23,7 +28,7 @@ pub(crate) struct Elementwise<F>(pub(crate) F);
 
 impl<S: Real, F: ElemFn<S>> Op<S> for Elementwise<F> {
     fn name(&self) -> &'static str {
-        F::NAME
+        self.0.name()
     }
     fn arity(&self) -> usize {
         1
@@ -35,17 +40,16 @@ impl<S: Real, F: ElemFn<S>> Op<S> for Elementwise<F> {
         out
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        for (y, &x) in y.iter_mut().zip(x[0]) {
-            *y = self.0.value(x);
-        }
+        let x = &x[0][..y.len()];
+        self.0.values(x, |i, v| y[i] = v);
     }
     fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
         saved.resize(y.len(), S::zero());
-        for ((y, d), &x) in y.iter_mut().zip(saved.iter_mut()).zip(x[0]) {
-            let (v, dv) = self.0.value_deriv(x);
-            *y = v;
-            *d = dv;
-        }
+        let x = &x[0][..y.len()];
+        self.0.values_derivs(x, |i, v, d| {
+            y[i] = v;
+            saved[i] = d;
+        });
     }
     fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
         for ((dy, &d), &dx) in dy.iter_mut().zip(c.saved).zip(dx) {
@@ -64,72 +68,6 @@ impl<S: Real, F: ElemFn<S>> Op<S> for Elementwise<F> {
     }
 }
 
-macro_rules! elem_fn {
-    ($ty:ident, $name:literal, |$x:ident| $val:expr, |$x2:ident| $valder:expr) => {
-        pub(crate) struct $ty;
-        impl<S: Real> ElemFn<S> for $ty {
-            const NAME: &'static str = $name;
-            #[inline(always)]
-            fn value(&self, $x: S) -> S {
-                $val
-            }
-            #[inline(always)]
-            fn value_deriv(&self, $x2: S) -> (S, S) {
-                $valder
-            }
-        }
-    };
-}
-
-elem_fn!(Sin, "sin", |x| x.sin(), |x| x.sin_cos());
-elem_fn!(Cos, "cos", |x| x.cos(), |x| {
-    let (s, c) = x.sin_cos();
-    (c, -s)
-});
-elem_fn!(Exp, "exp", |x| x.exp(), |x| {
-    let e = x.exp();
-    (e, e)
-});
-elem_fn!(Ln, "ln", |x| x.ln(), |x| (x.ln(), x.recip()));
-elem_fn!(Tanh, "tanh", |x| x.tanh(), |x| {
-    let t = x.tanh();
-    (t, S::one() - t * t)
-});
-elem_fn!(Sqrt, "sqrt", |x| x.sqrt(), |x| {
-    let s = x.sqrt();
-    (s, S::from_f64(0.5) / s)
-});
-elem_fn!(Square, "square", |x| x * x, |x| (x * x, x + x));
-elem_fn!(Recip, "recip", |x| x.recip(), |x| {
-    let r = x.recip();
-    (r, -r * r)
-});
-elem_fn!(Ln1pSquare, "ln_1p_square", |x| (x * x).ln_1p(), |x| {
-    let q = x * x;
-    (q.ln_1p(), (x + x) / (S::one() + q))
-});
-
-/// `x^n` for an integer `n`.
-pub(crate) struct PowI(pub(crate) i32);
-
-impl<S: Real> ElemFn<S> for PowI {
-    const NAME: &'static str = "powi";
-    #[inline(always)]
-    fn value(&self, x: S) -> S {
-        x.powi(self.0)
-    }
-    #[inline(always)]
-    fn value_deriv(&self, x: S) -> (S, S) {
-        match self.0 {
-            0 => (S::one(), S::zero()),
-            n => {
-                let p = x.powi(n - 1);
-                (p * x, S::from_f64(n as f64) * p)
-            }
-        }
-    }
-}
-
 /// Any scalar function written over dual numbers: one dual evaluation per
 /// element gives the value and the derivative together.
 pub(crate) struct Map<F>(pub(crate) F);
@@ -138,15 +76,21 @@ impl<S: Real, F> ElemFn<S> for Map<F>
 where
     F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
 {
-    const NAME: &'static str = "map";
-    #[inline(always)]
-    fn value(&self, x: S) -> S {
-        (self.0)(Dual::constant(x)).re
+    fn name(&self) -> &'static str {
+        "map"
     }
     #[inline(always)]
-    fn value_deriv(&self, x: S) -> (S, S) {
-        let d = (self.0)(Dual::new(x, S::one()));
-        (d.re, d.eps[0])
+    fn values(&self, x: &[S], mut out: impl FnMut(usize, S)) {
+        for (i, &x) in x.iter().enumerate() {
+            out(i, (self.0)(Dual::constant(x)).re);
+        }
+    }
+    #[inline(always)]
+    fn values_derivs(&self, x: &[S], mut out: impl FnMut(usize, S, S)) {
+        for (i, &x) in x.iter().enumerate() {
+            let d = (self.0)(Dual::new(x, S::one()));
+            out(i, d.re, d.eps[0]);
+        }
     }
 }
 
@@ -191,10 +135,11 @@ impl<S: Real> Op<S> for Affine<S> {
 /// A scalar function of two arguments with its partials: one row of the
 /// binary elementwise table (as [`ElemFn`] is for one argument).
 pub(crate) trait BinaryFn<S: Real>: Send + Sync + 'static {
-    const NAME: &'static str;
-    fn value(&self, a: S, b: S) -> S;
-    /// `(f, ∂a f, ∂b f)`.
-    fn value_grad(&self, a: S, b: S) -> (S, S, S);
+    fn name(&self) -> &'static str;
+    /// `out(i, f(a[i], b[i]))` for every `i < a.len()`, in order.
+    fn values(&self, a: &[S], b: &[S], out: impl FnMut(usize, S));
+    /// `out(i, f, ∂a f, ∂b f)` at `(a[i], b[i])`, in order.
+    fn values_grads(&self, a: &[S], b: &[S], out: impl FnMut(usize, S, S, S));
 }
 
 /// A fused binary elementwise map `y_i = f(a_i, b_i)`: one evaluation per
@@ -205,14 +150,14 @@ pub(crate) struct ZipWith<F>(pub(crate) F);
 
 impl<S: Real, F: BinaryFn<S>> Op<S> for ZipWith<F> {
     fn name(&self) -> &'static str {
-        F::NAME
+        self.0.name()
     }
     fn arity(&self) -> usize {
         2
     }
     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
         if lens[0] != lens[1] {
-            return Err(crate::graph::mismatch(F::NAME, lens[0], lens[1]));
+            return Err(crate::graph::mismatch(self.0.name(), lens[0], lens[1]));
         }
         Ok(lens[0])
     }
@@ -220,23 +165,18 @@ impl<S: Real, F: BinaryFn<S>> Op<S> for ZipWith<F> {
         2 * out
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        for ((y, &a), &b) in y.iter_mut().zip(x[0]).zip(x[1]) {
-            *y = self.0.value(a, b);
-        }
+        let (a, b) = (&x[0][..y.len()], &x[1][..y.len()]);
+        self.0.values(a, b, |i, v| y[i] = v);
     }
     fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
         saved.resize(2 * y.len(), S::zero());
-        for (((y, d), &a), &b) in y
-            .iter_mut()
-            .zip(saved.chunks_exact_mut(2))
-            .zip(x[0])
-            .zip(x[1])
-        {
-            let (v, da, db) = self.0.value_grad(a, b);
-            *y = v;
-            d[0] = da;
-            d[1] = db;
-        }
+        let (a, b) = (&x[0][..y.len()], &x[1][..y.len()]);
+        let d = &mut saved[..2 * y.len()];
+        self.0.values_grads(a, b, |i, v, da, db| {
+            y[i] = v;
+            d[2 * i] = da;
+            d[2 * i + 1] = db;
+        });
     }
     fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
         for ((dy, d), &dx) in dy.iter_mut().zip(c.saved.chunks_exact(2)).zip(dx) {
@@ -262,15 +202,21 @@ impl<S: Real, F> BinaryFn<S> for ZipMap<F>
 where
     F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
 {
-    const NAME: &'static str = "zip_map";
-    #[inline(always)]
-    fn value(&self, a: S, b: S) -> S {
-        (self.0)(DualN::constant(a), DualN::constant(b)).re
+    fn name(&self) -> &'static str {
+        "zip_map"
     }
     #[inline(always)]
-    fn value_grad(&self, a: S, b: S) -> (S, S, S) {
-        let r = (self.0)(DualN::variable(a, 0), DualN::variable(b, 1));
-        (r.re, r.eps[0], r.eps[1])
+    fn values(&self, a: &[S], b: &[S], mut out: impl FnMut(usize, S)) {
+        for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+            out(i, (self.0)(DualN::constant(a), DualN::constant(b)).re);
+        }
+    }
+    #[inline(always)]
+    fn values_grads(&self, a: &[S], b: &[S], mut out: impl FnMut(usize, S, S, S)) {
+        for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
+            let r = (self.0)(DualN::variable(a, 0), DualN::variable(b, 1));
+            out(i, r.re, r.eps[0], r.eps[1]);
+        }
     }
 }
 
@@ -295,29 +241,20 @@ impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
         lens[0]
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        // Four partial sums: independent additions pipeline.
         let mut acc = [S::zero(); 4];
-        let chunks = x[0].chunks_exact(4);
-        let rest = chunks.remainder();
-        for c in chunks {
-            for (a, &v) in acc.iter_mut().zip(c) {
-                *a += self.0.value(v);
-            }
-        }
-        let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-        for &v in rest {
-            s += self.0.value(v);
-        }
-        y[0] = s;
+        self.0.values(x[0], |i, v| acc[i & 3] += v);
+        y[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
     }
     fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
         saved.resize(x[0].len(), S::zero());
-        let mut s = S::zero();
-        for (d, &v) in saved.iter_mut().zip(x[0]) {
-            let (f, df) = self.0.value_deriv(v);
-            s += f;
-            *d = df;
-        }
-        y[0] = s;
+        let mut acc = [S::zero(); 4];
+        let d = &mut saved[..x[0].len()];
+        self.0.values_derivs(x[0], |i, v, dv| {
+            acc[i & 3] += v;
+            d[i] = dv;
+        });
+        y[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
     }
     fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
         dy[0] += crate::ops::reduce::dot(c.saved, dx);
@@ -342,14 +279,16 @@ impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
 pub(crate) struct MapFn<F>(pub(crate) F);
 
 impl<S: Real, F: crate::ScalarFn> ElemFn<S> for MapFn<F> {
-    const NAME: &'static str = "map_fn";
-    #[inline(always)]
-    fn value(&self, x: S) -> S {
-        self.0.eval(x)
+    fn name(&self) -> &'static str {
+        self.0.name()
     }
     #[inline(always)]
-    fn value_deriv(&self, x: S) -> (S, S) {
-        x.value_deriv_of(&self.0)
+    fn values(&self, x: &[S], out: impl FnMut(usize, S)) {
+        S::map_slice(&self.0, x, out);
+    }
+    #[inline(always)]
+    fn values_derivs(&self, x: &[S], out: impl FnMut(usize, S, S)) {
+        S::map_deriv_slice(&self.0, x, out);
     }
 }
 
@@ -359,13 +298,73 @@ impl<S: Real, F: crate::ScalarFn> ElemFn<S> for MapFn<F> {
 pub(crate) struct ZipMapFn<F>(pub(crate) F);
 
 impl<S: Real, F: crate::ScalarFn2> BinaryFn<S> for ZipMapFn<F> {
-    const NAME: &'static str = "zip_map_fn";
-    #[inline(always)]
-    fn value(&self, a: S, b: S) -> S {
-        self.0.eval(a, b)
+    fn name(&self) -> &'static str {
+        self.0.name()
     }
     #[inline(always)]
-    fn value_grad(&self, a: S, b: S) -> (S, S, S) {
-        S::value_grad2_of(a, b, &self.0)
+    fn values(&self, a: &[S], b: &[S], out: impl FnMut(usize, S)) {
+        S::zip_slice(&self.0, a, b, out);
+    }
+    #[inline(always)]
+    fn values_grads(&self, a: &[S], b: &[S], out: impl FnMut(usize, S, S, S)) {
+        S::zip_grad_slice(&self.0, a, b, out);
+    }
+}
+
+/// The fused reduction `Σᵢ f(x_i, x_{i+1})` over adjacent pairs (a
+/// scalar): one pass over `x`, no trimmed copies, no output vector; saves
+/// `[∂a f, ∂b f]` per pair.
+pub(crate) struct SumAdjacent<F>(pub(crate) F);
+
+impl<S: Real, F: BinaryFn<S>> Op<S> for SumAdjacent<F> {
+    fn name(&self) -> &'static str {
+        "sum_adjacent"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn output_len(&self, _: &[usize]) -> Result<usize, Error> {
+        Ok(1)
+    }
+    fn saved_len(&self, lens: &[usize], _: usize) -> usize {
+        2 * lens[0].saturating_sub(1)
+    }
+    fn eval(&self, x: &[&[S]], y: &mut [S]) {
+        let x = x[0];
+        let m = x.len().saturating_sub(1);
+        let mut acc = [S::zero(); 4];
+        if m > 0 {
+            self.0.values(&x[..m], &x[1..], |i, v| acc[i & 3] += v);
+        }
+        y[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    }
+    fn linearize(&self, x: &[&[S]], y: &mut [S], saved: &mut Vec<S>) {
+        let x = x[0];
+        let m = x.len().saturating_sub(1);
+        saved.resize(2 * m, S::zero());
+        let d = &mut saved[..2 * m];
+        let mut acc = [S::zero(); 4];
+        if m > 0 {
+            self.0.values_grads(&x[..m], &x[1..], |i, v, da, db| {
+                acc[i & 3] += v;
+                d[2 * i] = da;
+                d[2 * i + 1] = db;
+            });
+        }
+        y[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    }
+    fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+        let mut s = S::zero();
+        for (i, d) in c.saved.chunks_exact(2).enumerate() {
+            s += d[0] * dx[i] + d[1] * dx[i + 1];
+        }
+        dy[0] += s;
+    }
+    fn vjp_add(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+        let g = dy[0];
+        for (i, d) in c.saved.chunks_exact(2).enumerate() {
+            dx[i] += d[0] * g;
+            dx[i + 1] += d[1] * g;
+        }
     }
 }

@@ -20,6 +20,7 @@ pub(crate) mod stencil;
 pub use recast::{recast, retype};
 
 use crate::dual::Dual;
+use crate::elementary::{binary_lenses, unary_lenses};
 use crate::{DFun, Expr, Mode, Real};
 use nalgebra::DVector;
 
@@ -35,86 +36,10 @@ macro_rules! unary_lens {
     };
 }
 
-unary_lens!(
-    /// `sin` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::sin();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    sin, |x| x.sin());
-unary_lens!(
-    /// `cos` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::cos();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
-    /// ```
-    cos, |x| x.cos());
-unary_lens!(
-    /// `exp` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::exp();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![1.0]);
-    /// ```
-    exp, |x| x.exp());
-unary_lens!(
-    /// Natural logarithm elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::ln();
-    /// assert_eq!(f.eval(&dvector![1.0]), dvector![0.0]);
-    /// ```
-    ln, |x| x.ln());
-unary_lens!(
-    /// `tanh` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::tanh();
-    /// assert_eq!(f.eval(&dvector![0.0]), dvector![0.0]);
-    /// ```
-    tanh, |x| x.tanh());
-unary_lens!(
-    /// Square root elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::sqrt();
-    /// assert_eq!(f.eval(&dvector![9.0]), dvector![3.0]);
-    /// ```
-    sqrt, |x| x.sqrt());
-unary_lens!(
-    /// `x²` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::square();
-    /// assert_eq!(f.eval(&dvector![3.0]), dvector![9.0]);
-    /// ```
-    square, |x| x.square());
-unary_lens!(
-    /// `1/x` elementwise.
-    ///
-    /// ```
-    /// use lensdiff::{ops, DFun};
-    /// use nalgebra::dvector;
-    /// let f: DFun<_, _> = ops::recip();
-    /// assert_eq!(f.eval(&dvector![2.0]), dvector![0.5]);
-    /// ```
-    recip, |x| x.recip());
+// The elementwise functions, one lens per row of the table.
+crate::elementary::unary_table!(unary_lenses);
+crate::elementary::binary_table!(binary_lenses);
+
 unary_lens!(
     /// `−x`.
     ///
@@ -165,18 +90,6 @@ unary_lens!(
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0]);
     /// ```
     odd, |x| x.odd());
-
-/// `xⁿ` elementwise.
-///
-/// ```
-/// use lensdiff::{ops, DFun};
-/// use nalgebra::dvector;
-/// let f: DFun<_, _> = ops::powi(3);
-/// assert_eq!(f.eval(&dvector![2.0]), dvector![8.0]);
-/// ```
-pub fn powi<S: Real, M: Mode>(n: i32) -> DFun<Vector<S>, Vector<S>, M> {
-    Expr::<S>::var().powi(n).compile()
-}
 
 /// `a·x` for a number `a`.
 ///

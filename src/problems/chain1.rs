@@ -40,7 +40,7 @@ impl Objective for Chain1 {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         // Fused primitives: one pass for the pair terms, one for the
         // elementwise terms (see benches/lens.rs for the unfused version).
-        x.trim(0, 1).zip_map_fn(&x.trim(1, 0), Pair).sum() + x.sum_map_fn(Site)
+        x.sum_adjacent_fn(Pair) + x.sum_map_fn(Site)
     }
 }
 

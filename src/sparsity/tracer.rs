@@ -34,6 +34,7 @@
 use super::arena;
 use super::deps::Deps;
 use crate::Real;
+use crate::elementary::*;
 use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
 use std::cmp::Ordering;
 use std::fmt;
@@ -127,6 +128,22 @@ impl Tracer {
             d
         });
         Tracer { value, deps }
+    }
+
+    /// A row of the elementwise table, by its class.
+    #[inline]
+    fn lift<R: Unary>(self, r: R) -> Self {
+        let value = r.eval(self.value);
+        match R::CLASS {
+            Class::Nonlinear => self.nonlinear(value),
+            Class::Linear => self.with_value(value),
+        }
+    }
+
+    /// A row of the binary table (all nonlinear).
+    #[inline]
+    fn lift2<R: Binary>(self, r: R, o: Self) -> Self {
+        self.nonlinear2(o, r.eval(self.value, o.value))
     }
 
     /// A linear combination of `self` and `o`: the union, no pairs.
@@ -321,12 +338,6 @@ macro_rules! constants {
     };
 }
 
-macro_rules! nonlinear {
-    ($($name:ident),*) => {
-        $(#[inline] fn $name(self) -> Self { self.nonlinear(self.value.$name()) })*
-    };
-}
-
 macro_rules! piecewise_constant {
     ($($name:ident),*) => {
         $(fn $name(self) -> Self { Tracer::constant(self.value.$name()) })*
@@ -350,12 +361,11 @@ impl Float for Tracer {
         max_value,
         epsilon
     );
-    nonlinear!(
-        recip, sqrt, exp, exp2, ln, log2, log10, cbrt, sin, cos, tan, asin, acos, atan, exp_m1,
-        ln_1p, sinh, cosh, tanh, asinh, acosh, atanh
-    );
+    // The elementwise functions: each table row's class.
+    crate::elementary::unary_table!(float_lifts);
+    crate::elementary::binary_table!(binary_lifts);
     piecewise_constant!(floor, ceil, round, trunc, signum);
-    linear!(fract, abs, to_degrees, to_radians);
+    linear!(fract);
     fn is_nan(self) -> bool {
         self.value.is_nan()
     }
@@ -403,12 +413,6 @@ impl Float for Tracer {
     fn abs_sub(self, o: Self) -> Self {
         self.linear2(o, self.value.abs_sub(o.value))
     }
-    fn hypot(self, o: Self) -> Self {
-        self.nonlinear2(o, self.value.hypot(o.value))
-    }
-    fn atan2(self, o: Self) -> Self {
-        self.nonlinear2(o, self.value.atan2(o.value))
-    }
     fn sin_cos(self) -> (Self, Self) {
         let (s, c) = self.value.sin_cos();
         (self.nonlinear(s), self.with_value(c))
@@ -422,6 +426,8 @@ impl Float for Tracer {
 }
 
 impl Real for Tracer {
+    crate::elementary::unary_table!(real_lifts);
+
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
         Tracer::constant(x)
