@@ -291,7 +291,7 @@ where
 /// use nalgebra::{dvector, DVector};
 /// let f: DFun<DVector<f64>, f64> = &(&ops::sin() >> &ops::square()) >> &ops::sum();
 /// let x = dvector![0.3, 1.2];
-/// assert_eq!(f.eval(&x), x.map(|t| t.sin().powi(2)).sum());
+/// assert!((f.eval(&x) - x.map(|t| t.sin().powi(2)).sum()).abs() < 1e-15);
 /// ```
 impl<A, B, C, M> std::ops::Shr<&DFun<B, C, M>> for &DFun<A, B, M>
 where

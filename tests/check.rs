@@ -305,7 +305,8 @@ fn a_map_from_r3_to_r2_on_static_vectors() {
     assert!((y[0] - (-0.36 + 0.7f64.sin())).abs() < 1e-15);
     // Pullbacks land in the typed domain.
     let g: SVector<f64, 3> = typed::<Reverse>().linearize(&x).1.pull(&vector![1.0, 0.0]);
-    assert_eq!(g, vector![-1.2, 0.3, 0.7f64.cos()]);
+    // cos runs through the lane kernels: within 2 ulp of std's.
+    assert!((g - vector![-1.2, 0.3, 0.7f64.cos()]).amax() < 1e-15, "{g}");
 
     struct Typed;
     impl AnyMode for Typed {
