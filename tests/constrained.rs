@@ -140,10 +140,11 @@ fn cartpole_kkt_conditions_hold_with_dense_jacobians() {
     assert_eq!((r.jacobian_width, r.hessian_bandwidth), (9, 3));
 }
 
-/// Ipopt's optimal z (one number per line) from the peers' results.
+/// Ipopt's optimal z (one number per line), copied from the peers'
+/// results into `tests/data/`.
 fn ipopt_solution(segments: usize) -> DVector<f64> {
     let path = format!(
-        "{}/../shared/peers/results/cartpole_N{segments}.txt",
+        "{}/tests/data/cartpole_N{segments}.txt",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

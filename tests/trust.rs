@@ -487,3 +487,35 @@ fn empty_and_length_one_inputs_are_consistent_across_the_hessian_entry_points() 
     assert!((d[(0, 0)] - 0.5f64.exp()).abs() < 1e-15);
     assert!((b[(0, 0)] - 0.5f64.exp()).abs() < 1e-15);
 }
+
+#[test]
+fn wrong_length_points_are_errors_at_every_hessian_entry_point() {
+    // An objective whose length is fixed by a constant of length 5.
+    struct Target;
+    impl Objective for Target {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            let t = Expr::constant(DVector::from_fn(5, |i, _| c::<S>(i as f64)));
+            (x - t).square().sum()
+        }
+    }
+    let short = DVector::zeros(4);
+    let errors = [
+        hessian(&Target, &short).map(|_| ()),
+        hessian_banded(&Target, &short, 0).map(|_| ()),
+        Newton::default().minimize(&Target, &short, 0).map(|_| ()),
+        Newton::default()
+            .minimize_sparse(&Target, &short)
+            .map(|_| ()),
+        Newton::default().minimize_auto(&Target, &short).map(|_| ()),
+    ];
+    for r in errors {
+        let e = r.expect_err("a 4-long x for a 5-long objective");
+        let msg = e.to_string();
+        assert!(msg.contains('4') && msg.contains('5'), "{msg}");
+    }
+    // The right length works.
+    let r = Newton::default()
+        .minimize(&Target, &DVector::zeros(5), 0)
+        .unwrap();
+    assert!((r.x - DVector::from_fn(5, |i, _| i as f64)).amax() < 1e-12);
+}
