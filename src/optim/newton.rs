@@ -30,7 +30,10 @@ use nalgebra::DVector;
 pub struct NewtonOptions {
     /// When to stop.
     pub stopping: Stopping,
-    /// How the banded Hessian is extracted and verified.
+    /// How the banded Hessian is extracted and verified (default: the
+    /// library's defaults with `bound_tol = 1e-6`: a Newton step needs the
+    /// Hessian normwise, which substitution gives, so the switch to CPR is
+    /// kept for bands whose small entries are lost outright).
     pub band: BandOptions,
     /// How the sparse Hessian is coloured and verified
     /// ([`Newton::minimize_sparse`]).
@@ -46,7 +49,10 @@ impl Default for NewtonOptions {
     fn default() -> Self {
         NewtonOptions {
             stopping: Stopping::default(),
-            band: BandOptions::default(),
+            band: BandOptions {
+                bound_tol: 1e-6,
+                ..BandOptions::default()
+            },
             sparse: SparseOptions::default(),
             tau_beta: 1e-3,
             verbose: false,
