@@ -6,6 +6,32 @@
 //! reverse-mode gradient computed over `Dual<f64>` carries a
 //! Hessian-vector product in its tangent.
 
+/// `NumCast` and `FromPrimitive` for a scalar type that wraps one `f64`
+/// value: every number becomes the constant `$constant(n as f64)` (the
+/// sparsity tracer and the four-lane `f64` share this).
+macro_rules! casts_from_f64 {
+    ($t:ty, $constant:path) => {
+        impl num_traits::NumCast for $t {
+            fn from<T: num_traits::ToPrimitive>(n: T) -> Option<Self> {
+                n.to_f64().map($constant)
+            }
+        }
+
+        impl num_traits::FromPrimitive for $t {
+            fn from_i64(n: i64) -> Option<Self> {
+                Some($constant(n as f64))
+            }
+            fn from_u64(n: u64) -> Option<Self> {
+                Some($constant(n as f64))
+            }
+            fn from_f64(n: f64) -> Option<Self> {
+                Some($constant(n))
+            }
+        }
+    };
+}
+pub(crate) use casts_from_f64;
+
 use crate::dual::{Dual, DualN, second1, second2};
 use crate::elementary::real_methods;
 use crate::kernels::lanes::{Lanes, agreed, drive, load, pairs, triples};

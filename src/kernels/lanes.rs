@@ -15,7 +15,7 @@
 
 use super::{LANES, exp_lanes, ln_lanes, sin_cos_lanes, tanh_lanes};
 use crate::Real;
-use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
+use num_traits::{Float, Num, One, ToPrimitive, Zero};
 use std::cell::Cell;
 use std::cmp::Ordering;
 use std::fmt;
@@ -194,23 +194,7 @@ impl ToPrimitive for Lanes {
     }
 }
 
-impl NumCast for Lanes {
-    fn from<T: ToPrimitive>(n: T) -> Option<Self> {
-        n.to_f64().map(Lanes::splat)
-    }
-}
-
-impl FromPrimitive for Lanes {
-    fn from_i64(n: i64) -> Option<Self> {
-        Some(Lanes::splat(n as f64))
-    }
-    fn from_u64(n: u64) -> Option<Self> {
-        Some(Lanes::splat(n as f64))
-    }
-    fn from_f64(n: f64) -> Option<Self> {
-        Some(Lanes::splat(n))
-    }
-}
+crate::real::casts_from_f64!(Lanes, Lanes::splat);
 
 macro_rules! constants {
     ($($name:ident),*) => {

@@ -35,7 +35,7 @@ use super::arena;
 use super::deps::Deps;
 use crate::Real;
 use crate::elementary::*;
-use num_traits::{Float, FromPrimitive, Num, NumCast, One, ToPrimitive, Zero};
+use num_traits::{Float, Num, One, ToPrimitive, Zero};
 use std::cmp::Ordering;
 use std::fmt;
 use std::num::FpCategory;
@@ -314,23 +314,7 @@ impl ToPrimitive for Tracer {
     }
 }
 
-impl NumCast for Tracer {
-    fn from<T: ToPrimitive>(n: T) -> Option<Self> {
-        n.to_f64().map(Tracer::constant)
-    }
-}
-
-impl FromPrimitive for Tracer {
-    fn from_i64(n: i64) -> Option<Self> {
-        Some(Tracer::constant(n as f64))
-    }
-    fn from_u64(n: u64) -> Option<Self> {
-        Some(Tracer::constant(n as f64))
-    }
-    fn from_f64(n: f64) -> Option<Self> {
-        Some(Tracer::constant(n))
-    }
-}
+crate::real::casts_from_f64!(Tracer, Tracer::constant);
 
 macro_rules! constants {
     ($($name:ident),*) => {
