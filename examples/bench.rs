@@ -7,8 +7,13 @@
 //! (default 7) timed samples after a warm-up, each sample at least 20 ms of
 //! back-to-back calls. The fields are those of BENCH.md, plus the
 //! hand-written chain1 reference (`hand_f_s`, `hand_grad_s`) and the ratios.
-//! `--newton-only` runs just the Newton solve (for whole-process timing).
+//! `--newton-only` runs just the Newton solve (for whole-process timing),
+//! `--band-only` one banded extraction (for its peak memory).
+//! `--whole-vector` runs the whole-vector engine instead of the tiled one,
+//! `--threads T` the tiles on `T` threads (default: `LENSDIFF_THREADS`, else
+//! every core).
 
+use lensdiff::engine::Engine;
 use lensdiff::hessian::{BandMethod, BandOptions, hessian, hessian_banded_with, hvp};
 use lensdiff::objective::Cached;
 use lensdiff::optim::{Newton, NewtonOptions};
@@ -40,6 +45,23 @@ use chain1_hand::{chain1_hand, chain1_hand_grad};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    let threads = args
+        .iter()
+        .position(|a| a == "--threads")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok());
+    let engine = if args.iter().any(|a| a == "--whole-vector") {
+        Engine::whole_vector()
+    } else {
+        Engine {
+            threads,
+            ..Engine::default()
+        }
+    };
+    engine.scope(|| run(&args));
+}
+
+fn run(args: &[String]) {
     let name = args.get(1).map(String::as_str).unwrap_or("chain1");
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let reps: usize = args
@@ -55,6 +77,14 @@ fn main() {
     let k = problem.bandwidth();
     let obj = Cached::new(problem.clone());
     let x = problem.x0();
+    if args.iter().any(|a| a == "--band-only") {
+        let b = hessian_banded_with(&obj, &x, k, &BandOptions::default()).expect("band");
+        println!(
+            "{{\"objective\":\"{name}\",\"n\":{n},\"k\":{k},\"band_hvps\":{},\"band_method\":\"{:?}\"}}",
+            b.hvps, b.method
+        );
+        return;
+    }
     if args.iter().any(|a| a == "--newton-only") {
         // Whole-process comparisons: build, solve, print, nothing else.
         let start = Instant::now();

@@ -708,6 +708,11 @@ impl<S: Real> Op<S> for LastOne {
     fn name(&self) -> &'static str {
         "last"
     }
+    fn index_map(&self, lens: &[usize]) -> crate::graph::IndexMap {
+        crate::graph::IndexMap::Slice {
+            offset: lens[0].saturating_sub(1),
+        }
+    }
     fn arity(&self) -> usize {
         1
     }

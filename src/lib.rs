@@ -224,6 +224,7 @@ pub mod derive;
 pub mod dfun;
 pub mod dual;
 mod elementary;
+pub mod engine;
 pub mod error;
 pub mod expr;
 pub mod graph;

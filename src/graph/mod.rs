@@ -1,10 +1,14 @@
 //! The expression graph behind [`crate::Expr`]: primitives on flat slices
 //! ([`Op`]), the compiled let-form program, and how spaces map onto slots.
 
+mod index_map;
 mod io;
 mod op;
+mod plan;
 mod program;
+mod tiled;
 
+pub use index_map::IndexMap;
 pub use io::{Inputs, Output};
 pub use op::{Ctx, Op};
 pub use program::{GraphLin, Program};

@@ -10,6 +10,7 @@
 //! Forward, reverse and dense modes all run these same two functions; no
 //! primitive is written per mode.
 
+use super::IndexMap;
 use crate::{Error, Real};
 
 /// What a primitive's linear map sees at the point it was linearised at.
@@ -107,6 +108,25 @@ pub trait Op<S: Real>: Send + Sync + 'static {
     fn jvp_add(&self, i: usize, ctx: &Ctx<'_, S>, dx: &[S], dy: &mut [S]);
     /// `dx += J_iᵀ dy` for argument `i` (reverse direction).
     fn vjp_add(&self, i: usize, ctx: &Ctx<'_, S>, dy: &[S], dx: &mut [S]);
+    /// Which argument entries each output entry reads, for arguments of
+    /// lengths `lens` (default [`IndexMap::Opaque`]: none declared, and a
+    /// program holding this primitive runs whole-vector). Declaring a map
+    /// promises that the kernels, run on the argument windows the map
+    /// names, compute exactly that window of the output (see
+    /// [`IndexMap`]); the engine then runs the program tile by tile.
+    fn index_map(&self, lens: &[usize]) -> IndexMap {
+        let _ = lens;
+        IndexMap::Opaque
+    }
+    /// Whether the output is affine in argument `i` while the other
+    /// arguments are held fixed, so that its derivative in `i` does not
+    /// depend on argument `i` (default `false`; `true` for `+`, `−`, `×`
+    /// and scaling). A scalar tail that is affine in the reductions it
+    /// combines lets value and gradient come out of one tiled pass.
+    fn affine_in(&self, i: usize) -> bool {
+        let _ = i;
+        false
+    }
     /// `dx = J_iᵀ dy`, overwriting whatever `dx` held. The default clears
     /// `dx` and calls [`vjp_add`](Op::vjp_add); primitives whose transpose
     /// writes every entry override it to save the clearing pass.

@@ -14,6 +14,9 @@
 
 use super::io::{Inputs, Output};
 use super::op::{Ctx, Op};
+use super::plan::{Class, Plan};
+use super::tiled::Pass;
+use crate::engine::Engine;
 use crate::linear::{LinearMap, expect_shape};
 use crate::{Error, Real, Space};
 use std::collections::HashMap;
@@ -41,7 +44,13 @@ pub struct Program<S: Real> {
     /// The slot lengths for the last input lengths checked: the entry check
     /// of a lens and the evaluation behind it infer them once, not twice.
     lens_memo: Mutex<Option<LensMemo>>,
+    /// The tile plan for the last input lengths and tile length asked for
+    /// (`None` inside: the program runs whole-vector at those lengths).
+    plan_memo: Mutex<Option<PlanMemo<S>>>,
 }
+
+/// Input lengths and tile length, and the plan they give.
+type PlanMemo<S> = (Vec<usize>, usize, Option<Arc<Plan<S>>>);
 
 /// Input lengths and the slot lengths they give.
 type LensMemo = (Vec<usize>, Arc<Vec<usize>>);
@@ -98,6 +107,7 @@ impl<S: Real> Program<S> {
             last_use,
             pool: Mutex::new(HashMap::new()),
             lens_memo: Mutex::new(None),
+            plan_memo: Mutex::new(None),
         }
     }
 
@@ -109,6 +119,170 @@ impl<S: Real> Program<S> {
     /// `true` when the program has no node (it returns an input).
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+
+    /// Is slot `s` a scalar (it broadcasts when it has length one)?
+    pub(crate) fn is_scalar(&self, s: usize) -> bool {
+        self.scalar[s]
+    }
+
+    /// Does slot `s` depend on an input?
+    pub(crate) fn is_active(&self, s: usize) -> bool {
+        self.active[s]
+    }
+
+    /// The values of the slots no input reaches (constants and what is
+    /// computed from them alone), whole; `None` for the other slots.
+    pub(crate) fn eval_inactive(&self, lens: &[usize]) -> Vec<Option<Vec<S>>> {
+        let ni = self.n_inputs;
+        let mut vals: Vec<Option<Vec<S>>> = vec![None; lens.len()];
+        for (k, node) in self.nodes.iter().enumerate() {
+            if self.active[ni + k] {
+                continue;
+            }
+            let mut y = vec![S::zero(); lens[ni + k]];
+            let args: Vec<&[S]> = node
+                .args
+                .iter()
+                .map(|&a| {
+                    vals[a]
+                        .as_deref()
+                        .expect("an inactive node reads inactive slots")
+                })
+                .collect();
+            node.op.eval(&args, &mut y);
+            vals[ni + k] = Some(y);
+        }
+        vals
+    }
+
+    /// The tile plan for these slot lengths under `engine`, if the program
+    /// runs tiled there.
+    fn plan(&self, lens: &[usize], engine: &Engine) -> Option<Arc<Plan<S>>> {
+        if !engine.tiled {
+            return None;
+        }
+        let tile = engine.tile_len(std::mem::size_of::<S>());
+        let inputs = &lens[..self.n_inputs];
+        if let Ok(memo) = self.plan_memo.lock() {
+            if let Some((l, t, p)) = &*memo {
+                if l[..] == *inputs && *t == tile {
+                    return p.clone();
+                }
+            }
+        }
+        let plan = Plan::new(self, lens, tile).map(Arc::new);
+        if let Ok(mut memo) = self.plan_memo.lock() {
+            *memo = Some((inputs.to_vec(), tile, plan.clone()));
+        }
+        plan
+    }
+
+    /// The number of tiles this program runs in for these input lengths
+    /// under the engine settings in force (`None`: whole-vector).
+    pub(crate) fn tile_count(&self, input_lens: &[usize]) -> Option<usize> {
+        let lens = self.check_inputs(input_lens).ok()?;
+        self.plan(&lens, &Engine::current()).map(|p| p.n_tiles())
+    }
+
+    /// The scalar tail after the tiles, at root values `roots`: the output
+    /// value and the cotangent of every root (seeded with 1 at the output).
+    fn tail(&self, plan: &Plan<S>, roots: &[S]) -> (S, Vec<S>) {
+        let ni = self.n_inputs;
+        let n_slots = plan.lens.len();
+        let mut vals: Vec<Vec<S>> = vec![Vec::new(); n_slots];
+        for (r, root) in plan.roots.iter().enumerate() {
+            vals[root.slot] = vec![roots[r]];
+        }
+        let mut saved: Vec<Vec<S>> = vec![Vec::new(); self.nodes.len()];
+        let read = |vals: &[Vec<S>], a: usize| -> Vec<S> {
+            match plan.class[a] {
+                Class::Pre => plan.pre[a].clone().expect("computed before the tiles"),
+                _ => vals[a].clone(),
+            }
+        };
+        for (k, node) in self.nodes.iter().enumerate() {
+            if plan.class[ni + k] != Class::Tail {
+                continue;
+            }
+            let owned: Vec<Vec<S>> = node.args.iter().map(|&a| read(&vals, a)).collect();
+            let args: Vec<&[S]> = owned.iter().map(Vec::as_slice).collect();
+            let mut y = vec![S::zero(); 1];
+            let arg_lens: Vec<usize> = args.iter().map(|x| x.len()).collect();
+            saved[k] = vec![S::zero(); node.op.saved_len(&arg_lens, 1)];
+            node.op.linearize(&args, &mut y, &mut saved[k]);
+            vals[ni + k] = y;
+        }
+        let value = vals[self.output][0];
+        let mut cot: Vec<Vec<S>> = vec![Vec::new(); n_slots];
+        cot[self.output] = vec![S::one()];
+        for k in (0..self.nodes.len()).rev() {
+            if plan.class[ni + k] != Class::Tail || cot[ni + k].is_empty() {
+                continue;
+            }
+            let node = &self.nodes[k];
+            let owned: Vec<Vec<S>> = node.args.iter().map(|&a| read(&vals, a)).collect();
+            let args: Vec<&[S]> = owned.iter().map(Vec::as_slice).collect();
+            let ctx = Ctx {
+                inputs: &args,
+                output: &vals[ni + k],
+                saved: &saved[k],
+            };
+            let dy = cot[ni + k].clone();
+            for (i, &a) in node.args.iter().enumerate() {
+                if plan.class[a] == Class::Pre {
+                    continue;
+                }
+                if cot[a].is_empty() {
+                    cot[a] = vec![S::zero(); 1];
+                }
+                node.op.vjp_add(i, &ctx, &dy, &mut cot[a]);
+            }
+        }
+        let gbar = plan
+            .roots
+            .iter()
+            .map(|r| cot[r.slot].first().copied().unwrap_or_else(S::zero))
+            .collect();
+        (value, gbar)
+    }
+
+    /// The value by the tiled engine, if the program runs tiled.
+    fn eval_tiled(&self, inputs: &[&[S]], lens: &[usize]) -> Option<S> {
+        let engine = Engine::current();
+        let plan = self.plan(lens, &engine)?;
+        let pass = Pass {
+            prog: self,
+            plan: &plan,
+            inputs,
+            gbar: None,
+        };
+        let roots = pass.run(engine.thread_count()).roots;
+        Some(self.tail(&plan, &roots).0)
+    }
+
+    /// Value and gradient by the tiled engine (one pass when the tail is
+    /// affine in the reductions, else a value pass first).
+    fn value_grad_tiled(&self, inputs: &[&[S]], lens: &[usize]) -> Option<(S, Vec<Vec<S>>)> {
+        let engine = Engine::current();
+        let plan = self.plan(lens, &engine)?;
+        let threads = engine.thread_count();
+        let mut pass = Pass {
+            prog: self,
+            plan: &plan,
+            inputs,
+            gbar: None,
+        };
+        let gbar = if plan.tail_affine {
+            self.tail(&plan, &vec![S::zero(); plan.roots.len()]).1
+        } else {
+            let roots = pass.run(threads).roots;
+            self.tail(&plan, &roots).1
+        };
+        pass.gbar = Some(&gbar);
+        let result = pass.run(threads);
+        let value = self.tail(&plan, &result.roots).0;
+        Some((value, result.grads))
     }
 
     /// A buffer of length `n`, contents unspecified (for outputs, which
@@ -301,6 +475,9 @@ impl<S: Real> Program<S> {
         if self.output < self.n_inputs {
             return inputs[self.output].to_vec();
         }
+        if let Some(v) = self.eval_tiled(inputs, &lens) {
+            return vec![v];
+        }
         let ni = self.n_inputs;
         let mut vals: Vec<Option<Vec<S>>> = (0..self.nodes.len()).map(|_| None).collect();
         for (k, node) in self.nodes.iter().enumerate() {
@@ -349,6 +526,15 @@ impl<S: Real> Program<S> {
     /// The value and everything the derivative needs.
     pub(crate) fn linearize(self: &Arc<Self>, inputs: &[&[S]]) -> Tape<S> {
         let lens = self.lengths_or_panic(&inputs.iter().map(|x| x.len()).collect::<Vec<_>>());
+        if let Some((value, grads)) = self.value_grad_tiled(inputs, &lens) {
+            return Tape {
+                prog: self.clone(),
+                kind: TapeKind::Gradient {
+                    value: vec![value],
+                    grads,
+                },
+            };
+        }
         let ni = self.n_inputs;
         let mut vals: Vec<Vec<S>> = Vec::with_capacity(lens.len());
         for x in inputs {
@@ -378,8 +564,7 @@ impl<S: Real> Program<S> {
         }
         Tape {
             prog: self.clone(),
-            vals,
-            saved,
+            kind: TapeKind::Whole { vals, saved },
         }
     }
 }
@@ -417,41 +602,71 @@ fn candidate_lengths(n: usize, expected: usize, found: usize) -> Vec<usize> {
     out
 }
 
-/// The values and saved derivative data of one linearisation.
+/// One linearisation of a program.
 pub struct Tape<S: Real> {
     prog: Arc<Program<S>>,
-    vals: Vec<Vec<S>>,
-    saved: Vec<Vec<S>>,
+    kind: TapeKind<S>,
+}
+
+/// What a linearisation keeps.
+enum TapeKind<S> {
+    /// Every slot's value and saved data (the whole-vector engine).
+    Whole {
+        vals: Vec<Vec<S>>,
+        saved: Vec<Vec<S>>,
+    },
+    /// A scalar output's value and gradient (the tiled engine computes
+    /// both in its pass, so the linear map is the gradient itself:
+    /// `apply` is a dot product, `transpose` a scaling).
+    Gradient { value: Vec<S>, grads: Vec<Vec<S>> },
 }
 
 impl<S: Real> Drop for Tape<S> {
     fn drop(&mut self) {
-        for v in self.vals.drain(..).chain(self.saved.drain(..)) {
-            self.prog.give(v);
+        if let TapeKind::Whole { vals, saved } = &mut self.kind {
+            for v in vals.drain(..).chain(saved.drain(..)) {
+                self.prog.give(v);
+            }
         }
     }
 }
 
 impl<S: Real> Tape<S> {
     pub(crate) fn output(&self) -> &[S] {
-        &self.vals[self.prog.output]
+        match &self.kind {
+            TapeKind::Whole { vals, .. } => &vals[self.prog.output],
+            TapeKind::Gradient { value, .. } => value,
+        }
+    }
+
+    fn vals(&self) -> &[Vec<S>] {
+        match &self.kind {
+            TapeKind::Whole { vals, .. } => vals,
+            TapeKind::Gradient { .. } => &[],
+        }
     }
 
     fn ctx(&self, k: usize) -> (Vec<&[S]>, &[S], &[S]) {
+        let TapeKind::Whole { vals, saved } = &self.kind else {
+            unreachable!("a gradient tape has no nodes to sweep")
+        };
         let node = &self.prog.nodes[k];
-        let args = node.args.iter().map(|&a| self.vals[a].as_slice()).collect();
-        (
-            args,
-            &self.vals[self.prog.n_inputs + k],
-            self.saved[k].as_slice(),
-        )
+        let args = node.args.iter().map(|&a| vals[a].as_slice()).collect();
+        (args, &vals[self.prog.n_inputs + k], saved[k].as_slice())
     }
 
     /// Tangent sweep: `J dx` for input tangents `dx`.
     pub(crate) fn apply(&self, dx: &[&[S]]) -> Vec<S> {
+        if let TapeKind::Gradient { grads, .. } = &self.kind {
+            let mut dy = S::zero();
+            for (g, d) in grads.iter().zip(dx) {
+                dy += crate::ops::reduce::dot(g, d);
+            }
+            return vec![dy];
+        }
         let p = &*self.prog;
         let ni = p.n_inputs;
-        let out_len = self.vals[p.output].len();
+        let out_len = self.vals()[p.output].len();
         if !p.active[p.output] {
             return vec![S::zero(); out_len];
         }
@@ -463,7 +678,7 @@ impl<S: Real> Tape<S> {
             if !p.active[ni + k] {
                 continue;
             }
-            let mut dy = p.take(self.vals[ni + k].len());
+            let mut dy = p.take(self.vals()[ni + k].len());
             {
                 let (args, output, saved) = self.ctx(k);
                 let ctx = Ctx {
@@ -491,6 +706,14 @@ impl<S: Real> Tape<S> {
 
     /// Cotangent sweep: `dx += Jᵀ dy`.
     pub(crate) fn transpose_add(&self, dy: &[S], dx: &mut [&mut [S]]) {
+        if let TapeKind::Gradient { grads, .. } = &self.kind {
+            for (g, d) in grads.iter().zip(dx.iter_mut()) {
+                for (d, &g) in d.iter_mut().zip(g) {
+                    *d += dy[0] * g;
+                }
+            }
+            return;
+        }
         let p = &*self.prog;
         let ni = p.n_inputs;
         if !p.active[p.output] {
@@ -529,7 +752,7 @@ impl<S: Real> Tape<S> {
                                 // The first contribution overwrites a dirty
                                 // buffer: no clearing pass for primitives
                                 // that write every entry.
-                                let mut buf = p.take_dirty(self.vals[a].len());
+                                let mut buf = p.take_dirty(self.vals()[a].len());
                                 node.op.vjp_set(i, &ctx, &dyk, &mut buf);
                                 *slot = Some(buf);
                             }

@@ -23,7 +23,7 @@
 use super::bound::recovery_bound;
 use super::probe::{probe, row_residual};
 use super::seeds::BandMethod;
-use super::sweep::try_sweep;
+use super::sweep::{Comb, Seeds, try_sweep};
 use crate::banded::SymBanded;
 use crate::derive::check_finite;
 use crate::{Error, Expr, Objective};
@@ -205,21 +205,19 @@ fn extract<O: Objective + ?Sized>(
     opts: &BandOptions,
 ) -> Result<Unverified, Error> {
     let n = x.len();
-    let mut seeds = method.seeds(n, k);
-    if opts.verify {
-        seeds.push(probe(n, opts.seed));
-    }
-    let refs: Vec<&[f64]> = seeds.iter().map(|s| s.as_slice()).collect();
-    let mut s = try_sweep(obj, x.as_slice(), &refs)?;
+    // Comb seeds entry by entry: the only n-long seed is the probe.
+    let r = opts.verify.then(|| probe(n, opts.seed));
+    let seeds = Comb {
+        period: method.period(k),
+        count: method.products(n, k),
+        extra: r.as_deref(),
+    };
+    let mut s = try_sweep(obj, x.as_slice(), &seeds)?;
+    let hvps = seeds.count();
+    let probe = r.map(|r| (r, s.prods.pop().expect("probe product")));
     let band = method.recover(n, k, &s.prods);
     let error_bound = recovery_bound(method, &band, &s.prods);
-    let hvps = seeds.len();
-    let probe = if opts.verify {
-        let r = seeds.pop().expect("probe");
-        Some((r, s.prods.pop().expect("probe product")))
-    } else {
-        None
-    };
+    drop(s.prods);
     Ok(Unverified {
         extracted: BandedHessian {
             value: s.value,
@@ -270,15 +268,18 @@ fn verification_residual(band: &SymBanded<f64>, r: &[f64], hr: &[f64]) -> f64 {
     let mut y = vec![0.0; r.len()];
     band.mul_vec_into(r, &mut y)
         .expect("probe and band have the same length");
-    let mut abs_band = band.clone();
-    abs_band
-        .as_mut_slice()
-        .iter_mut()
-        .for_each(|v| *v = v.abs());
-    let abs_r: Vec<f64> = r.iter().map(|v| v.abs()).collect();
-    let mut abs_y = vec![0.0; r.len()];
-    abs_band
-        .mul_vec_into(&abs_r, &mut abs_y)
-        .expect("probe and band have the same length");
+    // |H_band|·|r|, row by row, read straight from the band storage.
+    let (n, k) = (band.n(), band.k());
+    let ab = band.as_slice();
+    let mut abs_y = vec![0.0; n];
+    for j in 0..n {
+        for i in j.saturating_sub(k)..=j {
+            let h = ab[j * (k + 1) + k + i - j].abs();
+            abs_y[i] += h * r[j].abs();
+            if i != j {
+                abs_y[j] += h * r[i].abs();
+            }
+        }
+    }
     row_residual(&y, hr, &abs_y)
 }

@@ -39,7 +39,10 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
         }
     }
     let p = method.period(k);
-    let mut bound = vec![0.0; ab.len()];
+    // Bounds of the last p columns only (a substituted entry needs the
+    // bound of a known entry at most p − 1 columns back): O(p·k) memory.
+    let slot = |i: usize, j: usize| (j % p) * ld + k + i - j;
+    let mut bound = vec![0.0; p * ld];
     let mut worst: f64 = 0.0;
     for j in 0..n {
         for i in j.saturating_sub(k)..=j {
@@ -49,9 +52,9 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
                 // column i, row j − p.
                 let known = ab[at(j - p, i)];
                 let v = prods[j % p][i];
-                b += bound[at(j - p, i)] + f64::EPSILON * (v.abs() + known.abs());
+                b += bound[slot(j - p, i)] + f64::EPSILON * (v.abs() + known.abs());
             }
-            bound[at(i, j)] = b;
+            bound[slot(i, j)] = b;
             let h = ab[at(i, j)].abs();
             let diag = (ab[at(i, i)] * ab[at(j, j)]).abs().sqrt();
             let mut scale = h.max(diag);

@@ -40,7 +40,7 @@ pub fn hessian<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<DMatr
             })
             .collect();
         let refs: Vec<&[f64]> = seeds.iter().map(|s| s.as_slice()).collect();
-        let s = sweep(obj, x.as_slice(), &refs);
+        let s = sweep(obj, x.as_slice(), &refs[..]);
         check_finite("f(x)", &[s.value])?;
         for (c, p) in s.prods.iter().enumerate() {
             check_finite("Hessian", p)?;

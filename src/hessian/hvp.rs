@@ -27,7 +27,7 @@ pub fn hvp<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>, v: &DVector<f64>) -
     if let Err(e) = check_hvp_lengths(obj, x, v) {
         panic!("{e}");
     }
-    let s = sweep(obj, x.as_slice(), &[v.as_slice()]);
+    let s = sweep(obj, x.as_slice(), &[v.as_slice()][..]);
     DVector::from_vec(s.prods.into_iter().next().expect("one product"))
 }
 
@@ -58,7 +58,7 @@ pub fn try_hvp<O: Objective + ?Sized>(
     check_hvp_lengths(obj, x, v)?;
     check_finite("x", x.as_slice())?;
     check_finite("direction", v.as_slice())?;
-    let s = try_sweep(obj, x.as_slice(), &[v.as_slice()])?;
+    let s = try_sweep(obj, x.as_slice(), &[v.as_slice()][..])?;
     Ok(DVector::from_vec(
         s.prods.into_iter().next().expect("one product"),
     ))
@@ -124,7 +124,7 @@ pub fn value_grad_hvps<O: Objective + ?Sized>(
         check_finite("direction", v.as_slice())?;
     }
     let seeds: Vec<&[f64]> = vs.iter().map(|v| v.as_slice()).collect();
-    let s = try_sweep(obj, x.as_slice(), &seeds)?;
+    let s = try_sweep(obj, x.as_slice(), &seeds[..])?;
     Ok((
         s.value,
         DVector::from_vec(s.grad),

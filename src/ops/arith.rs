@@ -8,7 +8,7 @@
 //! [`Op::broadcasts_scalars`]). The derivative is `dy = ∂₀ ⊙ da + ∂₁ ⊙ db`;
 //! the transpose of a broadcast argument sums over the broadcast axis.
 
-use crate::graph::{Ctx, Op, mismatch};
+use crate::graph::{Ctx, IndexMap, Op, mismatch};
 use crate::{Error, Real};
 
 /// Which arithmetic operation.
@@ -78,6 +78,12 @@ impl<S: Real> Op<S> for Binary {
     }
     fn broadcasts_scalars(&self) -> bool {
         true
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Elementwise
+    }
+    fn affine_in(&self, i: usize) -> bool {
+        self.0 != BinKind::Div || i == 0
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         let (a, b) = (x[0], x[1]);

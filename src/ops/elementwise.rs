@@ -11,7 +11,7 @@
 //! differentiated per element by one dual evaluation.
 
 use crate::dual::{Dual, DualN};
-use crate::graph::{Ctx, Op};
+use crate::graph::{Ctx, IndexMap, Op};
 use crate::{Error, Real};
 
 /// A scalar function with its derivative, over slices.
@@ -29,6 +29,9 @@ pub(crate) struct Elementwise<F>(pub(crate) F);
 impl<S: Real, F: ElemFn<S>> Op<S> for Elementwise<F> {
     fn name(&self) -> &'static str {
         self.0.name()
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Elementwise
     }
     fn arity(&self) -> usize {
         1
@@ -104,6 +107,12 @@ impl<S: Real> Op<S> for Affine<S> {
     fn name(&self) -> &'static str {
         "affine"
     }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Elementwise
+    }
+    fn affine_in(&self, _: usize) -> bool {
+        true
+    }
     fn arity(&self) -> usize {
         1
     }
@@ -151,6 +160,9 @@ pub(crate) struct ZipWith<F>(pub(crate) F);
 impl<S: Real, F: BinaryFn<S>> Op<S> for ZipWith<F> {
     fn name(&self) -> &'static str {
         self.0.name()
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Elementwise
     }
     fn arity(&self) -> usize {
         2
@@ -227,6 +239,9 @@ pub(crate) struct SumMap<F>(pub(crate) F);
 impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
     fn name(&self) -> &'static str {
         "sum_map"
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Reduce { width: 1 }
     }
     fn arity(&self) -> usize {
         1
@@ -319,6 +334,9 @@ pub(crate) struct SumAdjacent<F>(pub(crate) F);
 impl<S: Real, F: BinaryFn<S>> Op<S> for SumAdjacent<F> {
     fn name(&self) -> &'static str {
         "sum_adjacent"
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Reduce { width: 2 }
     }
     fn arity(&self) -> usize {
         1

@@ -3,7 +3,7 @@
 //! `sum` has `J = 1ᵀ` (transpose: broadcast); `dot(a, b)` has partials
 //! `bᵀ` and `aᵀ`; `‖x‖²` has `2xᵀ`.
 
-use crate::graph::{Ctx, Op, mismatch};
+use crate::graph::{Ctx, IndexMap, Op, mismatch};
 use crate::{Error, Real};
 
 /// Which reduction.
@@ -60,6 +60,12 @@ impl<S: Real> Op<S> for Reduce {
             Reduction::Dot => "dot",
             Reduction::NormSquared => "norm_squared",
         }
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Reduce { width: 1 }
+    }
+    fn affine_in(&self, _: usize) -> bool {
+        self.0 != Reduction::NormSquared
     }
     fn arity(&self) -> usize {
         if self.0 == Reduction::Dot { 2 } else { 1 }

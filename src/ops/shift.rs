@@ -4,7 +4,7 @@
 //! These are linear, so their derivative is themselves (apply) and their
 //! transpose (scatter-add, or correlation for a stencil); nothing is saved.
 
-use crate::graph::{Ctx, Op, mismatch};
+use crate::graph::{Ctx, IndexMap, Op, mismatch};
 use crate::{Error, Real};
 
 /// Which part of the input to keep.
@@ -46,6 +46,15 @@ impl<S: Real> Op<S> for Slice {
             Range::Fixed { .. } => "slice",
             Range::Trim { .. } => "trim",
         }
+    }
+    fn index_map(&self, lens: &[usize]) -> IndexMap {
+        match self.bounds(lens[0]) {
+            Ok((offset, _)) => IndexMap::Slice { offset },
+            Err(_) => IndexMap::Opaque,
+        }
+    }
+    fn affine_in(&self, _: usize) -> bool {
+        true
     }
     fn arity(&self) -> usize {
         1
@@ -95,6 +104,15 @@ impl<S: Real> Op<S> for Stride {
     fn name(&self) -> &'static str {
         "stride"
     }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Stride {
+            offset: self.offset,
+            step: self.step,
+        }
+    }
+    fn affine_in(&self, _: usize) -> bool {
+        true
+    }
     fn arity(&self) -> usize {
         1
     }
@@ -131,6 +149,12 @@ impl<S: Real> Op<S> for Concat {
     fn name(&self) -> &'static str {
         "concat"
     }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Concat
+    }
+    fn affine_in(&self, _: usize) -> bool {
+        true
+    }
     fn arity(&self) -> usize {
         2
     }
@@ -162,6 +186,12 @@ pub(crate) struct Interleave;
 impl<S: Real> Op<S> for Interleave {
     fn name(&self) -> &'static str {
         "interleave"
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Interleave
+    }
+    fn affine_in(&self, _: usize) -> bool {
+        true
     }
     fn arity(&self) -> usize {
         2
@@ -200,6 +230,14 @@ pub(crate) struct LinearStencil<S> {
 impl<S: Real> Op<S> for LinearStencil<S> {
     fn name(&self) -> &'static str {
         self.name
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Window {
+            width: self.coeffs.len(),
+        }
+    }
+    fn affine_in(&self, _: usize) -> bool {
+        true
     }
     fn arity(&self) -> usize {
         1

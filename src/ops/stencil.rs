@@ -6,7 +6,7 @@
 //! diagonals: `apply` is a windowed dot product, `transpose` a scatter-add.
 
 use crate::dual::Dual;
-use crate::graph::{Ctx, Op, mismatch};
+use crate::graph::{Ctx, IndexMap, Op, mismatch};
 use crate::{Error, Real};
 
 pub(crate) struct Windows<F> {
@@ -20,6 +20,9 @@ where
 {
     fn name(&self) -> &'static str {
         "stencil"
+    }
+    fn index_map(&self, _: &[usize]) -> IndexMap {
+        IndexMap::Window { width: self.width }
     }
     fn arity(&self) -> usize {
         1

@@ -10,6 +10,7 @@
 use super::arena::{self, Arena};
 use super::{Pattern, Tracer};
 use crate::derive::check_finite;
+use crate::engine::Engine;
 use crate::hessian::check_dimension;
 use crate::{DFun, Error, Expr, Objective, Reverse};
 use nalgebra::DVector;
@@ -64,7 +65,9 @@ pub fn hessian_pattern<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Resu
     check_dimension("hessian_pattern", obj, n)?;
     let lens = obj.lens::<Tracer>();
     let _trace = Trace::start(n)?;
-    let _ = lens.eval(&inputs(x));
+    // The tracer records into a thread-local arena: one whole-vector pass
+    // on this thread (tiles on workers would record elsewhere).
+    let _ = Engine::whole_vector().scope(|| lens.eval(&inputs(x)));
     let mut pairs = arena::with(|a| a.take_pairs());
     let counts = pairs.take_counts();
     Ok(Pattern::symmetric_from_pairs(
@@ -97,7 +100,7 @@ where
     e.check(&[n])?;
     let lens: DFun<DVector<Tracer>, DVector<Tracer>, Reverse> = e.compile();
     let _trace = Trace::start(n)?;
-    let y = lens.eval(&inputs(x));
+    let y = Engine::whole_vector().scope(|| lens.eval(&inputs(x)));
     let rows = arena::with(|a| {
         y.iter()
             .map(|t| {

@@ -323,7 +323,7 @@ impl SparseHessianPlan {
             });
         }
         let refs: Vec<&[f64]> = self.seeds.iter().map(|s| s.as_slice()).collect();
-        let s = try_sweep(obj, x.as_slice(), &refs)?;
+        let s = try_sweep(obj, x.as_slice(), &refs[..])?;
         let p = &self.pattern;
         let mut flat: Vec<f64> = s.prods[..self.coloring.n_colors()].concat();
         let hessian = CscMatrix {
