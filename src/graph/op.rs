@@ -118,13 +118,14 @@ pub trait Op<S: Real>: Send + Sync + 'static {
         let _ = lens;
         IndexMap::Opaque
     }
-    /// Whether the output is affine in argument `i` while the other
-    /// arguments are held fixed, so that its derivative in `i` does not
-    /// depend on argument `i` (default `false`; `true` for `+`, `−`, `×`
-    /// and scaling). A scalar tail that is affine in the reductions it
-    /// combines lets value and gradient come out of one tiled pass.
-    fn affine_in(&self, i: usize) -> bool {
-        let _ = i;
+    /// Whether the output is affine, jointly, in the arguments marked
+    /// `true` while the others are held fixed, so that its derivatives in
+    /// them do not depend on them (default `false`; `a + b` is affine in
+    /// both, `a · b` in either one alone). A scalar tail that is affine in
+    /// the reductions it combines lets value and gradient come out of one
+    /// tiled pass.
+    fn affine_in(&self, args: &[bool]) -> bool {
+        let _ = args;
         false
     }
     /// `dx = J_iᵀ dy`, overwriting whatever `dx` held. The default clears

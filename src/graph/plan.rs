@@ -310,17 +310,15 @@ fn hull(h: &mut Option<Range<usize>>, r: Range<usize>) {
     });
 }
 
-/// Is every tail node affine in its one argument that depends on a root?
+/// Is every tail node affine in the arguments that depend on the roots?
 fn tail_is_affine<S: Real>(prog: &Program<S>, class: &[Class]) -> bool {
     let ni = prog.n_inputs;
     prog.nodes.iter().enumerate().all(|(k, node)| {
         if class[ni + k] != Class::Tail {
             return true;
         }
-        let dependent: Vec<usize> = (0..node.args.len())
-            .filter(|&i| !matches!(class[node.args[i]], Class::Pre))
-            .collect();
-        dependent.len() <= 1 && dependent.iter().all(|&i| node.op.affine_in(i))
+        let dependent: Vec<bool> = node.args.iter().map(|&a| class[a] != Class::Pre).collect();
+        node.op.affine_in(&dependent)
     })
 }
 

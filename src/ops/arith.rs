@@ -82,8 +82,13 @@ impl<S: Real> Op<S> for Binary {
     fn index_map(&self, _: &[usize]) -> IndexMap {
         IndexMap::Elementwise
     }
-    fn affine_in(&self, i: usize) -> bool {
-        self.0 != BinKind::Div || i == 0
+    fn affine_in(&self, args: &[bool]) -> bool {
+        match self.0 {
+            BinKind::Add | BinKind::Sub => true,
+            // Bilinear: affine in one argument at a time.
+            BinKind::Mul => !(args[0] && args[1]),
+            BinKind::Div => !args[1],
+        }
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
         let (a, b) = (x[0], x[1]);

@@ -110,7 +110,7 @@ impl<S: Real> Op<S> for Affine<S> {
     fn index_map(&self, _: &[usize]) -> IndexMap {
         IndexMap::Elementwise
     }
-    fn affine_in(&self, _: usize) -> bool {
+    fn affine_in(&self, _: &[bool]) -> bool {
         true
     }
     fn arity(&self) -> usize {

@@ -64,8 +64,12 @@ impl<S: Real> Op<S> for Reduce {
     fn index_map(&self, _: &[usize]) -> IndexMap {
         IndexMap::Reduce { width: 1 }
     }
-    fn affine_in(&self, _: usize) -> bool {
-        self.0 != Reduction::NormSquared
+    fn affine_in(&self, args: &[bool]) -> bool {
+        match self.0 {
+            Reduction::Sum => true,
+            Reduction::Dot => !(args[0] && args[1]),
+            Reduction::NormSquared => !args[0],
+        }
     }
     fn arity(&self) -> usize {
         if self.0 == Reduction::Dot { 2 } else { 1 }

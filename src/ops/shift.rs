@@ -53,7 +53,7 @@ impl<S: Real> Op<S> for Slice {
             Err(_) => IndexMap::Opaque,
         }
     }
-    fn affine_in(&self, _: usize) -> bool {
+    fn affine_in(&self, _: &[bool]) -> bool {
         true
     }
     fn arity(&self) -> usize {
@@ -110,7 +110,7 @@ impl<S: Real> Op<S> for Stride {
             step: self.step,
         }
     }
-    fn affine_in(&self, _: usize) -> bool {
+    fn affine_in(&self, _: &[bool]) -> bool {
         true
     }
     fn arity(&self) -> usize {
@@ -152,7 +152,7 @@ impl<S: Real> Op<S> for Concat {
     fn index_map(&self, _: &[usize]) -> IndexMap {
         IndexMap::Concat
     }
-    fn affine_in(&self, _: usize) -> bool {
+    fn affine_in(&self, _: &[bool]) -> bool {
         true
     }
     fn arity(&self) -> usize {
@@ -190,7 +190,7 @@ impl<S: Real> Op<S> for Interleave {
     fn index_map(&self, _: &[usize]) -> IndexMap {
         IndexMap::Interleave
     }
-    fn affine_in(&self, _: usize) -> bool {
+    fn affine_in(&self, _: &[bool]) -> bool {
         true
     }
     fn arity(&self) -> usize {
@@ -236,7 +236,7 @@ impl<S: Real> Op<S> for LinearStencil<S> {
             width: self.coeffs.len(),
         }
     }
-    fn affine_in(&self, _: usize) -> bool {
+    fn affine_in(&self, _: &[bool]) -> bool {
         true
     }
     fn arity(&self) -> usize {
