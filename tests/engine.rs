@@ -6,7 +6,9 @@
 
 use lensdiff::engine::{Engine, tiles};
 use lensdiff::graph::{Ctx, Op};
-use lensdiff::hessian::{hessian, hessian_banded, hvp};
+use lensdiff::hessian::{
+    BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp,
+};
 use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Error, Expr, Objective, Real, ScalarFn2, c, grad};
 use nalgebra::{DMatrix, DVector};
@@ -385,7 +387,19 @@ fn run<P: Problem>(p: &P, e: Engine, k: usize) -> (f64, DVector<f64>, DMatrix<f6
     e.scope(|| {
         let f = p.lens::<f64>();
         let band = hessian_banded(p, &x, k).expect("the band");
-        (f.eval(&x), grad(&f, &x), band.to_dmatrix())
+        // CPR writes its products straight into the band on the tiled engine.
+        let cpr = BandOptions {
+            method: BandMethod::Cpr,
+            ..BandOptions::default()
+        };
+        let direct = hessian_banded_with(p, &x, k, &cpr).expect("the CPR band");
+        assert!(
+            (direct.band.to_dmatrix() - band.to_dmatrix()).amax()
+                <= 1e-10 * band.to_dmatrix().amax()
+        );
+        let g = grad(&f, &x);
+        assert!((&direct.gradient - &g).amax() <= 1e-13 * g.amax().max(1.0));
+        (f.eval(&x), grad(&f, &x), direct.band.to_dmatrix())
     })
 }
 

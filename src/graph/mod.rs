@@ -15,3 +15,4 @@ pub use program::{GraphLin, Program};
 
 pub(crate) use op::mismatch;
 pub(crate) use program::Node;
+pub(crate) use tiled::{GradPart, Source};

@@ -15,7 +15,7 @@
 use super::io::{Inputs, Output};
 use super::op::{Ctx, Op};
 use super::plan::{Class, Plan};
-use super::tiled::Pass;
+use super::tiled::{GradPart, Pass, Source};
 use crate::engine::Engine;
 use crate::linear::{LinearMap, expect_shape};
 use crate::{Error, Real, Space};
@@ -257,15 +257,22 @@ impl<S: Real> Program<S> {
             inputs,
             gbar: None,
         };
-        let roots = pass.run(engine.thread_count()).roots;
+        let roots = pass.run::<&mut [S]>(engine.thread_count(), Vec::new());
         Some(self.tail(&plan, &roots).0)
     }
 
-    /// Value and gradient by the tiled engine (one pass when the tail is
-    /// affine in the reductions, else a value pass first).
-    fn value_grad_tiled(&self, inputs: &[&[S]], lens: &[usize]) -> Option<(S, Vec<Vec<S>>)> {
+    /// Value and gradient by the tiled engine, if the program runs tiled:
+    /// the gradient of input `a` is added into `grads[a]`. One pass when
+    /// the tail is affine in the reductions, else a value pass first.
+    pub(crate) fn value_grad_into<I, G>(&self, inputs: &I, grads: Vec<G>) -> Option<S>
+    where
+        I: Source<S> + ?Sized,
+        G: GradPart<S>,
+    {
+        let input_lens: Vec<usize> = (0..self.n_inputs).map(|a| inputs.len(a)).collect();
+        let lens = self.check_inputs(&input_lens).ok()?;
         let engine = Engine::current();
-        let plan = self.plan(lens, &engine)?;
+        let plan = self.plan(&lens, &engine)?;
         let threads = engine.thread_count();
         let mut pass = Pass {
             prog: self,
@@ -276,13 +283,21 @@ impl<S: Real> Program<S> {
         let gbar = if plan.tail_affine {
             self.tail(&plan, &vec![S::zero(); plan.roots.len()]).1
         } else {
-            let roots = pass.run(threads).roots;
+            let roots = pass.run::<G>(threads, Vec::new());
             self.tail(&plan, &roots).1
         };
         pass.gbar = Some(&gbar);
-        let result = pass.run(threads);
-        let value = self.tail(&plan, &result.roots).0;
-        Some((value, result.grads))
+        let roots = pass.run(threads, grads);
+        Some(self.tail(&plan, &roots).0)
+    }
+
+    /// [`value_grad_into`](Self::value_grad_into) into pooled buffers.
+    fn value_grad_tiled(&self, inputs: &[&[S]], lens: &[usize]) -> Option<(S, Vec<Vec<S>>)> {
+        self.plan(lens, &Engine::current())?;
+        let mut grads: Vec<Vec<S>> = inputs.iter().map(|x| self.take(x.len())).collect();
+        let parts: Vec<&mut [S]> = grads.iter_mut().map(Vec::as_mut_slice).collect();
+        let value = self.value_grad_into(inputs, parts)?;
+        Some((value, grads))
     }
 
     /// A buffer of length `n`, contents unspecified (for outputs, which
@@ -623,10 +638,12 @@ enum TapeKind<S> {
 
 impl<S: Real> Drop for Tape<S> {
     fn drop(&mut self) {
-        if let TapeKind::Whole { vals, saved } = &mut self.kind {
-            for v in vals.drain(..).chain(saved.drain(..)) {
-                self.prog.give(v);
-            }
+        let bufs = match &mut self.kind {
+            TapeKind::Whole { vals, saved } => vals.drain(..).chain(saved.drain(..)).collect(),
+            TapeKind::Gradient { grads, .. } => std::mem::take(grads),
+        };
+        for v in bufs {
+            self.prog.give(v);
         }
     }
 }

@@ -17,6 +17,7 @@ use super::plan::{Class, Plan, TileWindows};
 use super::program::Program;
 use crate::Real;
 use std::ops::Range;
+use std::sync::{Barrier, RwLock};
 
 /// Buffers of one worker, reused from tile to tile.
 struct Scratch<S> {
@@ -24,6 +25,7 @@ struct Scratch<S> {
     saved: Vec<Vec<S>>,
     cot: Vec<Vec<S>>,
     grads: Vec<Vec<S>>,
+    inputs: Vec<Vec<S>>,
 }
 
 impl<S: Real> Scratch<S> {
@@ -34,6 +36,7 @@ impl<S: Real> Scratch<S> {
             saved: empty(n_nodes),
             cot: empty(n_slots),
             grads: empty(n_inputs),
+            inputs: empty(n_inputs),
         }
     }
 }
@@ -53,33 +56,68 @@ struct Side<S> {
     values: Vec<S>,
 }
 
-/// What one tile hands back.
-struct TileResult<S> {
-    partials: Vec<Option<S>>,
-    sides: Vec<Side<S>>,
+/// Where a pass reads its inputs: whole slices, or windows generated on
+/// demand (the dual numbers `x + Σ ε_c v_c` of a Hessian sweep, never
+/// stored n-long).
+pub(crate) trait Source<S>: Sync {
+    /// Input `a` as a slice, when it is stored.
+    fn direct(&self, a: usize) -> Option<&[S]>;
+    /// Writes entries `r` of input `a` into `out` (for inputs not stored).
+    fn fill(&self, a: usize, r: Range<usize>, out: &mut [S]);
+    /// The length of input `a`.
+    fn len(&self, a: usize) -> usize;
 }
 
-/// The result of a tiled pass.
-pub(crate) struct PassResult<S> {
-    /// Per root: the sum of its partials.
-    pub(crate) roots: Vec<S>,
-    /// Per input: `Jᵀ ḡ` (empty without cotangents).
-    pub(crate) grads: Vec<Vec<S>>,
+impl<S: Real> Source<S> for [&[S]] {
+    fn direct(&self, a: usize) -> Option<&[S]> {
+        Some(self[a])
+    }
+    fn fill(&self, a: usize, r: Range<usize>, out: &mut [S]) {
+        out.copy_from_slice(&self[a][r]);
+    }
+    fn len(&self, a: usize) -> usize {
+        self[a].len()
+    }
 }
 
-/// One pass over every tile: values, and with root cotangents `gbar`, the
-/// gradient of `Σ_r gbar_r · root_r`.
-pub(crate) struct Pass<'a, S: Real> {
+/// Where a pass adds an input's gradient: a slice, or a split form (the
+/// value and tangent parts of dual numbers in separate f64 arrays).
+pub(crate) trait GradPart<S>: Send + Sized {
+    /// Adds `v` at entries `start ..` of this part.
+    fn add(&mut self, start: usize, v: &[S]);
+    /// Splits at `mid` (entries before, entries from).
+    fn split_at(self, mid: usize) -> (Self, Self);
+    /// The number of entries.
+    fn len(&self) -> usize;
+}
+
+impl<S: Real> GradPart<S> for &mut [S] {
+    fn add(&mut self, start: usize, v: &[S]) {
+        for (g, &v) in self[start..start + v.len()].iter_mut().zip(v) {
+            *g += v;
+        }
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        self.split_at_mut(mid)
+    }
+    fn len(&self) -> usize {
+        <[S]>::len(self)
+    }
+}
+
+/// One pass over every tile: root values, and with root cotangents
+/// `gbar`, the gradient of `Σ_r gbar_r · root_r`.
+pub(crate) struct Pass<'a, S: Real, I: Source<S> + ?Sized> {
     pub(crate) prog: &'a Program<S>,
     pub(crate) plan: &'a Plan<S>,
-    pub(crate) inputs: &'a [&'a [S]],
+    pub(crate) inputs: &'a I,
     pub(crate) gbar: Option<&'a [S]>,
 }
 
-impl<S: Real> Pass<'_, S> {
+impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
     /// The chunk of input `a` that tile `t` owns.
     fn chunk(&self, a: usize, t: usize) -> Range<usize> {
-        let (tl, len) = (self.plan.tile_len, self.inputs[a].len());
+        let (tl, len) = (self.plan.tile_len, self.inputs.len(a));
         let end = if t + 1 == self.plan.n_tiles() {
             len
         } else {
@@ -88,50 +126,51 @@ impl<S: Real> Pass<'_, S> {
         (t * tl).min(len)..end
     }
 
-    /// Runs every tile on `threads` workers.
-    pub(crate) fn run(&self, threads: usize) -> PassResult<S> {
+    /// Runs every tile on `threads` workers; the gradient of input `a` is
+    /// added into `grads[a]` (pass none without cotangents). Returns the
+    /// roots' values.
+    pub(crate) fn run<G: GradPart<S>>(&self, threads: usize, grads: Vec<G>) -> Vec<S> {
         let n_tiles = self.plan.n_tiles();
-        let ni = self.prog.n_inputs;
         let workers = threads.clamp(1, n_tiles);
-        // Contiguous blocks of tiles, one per worker.
+        // Contiguous blocks of tiles, one per worker, and each worker's
+        // part of every gradient: the chunks of its tiles.
         let blocks: Vec<Range<usize>> = (0..workers)
             .map(|w| w * n_tiles / workers..(w + 1) * n_tiles / workers)
             .collect();
-        let mut grads: Vec<Vec<S>> = if self.gbar.is_some() {
-            self.inputs
-                .iter()
-                .map(|x| vec![S::zero(); x.len()])
-                .collect()
-        } else {
-            vec![Vec::new(); ni]
-        };
-        // Each worker's share of every gradient: the chunks of its tiles.
-        let mut shares: Vec<Vec<&mut [S]>> = (0..workers).map(|_| Vec::new()).collect();
-        for (a, g) in grads.iter_mut().enumerate() {
-            let mut rest: &mut [S] = g.as_mut_slice();
+        let mut parts: Vec<Vec<(usize, G)>> = (0..workers).map(|_| Vec::new()).collect();
+        for (a, g) in grads.into_iter().enumerate() {
+            let mut rest = g;
             let mut at = 0;
             for (w, b) in blocks.iter().enumerate() {
-                let end = if self.gbar.is_some() {
-                    self.chunk(a, b.end - 1).end
-                } else {
-                    0
-                };
-                let (mine, tail) = std::mem::take(&mut rest).split_at_mut(end - at);
-                shares[w].push(mine);
+                let end = self.chunk(a, b.end - 1).end;
+                let (mine, tail) = rest.split_at(end - at);
+                parts[w].push((at, mine));
                 rest = tail;
                 at = end;
             }
         }
-        let results: Vec<Vec<TileResult<S>>> = if workers == 1 {
-            let share = shares.pop().expect("one worker");
-            vec![self.run_block(blocks[0].clone(), share)]
+        let sides: RwLock<Vec<Vec<Side<S>>>> =
+            RwLock::new((0..n_tiles).map(|_| Vec::new()).collect());
+        let barrier = Barrier::new(workers);
+        let work = |block: Range<usize>, mut part: Vec<(usize, G)>| -> Vec<Vec<Option<S>>> {
+            let partials = self.run_block(block, &mut part, &sides);
+            if self.gbar.is_some() {
+                // Every tile's sides are published before any is applied.
+                barrier.wait();
+                apply_sides(&sides, &mut part);
+            }
+            partials
+        };
+        let partials: Vec<Vec<Vec<Option<S>>>> = if workers == 1 {
+            let part = parts.pop().expect("one worker");
+            vec![work(blocks[0].clone(), part)]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = blocks
                     .iter()
                     .cloned()
-                    .zip(shares)
-                    .map(|(b, share)| scope.spawn(move || self.run_block(b, share)))
+                    .zip(parts)
+                    .map(|(b, part)| scope.spawn(|| work(b, part)))
                     .collect();
                 handles
                     .into_iter()
@@ -141,39 +180,40 @@ impl<S: Real> Pass<'_, S> {
         };
         // Fixed order: tile 0, 1, 2, … whatever the workers were.
         let mut roots: Vec<Option<S>> = vec![None; self.plan.roots.len()];
-        for r in results.iter().flatten() {
-            for (acc, p) in roots.iter_mut().zip(&r.partials) {
+        for p in partials.iter().flatten() {
+            for (acc, p) in roots.iter_mut().zip(p) {
                 if let Some(p) = p {
                     *acc = Some(acc.map_or(*p, |a| a + *p));
                 }
             }
-            for side in &r.sides {
-                let g = &mut grads[side.input][side.start..side.start + side.values.len()];
-                for (g, &v) in g.iter_mut().zip(&side.values) {
-                    *g += v;
-                }
-            }
         }
-        PassResult {
-            roots: roots
-                .into_iter()
-                .map(|r| r.unwrap_or_else(S::zero))
-                .collect(),
-            grads,
-        }
+        roots
+            .into_iter()
+            .map(|r| r.unwrap_or_else(S::zero))
+            .collect()
     }
 
-    /// Runs tiles `block` in order; `share[a]` is the part of input `a`'s
-    /// gradient made of these tiles' chunks.
-    fn run_block(&self, block: Range<usize>, mut share: Vec<&mut [S]>) -> Vec<TileResult<S>> {
+    /// Runs tiles `block` in order, adding their own chunks' gradients
+    /// into `part` and publishing their sides; returns their partials.
+    fn run_block<G: GradPart<S>>(
+        &self,
+        block: Range<usize>,
+        part: &mut [(usize, G)],
+        sides: &RwLock<Vec<Vec<Side<S>>>>,
+    ) -> Vec<Vec<Option<S>>> {
         let p = self.prog;
         let mut scratch = Scratch::new(self.plan.lens.len(), p.nodes.len(), p.n_inputs);
-        let base: Vec<usize> = (0..p.n_inputs)
-            .map(|a| self.chunk(a, block.start).start)
-            .collect();
-        block
-            .map(|t| self.run_tile(t, &mut scratch, &mut share, &base))
-            .collect()
+        let mut out = Vec::with_capacity(block.len());
+        for t in block {
+            let (partials, mine) = self.run_tile(t, &mut scratch, part);
+            if !mine.is_empty() {
+                if let Ok(mut s) = sides.write() {
+                    s[t] = mine;
+                }
+            }
+            out.push(partials);
+        }
+        out
     }
 
     /// The slice of slot `a` over window `w` in a tile.
@@ -183,12 +223,19 @@ impl<S: Real> Pass<'_, S> {
         w: &Range<usize>,
         tw: &TileWindows,
         vals: &'b [Vec<S>],
+        inputs: &'b [Vec<S>],
     ) -> &'b [S] {
         if w.is_empty() {
             return &[];
         }
         match self.plan.class[a] {
-            Class::Input => &self.inputs[a][w.clone()],
+            Class::Input => match self.inputs.direct(a) {
+                Some(x) => &x[w.clone()],
+                None => {
+                    let from = tw.win[a].as_ref().expect("window of an input").start;
+                    &inputs[a][w.start - from..w.end - from]
+                }
+            },
             Class::Pre => &self.plan.pre[a]
                 .as_deref()
                 .expect("computed before the tiles")[w.clone()],
@@ -199,13 +246,12 @@ impl<S: Real> Pass<'_, S> {
         }
     }
 
-    fn run_tile(
+    fn run_tile<G: GradPart<S>>(
         &self,
         t: usize,
         sc: &mut Scratch<S>,
-        share: &mut [&mut [S]],
-        base: &[usize],
-    ) -> TileResult<S> {
+        part: &mut [(usize, G)],
+    ) -> (Vec<Option<S>>, Vec<Side<S>>) {
         let p = self.prog;
         let plan = self.plan;
         let ni = p.n_inputs;
@@ -213,6 +259,13 @@ impl<S: Real> Pass<'_, S> {
         let grad = self.gbar.is_some();
         let mut partials = vec![None; plan.roots.len()];
         let mut arg_lens = Vec::new();
+        // Inputs not stored are generated for this tile's windows.
+        for a in 0..ni {
+            if let (None, Some(w)) = (self.inputs.direct(a), &tw.win[a]) {
+                fit(&mut sc.inputs[a], w.len(), false);
+                self.inputs.fill(a, w.clone(), &mut sc.inputs[a]);
+            }
+        }
         // Forward.
         for (k, node) in p.nodes.iter().enumerate() {
             let Some(rd) = &tw.reads[k] else { continue };
@@ -224,7 +277,7 @@ impl<S: Real> Pass<'_, S> {
                 .args
                 .iter()
                 .zip(&rd.args)
-                .map(|(&a, w)| self.slice(a, w, tw, before))
+                .map(|(&a, w)| self.slice(a, w, tw, before, &sc.inputs))
                 .collect();
             if rd.copy {
                 y.copy_from_slice(args[0]);
@@ -250,10 +303,7 @@ impl<S: Real> Pass<'_, S> {
             }
         }
         let Some(gbar) = self.gbar else {
-            return TileResult {
-                partials,
-                sides: Vec::new(),
-            };
+            return (partials, Vec::new());
         };
         // Backward: cotangent windows, seeded at the roots this tile owns.
         for (s, w) in tw.win.iter().enumerate() {
@@ -289,7 +339,7 @@ impl<S: Real> Pass<'_, S> {
                 .args
                 .iter()
                 .zip(&rd.args)
-                .map(|(&a, w)| self.slice(a, w, tw, &sc.vals))
+                .map(|(&a, w)| self.slice(a, w, tw, &sc.vals, &sc.inputs))
                 .collect();
             let ctx = Ctx {
                 inputs: &args,
@@ -320,17 +370,14 @@ impl<S: Real> Pass<'_, S> {
         }
         // The local gradients: own chunk in place, the rest as sides.
         let mut sides = Vec::new();
-        for (a, g) in share.iter_mut().enumerate() {
+        for (a, (base, g)) in part.iter_mut().enumerate() {
             let Some(w) = &tw.win[a] else { continue };
             let own = self.chunk(a, t);
             let local = &sc.grads[a];
             let lo = w.start.max(own.start);
             let hi = w.end.min(own.end);
             if lo < hi {
-                let dst = &mut g[lo - base[a]..hi - base[a]];
-                for (d, &v) in dst.iter_mut().zip(&local[lo - w.start..hi - w.start]) {
-                    *d += v;
-                }
+                g.add(lo - *base, &local[lo - w.start..hi - w.start]);
             }
             if w.start < own.start {
                 let end = w.end.min(own.start);
@@ -349,6 +396,23 @@ impl<S: Real> Pass<'_, S> {
                 });
             }
         }
-        TileResult { partials, sides }
+        (partials, sides)
+    }
+}
+
+/// Adds, in tile order, the parts of every tile's sides that fall in this
+/// worker's gradient parts.
+fn apply_sides<S: Real, G: GradPart<S>>(
+    sides: &RwLock<Vec<Vec<Side<S>>>>,
+    part: &mut [(usize, G)],
+) {
+    let Ok(sides) = sides.read() else { return };
+    for side in sides.iter().flatten() {
+        let (base, g) = &mut part[side.input];
+        let lo = side.start.max(*base);
+        let hi = (side.start + side.values.len()).min(*base + g.len());
+        if lo < hi {
+            g.add(lo - *base, &side.values[lo - side.start..hi - side.start]);
+        }
     }
 }

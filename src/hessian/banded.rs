@@ -21,9 +21,10 @@
 //! The gradient and the value come out of the same sweep.
 
 use super::bound::recovery_bound;
+use super::cpr_sink::CprSink;
 use super::probe::{probe, row_residual};
 use super::seeds::BandMethod;
-use super::sweep::{Comb, Seeds, try_sweep};
+use super::sweep::{Comb, Seeds, sweep_into, try_sweep};
 use crate::banded::SymBanded;
 use crate::derive::check_finite;
 use crate::{Error, Expr, Objective};
@@ -184,8 +185,10 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
     if !switch || opts.method == BandMethod::Cpr {
         return verified(obj, x, first, opts);
     }
+    let spent = first.extracted.hvps;
+    drop(first);
     let mut cpr = extract(obj, x, k, BandMethod::Cpr, opts)?;
-    cpr.extracted.hvps += first.extracted.hvps;
+    cpr.extracted.hvps += spent;
     verified(obj, x, cpr, opts)
 }
 
@@ -212,8 +215,16 @@ fn extract<O: Objective + ?Sized>(
         count: method.products(n, k),
         extra: r.as_deref(),
     };
-    let mut s = try_sweep(obj, x.as_slice(), &seeds)?;
     let hvps = seeds.count();
+    if method == BandMethod::Cpr {
+        if let Some((extracted, hr)) = extract_cpr_tiled(obj, x, k, &seeds)? {
+            return Ok(Unverified {
+                extracted,
+                probe: r.zip(hr),
+            });
+        }
+    }
+    let mut s = try_sweep(obj, x.as_slice(), &seeds)?;
     let probe = r.map(|r| (r, s.prods.pop().expect("probe product")));
     let band = method.recover(n, k, &s.prods);
     let error_bound = recovery_bound(method, &band, &s.prods);
@@ -230,6 +241,54 @@ fn extract<O: Objective + ?Sized>(
         },
         probe,
     })
+}
+
+/// A CPR band and the probe's product (when verifying).
+type CprBand = (BandedHessian, Option<Vec<f64>>);
+
+/// A CPR extraction on the tiled engine, the products written straight
+/// into the band ([`CprSink`]): no product vector is stored but the
+/// probe's (returned beside the band). `None` when the objective does not
+/// run tiled.
+fn extract_cpr_tiled<O: Objective + ?Sized>(
+    obj: &O,
+    x: &DVector<f64>,
+    k: usize,
+    seeds: &Comb<'_>,
+) -> Result<Option<CprBand>, Error> {
+    let n = x.len();
+    let mut band = SymBanded::zeros(n, k);
+    let mut grad = vec![0.0; n];
+    let mut hr = seeds.extra.map(|_| vec![0.0; n]);
+    let sink = CprSink {
+        offset: 0,
+        k,
+        period: seeds.period,
+        combs: seeds.count,
+        grad: &mut grad,
+        band: band.as_mut_slice(),
+        probe: hr.as_deref_mut(),
+    };
+    let Some(value) = sweep_into(obj, x.as_slice(), seeds, sink) else {
+        return Ok(None);
+    };
+    check_finite("f(x)", &[value])?;
+    check_finite("gradient", &grad)?;
+    check_finite("Hessian-vector product", band.as_slice())?;
+    if let Some(hr) = &hr {
+        check_finite("Hessian-vector product", hr)?;
+    }
+    let error_bound = recovery_bound(BandMethod::Cpr, &band, &[]);
+    let extracted = BandedHessian {
+        value,
+        gradient: DVector::from_vec(grad),
+        band,
+        hvps: seeds.count(),
+        residual: None,
+        method: BandMethod::Cpr,
+        error_bound,
+    };
+    Ok(Some((extracted, hr)))
 }
 
 /// The band after its probe check: [`Error::BandwidthTooSmall`] when a row
@@ -265,21 +324,24 @@ fn detected_bandwidth<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Optio
 
 /// The largest row residual of the band against the probe product.
 fn verification_residual(band: &SymBanded<f64>, r: &[f64], hr: &[f64]) -> f64 {
-    let mut y = vec![0.0; r.len()];
-    band.mul_vec_into(r, &mut y)
-        .expect("probe and band have the same length");
-    // |H_band|·|r|, row by row, read straight from the band storage.
+    // H_band·r and |H_band|·|r| in one pass over the band storage.
     let (n, k) = (band.n(), band.k());
     let ab = band.as_slice();
+    let mut y = vec![0.0; n];
     let mut abs_y = vec![0.0; n];
-    for j in 0..n {
-        for i in j.saturating_sub(k)..=j {
-            let h = ab[j * (k + 1) + k + i - j].abs();
-            abs_y[i] += h * r[j].abs();
-            if i != j {
-                abs_y[j] += h * r[i].abs();
-            }
+    for (j, col) in ab.chunks_exact(k + 1).enumerate() {
+        let lo = j.saturating_sub(k);
+        let (rj, aj) = (r[j], r[j].abs());
+        let (mut yj, mut ayj) = (0.0, 0.0);
+        for (i, &h) in (lo..j).zip(&col[k + lo - j..k]) {
+            y[i] += h * rj;
+            abs_y[i] += h.abs() * aj;
+            yj += h * r[i];
+            ayj += h.abs() * r[i].abs();
         }
+        let d = col[k];
+        y[j] += yj + d * rj;
+        abs_y[j] += ayj + d.abs() * aj;
     }
     row_residual(&y, hr, &abs_y)
 }

@@ -43,6 +43,8 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
     // bound of a known entry at most p − 1 columns back): O(p·k) memory.
     let slot = |i: usize, j: usize| (j % p) * ld + k + i - j;
     let mut bound = vec![0.0; p * ld];
+    // √|H_ii|, once per row: the diagonal scale of (i, j) is a product.
+    let root: Vec<f64> = (0..n).map(|i| ab[at(i, i)].abs().sqrt()).collect();
     let mut worst: f64 = 0.0;
     for j in 0..n {
         for i in j.saturating_sub(k)..=j {
@@ -56,17 +58,17 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
             }
             bound[slot(i, j)] = b;
             let h = ab[at(i, j)].abs();
-            let diag = (ab[at(i, i)] * ab[at(j, j)]).abs().sqrt();
-            let mut scale = h.max(diag);
+            let mut scale = h.max(root[i] * root[j]);
             if scale == 0.0 {
                 scale = (row[i] * row[j]).sqrt();
             }
-            if b > 0.0 {
-                worst = worst.max(if scale > 0.0 {
+            // worst = max(worst, b / scale), dividing only when it grows.
+            if b > worst * scale {
+                worst = if scale > 0.0 {
                     b / scale
                 } else {
                     f64::INFINITY
-                });
+                };
             }
         }
     }

@@ -8,6 +8,7 @@
 
 mod banded;
 mod bound;
+mod cpr_sink;
 mod dense;
 mod hvp;
 mod probe;

@@ -7,6 +7,7 @@
 //! smallest compiled width that fits and splits longer seed lists.
 
 use crate::dual::DualN;
+use crate::graph::{GradPart, Source};
 use crate::{Objective, Real};
 use nalgebra::DVector;
 
@@ -25,7 +26,7 @@ const WIDTHS: [usize; 9] = [1, 2, 3, 4, 6, 8, 10, 12, 16];
 
 /// Seed vectors, given entry by entry (so comb seeds need no n-long
 /// vectors of their own).
-pub(crate) trait Seeds {
+pub(crate) trait Seeds: Sync {
     /// The number of seeds.
     fn count(&self) -> usize;
     /// Entry `i` of seed `c`.
@@ -77,6 +78,149 @@ impl<T: Seeds + ?Sized> Seeds for Chunk<'_, T> {
     }
 }
 
+/// The dual inputs `x + Σ_c ε_c v_c`, generated window by window.
+struct DualInput<'a, T: ?Sized> {
+    x: &'a [f64],
+    seeds: &'a T,
+}
+
+impl<const K: usize, T: Seeds + ?Sized> Source<DualN<f64, K>> for DualInput<'_, T> {
+    fn direct(&self, _: usize) -> Option<&[DualN<f64, K>]> {
+        None
+    }
+    fn fill(&self, _: usize, r: std::ops::Range<usize>, out: &mut [DualN<f64, K>]) {
+        let m = self.seeds.count();
+        for (o, i) in out.iter_mut().zip(r) {
+            let mut eps = [0.0; K];
+            for (c, e) in eps.iter_mut().enumerate().take(m) {
+                *e = self.seeds.get(c, i);
+            }
+            *o = DualN::from_parts(self.x[i], eps);
+        }
+    }
+    fn len(&self, _: usize) -> usize {
+        self.x.len()
+    }
+}
+
+/// Where a tiled sweep puts the dual gradient, entry by entry: the value
+/// part `re` (the gradient) and the tangent parts `eps` (one per seed).
+pub(crate) trait DualSink: Send + Sized {
+    /// Adds entry `start + t` for `t = 0 ..`: `(re[t], eps[t·w .. (t+1)·w])`.
+    fn add(&mut self, start: usize, re: &[f64], eps: &[f64], w: usize);
+    /// Splits at entry `mid`.
+    fn split_at(self, mid: usize) -> (Self, Self);
+    /// The number of entries.
+    fn len(&self) -> usize;
+}
+
+/// A [`DualSink`] as the gradient part of a pass over `DualN<f64, K>`.
+struct AsPart<D>(D);
+
+impl<const K: usize, D: DualSink> GradPart<DualN<f64, K>> for AsPart<D> {
+    fn add(&mut self, start: usize, v: &[DualN<f64, K>]) {
+        // Small blocks keep the split in cache.
+        let mut re = [0.0; 64];
+        let mut eps = [0.0; 64 * 16];
+        for (b, chunk) in v.chunks(64).enumerate() {
+            for (t, d) in chunk.iter().enumerate() {
+                re[t] = d.re;
+                eps[t * K..(t + 1) * K].copy_from_slice(&d.eps);
+            }
+            self.0.add(
+                start + 64 * b,
+                &re[..chunk.len()],
+                &eps[..chunk.len() * K],
+                K,
+            );
+        }
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (a, b) = self.0.split_at(mid);
+        (AsPart(a), AsPart(b))
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// A dual gradient split as it is produced: the gradient and each
+/// Hessian-vector product in their own `f64` arrays.
+struct SplitGrad<'a> {
+    re: &'a mut [f64],
+    eps: Vec<&'a mut [f64]>,
+}
+
+impl DualSink for SplitGrad<'_> {
+    fn add(&mut self, start: usize, re: &[f64], eps: &[f64], w: usize) {
+        for (g, &r) in self.re[start..start + re.len()].iter_mut().zip(re) {
+            *g += r;
+        }
+        for (c, p) in self.eps.iter_mut().enumerate() {
+            let p = &mut p[start..start + re.len()];
+            for (g, e) in p.iter_mut().zip(eps.chunks_exact(w)) {
+                *g += e[c];
+            }
+        }
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        let (r0, r1) = self.re.split_at_mut(mid);
+        let (e0, e1) = self.eps.into_iter().map(|e| e.split_at_mut(mid)).unzip();
+        (SplitGrad { re: r0, eps: e0 }, SplitGrad { re: r1, eps: e1 })
+    }
+    fn len(&self) -> usize {
+        self.re.len()
+    }
+}
+
+/// The tangent widths a sweep is compiled for, as a `match` on `w`.
+macro_rules! by_width {
+    ($w:expr, $k:ident => $e:expr) => {
+        match $w {
+            1 => { const $k: usize = 1; $e }
+            2 => { const $k: usize = 2; $e }
+            3 => { const $k: usize = 3; $e }
+            4 => { const $k: usize = 4; $e }
+            6 => { const $k: usize = 6; $e }
+            8 => { const $k: usize = 8; $e }
+            10 => { const $k: usize = 10; $e }
+            12 => { const $k: usize = 12; $e }
+            _ => { const $k: usize = 16; $e }
+        }
+    };
+}
+
+/// The smallest compiled width that holds `m` seeds (at most 16).
+fn width(m: usize) -> usize {
+    WIDTHS.iter().copied().find(|&w| w >= m).unwrap_or(16)
+}
+
+/// One tiled sweep of at most 16 seeds into `sink`: `f(x)`, or `None`
+/// when the objective does not run tiled (nothing is written then).
+pub(crate) fn sweep_into<O, T, D>(obj: &O, x: &[f64], seeds: &T, sink: D) -> Option<f64>
+where
+    O: Objective + ?Sized,
+    T: Seeds + ?Sized,
+    D: DualSink,
+{
+    if seeds.count() > 16 {
+        return None;
+    }
+    by_width!(width(seeds.count()), K => tiled_k::<K, O, T, D>(obj, x, seeds, sink))
+}
+
+/// [`sweep_into`] at tangent width `K`.
+fn tiled_k<const K: usize, O, T, D>(obj: &O, x: &[f64], seeds: &T, sink: D) -> Option<f64>
+where
+    O: Objective + ?Sized,
+    T: Seeds + ?Sized,
+    D: DualSink,
+{
+    let prog = obj.program::<DualN<f64, K>>();
+    prog.value_grad_into(&DualInput { x, seeds }, vec![AsPart(sink)])
+        .map(|y| y.re)
+}
+
 fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
     obj: &O,
     x: &[f64],
@@ -85,9 +229,21 @@ fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
     debug_assert!(seeds.count() <= K);
     let m = seeds.count();
     let n = x.len();
-    // The objective's reverse-mode lens over dual numbers: linearise at
-    // x + Σ_c ε_c v_c, pull back 1. (On the tiled engine the linearisation
-    // is the gradient itself: no n-long tape is kept.)
+    let mut grad = vec![0.0; n];
+    let mut prods = vec![vec![0.0; n]; m];
+    // On the tiled engine: the linearisation of the objective's program
+    // over dual numbers, pulled back from 1, tile by tile, with the dual
+    // inputs generated per tile and the dual gradient split as it comes:
+    // no n-long vector of dual numbers exists.
+    let sink = SplitGrad {
+        re: &mut grad,
+        eps: prods.iter_mut().map(Vec::as_mut_slice).collect(),
+    };
+    if let Some(value) = tiled_k::<K, O, T, _>(obj, x, seeds, sink) {
+        return Sweep { value, grad, prods };
+    }
+    // Whole-vector: the objective's reverse-mode lens over dual numbers,
+    // linearised at x + Σ_c ε_c v_c and pulled back from 1.
     let f = obj.lens::<DualN<f64, K>>();
     let xd = DVector::from_fn(n, |i, _| {
         let mut eps = [0.0; K];
@@ -100,8 +256,6 @@ fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
     drop(xd);
     let g = lin.pull(&DualN::from_f64(1.0));
     drop(lin);
-    let mut grad = vec![0.0; n];
-    let mut prods = vec![vec![0.0; n]; m];
     for (i, d) in g.iter().enumerate() {
         grad[i] = d.re;
         for (p, e) in prods.iter_mut().zip(d.eps) {
@@ -121,17 +275,7 @@ fn sweep_width<O: Objective + ?Sized, T: Seeds + ?Sized>(
     seeds: &T,
     w: usize,
 ) -> Sweep {
-    match w {
-        1 => sweep_k::<1, O, T>(obj, x, seeds),
-        2 => sweep_k::<2, O, T>(obj, x, seeds),
-        3 => sweep_k::<3, O, T>(obj, x, seeds),
-        4 => sweep_k::<4, O, T>(obj, x, seeds),
-        6 => sweep_k::<6, O, T>(obj, x, seeds),
-        8 => sweep_k::<8, O, T>(obj, x, seeds),
-        10 => sweep_k::<10, O, T>(obj, x, seeds),
-        12 => sweep_k::<12, O, T>(obj, x, seeds),
-        _ => sweep_k::<16, O, T>(obj, x, seeds),
-    }
+    by_width!(w, K => sweep_k::<K, O, T>(obj, x, seeds))
 }
 
 /// `f(x)`, `∇f(x)` and `H v_c` for every seed, in as few sweeps as the
@@ -151,7 +295,7 @@ pub(crate) fn sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
     let mut out: Option<Sweep> = None;
     for c0 in (0..seeds.count()).step_by(max) {
         let len = max.min(seeds.count() - c0);
-        let w = WIDTHS.iter().copied().find(|&w| w >= len).unwrap_or(max);
+        let w = width(len);
         let chunk = Chunk {
             all: seeds,
             c0,
