@@ -24,7 +24,7 @@ use nalgebra::{DMatrix, DVector};
 
 use super::storage_general::Banded;
 use super::storage_sym::{SymBanded, check_len};
-use super::tridiagonal::{ldlt_factor, ldlt_solve};
+use super::tridiagonal::{ldlt_factor, ldlt_factor_into, ldlt_solve, ldlt_solve_from};
 use crate::{Error, Real, Result};
 
 /// The Cholesky factor of a symmetric positive definite banded matrix.
@@ -71,7 +71,18 @@ impl<T: Real> SymBanded<T> {
     /// }
     /// ```
     pub fn cholesky(&self) -> Result<BandedCholesky<T>> {
-        self.clone().into_cholesky()
+        if self.k() != 1 {
+            return self.clone().into_cholesky();
+        }
+        // Factor straight from the band: no copy of it first.
+        let mut ab = Vec::new();
+        ldlt_factor_into(self.as_slice(), T::zero(), &mut ab)?;
+        Ok(BandedCholesky {
+            n: self.n(),
+            k: 1,
+            ab,
+            inv_diag: Vec::new(),
+        })
     }
 
     /// Factors `A = L Lᵀ` in the storage of `self` (no copy).
@@ -102,6 +113,12 @@ impl<T: Real> SymBanded<T> {
     pub(crate) fn cholesky_shifted_into(&self, tau: T, chol: &mut BandedCholesky<T>) -> Result<()> {
         chol.n = self.n();
         chol.k = self.k();
+        if self.k() == 1 {
+            // Read from the band as the factor goes: a try that fails at
+            // pivot j costs O(j), not a copy of the whole band.
+            chol.inv_diag.clear();
+            return ldlt_factor_into(self.as_slice(), tau, &mut chol.ab);
+        }
         chol.ab.clear();
         chol.ab.extend_from_slice(self.as_slice());
         if tau != T::zero() {
@@ -110,23 +127,21 @@ impl<T: Real> SymBanded<T> {
                 col[k] += tau;
             }
         }
-        if self.k() == 1 {
-            chol.inv_diag.clear();
-            ldlt_factor(&mut chol.ab)
-        } else {
-            chol.inv_diag.clear();
-            chol.inv_diag.resize(self.n(), T::zero());
-            llt_factor(self.k(), &mut chol.ab, &mut chol.inv_diag)
-        }
+        chol.inv_diag.clear();
+        chol.inv_diag.resize(self.n(), T::zero());
+        llt_factor(self.k(), &mut chol.ab, &mut chol.inv_diag)
     }
 }
 
 impl<T: Real> BandedCholesky<T> {
-    fn solve_unchecked(&self, b: &mut [T]) {
+    /// Solves in place; `false` when the solution is known not to be
+    /// finite (`k = 1` checks as it goes, otherwise the caller checks).
+    fn solve_unchecked(&self, b: &mut [T]) -> bool {
         if self.k == 1 {
-            ldlt_solve(&self.ab, b);
+            ldlt_solve(&self.ab, b)
         } else {
             llt_solve(self.k, &self.ab, &self.inv_diag, b);
+            true
         }
     }
 
@@ -183,14 +198,16 @@ impl<T: Real> BandedCholesky<T> {
                 index: Some(i),
             });
         }
-        self.solve_unchecked(b);
-        if let Some(i) = b.iter().position(|v| !v.is_finite_all()) {
-            return Err(Error::NonFinite {
+        if self.solve_unchecked(b) && self.k == 1 {
+            return Ok(());
+        }
+        match b.iter().position(|v| !v.is_finite_all()) {
+            Some(i) => Err(Error::NonFinite {
                 what: "solution",
                 index: Some(i),
-            });
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Solves `A x = b`.
@@ -210,6 +227,17 @@ impl<T: Real> BandedCholesky<T> {
     /// ```
     pub fn solve(&self, b: &DVector<T>) -> Result<DVector<T>> {
         check_len("BandedCholesky::solve", self.n, b.len())?;
+        if self.k == 1 {
+            // The forward pass reads b (no copy first); the backward pass
+            // checks finiteness as it goes.
+            let (x, finite) = ldlt_solve_from(&self.ab, b.as_slice());
+            let x = DVector::from_vec(x);
+            return if finite {
+                Ok(x)
+            } else {
+                finish(b.as_slice(), x)
+            };
+        }
         // One finiteness pass over the result instead of two: a non-finite
         // rhs entry always reaches the solution.
         let mut x = b.clone();
