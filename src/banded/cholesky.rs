@@ -14,7 +14,8 @@
 //! reads and writes only contiguous slices. Time `O(n k²)`, memory
 //! `O(n k)`, never an `n × n` allocation. For `k = 1` the factor is kept as
 //! `L D Lᵀ` (see the `tridiagonal` kernels), which has no square
-//! roots and a cheaper solve; the API is the same.
+//! roots, no division on the pivots' dependency chain and a cheaper solve;
+//! the API is the same.
 //!
 //! A pivot `A[j][j] − Σ …` that is not positive (or not finite) is reported
 //! as [`Error::NotPositiveDefinite`] naming `j`; a NaN or infinite entry as
@@ -52,7 +53,8 @@ pub struct BandedCholesky<T> {
 }
 
 impl<T: Real> SymBanded<T> {
-    /// Factors `A = L Lᵀ`, leaving `self` untouched (copies the band).
+    /// Factors `A = L Lᵀ`, leaving `self` untouched (the factor is a new
+    /// band array, computed column by column from `self`'s).
     ///
     /// # Errors
     /// [`Error::NotPositiveDefinite`] with the failing pivot,
@@ -71,18 +73,9 @@ impl<T: Real> SymBanded<T> {
     /// }
     /// ```
     pub fn cholesky(&self) -> Result<BandedCholesky<T>> {
-        if self.k() != 1 {
-            return self.clone().into_cholesky();
-        }
-        // Factor straight from the band: no copy of it first.
-        let mut ab = Vec::new();
-        ldlt_factor_into(self.as_slice(), T::zero(), &mut ab)?;
-        Ok(BandedCholesky {
-            n: self.n(),
-            k: 1,
-            ab,
-            inv_diag: Vec::new(),
-        })
+        let mut chol = BandedCholesky::empty();
+        self.cholesky_shifted_into(T::zero(), &mut chol)?;
+        Ok(chol)
     }
 
     /// Factors `A = L Lᵀ` in the storage of `self` (no copy).
@@ -109,27 +102,24 @@ impl<T: Real> SymBanded<T> {
         Ok(BandedCholesky { n, k, ab, inv_diag })
     }
 
-    /// Refactors `A + τ I` into `chol`, reusing its storage.
+    /// Refactors `A + τ I` into `chol`, reusing its storage. The factor
+    /// is read from the band as it goes (no copy of it first): a try that
+    /// fails at pivot `j` costs `O(j k²)`.
     pub(crate) fn cholesky_shifted_into(&self, tau: T, chol: &mut BandedCholesky<T>) -> Result<()> {
         chol.n = self.n();
         chol.k = self.k();
         if self.k() == 1 {
-            // Read from the band as the factor goes: a try that fails at
-            // pivot j costs O(j), not a copy of the whole band.
             chol.inv_diag.clear();
-            return ldlt_factor_into(self.as_slice(), tau, &mut chol.ab);
+            ldlt_factor_into(self.as_slice(), tau, &mut chol.ab)
+        } else {
+            llt_factor_into(
+                self.k(),
+                self.as_slice(),
+                tau,
+                &mut chol.ab,
+                &mut chol.inv_diag,
+            )
         }
-        chol.ab.clear();
-        chol.ab.extend_from_slice(self.as_slice());
-        if tau != T::zero() {
-            let k = self.k();
-            for col in chol.ab.chunks_exact_mut(k + 1) {
-                col[k] += tau;
-            }
-        }
-        chol.inv_diag.clear();
-        chol.inv_diag.resize(self.n(), T::zero());
-        llt_factor(self.k(), &mut chol.ab, &mut chol.inv_diag)
     }
 }
 
@@ -361,36 +351,68 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
 pub(crate) fn llt_factor<T: Real>(k: usize, ab: &mut [T], inv_diag: &mut [T]) -> Result<()> {
     let ld = k + 1;
     for j in 0..inv_diag.len() {
-        let m = j.min(k);
-        let r0 = k - m;
         let (done, rest) = ab.split_at_mut(j * ld);
-        let cj = &mut rest[..ld];
-        if let Some(r) = cj[r0..].iter().position(|v| !v.is_finite_all()) {
-            return Err(Error::NonFinite {
-                what: "matrix",
-                index: Some(j * ld + r0 + r),
-            });
-        }
-        // Off-diagonal entries of row j of L, left to right.
-        for t in 0..m {
-            let i = j - m + t;
-            let ci = &done[i * ld..i * ld + k];
-            let (head, tail) = cj.split_at_mut(r0 + t);
-            let s = dot(&head[r0..], &ci[k - t..]);
-            tail[0] = (tail[0] - s) * inv_diag[i];
-        }
-        let d = cj[k] - dot(&cj[r0..k], &cj[r0..k]);
-        if !(d > T::zero() && d.is_finite_all()) {
-            return Err(Error::NotPositiveDefinite {
-                pivot: j,
-                value: d.value_f64(),
-            });
-        }
-        let l = d.sqrt();
-        cj[k] = l;
-        inv_diag[j] = T::one() / l;
+        inv_diag[j] = llt_column(k, j, done, &mut rest[..ld], inv_diag)?;
     }
     Ok(())
+}
+
+/// `A + τI = L Lᵀ` read from the band `src` column by column into `dst`
+/// and `inv_diag` (both cleared first), so that a failure at column `j`
+/// has cost `O(j k²)`, not a copy of the whole band.
+pub(crate) fn llt_factor_into<T: Real>(
+    k: usize,
+    src: &[T],
+    tau: T,
+    dst: &mut Vec<T>,
+    inv_diag: &mut Vec<T>,
+) -> Result<()> {
+    let ld = k + 1;
+    dst.clear();
+    dst.reserve(src.len());
+    inv_diag.clear();
+    inv_diag.reserve(src.len() / ld);
+    for (j, col) in src.chunks_exact(ld).enumerate() {
+        dst.extend_from_slice(col);
+        let (done, cj) = dst.split_at_mut(j * ld);
+        cj[k] += tau;
+        let inv = llt_column(k, j, done, cj, inv_diag)?;
+        inv_diag.push(inv);
+    }
+    Ok(())
+}
+
+/// Row `j` of `L` in place of column `j` (`cj`) of the band, from the
+/// finished columns `done` and their `inv_diag`; returns `1 / L[j][j]`.
+#[inline(always)]
+fn llt_column<T: Real>(k: usize, j: usize, done: &[T], cj: &mut [T], inv_diag: &[T]) -> Result<T> {
+    let ld = k + 1;
+    let m = j.min(k);
+    let r0 = k - m;
+    if let Some(r) = cj[r0..].iter().position(|v| !v.is_finite_all()) {
+        return Err(Error::NonFinite {
+            what: "matrix",
+            index: Some(j * ld + r0 + r),
+        });
+    }
+    // Off-diagonal entries of row j of L, left to right.
+    for t in 0..m {
+        let i = j - m + t;
+        let ci = &done[i * ld..i * ld + k];
+        let (head, tail) = cj.split_at_mut(r0 + t);
+        let s = dot(&head[r0..], &ci[k - t..]);
+        tail[0] = (tail[0] - s) * inv_diag[i];
+    }
+    let d = cj[k] - dot(&cj[r0..k], &cj[r0..k]);
+    if !(d > T::zero() && d.is_finite_all()) {
+        return Err(Error::NotPositiveDefinite {
+            pivot: j,
+            value: d.value_f64(),
+        });
+    }
+    let l = d.sqrt();
+    cj[k] = l;
+    Ok(T::one() / l)
 }
 
 /// Solves `L Lᵀ x = b` in place with the factor of [`llt_factor`].

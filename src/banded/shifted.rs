@@ -5,8 +5,9 @@
 //! `τ₁ = max(growth · τ₀, min_shift · s)` with `s = max_j |A[j][j]|` (or the largest
 //! band entry, or 1, when that is zero), then `τ_{t+1} = growth · τ_t`, for
 //! at most `max_tries` factorisations. Each try costs one `O(n k²)`
-//! factorisation in a reused buffer. NaN or infinity in `A` is an error up
-//! front, never a loop.
+//! factorisation in a reused buffer (for `k = 1` read straight from `A`, so
+//! a try that fails at pivot `j` costs `O(j)`). NaN or infinity in `A` is
+//! an error up front, never a loop.
 
 use super::cholesky::BandedCholesky;
 use super::storage_sym::SymBanded;

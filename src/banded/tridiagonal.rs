@@ -101,7 +101,7 @@ fn ldlt_columns<T: Real>(n: usize, tau: T, mut cols: impl Columns<T>) -> Result<
     if !a0.is_finite_all() {
         return Err(non_finite(1));
     }
-    if !(a0 > T::zero()) {
+    if a0 <= T::zero() {
         return Err(not_pd(0, a0));
     }
     cols.output(0, &[T::zero(), a0]);
