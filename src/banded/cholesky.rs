@@ -73,8 +73,35 @@ impl<T: Real> SymBanded<T> {
     /// }
     /// ```
     pub fn cholesky(&self) -> Result<BandedCholesky<T>> {
+        self.cholesky_with_shift(T::zero())
+    }
+
+    /// Factors `A + τI = L Lᵀ` without forming `A + τI`: `τ` is added to
+    /// each diagonal entry as its column is read, so nothing is copied and
+    /// a failure at pivot `j` has cost `O(j k²)` (a Levenberg loop's
+    /// failed tries are cheap). Same numbers as
+    /// `self.shifted(tau).cholesky()`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if `tau` is not finite; otherwise as
+    /// [`cholesky`](Self::cholesky), for `A + τI`.
+    ///
+    /// ```
+    /// use lensdiff::{banded::SymBanded, Error};
+    /// let a = SymBanded::from_fn(3, 1, |i, j| if i == j { 1.0 } else { 2.0 });
+    /// assert!(matches!(a.cholesky_with_shift(1.0), Err(Error::NotPositiveDefinite { pivot: 1, .. })));
+    /// let c = a.cholesky_with_shift(4.0).unwrap();
+    /// assert_eq!(c.pivots(), a.shifted(4.0).cholesky().unwrap().pivots());
+    /// ```
+    pub fn cholesky_with_shift(&self, tau: T) -> Result<BandedCholesky<T>> {
+        if !tau.is_finite_all() {
+            return Err(Error::InvalidArgument {
+                op: "SymBanded::cholesky_with_shift",
+                reason: format!("tau = {tau} must be finite"),
+            });
+        }
         let mut chol = BandedCholesky::empty();
-        self.cholesky_shifted_into(T::zero(), &mut chol)?;
+        self.cholesky_shifted_into(tau, &mut chol)?;
         Ok(chol)
     }
 
