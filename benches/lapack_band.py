@@ -2,6 +2,7 @@
 
 usage: python benches/lapack_band.py N K [REPS]
 Prints one line per solver: `lapack <solver> n=<N> k=<K> median=<seconds> min=<seconds>`.
+Solvers: solveh_banded, pbtrf+pbtrs (cholesky_banded then cho_solve_banded), solve_banded.
 
 Matrices (identical to benches/banded_table.rs, deterministic, no RNG):
   off-diagonal  A[i][j] = ((7*min(i,j) + 13*max(i,j)) % 17) / 8.5 - 1   for 0 < |i-j| <= k
@@ -9,6 +10,8 @@ Matrices (identical to benches/banded_table.rs, deterministic, no RNG):
 symmetric, strictly diagonally dominant -> SPD (Cholesky) and no pivoting needed (LU with kl = ku = k).
   solveh_banded: upper storage ab[k + i - j, j]   (LAPACK pbsv; scipy uses ptsv when k == 1)
   solve_banded:  (k, k) storage ab[k + i - j, j]  (LAPACK gbsv; scipy uses gtsv when kl == ku == 1)
+  pbtrf+pbtrs:   the same upper storage through cholesky_banded + cho_solve_banded (LAPACK
+                 pbtrf + pbtrs at every k, also k == 1)
 Timed: one factor+solve call with overwrite_ab=False, check_finite=False (scipy copies ab, like
 our `cholesky(&self)` / `lu(&self)` copy the band).
 """
@@ -16,7 +19,7 @@ import sys
 import time
 
 import numpy as np
-from scipy.linalg import solve_banded, solveh_banded
+from scipy.linalg import cho_solve_banded, cholesky_banded, solve_banded, solveh_banded
 
 
 def offdiag(i, j):
@@ -73,6 +76,13 @@ def main():
     x = solveh_banded(ab, b, overwrite_ab=False, check_finite=False)
     med, mn = median_time(lambda: solveh_banded(ab, b, overwrite_ab=False, check_finite=False), reps)
     print(f"lapack solveh_banded n={n} k={k} median={med:.9f} min={mn:.9f} x0={x[0]:.15e}")
+    def pb():
+        c = cholesky_banded(ab, overwrite_ab=False, check_finite=False)
+        return cho_solve_banded((c, False), b, overwrite_b=False, check_finite=False)
+
+    x = pb()
+    med, mn = median_time(pb, reps)
+    print(f"lapack pbtrf+pbtrs n={n} k={k} median={med:.9f} min={mn:.9f} x0={x[0]:.15e}")
     gb = general_band(n, k)
     x = solve_banded((k, k), gb, b, overwrite_ab=False, check_finite=False)
     med, mn = median_time(lambda: solve_banded((k, k), gb, b, overwrite_ab=False, check_finite=False), reps)

@@ -14,3 +14,5 @@ mod lu;
 mod shifted;
 #[path = "banded/storage.rs"]
 mod storage;
+#[path = "banded/tridiagonal.rs"]
+mod tridiagonal;

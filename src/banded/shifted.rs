@@ -5,8 +5,9 @@
 //! `τ₁ = max(growth · τ₀, min_shift · s)` with `s = max_j |A[j][j]|` (or the largest
 //! band entry, or 1, when that is zero), then `τ_{t+1} = growth · τ_t`, for
 //! at most `max_tries` factorisations. Each try costs one `O(n k²)`
-//! factorisation in a reused buffer. NaN or infinity in `A` is an error up
-//! front, never a loop.
+//! factorisation in a reused buffer (for `k = 1` read straight from `A`, so
+//! a try that fails at pivot `j` costs `O(j)`). NaN or infinity in `A` is
+//! an error up front, never a loop.
 
 use super::cholesky::BandedCholesky;
 use super::storage_sym::SymBanded;
@@ -101,17 +102,18 @@ impl<T: Real> SymBanded<T> {
                 reason: format!("tau0 = {tau0} must be finite and >= 0"),
             });
         }
-        if let Some(i) = self.first_non_finite() {
-            return Err(Error::NonFinite {
-                what: "matrix",
-                index: Some(i),
-            });
-        }
-        let k = self.k();
+        let mut scale = match max_abs_diagonal(self.as_slice(), self.k()) {
+            Some(s) => s,
+            None => {
+                return Err(Error::NonFinite {
+                    what: "matrix",
+                    index: self.first_non_finite(),
+                });
+            }
+        };
         let max_abs = |entries: &mut dyn Iterator<Item = T>| {
             entries.fold(T::zero(), |m, v| if v.abs() > m { v.abs() } else { m })
         };
-        let mut scale = max_abs(&mut self.as_slice().iter().skip(k).step_by(k + 1).copied());
         if scale == T::zero() {
             scale = max_abs(&mut self.as_slice().iter().copied());
         }
@@ -142,4 +144,19 @@ impl<T: Real> SymBanded<T> {
             tau: tau.value_f64(),
         })
     }
+}
+
+/// `max_j |A[j][j]|` of a band array with half-bandwidth `k`, or `None` if
+/// an entry is not finite: one pass for both checks.
+fn max_abs_diagonal<T: Real>(ab: &[T], k: usize) -> Option<T> {
+    let mut finite = true;
+    let mut max = T::zero();
+    for col in ab.chunks_exact(k + 1) {
+        finite &= col.iter().fold(true, |f, v| f & v.is_finite_all());
+        let d = col[k].abs();
+        if d > max {
+            max = d;
+        }
+    }
+    finite.then_some(max)
 }
