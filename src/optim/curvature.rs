@@ -92,11 +92,8 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
     fn factor(&mut self, tau: f64) -> Result<(), Error> {
         let band = self.band.as_ref().expect("evaluated");
         self.chol = None;
-        let chol = if tau == 0.0 {
-            band.cholesky()?
-        } else {
-            band.shifted(tau).into_cholesky()?
-        };
+        // Factors H + τI without forming it: a failed try costs what it read.
+        let chol = band.cholesky_with_shift(tau)?;
         self.chol = Some(chol);
         Ok(())
     }
