@@ -40,25 +40,33 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
     }
     let p = method.period(k);
     // Bounds of the last p columns only (a substituted entry needs the
-    // bound of a known entry at most p − 1 columns back): O(p·k) memory.
-    let slot = |i: usize, j: usize| (j % p) * ld + k + i - j;
+    // bound of a known entry at most p − 1 columns back): O(p·k) memory,
+    // column j in ring slot j mod p.
     let mut bound = vec![0.0; p * ld];
-    // √|H_ii|, once per row: the diagonal scale of (i, j) is a product.
-    let root: Vec<f64> = (0..n).map(|i| ab[at(i, i)].abs().sqrt()).collect();
+    let subst = method == BandMethod::Substitution;
     let mut worst: f64 = 0.0;
+    let mut cj = 0; // j mod p, kept without a division per column
     for j in 0..n {
-        for i in j.saturating_sub(k)..=j {
+        let lo = j.saturating_sub(k);
+        let root_j = ab[at(j, j)].abs().sqrt();
+        let v_col = &prods.get(cj).map_or(&[][..], |v| &v[..]);
+        for i in lo..=j {
             let mut b = GAMMA * row[i];
-            if method == BandMethod::Substitution && i < j && j >= p {
+            if subst && i < j && j >= p {
                 // H[i][j] = (H v)_i − H[j−p][i]; the known entry sits in
-                // column i, row j − p.
+                // column i (ring slot i mod p), row j − p.
+                let ci = if cj >= j - i {
+                    cj - (j - i)
+                } else {
+                    cj + p - (j - i)
+                };
                 let known = ab[at(j - p, i)];
-                let v = prods[j % p][i];
-                b += bound[slot(j - p, i)] + f64::EPSILON * (v.abs() + known.abs());
+                let v = v_col[i];
+                b += bound[ci * ld + k + (j - p) - i] + f64::EPSILON * (v.abs() + known.abs());
             }
-            bound[slot(i, j)] = b;
+            bound[cj * ld + k + i - j] = b;
             let h = ab[at(i, j)].abs();
-            let mut scale = h.max(root[i] * root[j]);
+            let mut scale = h.max(ab[at(i, i)].abs().sqrt() * root_j);
             if scale == 0.0 {
                 scale = (row[i] * row[j]).sqrt();
             }
@@ -71,6 +79,7 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
                 };
             }
         }
+        cj = if cj + 1 == p { 0 } else { cj + 1 };
     }
     worst
 }
