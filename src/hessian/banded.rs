@@ -23,6 +23,7 @@
 use super::bound::recovery_bound;
 use super::cpr_sink::CprSink;
 use super::probe::{probe, row_residual};
+use super::scratch;
 use super::seeds::BandMethod;
 use super::sweep::{Comb, Seeds, sweep_into, try_sweep};
 use crate::banded::SymBanded;
@@ -228,7 +229,7 @@ fn extract<O: Objective + ?Sized>(
     let probe = r.map(|r| (r, s.prods.pop().expect("probe product")));
     let band = method.recover(n, k, &s.prods);
     let error_bound = recovery_bound(method, &band, &s.prods);
-    drop(s.prods);
+    s.prods.into_iter().for_each(scratch::give);
     Ok(Unverified {
         extracted: BandedHessian {
             value: s.value,
@@ -259,7 +260,7 @@ fn extract_cpr_tiled<O: Objective + ?Sized>(
     let n = x.len();
     let mut band = SymBanded::zeros(n, k);
     let mut grad = vec![0.0; n];
-    let mut hr = seeds.extra.map(|_| vec![0.0; n]);
+    let mut hr = seeds.extra.map(|_| scratch::take(n));
     let sink = CprSink {
         offset: 0,
         k,
@@ -302,6 +303,8 @@ fn verified<O: Objective + ?Sized>(
     let mut h = u.extracted;
     if let Some((r, hr)) = u.probe {
         let res = verification_residual(&h.band, &r, &hr);
+        scratch::give(r);
+        scratch::give(hr);
         if res.is_nan() || res > opts.tol {
             return Err(Error::BandwidthTooSmall {
                 k: h.band.k(),
@@ -327,8 +330,8 @@ fn verification_residual(band: &SymBanded<f64>, r: &[f64], hr: &[f64]) -> f64 {
     // H_band·r and |H_band|·|r| in one pass over the band storage.
     let (n, k) = (band.n(), band.k());
     let ab = band.as_slice();
-    let mut y = vec![0.0; n];
-    let mut abs_y = vec![0.0; n];
+    let mut y = scratch::take(n);
+    let mut abs_y = scratch::take(n);
     for (j, col) in ab.chunks_exact(k + 1).enumerate() {
         let lo = j.saturating_sub(k);
         let (rj, aj) = (r[j], r[j].abs());
@@ -343,5 +346,8 @@ fn verification_residual(band: &SymBanded<f64>, r: &[f64], hr: &[f64]) -> f64 {
         y[j] += yj + d * rj;
         abs_y[j] += ayj + d.abs() * aj;
     }
-    row_residual(&y, hr, &abs_y)
+    let res = row_residual(&y, hr, &abs_y);
+    scratch::give(y);
+    scratch::give(abs_y);
+    res
 }

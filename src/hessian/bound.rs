@@ -28,7 +28,7 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
     let ab = band.as_slice();
     // ab[j·(k+1) + (k + i − j)] = H[i][j] for max(0, j − k) ≤ i ≤ j.
     let at = |i: usize, j: usize| j * ld + k + i - j;
-    let mut row = vec![0.0; n];
+    let mut row = super::scratch::take(n);
     for j in 0..n {
         for i in j.saturating_sub(k)..=j {
             let h = ab[at(i, j)].abs();
@@ -81,5 +81,6 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
         }
         cj = if cj + 1 == p { 0 } else { cj + 1 };
     }
+    super::scratch::give(row);
     worst
 }

@@ -12,6 +12,7 @@ mod cpr_sink;
 mod dense;
 mod hvp;
 mod probe;
+mod scratch;
 mod seeds;
 mod sweep;
 

@@ -12,15 +12,15 @@
 /// A deterministic probe vector with entries in [−1, 1] (xorshift64*).
 pub(crate) fn probe(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s >> 12;
-            s ^= s << 25;
-            s ^= s >> 27;
-            let u = s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
-            (u as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
+    let mut r = super::scratch::take(n);
+    for v in r.iter_mut() {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        let u = s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
+        *v = (u as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+    }
+    r
 }
 
 /// The largest row residual `|y_i − (A r)_i| / (|(A r)_i| + (|A| |r|)_i)`,
