@@ -15,7 +15,7 @@
 use super::io::{Inputs, Output};
 use super::op::{Ctx, Op};
 use super::plan::{Class, Plan};
-use super::tiled::{GradPart, Pass, Source};
+use super::tiled::{GradPart, Pass, Scratch, Source};
 use crate::engine::Engine;
 use crate::linear::{LinearMap, expect_shape};
 use crate::{Error, Real, Space};
@@ -47,6 +47,8 @@ pub struct Program<S: Real> {
     /// The tile plan for the last input lengths and tile length asked for
     /// (`None` inside: the program runs whole-vector at those lengths).
     plan_memo: Mutex<Option<PlanMemo<S>>>,
+    /// Tile workers' buffers, kept between passes.
+    pub(crate) scratch: Mutex<Vec<Scratch<S>>>,
 }
 
 /// Input lengths and tile length, and the plan they give.
@@ -108,6 +110,7 @@ impl<S: Real> Program<S> {
             pool: Mutex::new(HashMap::new()),
             lens_memo: Mutex::new(None),
             plan_memo: Mutex::new(None),
+            scratch: Mutex::new(Vec::new()),
         }
     }
 

@@ -20,7 +20,7 @@ use std::ops::Range;
 use std::sync::{Barrier, RwLock};
 
 /// Buffers of one worker, reused from tile to tile.
-struct Scratch<S> {
+pub(crate) struct Scratch<S> {
     vals: Vec<Vec<S>>,
     saved: Vec<Vec<S>>,
     cot: Vec<Vec<S>>,
@@ -202,7 +202,14 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
         sides: &RwLock<Vec<Vec<Side<S>>>>,
     ) -> Vec<Vec<Option<S>>> {
         let p = self.prog;
-        let mut scratch = Scratch::new(self.plan.lens.len(), p.nodes.len(), p.n_inputs);
+        // Workers' buffers live on in the program between passes: a pass
+        // at large n neither maps nor faults them in again.
+        let mut scratch = p
+            .scratch
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop())
+            .unwrap_or_else(|| Scratch::new(self.plan.lens.len(), p.nodes.len(), p.n_inputs));
         let mut out = Vec::with_capacity(block.len());
         for t in block {
             let (partials, mine) = self.run_tile(t, &mut scratch, part);
@@ -212,6 +219,9 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
                 }
             }
             out.push(partials);
+        }
+        if let Ok(mut s) = p.scratch.lock() {
+            s.push(scratch);
         }
         out
     }

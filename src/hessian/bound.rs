@@ -44,11 +44,16 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
     // column j in ring slot j mod p.
     let mut bound = vec![0.0; p * ld];
     let subst = method == BandMethod::Substitution;
+    // √|H_ii| once per row: the diagonal scale of (i, j) is then a product.
+    let mut root = super::scratch::take(n);
+    for (i, r) in root.iter_mut().enumerate() {
+        *r = ab[at(i, i)].abs().sqrt();
+    }
     let mut worst: f64 = 0.0;
     let mut cj = 0; // j mod p, kept without a division per column
     for j in 0..n {
         let lo = j.saturating_sub(k);
-        let root_j = ab[at(j, j)].abs().sqrt();
+        let root_j = root[j];
         let v_col = &prods.get(cj).map_or(&[][..], |v| &v[..]);
         for i in lo..=j {
             let mut b = GAMMA * row[i];
@@ -66,7 +71,7 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
             }
             bound[cj * ld + k + i - j] = b;
             let h = ab[at(i, j)].abs();
-            let mut scale = h.max(ab[at(i, i)].abs().sqrt() * root_j);
+            let mut scale = h.max(root[i] * root_j);
             if scale == 0.0 {
                 scale = (row[i] * row[j]).sqrt();
             }
@@ -82,5 +87,6 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
         cj = if cj + 1 == p { 0 } else { cj + 1 };
     }
     super::scratch::give(row);
+    super::scratch::give(root);
     worst
 }
