@@ -245,13 +245,8 @@ fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
     // Whole-vector: the objective's reverse-mode lens over dual numbers,
     // linearised at x + Σ_c ε_c v_c and pulled back from 1.
     let f = obj.lens::<DualN<f64, K>>();
-    let xd = DVector::from_fn(n, |i, _| {
-        let mut eps = [0.0; K];
-        for (c, e) in eps.iter_mut().enumerate().take(m) {
-            *e = seeds.get(c, i);
-        }
-        DualN::from_parts(x[i], eps)
-    });
+    let mut xd = DVector::from_element(n, DualN::from_f64(0.0));
+    DualInput { x, seeds }.fill(0, 0..n, xd.as_mut_slice());
     let (y, lin) = f.linearize(&xd);
     drop(xd);
     let g = lin.pull(&DualN::from_f64(1.0));
