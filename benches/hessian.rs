@@ -3,10 +3,13 @@
 //!
 //! `cargo bench --bench hessian` (n = 10⁵; the bench example covers 10⁶).
 
+#[path = "../examples/problems/mod.rs"]
+mod problems;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use lensdiff::hessian::{BandMethod, BandOptions, hessian_banded_with, hvp};
-use lensdiff::objective::Cached;
-use lensdiff::problems::{AnyProblem, Problem, by_name};
+use lensdiff::CompiledObjective;
+use crate::problems::{AnyProblem, Problem, by_name};
 use lensdiff::{Objective, grad};
 use nalgebra::DVector;
 use std::hint::black_box;
@@ -17,7 +20,7 @@ fn bench(cr: &mut Criterion) {
         let p: AnyProblem = by_name(name, n).expect("problem");
         let k = p.bandwidth();
         let x = p.x0();
-        let obj = Cached::new(p);
+        let obj = CompiledObjective::new(p);
         let f = obj.lens::<f64>();
         let v = DVector::from_fn(n, |i, _| (0.37 * i as f64 + 0.1).sin());
         let mut group = cr.benchmark_group(format!("{name}_n{n}"));

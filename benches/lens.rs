@@ -4,11 +4,14 @@
 //! `cargo bench --bench lens`. The hand-written f and gradient are the
 //! reference; the unfused objective uses one primitive per operation
 //! (`trim`, `*`, `sin`, `diff`, `square`, `map`, `sum`), the fused one the
-//! `zip_map` and `sum_map` primitives (as `lensdiff::problems::Chain1` does).
+//! `zip_map` and `sum_map` primitives (as `crate::problems::Chain1` does).
+
+#[path = "../examples/problems/mod.rs"]
+mod problems;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use lensdiff::objective::Cached;
-use lensdiff::problems::{Chain1, Problem};
+use lensdiff::CompiledObjective;
+use crate::problems::{Chain1, Problem};
 use lensdiff::{Expr, Objective, Real, c, grad};
 use std::hint::black_box;
 
@@ -43,8 +46,8 @@ fn bench(cr: &mut Criterion) {
         group.bench_function(BenchmarkId::new("grad", "hand"), |b| {
             b.iter(|| chain1_hand_grad(black_box(x.as_slice()), &mut g))
         });
-        let fused = Cached::new(p).lens::<f64>();
-        let unfused = Cached::new(Chain1Unfused).lens::<f64>();
+        let fused = CompiledObjective::new(p).lens::<f64>();
+        let unfused = CompiledObjective::new(Chain1Unfused).lens::<f64>();
         group.bench_function(BenchmarkId::new("f", "lensdiff fused"), |b| {
             b.iter(|| fused.eval(black_box(&x)))
         });

@@ -12,9 +12,11 @@
 //! quadratics `½ xᵀHx` whose band `H = D B D` is badly scaled
 //! (`D = diag(10^u)`, `u` uniform in [−s, s]).
 
+mod problems;
+
 use lensdiff::banded::SymBanded;
 use lensdiff::hessian::{BandMethod, BandOptions, hessian, hessian_banded_with};
-use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Expr, Objective, Real};
 use nalgebra::{DMatrix, DVector};
 

@@ -13,11 +13,13 @@
 //! `--threads T` the tiles on `T` threads (default: `LENSDIFF_THREADS`, else
 //! every core).
 
+mod problems;
+
 use lensdiff::engine::Engine;
 use lensdiff::hessian::{BandMethod, BandOptions, hessian, hessian_banded_with, hvp};
-use lensdiff::objective::Cached;
+use lensdiff::CompiledObjective;
 use lensdiff::optim::{Newton, NewtonOptions};
-use lensdiff::problems::{Problem, by_name};
+use crate::problems::{Problem, by_name};
 use lensdiff::{Objective, grad};
 use nalgebra::DVector;
 use std::hint::black_box;
@@ -75,7 +77,7 @@ fn run(args: &[String]) {
         std::process::exit(2)
     });
     let k = problem.bandwidth();
-    let obj = Cached::new(problem.clone());
+    let obj = CompiledObjective::new(problem.clone());
     let x = problem.x0();
     if args.iter().any(|a| a == "--band-only") {
         let b = hessian_banded_with(&obj, &x, k, &BandOptions::default()).expect("band");

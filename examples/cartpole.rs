@@ -15,8 +15,10 @@
 //! `--no-plots`, `--quiet` (no table), `--globalization filter|l1` (the
 //! line search's acceptance rule, default the filter).
 
+mod problems;
+
 use lensdiff::constrained::{Globalization, Sqp, SqpOptions, SqpResult};
-use lensdiff::problems::Cartpole;
+use crate::problems::Cartpole;
 use plot::{draw_legend, draw_lines, padded_range};
 use plotters::prelude::*;
 use std::error::Error;
@@ -84,7 +86,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         globalization: args.globalization,
         ..Default::default()
     };
-    let r = Sqp::new(opts).minimize(&p, &p, &p.x0())?;
+    let r = Sqp::new(opts).minimize(&p, &p.constraints(), &p.x0())?;
     println!(
         "{{\"segments\": {}, \"n\": {}, \"m\": {}, \"iterations\": {}, \"objective\": {:.12}, \"max_violation\": {:.3e}, \"solve_s\": {:.4}, \"status\": \"{}\", \"kkt_size\": {}, \"kkt_bandwidth\": {}}}",
         args.segments,

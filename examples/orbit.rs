@@ -1,6 +1,6 @@
 //! Newton's method on a Hessian that is sparse but not banded: a closed
 //! patrol loop through four waypoints around two obstacles, with a free
-//! lap time ([`lensdiff::problems::Orbit`]).
+//! lap time ([`crate::problems::Orbit`]).
 //!
 //! ```text
 //! cargo run --release --example orbit -- [--points M] [--out FILE.svg] [--substitution]
@@ -14,12 +14,11 @@
 //! (lap time ordered last). Prints the pattern's figures, the iteration
 //! table and a check of the answer, and draws the loop as an SVG (with `plotters`).
 
+mod problems;
+
 use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
-use lensdiff::problems::{Orbit, Problem};
-use lensdiff::sparsity::{
-    EnvelopeCholesky, Recovery, SparseOptions, acyclic_coloring, envelope_size, hessian_pattern,
-    star_coloring,
-};
+use crate::problems::{Orbit, Problem};
+use lensdiff::sparsity::{EnvelopeCholesky, Recovery, SparseOptions, acyclic_coloring, envelope_size, hessian_pattern, star_coloring};
 use lensdiff::{Objective, value_and_grad};
 use nalgebra::DVector;
 use plot::{PathPlot, draw_paths, points};

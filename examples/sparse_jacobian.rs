@@ -18,11 +18,11 @@
 //!    recovery), each the median of 7 runs after a warm-up, with the
 //!    ratios to one evaluation.
 
-use lensdiff::problems::{Problem, by_name};
-use lensdiff::sparsity::{
-    ColumnOrder, Pattern, SeedMode, VectorMap, column_coloring, column_coloring_with,
-    hessian_pattern, jacobian_pattern, jacobian_sparse, jacobian_sparse_with,
-};
+mod problems;
+
+use crate::problems::{Problem, by_name};
+use lensdiff::Objective;
+use lensdiff::sparsity::{ColumnOrder, Pattern, SeedMode, column_coloring, column_coloring_with, hessian_pattern, jacobian_pattern, jacobian_sparse, jacobian_sparse_with};
 use lensdiff::{DFun, Expr, Forward, Real};
 use nalgebra::DVector;
 use std::hint::black_box;
@@ -99,7 +99,7 @@ fn report_orders(name: &str, p: &Pattern) {
 /// `F(x)_i = sin(x_{i+1} − x_i) · x_{i+2} + x_i²`, `i < n − 2`.
 struct Banded;
 
-impl VectorMap for Banded {
+impl Objective for Banded {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         x.diff().trim(0, 1).sin() * x.trim(2, 0) + x.trim(0, 2).square()
     }

@@ -12,8 +12,10 @@
 //! colouring included for the sparse modes), the time per iteration and
 //! the peak resident memory (`VmHWM`, Linux).
 
+mod problems;
+
 use lensdiff::optim::{Newton, NewtonOptions, OptimResult};
-use lensdiff::problems::{AnyProblem, Orbit, Problem, by_name};
+use crate::problems::{AnyProblem, Orbit, Problem, by_name};
 use lensdiff::sparsity::{Recovery, SparseOptions};
 use nalgebra::DVector;
 use std::time::Instant;

@@ -15,12 +15,11 @@
 //! is the best of 3 runs after a warm-up (programs are cached per scalar
 //! type, so compilation is not timed).
 
-use lensdiff::objective::Cached;
-use lensdiff::problems::{Problem, by_name};
-use lensdiff::sparsity::{
-    Recovery, acyclic_coloring, column_coloring, hessian_pattern, hessian_sparse,
-    hessian_sparse_with, star_coloring,
-};
+mod problems;
+
+use lensdiff::CompiledObjective;
+use crate::problems::{Problem, by_name};
+use lensdiff::sparsity::{Recovery, acyclic_coloring, column_coloring, hessian_pattern, hessian_sparse, hessian_sparse_with, star_coloring};
 use lensdiff::{Objective, grad};
 use std::hint::black_box;
 use std::time::Instant;
@@ -85,7 +84,7 @@ fn main() {
     );
     for &n in &sizes {
         for name in &names {
-            let p = Cached::new(by_name(name, n).expect("known problem"));
+            let p = CompiledObjective::new(by_name(name, n).expect("known problem"));
             let x = p.inner().x0();
             let f = p.lens::<f64>();
             let t_grad = best_of_3(|| {

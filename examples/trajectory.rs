@@ -12,10 +12,12 @@
 //! gradient descent (`…-convergence.svg` beside it), drawn with
 //! `plotters` (axes, ticks, labels, legends).
 
+mod problems;
+
 use lensdiff::optim::{
     GradientDescent, GradientDescentOptions, Newton, NewtonOptions, OptimResult, Stopping,
 };
-use lensdiff::problems::{Problem, Robot2d};
+use crate::problems::{Problem, Robot2d};
 use nalgebra::DVector;
 use plot::{BLUE_PATH, PathPlot, RED_PATH, draw_legend, draw_paths, legend_line, points};
 use plotters::prelude::*;

@@ -72,7 +72,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>, M: Mode> DFun<A, B, M> {
     ///
     /// ```
     /// use lensdiff::{DFun, Reverse, Mode};
-    /// use lensdiff::mode::Pullback;
+    /// use lensdiff::Pullback;
     /// // f(x) = 3x, written directly in reverse mode.
     /// let f = DFun::<f64, f64, Reverse>::new(
     ///     |x| 3.0 * x,

@@ -26,7 +26,7 @@ use std::ops::{
 /// A dual number with `K` tangent components.
 ///
 /// ```
-/// use lensdiff::dual::DualN;
+/// use lensdiff::DualN;
 /// // f(x, y) = x·y at (3, 4), seeded with both unit tangents.
 /// let x = DualN::<f64, 2>::variable(3.0, 0);
 /// let y = DualN::<f64, 2>::variable(4.0, 1);
@@ -45,7 +45,7 @@ pub struct DualN<S, const K: usize> {
 /// A dual number with one tangent: forward-mode derivative of a scalar path.
 ///
 /// ```
-/// use lensdiff::dual::Dual;
+/// use lensdiff::Dual;
 /// use num_traits::Float;
 /// let x = Dual::new(0.5_f64, 1.0); // the point 0.5, moving at speed 1
 /// let y = x.sin() * x;
@@ -57,7 +57,7 @@ impl<S: Real> Dual<S> {
     /// A one-tangent dual `re + ε·eps`.
     ///
     /// ```
-    /// use lensdiff::dual::Dual;
+    /// use lensdiff::Dual;
     /// let d = Dual::new(2.0_f64, 1.0);
     /// assert_eq!((d * d).eps[0], 4.0);
     /// ```
@@ -69,7 +69,7 @@ impl<S: Real> Dual<S> {
     /// The single tangent.
     ///
     /// ```
-    /// use lensdiff::dual::Dual;
+    /// use lensdiff::Dual;
     /// assert_eq!(Dual::new(2.0_f64, 3.0).tangent(), 3.0);
     /// ```
     #[inline(always)]
@@ -82,7 +82,7 @@ impl<S: Real, const K: usize> DualN<S, K> {
     /// A constant: all tangents zero.
     ///
     /// ```
-    /// use lensdiff::dual::DualN;
+    /// use lensdiff::DualN;
     /// let c = DualN::<f64, 3>::constant(1.5);
     /// assert_eq!(c.eps, [0.0; 3]);
     /// ```
@@ -97,7 +97,7 @@ impl<S: Real, const K: usize> DualN<S, K> {
     /// The `j`-th input variable: tangent `e_j`.
     ///
     /// ```
-    /// use lensdiff::dual::DualN;
+    /// use lensdiff::DualN;
     /// let x = DualN::<f64, 2>::variable(1.0, 1);
     /// assert_eq!(x.eps, [0.0, 1.0]);
     /// ```
@@ -111,7 +111,7 @@ impl<S: Real, const K: usize> DualN<S, K> {
     /// A dual from a value and its tangents.
     ///
     /// ```
-    /// use lensdiff::dual::DualN;
+    /// use lensdiff::DualN;
     /// let d = DualN::from_parts(1.0_f64, [2.0, 3.0]);
     /// assert_eq!(d.eps[1], 3.0);
     /// ```

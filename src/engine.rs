@@ -14,13 +14,18 @@
 //!
 //! ```
 //! use lensdiff::engine::Engine;
-//! use lensdiff::{grad, Objective, problems::Chain1};
+//! use lensdiff::{grad, Expr, Objective, Real};
 //! use nalgebra::DVector;
-//! let f = Chain1::new(5000);
+//! struct Chain;
+//! impl Objective for Chain {
+//!     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+//!         x.diff().map(|d| d.sin()).norm_squared() + x.map(|t| t.cosh()).sum()
+//!     }
+//! }
 //! let x = DVector::from_fn(5000, |i, _| (i as f64).sin());
-//! let tiled = grad(&f.lens::<f64>(), &x);
-//! let one = Engine { threads: Some(1), ..Engine::default() }.scope(|| grad(&f.lens::<f64>(), &x));
-//! let whole = Engine::whole_vector().scope(|| grad(&f.lens::<f64>(), &x));
+//! let tiled = grad(&Chain.lens::<f64>(), &x);
+//! let one = Engine { threads: Some(1), ..Engine::default() }.scope(|| grad(&Chain.lens::<f64>(), &x));
+//! let whole = Engine::whole_vector().scope(|| grad(&Chain.lens::<f64>(), &x));
 //! assert_eq!(tiled, one); // bitwise, whatever the thread count
 //! assert!((tiled - whole).amax() < 1e-12);
 //! ```
@@ -144,13 +149,19 @@ impl Engine {
 ///
 /// ```
 /// use lensdiff::engine::{Engine, tiles};
-/// use lensdiff::problems::Robot2d;
-/// let p = Robot2d::new(50_000);
-/// assert!(tiles(&p, 100_000).unwrap() > 1);
-/// assert_eq!(Engine::whole_vector().scope(|| tiles(&p, 100_000)), None);
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+/// struct Tri;
+/// impl Objective for Tri {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// assert!(tiles(&Tri, 100_000).unwrap() > 1);
+/// assert_eq!(Engine::whole_vector().scope(|| tiles(&Tri, 100_000)), None);
 /// ```
 pub fn tiles<O: Objective + ?Sized>(obj: &O, n: usize) -> Option<usize> {
-    obj.program::<f64>().tile_count(&[n])
+    crate::objective::program_of::<f64, _>(&obj).tile_count(&[n])
 }
 
 /// Bytes of one slot's window in a tile (a program keeps a few dozen

@@ -6,6 +6,7 @@
 //! (numerical breakdown, bad input data, a check that did not pass) is a
 //! variant of [`Error`].
 
+use crate::Real;
 use std::fmt;
 
 /// Everything that can go wrong in `lensdiff` and be recovered from.
@@ -252,3 +253,14 @@ impl std::error::Error for Error {}
 
 /// `Result` with [`Error`] as its error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `Err(NonFinite)` naming the first non-finite entry.
+pub(crate) fn check_finite<S: Real>(what: &'static str, v: &[S]) -> Result<(), Error> {
+    match v.iter().position(|x| !x.is_finite_all()) {
+        Some(i) => Err(Error::NonFinite {
+            what,
+            index: Some(i),
+        }),
+        None => Ok(()),
+    }
+}

@@ -578,16 +578,9 @@ impl<S: Real> Expr<S> {
         Self::op(Interleave, vec![self.clone(), other.clone()])
     }
 
-    /// Compiles the DAG into its let-form program (shared nodes once).
-    ///
-    /// ```
-    /// use lensdiff::Expr;
-    /// let x = Expr::<f64>::var();
-    /// let s = x.sin();
-    /// let e = s.clone() * s; // sin computed once
-    /// assert_eq!(e.program(1).len(), 2);
-    /// ```
-    pub fn program(&self, n_inputs: usize) -> Program<S> {
+    /// Compiles the DAG into its let-form program: a node shared by
+    /// several parents (`s.clone() * s`) becomes one slot, computed once.
+    pub(crate) fn program(&self, n_inputs: usize) -> Program<S> {
         self.program_with(&vec![false; n_inputs])
     }
 

@@ -217,31 +217,35 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+// The core: lenses, modes, scalars, expressions. Their items are public at
+// the crate root (one path each); the files are private.
+mod derivatives;
+mod dfun;
+mod dual;
+mod elementary;
+mod error;
+mod expr;
+mod mode;
+mod objective;
+mod real;
+mod scalar_fn;
+mod space;
+
+// The topics, each a public module with its own page.
 pub mod banded;
 pub mod check;
 pub mod constrained;
-pub mod derive;
-pub mod dfun;
-pub mod dual;
-mod elementary;
 pub mod engine;
-pub mod error;
-pub mod expr;
 pub mod graph;
 pub mod hessian;
 pub mod kernels;
 pub mod linear;
-pub mod mode;
-pub mod objective;
 pub mod ops;
 pub mod optim;
-pub mod problems;
-pub mod real;
-pub mod scalar_fn;
-pub mod space;
+pub mod prelude;
 pub mod sparsity;
 
-pub use derive::{
+pub use derivatives::{
     grad, jacobian_dense, jacobian_fwd, jacobian_rev, jvp, try_jvp, try_value_and_grad, try_vjp,
     value_and_grad, vjp,
 };
@@ -251,8 +255,8 @@ pub use dfun::{
 pub use dual::{Dual, DualN};
 pub use error::{Error, Result};
 pub use expr::Expr;
-pub use mode::{Dense, Forward, Mode, Reverse};
-pub use objective::Objective;
+pub use mode::{Dense, DenseLin, Forward, Mode, Pullback, Pushforward, Reverse};
+pub use objective::{CompiledObjective, Objective, ProgramCache};
 pub use real::{Real, c};
 pub use scalar_fn::{ScalarFn, ScalarFn2};
 pub use space::Space;

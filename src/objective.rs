@@ -1,14 +1,15 @@
-//! Scalar-generic objectives: one definition, every scalar type.
+//! Scalar-generic maps: one definition, every scalar type.
 //!
-//! An [`Objective`] builds `f(x)` as an [`Expr`] over *any* [`Real`]
-//! scalar. Over `f64` it is the plain function; over [`crate::Dual`] or
+//! An [`Objective`] builds `F(x)` as an [`Expr`] over *any* [`Real`]
+//! scalar: a scalar `f` to minimise, or a vector-valued map (constraints,
+//! a map whose sparse Jacobian is wanted). Over `f64` it is the plain function; over [`crate::Dual`] or
 //! [`crate::DualN`] its reverse-mode gradient carries Hessian-vector
 //! products ([`crate::hessian`]); over any later scalar type (a sparsity
 //! tracer, say) it runs unchanged.
 //!
-//! [`Cached`] wraps an objective and keeps one compiled lens per scalar
-//! type, so repeated calls (a Newton solve) reuse the compiled program and
-//! its buffers.
+//! [`CompiledObjective`] wraps an objective and keeps one compiled program
+//! per scalar type ([`ProgramCache`]), so repeated calls (a Newton solve)
+//! reuse the compiled program and its buffers.
 
 use crate::expr::program_lens;
 use crate::graph::Program;
@@ -18,7 +19,10 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// A scalar function `f: Rⁿ → R` written once for every scalar type.
+/// A map `F: Rⁿ → Rᵐ` written once for every scalar type: a scalar
+/// objective `f` (`m = 1`: gradients, Hessians, Newton), or a vector-valued
+/// map (constraints `c` of [`crate::constrained::Sqp`], the maps of
+/// [`crate::sparsity::jacobian_sparse`]).
 ///
 /// ```
 /// use lensdiff::{Objective, Expr, Real, grad};
@@ -34,30 +38,42 @@ use std::sync::{Arc, Mutex};
 /// assert_eq!(g, dvector![-1.0, -1.0, 2.0]);
 /// ```
 pub trait Objective: Send + Sync {
-    /// `f(x)` as an expression in the input variable `x`.
+    /// `F(x)` as an expression in the input variable `x`.
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S>;
 
-    /// The compiled program of `f` over scalars `S` (compiled anew unless
-    /// the objective caches it, as [`Cached`] does).
+    /// Where this objective keeps its compiled programs between calls:
+    /// `None` (the default) compiles anew on every call;
+    /// [`CompiledObjective`] keeps them.
     ///
     /// ```
-    /// use lensdiff::{Objective, problems::Chain1};
-    /// assert!(Chain1::new(4).program::<f64>().len() > 2);
+    /// use lensdiff::{CompiledObjective, Expr, Objective, Real};
+    /// struct Sum;
+    /// impl Objective for Sum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+    /// }
+    /// assert!(Sum.programs().is_none());
+    /// assert!(CompiledObjective::new(Sum).programs().is_some());
     /// ```
-    fn program<S: Real>(&self) -> Arc<Program<S>> {
-        Arc::new(self.build(Expr::var()).program(1))
+    fn programs(&self) -> Option<&ProgramCache> {
+        None
     }
 
-    /// The reverse-mode lens of `f` over scalars `S`.
+    /// The reverse-mode lens of a scalar `f` over scalars `S`.
     ///
     /// ```
-    /// use lensdiff::{Objective, problems::Chain1};
-    /// use nalgebra::DVector;
-    /// let f = Chain1::new(4).lens::<f64>();
-    /// assert!(f.eval(&DVector::zeros(4)).abs() < 1.0);
+    /// use lensdiff::{Expr, Objective, Real, grad};
+    /// use nalgebra::dvector;
+    /// struct Cubes;
+    /// impl Objective for Cubes {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.map(|t| t.powi(3)).sum() }
+    /// }
+    /// let f = Cubes.lens::<f64>();
+    /// let x = dvector![1.0, -2.0];
+    /// assert_eq!(f.eval(&x), -7.0);
+    /// assert_eq!(grad(&f, &x), dvector![3.0, 12.0]); // 3 x²
     /// ```
     fn lens<S: Real>(&self) -> DFun<DVector<S>, S, Reverse> {
-        program_lens(self.program())
+        program_lens(program_of(self))
     }
 }
 
@@ -65,58 +81,48 @@ impl<O: Objective + ?Sized> Objective for &O {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         (**self).build(x)
     }
-    fn program<S: Real>(&self) -> Arc<Program<S>> {
-        (**self).program()
+    fn programs(&self) -> Option<&ProgramCache> {
+        (**self).programs()
     }
 }
 
-/// An objective that keeps one compiled program per scalar type (and with
-/// it the program's pool of buffers, so repeated evaluations at large `n`
-/// reuse memory instead of paying page faults).
+/// The compiled program of `obj` over scalars `S`: from its cache when it
+/// keeps one, else compiled now.
+pub(crate) fn program_of<S: Real, O: Objective + ?Sized>(obj: &O) -> Arc<Program<S>> {
+    let compile = || Arc::new(obj.build(Expr::var()).program(1));
+    match obj.programs() {
+        Some(cache) => cache.get_or_compile(compile),
+        None => compile(),
+    }
+}
+
+/// One compiled program per scalar type, kept between calls (and with it
+/// each program's pool of buffers, so repeated evaluations at large `n`
+/// reuse memory instead of paying page faults). Hold one in an objective
+/// and return it from [`Objective::programs`], or wrap the objective in a
+/// [`CompiledObjective`].
 ///
 /// ```
-/// use lensdiff::{Objective, objective::Cached, problems::Chain1, grad};
-/// use nalgebra::DVector;
-/// let f = Cached::new(Chain1::new(5));
-/// let x = DVector::from_element(5, 0.3);
-/// assert_eq!(grad(&f.lens::<f64>(), &x), grad(&Chain1::new(5).lens::<f64>(), &x));
+/// use lensdiff::{Expr, Objective, ProgramCache, Real, grad};
+/// use nalgebra::dvector;
+/// /// An objective with a parameter, keeping its programs beside it.
+/// struct Spring { k: f64, programs: ProgramCache }
+/// impl Objective for Spring {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff().norm_squared() * (0.5 * self.k) }
+///     fn programs(&self) -> Option<&ProgramCache> { Some(&self.programs) }
+/// }
+/// let s = Spring { k: 2.0, programs: ProgramCache::default() };
+/// assert_eq!(grad(&s.lens::<f64>(), &dvector![0.0, 1.0]), dvector![-2.0, 2.0]);
 /// ```
-pub struct Cached<O> {
-    inner: O,
+#[derive(Default)]
+pub struct ProgramCache {
     programs: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
-impl<O: Objective> Cached<O> {
-    /// Wraps an objective.
-    ///
-    /// ```
-    /// use lensdiff::{objective::Cached, problems::{Accel2, Problem}};
-    /// let f = Cached::new(Accel2::new(10));
-    /// assert_eq!(f.inner().n(), 10);
-    /// ```
-    pub fn new(inner: O) -> Self {
-        Cached {
-            inner,
-            programs: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The wrapped objective.
-    ///
-    /// ```
-    /// use lensdiff::{objective::Cached, problems::Chain1};
-    /// let _ = Cached::new(Chain1::new(3)).inner();
-    /// ```
-    pub fn inner(&self) -> &O {
-        &self.inner
-    }
-}
-
-impl<O: Objective> Objective for Cached<O> {
-    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
-        self.inner.build(x)
-    }
-    fn program<S: Real>(&self) -> Arc<Program<S>> {
+impl ProgramCache {
+    /// The cached program over `S`, compiling it with `compile` the first
+    /// time.
+    fn get_or_compile<S: Real>(&self, compile: impl FnOnce() -> Arc<Program<S>>) -> Arc<Program<S>> {
         let key = TypeId::of::<S>();
         if let Ok(map) = self.programs.lock() {
             if let Some(p) = map.get(&key) {
@@ -125,10 +131,84 @@ impl<O: Objective> Objective for Cached<O> {
                 }
             }
         }
-        let p: Arc<Program<S>> = self.inner.program();
+        let p = compile();
         if let Ok(mut map) = self.programs.lock() {
             map.insert(key, p.clone());
         }
         p
+    }
+}
+
+impl std::fmt::Debug for ProgramCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.programs.lock().map(|m| m.len()).unwrap_or(0);
+        write!(f, "ProgramCache({n} programs)")
+    }
+}
+
+/// An objective compiled once per scalar type: it keeps a
+/// [`ProgramCache`], so repeated calls (a Newton solve) reuse the compiled
+/// program and its buffers.
+///
+/// ```
+/// use lensdiff::{CompiledObjective, Expr, Objective, Real, grad};
+/// use nalgebra::DVector;
+/// struct Chain;
+/// impl Objective for Chain {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().map(|d| d.sin()).norm_squared()
+///     }
+/// }
+/// let f = CompiledObjective::new(Chain);
+/// let x = DVector::from_fn(5, |i, _| 0.3 * i as f64);
+/// // The same derivatives as the plain objective, from a program compiled once.
+/// assert_eq!(grad(&f.lens::<f64>(), &x), grad(&Chain.lens::<f64>(), &x));
+/// ```
+#[derive(Debug)]
+pub struct CompiledObjective<O> {
+    inner: O,
+    programs: ProgramCache,
+}
+
+impl<O: Objective> CompiledObjective<O> {
+    /// Wraps an objective.
+    ///
+    /// ```
+    /// use lensdiff::{CompiledObjective, Expr, Objective, Real};
+    /// use nalgebra::dvector;
+    /// struct Sum;
+    /// impl Objective for Sum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+    /// }
+    /// assert_eq!(CompiledObjective::new(Sum).lens::<f64>().eval(&dvector![1.0, 2.0]), 3.0);
+    /// ```
+    pub fn new(inner: O) -> Self {
+        CompiledObjective {
+            inner,
+            programs: ProgramCache::default(),
+        }
+    }
+
+    /// The wrapped objective.
+    ///
+    /// ```
+    /// use lensdiff::{CompiledObjective, Expr, Objective, Real};
+    /// struct Scaled(f64);
+    /// impl Objective for Scaled {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() * self.0 }
+    /// }
+    /// assert_eq!(CompiledObjective::new(Scaled(2.5)).inner().0, 2.5);
+    /// ```
+    pub fn inner(&self) -> &O {
+        &self.inner
+    }
+}
+
+impl<O: Objective> Objective for CompiledObjective<O> {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        self.inner.build(x)
+    }
+    fn programs(&self) -> Option<&ProgramCache> {
+        Some(&self.programs)
     }
 }

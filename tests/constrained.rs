@@ -3,11 +3,13 @@
 //! literature with known answers, the cart-pole against Ipopt's optimum,
 //! banded Jacobians against the forward-mode Jacobian, and every error.
 
+#[path = "../examples/problems/mod.rs"]
+mod problems;
+
 use lensdiff::constrained::{
     Globalization, JacobianSpans, Sqp, SqpOptions, SqpStatus, jacobian_banded,
 };
-use lensdiff::problems::Cartpole;
-use lensdiff::sparsity::VectorMap;
+use crate::problems::Cartpole;
 use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, grad, jacobian_fwd};
 use nalgebra::{DMatrix, DVector};
 
@@ -15,7 +17,7 @@ use nalgebra::{DMatrix, DVector};
 macro_rules! vector_map {
     ($name:ident, |$x:ident| $body:expr) => {
         struct $name;
-        impl VectorMap for $name {
+        impl Objective for $name {
             fn build<S: Real>(&self, $x: Expr<S>) -> Expr<S> {
                 $body
             }
@@ -36,13 +38,13 @@ macro_rules! objective {
 
 /// The dense Jacobian of `c` at `x` by forward mode, an oracle independent
 /// of the comb extraction.
-fn dense_jacobian<C: VectorMap>(c: &C, x: &DVector<f64>) -> DMatrix<f64> {
+fn dense_jacobian<C: Objective>(c: &C, x: &DVector<f64>) -> DMatrix<f64> {
     let f: DFun<DVector<f64>, DVector<f64>, Forward> = c.build(Expr::var()).compile();
     jacobian_fwd(&f, x)
 }
 
 /// `‖∇f + Jᵀλ‖∞` and `‖c‖∞` with dense Jacobians and reverse-mode `∇f`.
-fn kkt_residuals<O: Objective, C: VectorMap>(
+fn kkt_residuals<O: Objective, C: Objective>(
     f: &O,
     c: &C,
     x: &DVector<f64>,
@@ -69,7 +71,7 @@ impl Objective for Qp {
 }
 /// `c_i = x_{3i} + 2 x_{3i+1} − x_{3i+2} − b_i`, `b_i = 1 + i/10`.
 struct QpRows;
-impl VectorMap for QpRows {
+impl Objective for QpRows {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         let b = DVector::from_fn(QP_M, |i, _| S::from_f64(1.0 + i as f64 / 10.0));
         x.stride(0, 3) + x.stride(1, 3) * 2.0 - x.stride(2, 3) - Expr::constant(b)
@@ -120,9 +122,9 @@ fn qp_matches_the_dense_kkt_solve() {
 #[test]
 fn cartpole_kkt_conditions_hold_with_dense_jacobians() {
     let p = Cartpole::new(20);
-    let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+    let r = Sqp::default().minimize(&p, &p.constraints(), &p.x0()).unwrap();
     assert_eq!(r.status, SqpStatus::Converged);
-    let (stationarity, violation) = kkt_residuals(&p, &p, &r.x, &r.lambda);
+    let (stationarity, violation) = kkt_residuals(&p, &p.constraints(), &r.x, &r.lambda);
     assert!(stationarity < 1e-8, "‖∇L‖∞ = {stationarity}");
     assert!(violation < 1e-8, "‖c‖∞ = {violation}");
     // The KKT system is banded in the stage ordering, whatever N is.
@@ -132,7 +134,7 @@ fn cartpole_kkt_conditions_hold_with_dense_jacobians() {
     })
     .minimize(
         &Cartpole::new(40),
-        &Cartpole::new(40),
+        &Cartpole::new(40).constraints(),
         &Cartpole::new(40).x0(),
     )
     .unwrap();
@@ -158,7 +160,7 @@ fn ipopt_solution(segments: usize) -> DVector<f64> {
 
 fn cartpole_against_ipopt(segments: usize) {
     let p = Cartpole::new(segments);
-    let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+    let r = Sqp::default().minimize(&p, &p.constraints(), &p.x0()).unwrap();
     assert_eq!(r.status, SqpStatus::Converged);
     let z = ipopt_solution(segments);
     assert_eq!(z.len(), p.n());
@@ -194,8 +196,8 @@ fn cartpole_with_the_l1_merit_reaches_the_same_optimum() {
         globalization: Globalization::L1Merit,
         ..Default::default()
     };
-    let merit = Sqp::new(opts).minimize(&p, &p, &p.x0()).unwrap();
-    let filter = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+    let merit = Sqp::new(opts).minimize(&p, &p.constraints(), &p.x0()).unwrap();
+    let filter = Sqp::default().minimize(&p, &p.constraints(), &p.x0()).unwrap();
     assert_eq!(merit.status, SqpStatus::Converged);
     assert!((merit.f - filter.f).abs() < 1e-9 * filter.f);
     assert!((&merit.x - &filter.x).amax() < 1e-6);
@@ -260,12 +262,13 @@ fn hock_schittkowski_6_7_39() {
 fn banded_jacobian_of_cartpole_equals_the_forward_jacobian() {
     let p = Cartpole::new(12);
     let z = p.x0().map(|v| v + 0.1) + DVector::from_fn(p.n(), |i, _| (0.7 * i as f64).sin());
-    let spans = JacobianSpans::detect(&p, &z).unwrap();
+    let c = p.constraints();
+    let spans = JacobianSpans::detect(&c, &z).unwrap();
     assert_eq!(spans.width(), 9);
-    let (value, j) = jacobian_banded(&p, &z, &spans).unwrap();
-    let dense = dense_jacobian(&p, &z);
+    let (value, j) = jacobian_banded(&c, &z, &spans).unwrap();
+    let dense = dense_jacobian(&c, &z);
     assert!((j.to_dmatrix() - &dense).amax() < 1e-13);
-    let cf: DFun<DVector<f64>, DVector<f64>> = VectorMap::build(&p, Expr::var()).compile();
+    let cf: DFun<DVector<f64>, DVector<f64>> = c.build(Expr::var()).compile();
     assert!((value - cf.eval(&z)).amax() < 1e-14);
     let y = DVector::from_fn(p.m(), |i, _| (i as f64).cos());
     assert!((j.tr_mul_vec(&y) - dense.transpose() * &y).amax() < 1e-13);
@@ -385,7 +388,7 @@ fn observer_sees_every_iteration_and_can_stop() {
     let p = Cartpole::new(30);
     let mut seen = Vec::new();
     let r = Sqp::default()
-        .minimize_observed(&p, &p, &p.x0(), &mut |it| {
+        .minimize_observed(&p, &p.constraints(), &p.x0(), &mut |it| {
             seen.push((it.iter, it.c_inf));
             lensdiff::optim::Control::Continue
         })

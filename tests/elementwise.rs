@@ -7,7 +7,10 @@
 //! slices of every length through the SIMD lanes, and functions that
 //! branch per element (the lanes must fall back, never pick one branch).
 
-use lensdiff::derive::{jacobian_dense, jacobian_fwd, jacobian_rev};
+#[path = "../examples/problems/mod.rs"]
+mod problems;
+
+use lensdiff::{jacobian_dense, jacobian_fwd, jacobian_rev};
 use lensdiff::hessian::hessian;
 use lensdiff::sparsity::{hessian_pattern, jacobian_pattern};
 use lensdiff::{DFun, Dense, Dual, Expr, Forward, Objective, Real, Reverse, ScalarFn, ops};
@@ -787,7 +790,7 @@ fn sum_adjacent_equals_the_trimmed_formulation() {
 
 #[test]
 fn bench_objective_patterns_are_the_dense_hessians_nonzeros() {
-    use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
+    use crate::problems::{Accel2, Chain1, Problem, Robot2d};
     fn check<P: Problem>(p: P) {
         let x = p.x0().map(|t| t + 0.013);
         let h = hessian(&p, &x).unwrap();

@@ -4,12 +4,15 @@
 //! lengths around and across tile boundaries; value, gradient, HVP and
 //! Hessian to 1e-13 relative; bitwise equal results for 1, 2 and 3 threads.
 
+#[path = "../examples/problems/mod.rs"]
+mod problems;
+
 use lensdiff::engine::{Engine, tiles};
 use lensdiff::graph::{Ctx, Op};
 use lensdiff::hessian::{
     BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp,
 };
-use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Error, Expr, Objective, Real, ScalarFn2, c, grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;

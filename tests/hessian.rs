@@ -1,10 +1,13 @@
 //! Hessian-vector products, dense and banded Hessians against independent
 //! oracles: finite differences of the gradient, the dense Hessian, symmetry.
 
+#[path = "../examples/problems/mod.rs"]
+mod problems;
+
 use lensdiff::hessian::{
-    BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp, value_grad_hvps,
+    BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp, value_and_grad_hvps,
 };
-use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Error, Expr, Objective, Real, c, grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
@@ -265,7 +268,7 @@ fn non_finite_inputs_and_values_are_errors() {
         Err(Error::NonFinite { .. })
     ));
     assert!(matches!(
-        value_grad_hvps(&Log, &bad, &[]),
+        value_and_grad_hvps(&Log, &bad, &[]),
         Err(Error::NonFinite { .. })
     ));
 }
@@ -290,7 +293,7 @@ fn many_products_split_over_several_sweeps() {
     let vs: Vec<DVector<f64>> = (0..20)
         .map(|c| DVector::from_fn(25, |i, _| ((i + c) % 3) as f64 - 1.0))
         .collect();
-    let (_, _, hv) = value_grad_hvps(&p, &x, &vs).unwrap();
+    let (_, _, hv) = value_and_grad_hvps(&p, &x, &vs).unwrap();
     assert_eq!(hv.len(), 20);
     for (v, h) in vs.iter().zip(&hv) {
         assert!((&dense * v - h).amax() < 1e-12);

@@ -5,10 +5,7 @@
 
 use lensdiff::hessian::{hvp, try_hvp};
 use lensdiff::linear::{Dup, Jam, LinearMap};
-use lensdiff::{
-    DFun, Dense, Error, Expr, Forward, Objective, Real, Reverse, compose, fanout, grad, jam, jvp,
-    ops, par, try_jvp, try_value_and_grad, try_vjp, value_and_grad, vjp,
-};
+use lensdiff::{DFun, Dense, Error, Expr, Forward, Objective, Real, Reverse, compose, fanout, grad, jam, jvp, ops, par, try_jvp, try_value_and_grad, try_vjp, value_and_grad, vjp};
 use nalgebra::{DVector, dvector};
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -531,15 +528,15 @@ fn a_broadcast_scalar_in_an_objective_has_the_right_hessian() {
 
 #[test]
 fn several_hvps_check_the_point_too() {
-    use lensdiff::hessian::value_grad_hvps;
+    use lensdiff::hessian::value_and_grad_hvps;
     let fit = Fit { target: seq(4) };
     assert_eq!(
-        value_grad_hvps(&fit, &seq(3), &[seq(3)])
+        value_and_grad_hvps(&fit, &seq(3), &[seq(3)])
             .unwrap_err()
             .to_string(),
         "input 0 has length 3; this lens was built for 4 (constant `target`)"
     );
-    let (f, g, hv) = value_grad_hvps(&fit, &(seq(4) * 2.0), &[seq(4), seq(4) * 3.0]).unwrap();
+    let (f, g, hv) = value_and_grad_hvps(&fit, &(seq(4) * 2.0), &[seq(4), seq(4) * 3.0]).unwrap();
     assert!((f - 0.5 * seq(4).norm_squared()).abs() < 1e-14);
     assert_eq!((g, hv), (seq(4), vec![seq(4), seq(4) * 3.0]));
 }

@@ -2,12 +2,12 @@
 //! method on sparse (non-banded) Hessians. Oracles: nalgebra's dense
 //! Cholesky, the dense Hessian, and the banded Newton path.
 
+#[path = "../examples/problems/mod.rs"]
+mod problems;
+
 use lensdiff::optim::{Newton, NewtonOptions, StopReason};
-use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::sparsity::{
-    CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, envelope_ordering,
-    envelope_size, hessian_pattern, reverse_cuthill_mckee,
-};
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
+use lensdiff::sparsity::{CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, envelope_ordering, envelope_size, hessian_pattern, reverse_cuthill_mckee};
 use lensdiff::{Error, Expr, Objective, Real, value_and_grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
@@ -370,7 +370,7 @@ fn sparse_newton_solves_a_periodic_problem_with_a_shared_parameter() {
 /// lap time strictly inside (0, ∞) and the waypoints met.
 #[test]
 fn orbit_pattern_and_sparse_newton() {
-    use lensdiff::problems::Orbit;
+    use crate::problems::Orbit;
     let small = Orbit::new(16);
     let x = small.x0().map(|v| v * 0.9 + 0.01);
     let dense = lensdiff::hessian::hessian(&small, &x).unwrap();

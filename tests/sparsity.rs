@@ -3,13 +3,12 @@
 //! vectors), the forward-mode dense Jacobian, the pattern implied by the
 //! objective's definition, and the definitions of the colourings.
 
+#[path = "../examples/problems/mod.rs"]
+mod problems;
+
 use lensdiff::hessian::{BandOptions, hessian};
-use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::sparsity::{
-    ColumnOrder, JacobianMode, Pattern, Recovery, SeedMode, VectorMap, acyclic_coloring,
-    column_coloring, column_coloring_with, hessian_banded_auto, hessian_pattern, hessian_sparse,
-    hessian_sparse_with, jacobian_pattern, jacobian_sparse, jacobian_sparse_with, star_coloring,
-};
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
+use lensdiff::sparsity::{ColumnOrder, JacobianMode, Pattern, Recovery, SeedMode, acyclic_coloring, column_coloring, column_coloring_with, hessian_banded_auto, hessian_pattern, hessian_sparse, hessian_sparse_with, jacobian_pattern, jacobian_sparse, jacobian_sparse_with, star_coloring};
 use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, Reverse, jacobian_fwd, jacobian_rev};
 use nalgebra::{DMatrix, DVector};
 use num_traits::Float;
@@ -626,7 +625,7 @@ struct RandomMap {
     outputs: Vec<Vec<(usize, usize, u8, f64)>>,
 }
 
-impl VectorMap for RandomMap {
+impl Objective for RandomMap {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         let term = |&(i, j, kind, a): &(usize, usize, u8, f64)| {
             let (u, v) = (x.at(i), x.at(j));
@@ -659,7 +658,7 @@ fn random_map() -> impl Strategy<Value = (RandomMap, DVector<f64>)> {
     })
 }
 
-fn dense_jacobians<F: VectorMap>(f: &F, x: &DVector<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
+fn dense_jacobians<F: Objective>(f: &F, x: &DVector<f64>) -> (DMatrix<f64>, DMatrix<f64>) {
     let fwd: DFun<DVector<f64>, DVector<f64>, Forward> = f.build(Expr::var()).compile();
     let rev: DFun<DVector<f64>, DVector<f64>, Reverse> = f.build(Expr::var()).compile();
     (jacobian_fwd(&fwd, x), jacobian_rev(&rev, x))
@@ -715,7 +714,7 @@ proptest! {
 /// the diagonal rows meet only the dense rows (3 row colours).
 struct DenseRows;
 
-impl VectorMap for DenseRows {
+impl Objective for DenseRows {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         x.sin().concat(&x.sum()).concat(&x.square().sum())
     }
@@ -726,7 +725,7 @@ impl VectorMap for DenseRows {
 /// column 0 (2 column colours).
 struct DenseColumn;
 
-impl VectorMap for DenseColumn {
+impl Objective for DenseColumn {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         x.sin() * x.at(0) + x.square()
     }
@@ -734,7 +733,7 @@ impl VectorMap for DenseColumn {
 
 /// `Auto` picks `(mode, colours)`, forcing `other` gives `(other's mode,
 /// other_colors)`, and both equal the dense Jacobian.
-fn check_pick<F: VectorMap>(
+fn check_pick<F: Objective>(
     f: &F,
     x: &DVector<f64>,
     picked: (JacobianMode, usize),
@@ -762,13 +761,13 @@ fn auto_picks_reverse_for_dense_rows_and_forward_for_a_dense_column() {
 #[test]
 fn jacobian_errors_name_the_problem() {
     struct Log;
-    impl VectorMap for Log {
+    impl Objective for Log {
         fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
             x.ln()
         }
     }
     struct Mismatch;
-    impl VectorMap for Mismatch {
+    impl Objective for Mismatch {
         fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
             x.diff() + x.clone()
         }
@@ -807,7 +806,7 @@ fn jacobian_errors_name_the_problem() {
     // ln at 0 has an infinite value; sqrt at 0 a finite value and an
     // infinite derivative.
     struct Sqrt;
-    impl VectorMap for Sqrt {
+    impl Objective for Sqrt {
         fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
             x.sqrt()
         }
@@ -828,7 +827,7 @@ fn jacobian_errors_name_the_problem() {
 /// chain: the Jacobian pattern depends on the point.
 struct BranchyMap;
 
-impl lensdiff::sparsity::VectorMap for BranchyMap {
+impl lensdiff::Objective for BranchyMap {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         let (a, b) = (x.slice(0, 5), x.slice(5, 5));
         let coupled = a.zip_map(&b, |u, v| if u.value_f64() > 0.0 { u * v } else { u.sin() });
@@ -892,9 +891,9 @@ fn csc_output_converts_to_nalgebra_sparse() {
 /// only the side that can win and still picks it correctly.
 #[test]
 fn auto_skips_the_dense_side() {
-    use lensdiff::sparsity::{JacobianMode, VectorMap, jacobian_sparse};
+    use lensdiff::sparsity::{JacobianMode, jacobian_sparse};
     struct DenseRowAndColumn(bool);
-    impl VectorMap for DenseRowAndColumn {
+    impl Objective for DenseRowAndColumn {
         fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
             if self.0 {
                 x.sin().concat(&x.square().sum()) // a dense row

@@ -70,7 +70,7 @@ pub fn assert_map<F: AnyMode>(f: &F, x: &F::In) {
 ///
 /// ```
 /// use lensdiff::check::{AnyMode, Options, check_map_with};
-/// use lensdiff::mode::{Mode, Pullback};
+/// use lensdiff::{Mode, Pullback};
 /// use lensdiff::linear::LinearMap;
 /// use lensdiff::DFun;
 ///

@@ -40,10 +40,19 @@ pub trait ScalarMap: Send + Sync {
 ///
 /// ```
 /// use lensdiff::check::{ObjectiveMap, ScalarMap};
-/// use lensdiff::{problems::Chain1, Reverse, grad};
-/// use nalgebra::DVector;
-/// let f = ObjectiveMap(Chain1::new(4)).build::<f64, Reverse>();
-/// assert_eq!(grad(&f, &DVector::zeros(4)).len(), 4);
+/// use lensdiff::{Reverse, grad};
+/// use nalgebra::dvector;
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+/// struct Tri;
+/// impl Objective for Tri {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let f = ObjectiveMap(Tri).build::<f64, Reverse>();
+/// // ∇(Σ (x[i+1] − x[i])² + Σ cosh xᵢ) at 0: zero.
+/// assert_eq!(grad(&f, &dvector![0.0, 0.0, 0.0]), dvector![0.0, 0.0, 0.0]);
 /// ```
 pub struct ObjectiveMap<O>(pub O);
 
@@ -213,10 +222,17 @@ pub fn check_objective<O: Objective>(obj: &O, x: &DVector<f64>) -> Report {
 ///
 /// ```
 /// use lensdiff::check::assert_objective;
-/// use lensdiff::problems::Robot2d;
 /// use nalgebra::DVector;
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+/// struct Penta;
+/// impl Objective for Penta {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
 /// let x = DVector::from_fn(12, |i, _| 0.05 * i as f64);
-/// assert_objective(&Robot2d::new(6), &x);
+/// assert_objective(&Penta, &x); // gradient vs differences, HVP by nesting, symmetry
 /// ```
 #[track_caller]
 pub fn assert_objective<O: Objective>(obj: &O, x: &DVector<f64>) {

@@ -16,11 +16,11 @@
 //! recovered matrix (a span detected at one point that misses nonzeros at
 //! another is [`Error::PatternMismatch`], never a wrong Jacobian).
 
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::dual::DualN;
 use crate::hessian::{probe, row_residual};
-use crate::sparsity::{Pattern, VectorMap, jacobian_pattern};
-use crate::{Error, Expr, Objective, Real};
+use crate::sparsity::{Pattern, jacobian_pattern};
+use crate::{Error, Expr, Objective};
 use nalgebra::{DMatrix, DVector};
 use std::sync::Arc;
 
@@ -108,16 +108,16 @@ impl JacobianSpans {
     /// Detects the spans of `f` at `x` with the sparsity tracer.
     ///
     /// ```
-    /// use lensdiff::{constrained::JacobianSpans, sparsity::VectorMap, Expr, Real};
+    /// use lensdiff::{constrained::JacobianSpans, Objective, Expr, Real};
     /// use nalgebra::DVector;
     /// struct Diff;
-    /// impl VectorMap for Diff {
+    /// impl Objective for Diff {
     ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff() }
     /// }
     /// let s = JacobianSpans::detect(&Diff, &DVector::zeros(5)).unwrap();
     /// assert_eq!((s.nrows(), s.width(), s.span(3)), (4, 2, (3, 4)));
     /// ```
-    pub fn detect<F: VectorMap + ?Sized>(f: &F, x: &DVector<f64>) -> Result<Self, Error> {
+    pub fn detect<F: Objective + ?Sized>(f: &F, x: &DVector<f64>) -> Result<Self, Error> {
         Ok(Self::from_pattern(&jacobian_pattern(|e| f.build(e), x)?))
     }
 
@@ -168,10 +168,10 @@ impl JacobianSpans {
 ///
 /// ```
 /// use lensdiff::constrained::{jacobian_banded, JacobianSpans};
-/// use lensdiff::{sparsity::VectorMap, Expr, Real};
+/// use lensdiff::{Objective, Expr, Real};
 /// use nalgebra::dvector;
 /// struct Diff;
-/// impl VectorMap for Diff {
+/// impl Objective for Diff {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff() }
 /// }
 /// let x = dvector![1.0, 2.0, 4.0];
@@ -308,11 +308,11 @@ impl BandedJacobian {
 ///
 /// ```
 /// use lensdiff::constrained::{jacobian_banded, JacobianSpans};
-/// use lensdiff::{jacobian_fwd, sparsity::VectorMap, DFun, Error, Expr, Forward, Real};
+/// use lensdiff::{jacobian_fwd, Objective, DFun, Error, Expr, Forward, Real};
 /// use nalgebra::DVector;
 /// /// F(x)_i = sin(x_{i+1}) x_i: bidiagonal.
 /// struct Map;
-/// impl VectorMap for Map {
+/// impl Objective for Map {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.trim(1, 0).sin() * x.trim(0, 1) }
 /// }
 /// let x = DVector::from_fn(20, |i, _| 0.3 * i as f64);
@@ -324,26 +324,16 @@ impl BandedJacobian {
 /// let narrow = JacobianSpans::from_spans(20, (0..19).map(|i| (i, i)).collect());
 /// assert!(matches!(jacobian_banded(&Map, &x, &narrow), Err(Error::PatternMismatch { .. })));
 /// ```
-pub fn jacobian_banded<F: VectorMap + Send + Sync + ?Sized>(
+pub fn jacobian_banded<F: Objective + ?Sized>(
     f: &F,
     x: &DVector<f64>,
     spans: &JacobianSpans,
 ) -> Result<(DVector<f64>, BandedJacobian), Error> {
-    jacobian_banded_of(&AsObjective(f), x, &Arc::new(spans.clone()))
+    jacobian_banded_of(f, x, &Arc::new(spans.clone()))
 }
 
-/// A vector map seen through [`Objective`]'s program cache
-/// ([`crate::objective::Cached`] keeps one compiled program per scalar).
-pub(crate) struct AsObjective<F: ?Sized>(pub(crate) F);
-
-impl<F: VectorMap + Send + Sync> Objective for AsObjective<F> {
-    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
-        self.0.build(x)
-    }
-}
-
-/// [`jacobian_banded`] on the programs of `map` (an [`AsObjective`],
-/// cached or not).
+/// [`jacobian_banded`] with the spans shared (SQP reuses them every
+/// iteration).
 pub(crate) fn jacobian_banded_of<O: Objective + ?Sized>(
     map: &O,
     x: &DVector<f64>,
@@ -465,7 +455,7 @@ fn forward_k<const K: usize, O: Objective + ?Sized>(
     nt: usize,
     seed: &impl Fn(usize, usize) -> f64,
 ) -> (Vec<f64>, Vec<f64>) {
-    let prog = map.program::<DualN<f64, K>>();
+    let prog = crate::objective::program_of::<DualN<f64, K>, _>(map);
     let xd: Vec<DualN<f64, K>> = x
         .iter()
         .enumerate()

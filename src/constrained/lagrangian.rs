@@ -3,13 +3,12 @@
 //!
 //! `λ` enters through one primitive, `y = Σ λ_i c_i`, that reads the
 //! current multipliers from a shared cell. So the compiled program (and
-//! with [`crate::objective::Cached`], its buffers) is built once and
+//! with [`crate::CompiledObjective`], its buffers) is built once and
 //! reused at every SQP iteration, while the banded Hessian of `L` comes
 //! from the same nested-lens extraction as any objective's
 //! ([`crate::hessian::hessian_banded_with`]).
 
 use crate::graph::{Ctx, Op};
-use crate::sparsity::VectorMap;
 use crate::{Error, Expr, Objective, Real};
 use std::sync::{Arc, RwLock};
 
@@ -17,14 +16,14 @@ use std::sync::{Arc, RwLock};
 ///
 /// ```
 /// use lensdiff::constrained::Lagrangian;
-/// use lensdiff::{grad, sparsity::VectorMap, Expr, Objective, Real};
+/// use lensdiff::{grad, Objective, Expr, Real};
 /// use nalgebra::dvector;
 /// struct Sum;
 /// impl Objective for Sum {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
 /// }
 /// struct Squares;
-/// impl VectorMap for Squares {
+/// impl Objective for Squares {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.square() }
 /// }
 /// let l = Lagrangian::new(Sum, Squares, 2);
@@ -38,13 +37,23 @@ pub struct Lagrangian<O, C> {
     multipliers: Arc<RwLock<Vec<f64>>>,
 }
 
-impl<O: Objective, C: VectorMap + Send + Sync> Lagrangian<O, C> {
+impl<O: Objective, C: Objective> Lagrangian<O, C> {
     /// The Lagrangian with `m` multipliers, all zero.
     ///
     /// ```
-    /// use lensdiff::{constrained::Lagrangian, problems::Cartpole};
-    /// let p = Cartpole::new(3);
-    /// assert_eq!(Lagrangian::new(p, p, p.m()).multipliers(), vec![0.0; 20]);
+    /// use lensdiff::constrained::Lagrangian;
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+    /// struct Sum;
+    /// impl Objective for Sum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+    /// }
+    /// struct Circle;
+    /// impl Objective for Circle {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+    /// }
+    /// let x0 = nalgebra::dvector![-0.5, -1.0];
+    /// assert_eq!(Lagrangian::new(Sum, Circle, 1).multipliers(), vec![0.0]); // λ starts at 0
     /// ```
     pub fn new(f: O, c: C, m: usize) -> Self {
         Lagrangian {
@@ -57,11 +66,22 @@ impl<O: Objective, C: VectorMap + Send + Sync> Lagrangian<O, C> {
     /// Sets `λ` (length `m`), seen by every program built from `self`.
     ///
     /// ```
-    /// use lensdiff::{constrained::Lagrangian, problems::Cartpole};
-    /// let p = Cartpole::new(1);
-    /// let l = Lagrangian::new(p, p, 12);
-    /// l.set_multipliers(&[1.0; 12]);
-    /// assert_eq!(l.multipliers()[3], 1.0);
+    /// use lensdiff::constrained::Lagrangian;
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+    /// struct Sum;
+    /// impl Objective for Sum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+    /// }
+    /// struct Circle;
+    /// impl Objective for Circle {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+    /// }
+    /// let x0 = nalgebra::dvector![-0.5, -1.0];
+    /// let l = Lagrangian::new(Sum, Circle, 1);
+    /// l.set_multipliers(&[0.5]);
+    /// // ∇L = ∇f + λ ∇c = (1, 1) + 0.5 · 2x
+    /// assert_eq!(lensdiff::grad(&l.lens::<f64>(), &x0), nalgebra::dvector![0.5, 0.0]);
     /// ```
     pub fn set_multipliers(&self, lambda: &[f64]) {
         let mut w = self.multipliers.write().unwrap_or_else(|e| e.into_inner());
@@ -77,9 +97,21 @@ impl<O: Objective, C: VectorMap + Send + Sync> Lagrangian<O, C> {
     /// The current `λ`.
     ///
     /// ```
-    /// use lensdiff::{constrained::Lagrangian, problems::Cartpole};
-    /// let p = Cartpole::new(1);
-    /// assert_eq!(Lagrangian::new(p, p, 12).multipliers().len(), 12);
+    /// use lensdiff::constrained::Lagrangian;
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+    /// struct Sum;
+    /// impl Objective for Sum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+    /// }
+    /// struct Circle;
+    /// impl Objective for Circle {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+    /// }
+    /// let x0 = nalgebra::dvector![-0.5, -1.0];
+    /// let l = Lagrangian::new(Sum, Circle, 1);
+    /// l.set_multipliers(&[2.0]);
+    /// assert_eq!(l.multipliers(), vec![2.0]);
     /// ```
     pub fn multipliers(&self) -> Vec<f64> {
         self.multipliers
@@ -89,7 +121,7 @@ impl<O: Objective, C: VectorMap + Send + Sync> Lagrangian<O, C> {
     }
 }
 
-impl<O: Objective, C: VectorMap + Send + Sync> Objective for Lagrangian<O, C> {
+impl<O: Objective, C: Objective> Objective for Lagrangian<O, C> {
     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
         let weighted = Weighted {
             weights: self.multipliers.clone(),

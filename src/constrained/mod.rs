@@ -1,7 +1,7 @@
 //! Equality-constrained optimisation: `min f(x)` subject to `c(x) = 0`,
 //! by SQP on banded KKT systems.
 //!
-//! The constraints are a [`crate::sparsity::VectorMap`]: a vector
+//! The constraints are a [`crate::Objective`]: a vector
 //! expression written once over any scalar, so the same definition runs
 //! over `f64` (values), `DualN` (Jacobians by comb seeds, Lagrangian
 //! Hessians by nested lenses) and the sparsity tracer (the structure).

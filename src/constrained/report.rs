@@ -6,12 +6,23 @@ use nalgebra::DVector;
 /// the iterate `x_k` and the step that produced it (Ipopt's convention).
 ///
 /// ```
-/// use lensdiff::{constrained::Sqp, problems::Cartpole};
-/// let p = Cartpole::new(10);
-/// let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+/// use lensdiff::constrained::Sqp;
+/// use lensdiff::{Expr, Objective, Real};
+/// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+/// struct Sum;
+/// impl Objective for Sum {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+/// }
+/// struct Circle;
+/// impl Objective for Circle {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+/// }
+/// let x0 = nalgebra::dvector![-0.5, -1.0];
+/// let r = Sqp::default().minimize(&Sum, &Circle, &x0).unwrap();
 /// let (first, last) = (&r.history[0], r.history.last().unwrap());
 /// assert_eq!((first.iter, first.step), (0, 0.0));
-/// assert!(first.c_inf > 0.3 && last.c_inf < 1e-8 && last.step > 0.0);
+/// assert_eq!(first.c_inf, 0.25); // ‖x0‖² − 1
+/// assert!(last.c_inf < 1e-10 && last.step > 0.0);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqpIteration {
@@ -39,10 +50,19 @@ pub struct SqpIteration {
 ///
 /// ```
 /// use lensdiff::constrained::{Sqp, SqpOptions, SqpStatus};
-/// use lensdiff::problems::Cartpole;
-/// let p = Cartpole::new(10);
-/// let capped = Sqp::new(SqpOptions { max_iters: 2, ..Default::default() });
-/// assert_eq!(capped.minimize(&p, &p, &p.x0()).unwrap().status, SqpStatus::MaxIterations);
+/// use lensdiff::{Expr, Objective, Real};
+/// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+/// struct Sum;
+/// impl Objective for Sum {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+/// }
+/// struct Circle;
+/// impl Objective for Circle {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+/// }
+/// let x0 = nalgebra::dvector![-0.5, -1.0];
+/// let capped = Sqp::new(SqpOptions { max_iters: 1, ..Default::default() });
+/// assert_eq!(capped.minimize(&Sum, &Circle, &x0).unwrap().status, SqpStatus::MaxIterations);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqpStatus {
@@ -73,12 +93,22 @@ impl SqpStatus {
 /// The result of an SQP solve.
 ///
 /// ```
-/// use lensdiff::{constrained::{Sqp, SqpStatus}, problems::Cartpole};
-/// let p = Cartpole::new(10);
-/// let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
+/// use lensdiff::constrained::{Sqp, SqpStatus};
+/// use lensdiff::{Expr, Objective, Real};
+/// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+/// struct Sum;
+/// impl Objective for Sum {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+/// }
+/// struct Circle;
+/// impl Objective for Circle {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+/// }
+/// let x0 = nalgebra::dvector![-0.5, -1.0];
+/// let r = Sqp::default().minimize(&Sum, &Circle, &x0).unwrap();
 /// assert_eq!(r.status, SqpStatus::Converged);
-/// assert_eq!((r.x.len(), r.lambda.len(), r.kkt_size), (p.n(), p.m(), p.n() + p.m()));
-/// assert_eq!((r.jacobian_width, r.hessian_bandwidth), (9, 3));
+/// assert_eq!((r.x.len(), r.lambda.len(), r.kkt_size), (2, 1, 3));
+/// assert!((r.lambda[0] - 0.5f64.sqrt()).abs() < 1e-10); // ∇f + λ∇c = 0
 /// assert_eq!(r.history.len(), r.iterations + 1);
 /// ```
 #[derive(Debug, Clone)]

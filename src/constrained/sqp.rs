@@ -18,17 +18,17 @@
 //! `‖λ + dλ‖∞`, with a second-order correction of the full step (against
 //! the Maratos effect) that reuses the factorisation.
 
-use super::banded_jacobian::{AsObjective, JacobianSpans, jacobian_banded_of};
+use super::banded_jacobian::{JacobianSpans, jacobian_banded_of};
 use super::kkt::{KktLayout, KktSystem};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
 use crate::banded::{BandedLu, SymBanded};
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::hessian::{BandMethod, BandOptions, check_dimension, hessian_banded_with};
-use crate::objective::Cached;
+use crate::CompiledObjective;
 use crate::optim::Control;
-use crate::sparsity::{VectorMap, hessian_pattern};
+use crate::sparsity::hessian_pattern;
 use crate::{Error, Expr, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
@@ -92,7 +92,7 @@ impl Default for SqpOptions {
 ///
 /// ```
 /// use lensdiff::constrained::Sqp;
-/// use lensdiff::{sparsity::VectorMap, Expr, Objective, Real};
+/// use lensdiff::{Objective, Expr, Real};
 /// use nalgebra::dvector;
 /// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2.
 /// struct Sum;
@@ -100,7 +100,7 @@ impl Default for SqpOptions {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
 /// }
 /// struct Circle;
-/// impl VectorMap for Circle {
+/// impl Objective for Circle {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
 /// }
 /// let r = Sqp::default().minimize(&Sum, &Circle, &dvector![-0.5, -1.0]).unwrap();
@@ -145,15 +145,25 @@ impl Sqp {
     /// [`Error::ShiftFailed`], [`Error::LineSearchFailed`].
     ///
     /// ```
-    /// use lensdiff::{constrained::Sqp, problems::Cartpole};
-    /// let p = Cartpole::new(20);
-    /// let r = Sqp::default().minimize(&p, &p, &p.x0()).unwrap();
-    /// assert!(r.c_inf <= 1e-8 && r.f > 50.0);
+    /// use lensdiff::constrained::Sqp;
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+    /// struct Sum;
+    /// impl Objective for Sum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+    /// }
+    /// struct Circle;
+    /// impl Objective for Circle {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+    /// }
+    /// let x0 = nalgebra::dvector![-0.5, -1.0];
+    /// let r = Sqp::default().minimize(&Sum, &Circle, &x0).unwrap();
+    /// assert!(r.c_inf <= 1e-10 && (r.f + 2f64.sqrt()).abs() < 1e-10);
     /// ```
     pub fn minimize<O, C>(&self, f: &O, c: &C, x0: &DVector<f64>) -> Result<SqpResult, Error>
     where
         O: Objective + ?Sized,
-        C: VectorMap + Send + Sync + ?Sized,
+        C: Objective + ?Sized,
     {
         self.minimize_observed(f, c, x0, &mut |_| Control::Continue)
     }
@@ -163,15 +173,27 @@ impl Sqp {
     /// ([`SqpStatus::Observer`]).
     ///
     /// ```
-    /// use lensdiff::{constrained::{Sqp, SqpStatus}, optim::Control, problems::Cartpole};
-    /// let p = Cartpole::new(10);
+    /// use lensdiff::constrained::{Sqp, SqpStatus};
+    /// use lensdiff::optim::Control;
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// min x₀ + x₁ on the unit circle: x = −(1, 1)/√2, f = −√2.
+    /// struct Sum;
+    /// impl Objective for Sum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum() }
+    /// }
+    /// struct Circle;
+    /// impl Objective for Circle {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.norm_squared() - 1.0 }
+    /// }
+    /// let x0 = nalgebra::dvector![-0.5, -1.0];
     /// let mut rows = 0;
     /// let r = Sqp::default()
-    ///     .minimize_observed(&p, &p, &p.x0(), &mut |it| {
+    ///     .minimize_observed(&Sum, &Circle, &x0, &mut |it| {
     ///         rows += 1;
     ///         if it.iter == 2 { Control::Stop } else { Control::Continue }
     ///     })
     ///     .unwrap();
+    /// // Iterations 0, 1, 2 were observed; the solve stopped after the second.
     /// assert_eq!((r.status, r.iterations, rows), (SqpStatus::Observer, 2, 3));
     /// ```
     pub fn minimize_observed<O, C>(
@@ -183,7 +205,7 @@ impl Sqp {
     ) -> Result<SqpResult, Error>
     where
         O: Objective + ?Sized,
-        C: VectorMap + Send + Sync + ?Sized,
+        C: Objective + ?Sized,
     {
         let start = Instant::now();
         let o = &self.opts;
@@ -201,13 +223,13 @@ impl Sqp {
             return Err(Error::TooManyConstraints { m, n });
         }
         // Structure, detected once at x0.
-        let cons = Cached::new(AsObjective(c));
+        let cons = CompiledObjective::new(c);
         let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
-        let lag = Cached::new(Lagrangian::new(f, c, m));
+        let lag = CompiledObjective::new(Lagrangian::new(f, c, m));
         lag.inner().set_multipliers(&vec![1.0; m]);
         let hk = hessian_pattern(&lag, x0)?.bandwidth();
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
-        let fc = Cached::new(f);
+        let fc = CompiledObjective::new(f);
         let band_opts = BandOptions {
             method: BandMethod::Substitution,
             ..BandOptions::default()
@@ -324,8 +346,8 @@ impl Sqp {
             };
             // f and θ at a trial point (+∞ where not finite).
             let trial_values = |z: &DVector<f64>| -> (f64, DVector<f64>) {
-                let fz = fc.program::<f64>().eval(&[z.as_slice()])[0];
-                let cz = DVector::from_vec(cons.program::<f64>().eval(&[z.as_slice()]));
+                let fz = crate::objective::program_of::<f64, _>(&fc).eval(&[z.as_slice()])[0];
+                let cz = DVector::from_vec(crate::objective::program_of::<f64, _>(&cons).eval(&[z.as_slice()]));
                 (if fz.is_finite() { fz } else { f64::INFINITY }, cz)
             };
             let mut alpha = 1.0;

@@ -11,7 +11,7 @@ mod tiled;
 pub use index_map::IndexMap;
 pub use io::{Inputs, Output};
 pub use op::{Ctx, Op};
-pub use program::{GraphLin, Program};
+pub(crate) use program::{GraphLin, Program};
 
 pub(crate) use op::mismatch;
 pub(crate) use program::Node;

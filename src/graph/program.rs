@@ -114,16 +114,6 @@ impl<S: Real> Program<S> {
         }
     }
 
-    /// The number of primitive nodes (after sharing).
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    /// `true` when the program has no node (it returns an input).
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
     /// Is slot `s` a scalar (it broadcasts when it has length one)?
     pub(crate) fn is_scalar(&self, s: usize) -> bool {
         self.scalar[s]

@@ -27,7 +27,7 @@ use super::scratch;
 use super::seeds::BandMethod;
 use super::sweep::{Comb, Seeds, sweep_into, try_sweep};
 use crate::banded::SymBanded;
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::{Error, Expr, Objective};
 use nalgebra::DVector;
 
@@ -131,11 +131,18 @@ pub(crate) fn check_dimension<O: Objective + ?Sized>(
 /// cannot guarantee every entry).
 ///
 /// ```
-/// use lensdiff::{Objective, hessian::{hessian, hessian_banded}, problems::{Chain1, Problem}};
-/// let p = Chain1::new(50);
-/// let x = p.x0();
-/// let band = hessian_banded(&p, &x, 1).unwrap();
-/// let dense = hessian(&p, &x).unwrap();
+/// use lensdiff::hessian::{hessian, hessian_banded};
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+/// struct Tri;
+/// impl Objective for Tri {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(50, |i, _| (0.7 * i as f64).sin());
+/// let band = hessian_banded(&Tri, &x, 1).unwrap();
+/// let dense = hessian(&Tri, &x).unwrap();
 /// assert!((band.to_dmatrix() - dense).amax() < 1e-12);
 /// ```
 pub fn hessian_banded<O: Objective + ?Sized>(
@@ -150,16 +157,25 @@ pub fn hessian_banded<O: Objective + ?Sized>(
 /// when substitution falls back to CPR).
 ///
 /// ```
-/// use lensdiff::{hessian::{hessian_banded_with, BandOptions, BandMethod}, problems::{Accel2, Problem}, Error};
-/// let p = Accel2::new(100);
+/// use lensdiff::hessian::{hessian_banded_with, BandOptions, BandMethod};
+/// use lensdiff::Error;
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+/// struct Penta;
+/// impl Objective for Penta {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(100, |i, _| (0.7 * i as f64).sin());
 /// let opts = BandOptions { method: BandMethod::Cpr, ..Default::default() };
-/// let h = hessian_banded_with(&p, &p.x0(), 2, &opts).unwrap();
+/// let h = hessian_banded_with(&Penta, &x, 2, &opts).unwrap();
 /// assert_eq!(h.hvps, 6); // 2k+1 comb seeds and the probe
 /// assert_eq!(h.method, BandMethod::Cpr);
 /// assert!(h.error_bound < 1e-13);
-/// // accel2 has k = 2: asking for k = 1 is caught by the probe, and the
+/// // The Hessian has k = 2: asking for k = 1 is caught by the probe, and the
 /// // error names the half-bandwidth the sparsity tracer finds.
-/// let err = hessian_banded_with(&p, &p.x0(), 1, &opts).unwrap_err();
+/// let err = hessian_banded_with(&Penta, &x, 1, &opts).unwrap_err();
 /// assert!(matches!(err, Error::BandwidthTooSmall { k: 1, detected: Some(2), .. }));
 /// ```
 pub fn hessian_banded_with<O: Objective + ?Sized>(

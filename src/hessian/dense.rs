@@ -3,7 +3,7 @@
 
 use super::banded::check_dimension;
 use super::sweep::sweep;
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::{Error, Objective};
 use nalgebra::{DMatrix, DVector};
 

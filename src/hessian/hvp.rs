@@ -1,7 +1,7 @@
 //! Hessian-vector products by nesting forward mode over reverse mode.
 
 use super::sweep::{sweep, try_sweep};
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::dual::DualN;
 use crate::graph::Output;
 use crate::{Error, Objective};
@@ -84,7 +84,7 @@ fn check_hvp_lengths<O: Objective + ?Sized>(
 /// program a one-product sweep runs, so a cached objective that computed
 /// an HVP compiles nothing new).
 fn check_point<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<(), Error> {
-    let prog = obj.program::<DualN<f64, 1>>();
+    let prog = crate::objective::program_of::<DualN<f64, 1>, _>(&obj);
     let lens = prog.check_inputs(&[x.len()])?;
     <f64 as Output>::shape_of_slot(lens[prog.output])
 }
@@ -94,19 +94,19 @@ fn check_point<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<(), E
 /// non-finite inputs or results.
 ///
 /// ```
-/// use lensdiff::{Objective, Expr, Real, hessian::value_grad_hvps};
+/// use lensdiff::{Objective, Expr, Real, hessian::value_and_grad_hvps};
 /// use nalgebra::dvector;
 /// struct Quad; // f(x) = x₀ x₁
 /// impl Objective for Quad {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.at(0) * x.at(1) }
 /// }
-/// let (f, g, hv) = value_grad_hvps(&Quad, &dvector![2.0, 3.0],
+/// let (f, g, hv) = value_and_grad_hvps(&Quad, &dvector![2.0, 3.0],
 ///     &[dvector![1.0, 0.0], dvector![0.0, 1.0]]).unwrap();
 /// assert_eq!((f, g), (6.0, dvector![3.0, 2.0]));
 /// assert_eq!(hv, vec![dvector![0.0, 1.0], dvector![1.0, 0.0]]);
 /// ```
 #[allow(clippy::type_complexity)]
-pub fn value_grad_hvps<O: Objective + ?Sized>(
+pub fn value_and_grad_hvps<O: Objective + ?Sized>(
     obj: &O,
     x: &DVector<f64>,
     vs: &[DVector<f64>],
@@ -116,7 +116,7 @@ pub fn value_grad_hvps<O: Objective + ?Sized>(
     for v in vs {
         if v.len() != x.len() {
             return Err(Error::DimensionMismatch {
-                op: "value_grad_hvps",
+                op: "value_and_grad_hvps",
                 expected: x.len(),
                 found: v.len(),
             });

@@ -19,7 +19,7 @@ mod sweep;
 pub(crate) use banded::check_dimension;
 pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with};
 pub use dense::hessian;
-pub use hvp::{hvp, try_hvp, value_grad_hvps};
+pub use hvp::{hvp, try_hvp, value_and_grad_hvps};
 pub(crate) use probe::{probe, row_residual};
 pub use seeds::BandMethod;
 pub(crate) use sweep::try_sweep;

@@ -216,7 +216,7 @@ where
     T: Seeds + ?Sized,
     D: DualSink,
 {
-    let prog = obj.program::<DualN<f64, K>>();
+    let prog = crate::objective::program_of::<DualN<f64, K>, _>(&obj);
     prog.value_grad_into(&DualInput { x, seeds }, vec![AsPart(sink)])
         .map(|y| y.re)
 }
@@ -312,7 +312,7 @@ pub(crate) fn try_sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
     x: &[f64],
     seeds: &T,
 ) -> Result<Sweep, crate::Error> {
-    use crate::derive::check_finite;
+    use crate::error::check_finite;
     let s = sweep(obj, x, seeds);
     check_finite("f(x)", &[s.value])?;
     check_finite("gradient", &s.grad)?;

@@ -24,7 +24,7 @@ pub struct Dense;
 /// A Jacobian matrix `A ⊸ B` (rows: flat codomain, columns: flat domain).
 ///
 /// ```
-/// use lensdiff::mode::{Dense, Mode};
+/// use lensdiff::{Dense, Mode};
 /// use lensdiff::linear::Dup;
 /// let j = Dense::lift(Dup::<f64>::new(()));
 /// assert_eq!(j.matrix().shape(), (2, 1));
@@ -49,7 +49,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> DenseLin<A, B> {
     /// The Jacobian matrix.
     ///
     /// ```
-    /// use lensdiff::mode::{Dense, Mode};
+    /// use lensdiff::{Dense, Mode};
     /// use lensdiff::linear::Jam;
     /// assert_eq!(Dense::lift(Jam::<f64>::new(())).matrix()[(0, 1)], 1.0);
     /// ```
@@ -61,7 +61,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> DenseLin<A, B> {
     /// is not of the domain's shape.
     ///
     /// ```
-    /// use lensdiff::mode::{Dense, Mode};
+    /// use lensdiff::{Dense, Mode};
     /// use lensdiff::linear::Dup;
     /// assert_eq!(Dense::lift(Dup::<f64>::new(())).apply(&2.0), (2.0, 2.0));
     /// ```

@@ -24,7 +24,7 @@ pub struct Forward;
 /// A pushforward `A ⊸ B`: the forward-mode representation of a derivative.
 ///
 /// ```
-/// use lensdiff::mode::{Forward, Mode};
+/// use lensdiff::{Forward, Mode};
 /// use lensdiff::linear::Jam;
 /// let p = Forward::lift(Jam::<f64>::new(()));
 /// assert_eq!(p.apply(&(1.0, 2.0)), 3.0);
@@ -49,7 +49,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pushforward<A, B> {
     /// A pushforward from a closure and the shapes it maps between.
     ///
     /// ```
-    /// use lensdiff::mode::Pushforward;
+    /// use lensdiff::Pushforward;
     /// let p = Pushforward::<f64, f64>::new(|dx| 2.0 * dx, (), ());
     /// assert_eq!(p.apply(&1.5), 3.0);
     /// ```
@@ -66,7 +66,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pushforward<A, B> {
     /// the error instead).
     ///
     /// ```
-    /// use lensdiff::mode::Pushforward;
+    /// use lensdiff::Pushforward;
     /// let p = Pushforward::<f64, f64>::new(|dx| -dx, (), ());
     /// assert_eq!(p.apply(&1.0), -1.0);
     /// ```
@@ -98,7 +98,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pushforward<A, B> {
     /// The domain's shape.
     ///
     /// ```
-    /// use lensdiff::mode::Pushforward;
+    /// use lensdiff::Pushforward;
     /// use nalgebra::DVector;
     /// let p = Pushforward::<DVector<f64>, f64>::new(|dx| dx.sum(), 3, ());
     /// assert_eq!(p.dom_shape(), 3);
@@ -110,7 +110,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pushforward<A, B> {
     /// The codomain's shape.
     ///
     /// ```
-    /// use lensdiff::mode::Pushforward;
+    /// use lensdiff::Pushforward;
     /// use nalgebra::DVector;
     /// let p = Pushforward::<f64, DVector<f64>>::new(|dx| DVector::from_element(2, *dx), (), 2);
     /// assert_eq!(p.cod_shape(), 2);

@@ -29,7 +29,7 @@ use crate::linear::LinearMap;
 /// A category of linear maps: how a mode represents a derivative.
 ///
 /// ```
-/// use lensdiff::mode::{Mode, Forward, Reverse};
+/// use lensdiff::{Mode, Forward, Reverse};
 /// use lensdiff::linear::Dup;
 /// let f = Forward::lift(Dup::<f64>::new(()));
 /// assert_eq!(f.apply(&2.0), (2.0, 2.0));

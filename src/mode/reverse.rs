@@ -31,7 +31,7 @@ pub struct Reverse;
 /// that of the values saved by the forward pass.
 ///
 /// ```
-/// use lensdiff::mode::{Reverse, Mode};
+/// use lensdiff::{Reverse, Mode};
 /// use lensdiff::linear::Jam;
 /// let p = Reverse::lift(Jam::<f64>::new(()));
 /// assert_eq!(p.pull(&2.0), (2.0, 2.0));
@@ -56,7 +56,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     /// A pullback from an accumulating closure `(dy, dx) ↦ dx += Jᵀ dy`.
     ///
     /// ```
-    /// use lensdiff::mode::Pullback;
+    /// use lensdiff::Pullback;
     /// let p = Pullback::<f64, f64>::new(|dy, dx| *dx += 2.0 * dy, (), ());
     /// assert_eq!(p.pull(&1.0), 2.0);
     /// ```
@@ -77,7 +77,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     /// domain's.
     ///
     /// ```
-    /// use lensdiff::mode::Pullback;
+    /// use lensdiff::Pullback;
     /// let p = Pullback::<f64, f64>::new(|dy, dx| *dx += 3.0 * dy, (), ());
     /// let mut dx = 1.0;
     /// p.pull_add(&1.0, &mut dx);
@@ -95,7 +95,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     /// ([`try_pull`](Self::try_pull) returns the error instead).
     ///
     /// ```
-    /// use lensdiff::mode::Pullback;
+    /// use lensdiff::Pullback;
     /// let p = Pullback::<f64, f64>::new(|dy, dx| *dx += -dy, (), ());
     /// assert_eq!(p.pull(&1.0), -1.0);
     /// ```
@@ -133,7 +133,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     /// The domain's shape (where cotangents are pulled back to).
     ///
     /// ```
-    /// use lensdiff::mode::Pullback;
+    /// use lensdiff::Pullback;
     /// assert_eq!(Pullback::<f64, f64>::new(|_, _| {}, (), ()).dom_shape(), ());
     /// ```
     pub fn dom_shape(&self) -> A::Shape {
@@ -143,7 +143,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     /// The codomain's shape (where cotangents come from).
     ///
     /// ```
-    /// use lensdiff::mode::Pullback;
+    /// use lensdiff::Pullback;
     /// assert_eq!(Pullback::<f64, f64>::new(|_, _| {}, (), ()).cod_shape(), ());
     /// ```
     pub fn cod_shape(&self) -> B::Shape {

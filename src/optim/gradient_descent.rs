@@ -4,8 +4,9 @@
 use super::line_search::{backtrack, below_rounding};
 use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
-use crate::derive::{check_finite, try_value_and_grad};
-use crate::objective::Cached;
+use crate::derivatives::try_value_and_grad;
+use crate::error::check_finite;
+use crate::CompiledObjective;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -44,14 +45,22 @@ impl Default for GradientDescentOptions {
 ///
 /// ```
 /// use lensdiff::optim::{GradientDescent, GradientDescentOptions, Stopping};
-/// use lensdiff::problems::{Accel2, Problem};
-/// let p = Accel2::new(50);
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − x[i])² + Σ (cosh xᵢ − xᵢ/2): tridiagonal and convex.
+/// struct Chain;
+/// impl Objective for Chain {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum() - x.sum() * 0.5
+///     }
+/// }
+/// let x0 = nalgebra::DVector::from_fn(50, |i, _| (0.4 * i as f64).sin());
 /// let opts = GradientDescentOptions {
 ///     stopping: Stopping { max_iters: 50, ..Stopping::default() },
 ///     ..Default::default()
 /// };
-/// let r = GradientDescent::new(opts).minimize(&p, &p.x0()).unwrap();
-/// assert!(r.f < r.history[0].f);
+/// let r = GradientDescent::new(opts).minimize(&Chain, &x0).unwrap();
+/// // Every accepted step decreases f (an Armijo line search).
+/// assert!(r.history.windows(2).all(|w| w[1].f < w[0].f));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct GradientDescent {
@@ -73,12 +82,19 @@ impl GradientDescent {
     ///
     /// ```
     /// use lensdiff::optim::GradientDescent;
-    /// use lensdiff::problems::{Chain1, Problem};
-    /// use nalgebra::DVector;
-    /// let p = Chain1::new(10);
-    /// let mut x = p.x0();
-    /// x[0] = f64::NAN;
-    /// assert!(GradientDescent::default().minimize(&p, &x).is_err());
+    /// use lensdiff::Error;
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − x[i])² + Σ (cosh xᵢ − xᵢ/2): tridiagonal and convex.
+    /// struct Chain;
+    /// impl Objective for Chain {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum() - x.sum() * 0.5
+    ///     }
+    /// }
+    /// let mut x = nalgebra::DVector::zeros(10);
+    /// x[3] = f64::NAN;
+    /// let err = GradientDescent::default().minimize(&Chain, &x).unwrap_err();
+    /// assert_eq!(err, Error::NonFinite { what: "x0", index: Some(3) });
     /// ```
     pub fn minimize<O: Objective + ?Sized>(
         &self,
@@ -92,14 +108,22 @@ impl GradientDescent {
     /// iteration.
     ///
     /// ```
-    /// use lensdiff::optim::{GradientDescent, Control};
-    /// use lensdiff::problems::{Chain1, Problem};
-    /// let p = Chain1::new(10);
+    /// use lensdiff::optim::{GradientDescent, Control, StopReason};
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − x[i])² + Σ (cosh xᵢ − xᵢ/2): tridiagonal and convex.
+    /// struct Chain;
+    /// impl Objective for Chain {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum() - x.sum() * 0.5
+    ///     }
+    /// }
+    /// let x0 = nalgebra::DVector::from_element(10, 1.0);
     /// let mut n = 0;
     /// let r = GradientDescent::default()
-    ///     .minimize_observed(&p, &p.x0(), &mut |_| { n += 1; if n == 3 { Control::Stop } else { Control::Continue } })
+    ///     .minimize_observed(&Chain, &x0, &mut |_| { n += 1; if n == 3 { Control::Stop } else { Control::Continue } })
     ///     .unwrap();
-    /// assert_eq!(r.iterations, 3);
+    /// // Called after each of the first three steps, the observer stopped the solve.
+    /// assert_eq!((r.iterations, r.stop), (3, StopReason::Observer));
     /// ```
     pub fn minimize_observed<O: Objective + ?Sized>(
         &self,
@@ -109,7 +133,7 @@ impl GradientDescent {
     ) -> Result<OptimResult, Error> {
         let o = &self.opts;
         check_finite("x0", x0.as_slice())?;
-        let obj = Cached::new(obj);
+        let obj = CompiledObjective::new(obj);
         let lens = obj.lens::<f64>();
         let f = |x: &DVector<f64>| lens.eval(x);
         let mut tally = Tally::new("Gradient descent (backtracking)", x0.len(), o.verbose);

@@ -12,9 +12,10 @@ use super::curvature::{BandCurvature, Curvature, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding};
 use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
-use crate::derive::{check_finite, try_value_and_grad, value_and_grad};
+use crate::derivatives::{try_value_and_grad, value_and_grad};
+use crate::error::check_finite;
 use crate::hessian::BandOptions;
-use crate::objective::Cached;
+use crate::CompiledObjective;
 use crate::sparsity::{SparseOptions, hessian_pattern};
 use crate::{DFun, Error, Objective};
 use nalgebra::DVector;
@@ -111,9 +112,16 @@ fn levenberg_factor(h: &mut dyn Curvature, tau_prev: f64, beta: f64) -> Result<f
 ///
 /// ```
 /// use lensdiff::optim::{Newton, NewtonOptions, StopReason};
-/// use lensdiff::problems::{Chain1, Problem};
-/// let p = Chain1::new(1000);
-/// let r = Newton::new(NewtonOptions::default()).minimize(&p, &p.x0(), 1).unwrap();
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+/// struct Tri;
+/// impl Objective for Tri {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(1000, |i, _| (0.7 * i as f64).sin());
+/// let r = Newton::new(NewtonOptions::default()).minimize(&Tri, &x, 1).unwrap();
 /// assert_eq!(r.stop, StopReason::Gradient);
 /// assert!(r.grad_inf <= 1e-8 * r.grad0_inf.max(1.0));
 /// ```
@@ -137,10 +145,18 @@ impl Newton {
     ///
     /// ```
     /// use lensdiff::optim::Newton;
-    /// use lensdiff::problems::{Accel2, Problem};
-    /// let p = Accel2::new(500);
-    /// let r = Newton::default().minimize(&p, &p.x0(), 2).unwrap();
-    /// assert!(r.iterations < 20);
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+    /// struct Penta;
+    /// impl Objective for Penta {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+    ///     }
+    /// }
+    /// let x = nalgebra::DVector::from_fn(500, |i, _| (0.7 * i as f64).sin());
+    /// let r = Newton::default().minimize(&Penta, &x, 2).unwrap();
+    /// // Newton's quadratic convergence on a convex objective: a handful of steps.
+    /// assert!(r.converged() && r.iterations < 10);
     /// ```
     pub fn minimize<O: Objective + ?Sized>(
         &self,
@@ -156,11 +172,18 @@ impl Newton {
     ///
     /// ```
     /// use lensdiff::optim::{Newton, Control, StopReason};
-    /// use lensdiff::problems::{Chain1, Problem};
-    /// let p = Chain1::new(100);
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+    /// struct Tri;
+    /// impl Objective for Tri {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+    ///     }
+    /// }
+    /// let x = nalgebra::DVector::from_fn(100, |i, _| (0.7 * i as f64).sin());
     /// let mut seen = Vec::new();
     /// let r = Newton::default()
-    ///     .minimize_observed(&p, &p.x0(), 1, &mut |it| {
+    ///     .minimize_observed(&Tri, &x, 1, &mut |it| {
     ///         seen.push(it.f);
     ///         if it.iter == 1 { Control::Stop } else { Control::Continue }
     ///     })
@@ -177,7 +200,7 @@ impl Newton {
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
         check_finite("x0", x0.as_slice())?;
-        let obj = Cached::new(obj);
+        let obj = CompiledObjective::new(obj);
         let mut h = BandCurvature::new(&obj, k, self.opts.band);
         self.run(&obj, x0, &mut h, observer)
     }
@@ -220,11 +243,18 @@ impl Newton {
     ///
     /// ```
     /// use lensdiff::optim::{Newton, Control, StopReason};
-    /// use lensdiff::problems::{Accel2, Problem};
-    /// let p = Accel2::new(100);
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+    /// struct Penta;
+    /// impl Objective for Penta {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+    ///     }
+    /// }
+    /// let x = nalgebra::DVector::from_fn(100, |i, _| (0.7 * i as f64).sin());
     /// let mut hvps = 0;
     /// let r = Newton::default()
-    ///     .minimize_sparse_observed(&p, &p.x0(), &mut |it| { hvps = it.hvps; Control::Continue })
+    ///     .minimize_sparse_observed(&Penta, &x, &mut |it| { hvps = it.hvps; Control::Continue })
     ///     .unwrap();
     /// assert_eq!(r.stop, StopReason::Gradient);
     /// assert_eq!(hvps, 6); // 5 star colours for a band of half-width 2, and the probe
@@ -236,7 +266,7 @@ impl Newton {
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
         check_finite("x0", x0.as_slice())?;
-        let obj = Cached::new(obj);
+        let obj = CompiledObjective::new(obj);
         let mut h = SparseCurvature::new(&obj, x0, self.opts.sparse)?;
         if self.opts.verbose {
             let (nnz, colors, envelope) = h.describe();
@@ -280,7 +310,7 @@ impl Newton {
         if n * (k + 1) <= 2 * (pattern.nnz() + n) {
             self.minimize_observed(obj, x0, k, &mut |_| Control::Continue)
         } else {
-            let obj = Cached::new(obj);
+            let obj = CompiledObjective::new(obj);
             let mut h = SparseCurvature::from_pattern(&obj, pattern, self.opts.sparse)?;
             self.run(&obj, x0, &mut h, &mut |_| Control::Continue)
         }

@@ -147,9 +147,16 @@ impl OptimResult {
     ///
     /// ```
     /// use lensdiff::optim::Newton;
-    /// use lensdiff::problems::{Chain1, Problem};
-    /// let p = Chain1::new(100);
-    /// assert!(Newton::default().minimize(&p, &p.x0(), 1).unwrap().converged());
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+    /// struct Tri;
+    /// impl Objective for Tri {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+    ///     }
+    /// }
+    /// let x = nalgebra::DVector::from_fn(100, |i, _| (0.7 * i as f64).sin());
+    /// assert!(Newton::default().minimize(&Tri, &x, 1).unwrap().converged());
     /// ```
     pub fn converged(&self) -> bool {
         self.stop.converged()

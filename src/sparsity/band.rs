@@ -11,11 +11,18 @@ use nalgebra::DVector;
 ///
 /// ```
 /// use lensdiff::{sparsity::hessian_banded_auto, hessian::{hessian, BandOptions}};
-/// use lensdiff::problems::{Robot2d, Problem};
-/// let p = Robot2d::new(10);
-/// let (k, h) = hessian_banded_auto(&p, &p.x0(), &BandOptions::default()).unwrap();
-/// assert_eq!(k, 4);
-/// assert!((h.band.to_dmatrix() - hessian(&p, &p.x0()).unwrap()).amax() < 1e-8);
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+/// struct Penta;
+/// impl Objective for Penta {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(12, |i, _| (0.7 * i as f64).sin());
+/// let (k, h) = hessian_banded_auto(&Penta, &x, &BandOptions::default()).unwrap();
+/// assert_eq!(k, 2); // found by the sparsity tracer
+/// assert!((h.band.to_dmatrix() - hessian(&Penta, &x).unwrap()).amax() < 1e-10);
 /// ```
 pub fn hessian_banded_auto<O: Objective + ?Sized>(
     obj: &O,

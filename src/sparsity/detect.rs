@@ -9,7 +9,7 @@
 
 use super::arena::{self, Arena};
 use super::{Pattern, Tracer};
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::engine::Engine;
 use crate::hessian::check_dimension;
 use crate::{DFun, Error, Expr, Objective, Reverse};
@@ -53,9 +53,17 @@ fn inputs(x: &DVector<f64>) -> DVector<Tracer> {
 /// the pattern of the branch taken at `x`.
 ///
 /// ```
-/// use lensdiff::{sparsity::hessian_pattern, problems::{Accel2, Problem}};
-/// let p = Accel2::new(20);
-/// let pat = hessian_pattern(&p, &p.x0()).unwrap();
+/// use lensdiff::sparsity::hessian_pattern;
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+/// struct Penta;
+/// impl Objective for Penta {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(20, |i, _| (0.7 * i as f64).sin());
+/// let pat = hessian_pattern(&Penta, &x).unwrap();
 /// assert_eq!(pat.bandwidth(), 2);
 /// assert_eq!(pat.nnz(), 20 + 2 * 19 + 2 * 18);
 /// ```

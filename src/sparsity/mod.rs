@@ -17,7 +17,7 @@
 //!   the detection and colouring once for many points, and verifies each
 //!   Hessian with a random probe;
 //! * [`jacobian_sparse`], [`jacobian_sparse_with`]: the same for the
-//!   Jacobian of a [`VectorMap`], with forward seeds (column colouring) or
+//!   Jacobian of a [`Objective`], with forward seeds (column colouring) or
 //!   reverse seeds (row colouring), whichever needs fewer products
 //!   ([`SeedMode`], [`JacobianMode`], [`SparseJacobian`]);
 //!   [`SparseJacobianPlan`] keeps the pattern and colouring for many
@@ -75,7 +75,7 @@ pub use sparse_hessian::{
     Recovery, SparseHessian, SparseHessianPlan, SparseOptions, hessian_sparse, hessian_sparse_with,
 };
 pub use sparse_jacobian::{
-    JacobianMode, SeedMode, SparseJacobian, SparseJacobianPlan, VectorMap, jacobian_sparse,
+    JacobianMode, SeedMode, SparseJacobian, SparseJacobianPlan, jacobian_sparse,
     jacobian_sparse_with,
 };
 pub use tracer::Tracer;

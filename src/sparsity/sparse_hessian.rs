@@ -21,7 +21,7 @@ use super::substitution::Recovery as RecoveryPlan;
 use super::{
     Coloring, CscMatrix, Pattern, acyclic_coloring, column_coloring, hessian_pattern, star_coloring,
 };
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::hessian::{check_dimension, probe, try_sweep};
 use crate::{Error, Objective};
 use nalgebra::DVector;
@@ -63,12 +63,19 @@ pub struct SparseHessian {
 /// (one Hessian-vector product per colour).
 ///
 /// ```
-/// use lensdiff::{sparsity::hessian_sparse, hessian::hessian, problems::{Robot2d, Problem}};
-/// let p = Robot2d::new(12);
-/// let x = p.x0();
-/// let h = hessian_sparse(&p, &x).unwrap();
-/// assert!((h.hessian.to_dmatrix() - hessian(&p, &x).unwrap()).amax() < 1e-9);
-/// assert_eq!(h.colors, 6); // the comb of a band with k = 4 needs 2k + 1 = 9
+/// use lensdiff::{sparsity::hessian_sparse, hessian::hessian};
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+/// struct Penta;
+/// impl Objective for Penta {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(12, |i, _| (0.7 * i as f64).sin());
+/// let h = hessian_sparse(&Penta, &x).unwrap();
+/// assert!((h.hessian.to_dmatrix() - hessian(&Penta, &x).unwrap()).amax() < 1e-10);
+/// assert_eq!(h.colors, 5); // a star colouring of the band: 2k + 1 for k = 2
 /// ```
 pub fn hessian_sparse<O: Objective + ?Sized>(
     obj: &O,
@@ -81,12 +88,19 @@ pub fn hessian_sparse<O: Objective + ?Sized>(
 /// (pattern detected at `x`, so no verification product).
 ///
 /// ```
-/// use lensdiff::{sparsity::{hessian_sparse_with, Recovery}, hessian::hessian, problems::{Accel2, Problem}};
-/// let p = Accel2::new(30);
-/// let x = p.x0();
-/// let h = hessian_sparse_with(&p, &x, Recovery::Substitution).unwrap();
+/// use lensdiff::{sparsity::{hessian_sparse_with, Recovery}, hessian::hessian};
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+/// struct Penta;
+/// impl Objective for Penta {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(30, |i, _| (0.7 * i as f64).sin());
+/// let h = hessian_sparse_with(&Penta, &x, Recovery::Substitution).unwrap();
 /// assert_eq!(h.colors, 3); // k + 1 for half-bandwidth k = 2
-/// assert!((h.hessian.to_dmatrix() - hessian(&p, &x).unwrap()).amax() < 1e-9);
+/// assert!((h.hessian.to_dmatrix() - hessian(&Penta, &x).unwrap()).amax() < 1e-10);
 /// ```
 pub fn hessian_sparse_with<O: Objective + ?Sized>(
     obj: &O,
@@ -141,13 +155,22 @@ impl Default for SparseOptions {
 /// is one multi-tangent sweep, so Newton's method pays for them once.
 ///
 /// ```
-/// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, hessian::hessian, problems::{Chain1, Problem}};
-/// let p = Chain1::new(40);
-/// let plan = SparseHessianPlan::new(&p, &p.x0(), &SparseOptions::default()).unwrap();
+/// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, hessian::hessian};
+/// use lensdiff::{Expr, Objective, Real};
+/// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+/// struct Tri;
+/// impl Objective for Tri {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+///     }
+/// }
+/// let x = nalgebra::DVector::from_fn(40, |i, _| (0.7 * i as f64).sin());
+/// let plan = SparseHessianPlan::new(&Tri, &x, &SparseOptions::default()).unwrap();
 /// assert_eq!(plan.colors(), 3);
-/// let x = p.x0().map(|v| v + 0.3);
-/// let h = plan.evaluate(&p, &x).unwrap();
-/// assert!((h.hessian.to_dmatrix() - hessian(&p, &x).unwrap()).amax() < 1e-9);
+/// // The plan is reused at another point: only the products are computed.
+/// let y = x.map(|v| v + 0.3);
+/// let h = plan.evaluate(&Tri, &y).unwrap();
+/// assert!((h.hessian.to_dmatrix() - hessian(&Tri, &y).unwrap()).amax() < 1e-10);
 /// assert!(h.residual.unwrap() < 1e-12);
 /// ```
 #[derive(Debug, Clone)]
@@ -167,9 +190,17 @@ impl SparseHessianPlan {
     /// Detects the Hessian pattern of `f` at `x` and colours it.
     ///
     /// ```
-    /// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, problems::{Accel2, Problem}};
-    /// let p = Accel2::new(100);
-    /// let plan = SparseHessianPlan::new(&p, &p.x0(), &SparseOptions::default()).unwrap();
+    /// use lensdiff::sparsity::{SparseHessianPlan, SparseOptions};
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+    /// struct Penta;
+    /// impl Objective for Penta {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+    ///     }
+    /// }
+    /// let x = nalgebra::DVector::from_fn(100, |i, _| (0.7 * i as f64).sin());
+    /// let plan = SparseHessianPlan::new(&Penta, &x, &SparseOptions::default()).unwrap();
     /// assert_eq!(plan.pattern().bandwidth(), 2);
     /// ```
     pub fn new<O: Objective + ?Sized>(
@@ -266,10 +297,18 @@ impl SparseHessianPlan {
     /// The pattern the Hessian is recovered on.
     ///
     /// ```
-    /// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, problems::{Chain1, Problem}};
-    /// let p = Chain1::new(10);
-    /// let plan = SparseHessianPlan::new(&p, &p.x0(), &SparseOptions::default()).unwrap();
-    /// assert_eq!(plan.pattern().nnz(), 10 + 2 * 9);
+    /// use lensdiff::sparsity::{SparseHessianPlan, SparseOptions};
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
+    /// struct Tri;
+    /// impl Objective for Tri {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff().norm_squared() + x.map(|t| t.cosh()).sum()
+    ///     }
+    /// }
+    /// let x = nalgebra::DVector::from_fn(10, |i, _| (0.7 * i as f64).sin());
+    /// let plan = SparseHessianPlan::new(&Tri, &x, &SparseOptions::default()).unwrap();
+    /// assert_eq!(plan.pattern().nnz(), 10 + 2 * 9); // the diagonal and both off-diagonals
     /// ```
     pub fn pattern(&self) -> &Pattern {
         &self.pattern
@@ -279,10 +318,18 @@ impl SparseHessianPlan {
     /// probe not counted).
     ///
     /// ```
-    /// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions, Recovery}, problems::{Robot2d, Problem}};
-    /// let p = Robot2d::new(50);
+    /// use lensdiff::sparsity::{SparseHessianPlan, SparseOptions, Recovery};
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
+    /// struct Penta;
+    /// impl Objective for Penta {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         x.diff2().norm_squared() + x.map(|t| t.cosh()).sum()
+    ///     }
+    /// }
+    /// let x = nalgebra::DVector::from_fn(100, |i, _| (0.7 * i as f64).sin());
     /// let opts = SparseOptions { recovery: Recovery::Substitution, ..Default::default() };
-    /// assert_eq!(SparseHessianPlan::new(&p, &p.x0(), &opts).unwrap().colors(), 5);
+    /// assert_eq!(SparseHessianPlan::new(&Penta, &x, &opts).unwrap().colors(), 3); // k + 1
     /// ```
     pub fn colors(&self) -> usize {
         self.coloring.n_colors()

@@ -13,48 +13,10 @@
 use super::csc::check_probe;
 use super::ordering::dense_threshold;
 use super::{Coloring, CscMatrix, Pattern, column_coloring, jacobian_pattern};
-use crate::derive::check_finite;
+use crate::error::check_finite;
 use crate::hessian::probe;
-use crate::{DFun, Error, Expr, Forward, Real, Reverse};
+use crate::{DFun, Error, Expr, Forward, Objective, Reverse};
 use nalgebra::DVector;
-
-/// A vector function `F: Rⁿ → Rᵐ` written once for every scalar type, as
-/// [`crate::Objective`] is for scalar functions (closures cannot be
-/// generic, and the Jacobian needs `F` over the sparsity tracer and over
-/// `f64`).
-///
-/// ```
-/// use lensdiff::{Expr, Real, sparsity::VectorMap};
-/// use nalgebra::dvector;
-/// /// F(x)_i = sin(x_{i+1} − x_i)
-/// struct SinDiff;
-/// impl VectorMap for SinDiff {
-///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
-///         x.diff().sin()
-///     }
-/// }
-/// let f: lensdiff::DFun<_, nalgebra::DVector<f64>> = SinDiff.build(Expr::var()).compile();
-/// assert_eq!(f.eval(&dvector![0.0, 0.0, 0.0]).len(), 2);
-/// ```
-pub trait VectorMap {
-    /// `F(x)` as an expression in the input variable `x`.
-    ///
-    /// ```
-    /// use lensdiff::{Expr, Real, sparsity::VectorMap};
-    /// struct Twice;
-    /// impl VectorMap for Twice {
-    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x * 2.0 }
-    /// }
-    /// assert_eq!(Twice.build(Expr::<f64>::var()).check(&[3]), Ok(3));
-    /// ```
-    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S>;
-}
-
-impl<M: VectorMap + ?Sized> VectorMap for &M {
-    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
-        (**self).build(x)
-    }
-}
 
 /// Which products [`jacobian_sparse_with`] uses.
 ///
@@ -77,11 +39,12 @@ pub enum SeedMode {
 /// The products a [`SparseJacobian`] was computed with.
 ///
 /// ```
-/// use lensdiff::sparsity::{jacobian_sparse, JacobianMode, VectorMap};
+/// use lensdiff::sparsity::{jacobian_sparse, JacobianMode};
+/// use lensdiff::Objective;
 /// use lensdiff::{Expr, Real};
 /// use nalgebra::dvector;
 /// struct Square;
-/// impl VectorMap for Square {
+/// impl Objective for Square {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.square() }
 /// }
 /// // A diagonal Jacobian: one colour either way, forward on the tie.
@@ -99,11 +62,12 @@ pub enum JacobianMode {
 /// A sparse Jacobian with the value from the same linearisation.
 ///
 /// ```
-/// use lensdiff::sparsity::{jacobian_sparse, VectorMap};
+/// use lensdiff::sparsity::{jacobian_sparse};
+/// use lensdiff::Objective;
 /// use lensdiff::{Expr, Real};
 /// use nalgebra::dvector;
 /// struct Diff;
-/// impl VectorMap for Diff {
+/// impl Objective for Diff {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff() }
 /// }
 /// let j = jacobian_sparse(&Diff, &dvector![1.0, 2.0, 4.0]).unwrap();
@@ -134,12 +98,13 @@ pub struct SparseJacobian {
 /// an entry of the Jacobian is not finite.
 ///
 /// ```
-/// use lensdiff::sparsity::{jacobian_sparse, JacobianMode, VectorMap};
+/// use lensdiff::sparsity::{jacobian_sparse, JacobianMode};
+/// use lensdiff::Objective;
 /// use lensdiff::{jacobian_fwd, DFun, Expr, Forward, Real};
 /// use nalgebra::{DVector, dvector};
 /// /// F(x) = (sin x_0, …, sin x_49, Σ x): a diagonal and one dense row.
 /// struct DenseRow;
-/// impl VectorMap for DenseRow {
+/// impl Objective for DenseRow {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sin().concat(&x.sum()) }
 /// }
 /// let x = DVector::from_fn(50, |i, _| 0.1 * i as f64);
@@ -149,7 +114,7 @@ pub struct SparseJacobian {
 /// let f: DFun<DVector<f64>, DVector<f64>, Forward> = DenseRow.build(Expr::var()).compile();
 /// assert!((j.jacobian.to_dmatrix() - jacobian_fwd(&f, &x)).amax() < 1e-15);
 /// ```
-pub fn jacobian_sparse<F: VectorMap + ?Sized>(
+pub fn jacobian_sparse<F: Objective + ?Sized>(
     f: &F,
     x: &DVector<f64>,
 ) -> Result<SparseJacobian, Error> {
@@ -160,12 +125,13 @@ pub fn jacobian_sparse<F: VectorMap + ?Sized>(
 /// (errors as for [`jacobian_sparse`]).
 ///
 /// ```
-/// use lensdiff::sparsity::{jacobian_sparse_with, JacobianMode, SeedMode, VectorMap};
+/// use lensdiff::sparsity::{jacobian_sparse_with, JacobianMode, SeedMode};
+/// use lensdiff::Objective;
 /// use lensdiff::{Expr, Real, Error};
 /// use nalgebra::{DVector, dvector};
 /// /// F(x)_i = x_0 · sin(x_i): a dense column 0.
 /// struct DenseColumn;
-/// impl VectorMap for DenseColumn {
+/// impl Objective for DenseColumn {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sin() * x.at(0) }
 /// }
 /// let x = DVector::from_fn(20, |i, _| 1.0 + i as f64);
@@ -177,7 +143,7 @@ pub fn jacobian_sparse<F: VectorMap + ?Sized>(
 /// let bad = jacobian_sparse_with(&DenseColumn, &dvector![f64::NAN], SeedMode::Auto);
 /// assert_eq!(bad.unwrap_err(), Error::NonFinite { what: "x", index: Some(0) });
 /// ```
-pub fn jacobian_sparse_with<F: VectorMap + ?Sized>(
+pub fn jacobian_sparse_with<F: Objective + ?Sized>(
     f: &F,
     x: &DVector<f64>,
     mode: SeedMode,
@@ -195,12 +161,13 @@ pub fn jacobian_sparse_with<F: VectorMap + ?Sized>(
 /// branches on values ([`Error::PatternMismatch`]).
 ///
 /// ```
-/// use lensdiff::sparsity::{SparseJacobianPlan, SeedMode, VectorMap};
+/// use lensdiff::sparsity::{SparseJacobianPlan, SeedMode};
+/// use lensdiff::Objective;
 /// use lensdiff::{Expr, Real, DFun, Forward, jacobian_fwd};
 /// use nalgebra::DVector;
 /// /// F(x)_i = sin(x_{i+1} − x_i) · x_i.
 /// struct Map;
-/// impl VectorMap for Map {
+/// impl Objective for Map {
 ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff().sin() * x.trim(0, 1) }
 /// }
 /// let x0 = DVector::from_fn(30, |i, _| 0.1 * i as f64);
@@ -225,17 +192,18 @@ impl SparseJacobianPlan {
     /// products `mode` asks for (see [`SeedMode`]).
     ///
     /// ```
-    /// use lensdiff::sparsity::{SparseJacobianPlan, SeedMode, JacobianMode, VectorMap};
+    /// use lensdiff::sparsity::{SparseJacobianPlan, SeedMode, JacobianMode};
+    /// use lensdiff::Objective;
     /// use lensdiff::{Expr, Real};
     /// use nalgebra::DVector;
     /// struct Diff;
-    /// impl VectorMap for Diff {
+    /// impl Objective for Diff {
     ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.diff() }
     /// }
     /// let plan = SparseJacobianPlan::new(&Diff, &DVector::zeros(10), SeedMode::Reverse).unwrap();
     /// assert_eq!((plan.mode(), plan.colors()), (JacobianMode::Reverse, 2));
     /// ```
-    pub fn new<F: VectorMap + ?Sized>(
+    pub fn new<F: Objective + ?Sized>(
         f: &F,
         x: &DVector<f64>,
         mode: SeedMode,
@@ -329,12 +297,13 @@ impl SparseJacobianPlan {
     /// dimension that is not the plan's, [`Error::PatternMismatch`].
     ///
     /// ```
-    /// use lensdiff::sparsity::{Pattern, SparseJacobianPlan, SeedMode, VectorMap};
+    /// use lensdiff::sparsity::{Pattern, SparseJacobianPlan, SeedMode};
+    /// use lensdiff::Objective;
     /// use lensdiff::{Error, Expr, Real};
     /// use nalgebra::dvector;
     /// /// F(x) = (x₀ x₁, x₁): the diagonal pattern misses (0, 1).
     /// struct Map;
-    /// impl VectorMap for Map {
+    /// impl Objective for Map {
     ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { (x.at(0) * x.at(1)).concat(&x.at(1)) }
     /// }
     /// let diagonal = Pattern::from_entries(2, 2, [(0, 0), (1, 1)]);
@@ -342,7 +311,7 @@ impl SparseJacobianPlan {
     /// let err = plan.evaluate(&Map, &dvector![1.0, 2.0]).unwrap_err();
     /// assert!(matches!(err, Error::PatternMismatch { nnz: 2, .. }));
     /// ```
-    pub fn evaluate<F: VectorMap + ?Sized>(
+    pub fn evaluate<F: Objective + ?Sized>(
         &self,
         f: &F,
         x: &DVector<f64>,

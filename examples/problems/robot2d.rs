@@ -6,30 +6,10 @@
 //! The interleaved layout makes the half-bandwidth 4.
 
 use super::Problem;
-use crate::{Expr, Objective, Real, ScalarFn2, c};
+use lensdiff::{Expr, Objective, Real, ScalarFn2, c};
 use nalgebra::DVector;
 
 /// The `robot2d` objective on `m` points (`n = 2m` variables).
-///
-/// ```
-/// use lensdiff::problems::{Robot2d, Problem};
-/// use lensdiff::Objective;
-/// let p = Robot2d::new(5);
-/// let x = p.x0();
-/// let m = 5.0_f64;
-/// let pt = |i: usize| (x[2 * i], x[2 * i + 1]);
-/// let mut by_hand = 0.0;
-/// for i in 1..4 {
-///     let (a, b, c) = (pt(i - 1), pt(i), pt(i + 1));
-///     by_hand += 0.5 * m * m * ((c.0 - 2.0 * b.0 + a.0).powi(2) + (c.1 - 2.0 * b.1 + a.1).powi(2));
-/// }
-/// for i in 0..5 {
-///     let (u, v) = pt(i);
-///     by_hand += 10.0 * (-((u - 0.5).powi(2) + (v - 0.5).powi(2)) / 0.05).exp();
-/// }
-/// by_hand += 100.0 * (x[0].powi(2) + x[1].powi(2) + (x[8] - 1.0).powi(2) + (x[9] - 1.0).powi(2));
-/// assert!((p.lens::<f64>().eval(&x) - by_hand).abs() < 1e-12);
-/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Robot2d {
     m: usize,
@@ -37,21 +17,11 @@ pub struct Robot2d {
 
 impl Robot2d {
     /// `robot2d` with `m ≥ 2` points.
-    ///
-    /// ```
-    /// use lensdiff::problems::{Robot2d, Problem};
-    /// assert_eq!(Robot2d::new(8).n(), 16);
-    /// ```
     pub fn new(m: usize) -> Self {
         Robot2d { m }
     }
 
     /// The number of points.
-    ///
-    /// ```
-    /// use lensdiff::problems::Robot2d;
-    /// assert_eq!(Robot2d::new(8).points(), 8);
-    /// ```
     pub fn points(&self) -> usize {
         self.m
     }

@@ -10,9 +10,10 @@
 //! panic at the caller's line with a message naming the driver (or the
 //! input) and both lengths; the `try_` forms return the error instead.
 
+use crate::error::check_finite;
 use crate::linear::{expect_shape, shape_check};
 use crate::mode::{Forward, Reverse};
-use crate::{DFun, Error, Real, Space};
+use crate::{DFun, Error, Space};
 use nalgebra::DMatrix;
 
 const JVP_TANGENT: &str = "jvp (tangent v)";
@@ -161,17 +162,6 @@ pub fn try_value_and_grad<A: Space>(
     check_finite("f(x)", &[y])?;
     check_finite("gradient", &g.to_flat())?;
     Ok((y, g))
-}
-
-/// `Err(NonFinite)` naming the first non-finite entry.
-pub(crate) fn check_finite<S: Real>(what: &'static str, v: &[S]) -> Result<(), Error> {
-    match v.iter().position(|x| !x.is_finite_all()) {
-        Some(i) => Err(Error::NonFinite {
-            what,
-            index: Some(i),
-        }),
-        None => Ok(()),
-    }
 }
 
 /// The Jacobian, column by column: `n` pushforwards of unit vectors.

@@ -18,7 +18,7 @@
 //! dense last row.
 
 use super::Problem;
-use crate::{Expr, Objective, Real, ScalarFn2, c};
+use lensdiff::{Expr, Objective, Real, ScalarFn2, c};
 use nalgebra::DVector;
 
 /// The obstacle centres.
@@ -27,29 +27,6 @@ const OBSTACLES: [(f64, f64); 2] = [(0.7, 0.7), (-0.7, -0.7)];
 const WAYPOINTS: [(f64, f64); 4] = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)];
 
 /// The `orbit` objective on `m ≥ 4` points (`n = 2m + 1` variables).
-///
-/// ```
-/// use lensdiff::problems::{Orbit, Problem};
-/// use lensdiff::Objective;
-/// let p = Orbit::new(8);
-/// let x = p.x0();
-/// let (m, t) = (8.0_f64, x[16].exp());
-/// let pt = |i: usize| (x[2 * (i % 8)], x[2 * (i % 8) + 1]);
-/// let mut by_hand = t;
-/// for i in 0..8 {
-///     let (a, b, c) = (pt(i + 7), pt(i), pt(i + 1));
-///     let acc = (c.0 - 2.0 * b.0 + a.0).powi(2) + (c.1 - 2.0 * b.1 + a.1).powi(2);
-///     by_hand += m.powi(3) / t.powi(3) * acc;
-///     for (cx, cy) in [(0.7, 0.7), (-0.7, -0.7)] {
-///         by_hand += t / m * 10.0 * (-((b.0 - cx).powi(2) + (b.1 - cy).powi(2)) / 0.05).exp();
-///     }
-/// }
-/// for (k, (wx, wy)) in [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)].into_iter().enumerate() {
-///     let (u, v) = pt(2 * k);
-///     by_hand += 100.0 * ((u - wx).powi(2) + (v - wy).powi(2));
-/// }
-/// assert!((p.lens::<f64>().eval(&x) - by_hand).abs() < 1e-10 * by_hand);
-/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Orbit {
     m: usize,
@@ -57,42 +34,22 @@ pub struct Orbit {
 
 impl Orbit {
     /// `orbit` with `m` points; panics if `m < 4` (four waypoints).
-    ///
-    /// ```
-    /// use lensdiff::problems::{Orbit, Problem};
-    /// assert_eq!(Orbit::new(10).n(), 21);
-    /// ```
     pub fn new(m: usize) -> Self {
         assert!(m >= 4, "Orbit::new: needs at least 4 points, got {m}");
         Orbit { m }
     }
 
     /// The number of points.
-    ///
-    /// ```
-    /// use lensdiff::problems::Orbit;
-    /// assert_eq!(Orbit::new(10).points(), 10);
-    /// ```
     pub fn points(&self) -> usize {
         self.m
     }
 
     /// The obstacle centres (radius of influence `√0.05`).
-    ///
-    /// ```
-    /// use lensdiff::problems::Orbit;
-    /// assert_eq!(Orbit::obstacles().len(), 2);
-    /// ```
     pub fn obstacles() -> &'static [(f64, f64)] {
         &OBSTACLES
     }
 
     /// The waypoints with the index of the point pinned to each.
-    ///
-    /// ```
-    /// use lensdiff::problems::Orbit;
-    /// assert_eq!(Orbit::new(8).waypoints()[1], (2, (0.0, 1.0)));
-    /// ```
     pub fn waypoints(&self) -> Vec<(usize, (f64, f64))> {
         WAYPOINTS
             .iter()

@@ -4,22 +4,10 @@
 //!       + ½ Σ (x[i] − sin(0.01 i))²`, `x0[i] = ½ sin(0.1 i)`.
 
 use super::Problem;
-use crate::{Expr, Objective, Real, ScalarFn};
+use lensdiff::{Expr, Objective, Real, ScalarFn};
 use nalgebra::DVector;
 
 /// The `accel2` objective on `n` variables.
-///
-/// ```
-/// use lensdiff::problems::{Accel2, Problem};
-/// use lensdiff::Objective;
-/// let p = Accel2::new(4);
-/// let x = p.x0();
-/// let f = p.lens::<f64>().eval(&x);
-/// let by_hand: f64 = (1..3).map(|i| 0.5 * (x[i + 1] - 2.0 * x[i] + x[i - 1]).powi(2)).sum::<f64>()
-///     + x.iter().map(|t| (1.0 + t * t).ln()).sum::<f64>()
-///     + (0..4).map(|i| 0.5 * (x[i] - (0.01 * i as f64).sin()).powi(2)).sum::<f64>();
-/// assert!((f - by_hand).abs() < 1e-14);
-/// ```
 #[derive(Debug, Clone)]
 pub struct Accel2 {
     n: usize,
@@ -28,11 +16,6 @@ pub struct Accel2 {
 
 impl Accel2 {
     /// `accel2` on `n` variables.
-    ///
-    /// ```
-    /// use lensdiff::problems::{Accel2, Problem};
-    /// assert_eq!(Accel2::new(5).n(), 5);
-    /// ```
     pub fn new(n: usize) -> Self {
         Accel2 {
             n,

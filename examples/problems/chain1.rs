@@ -4,21 +4,10 @@
 //!       + Σᵢ [¼x[i]⁴ − ½x[i]² + 0.1 cos(3x[i])]`, `x0[i] = ½ sin(0.1 i)`.
 
 use super::Problem;
-use crate::{Expr, Objective, Real, ScalarFn, ScalarFn2, c};
+use lensdiff::{Expr, Objective, Real, ScalarFn, ScalarFn2, c};
 use nalgebra::DVector;
 
 /// The `chain1` objective on `n` variables.
-///
-/// ```
-/// use lensdiff::problems::{Chain1, Problem};
-/// use lensdiff::Objective;
-/// let p = Chain1::new(3);
-/// let x = p.x0();
-/// let f = p.lens::<f64>().eval(&x);
-/// let by_hand: f64 = (0..2).map(|i| 0.5 * (x[i + 1] - x[i]).powi(2) + 0.1 * (x[i] * x[i + 1]).sin()).sum::<f64>()
-///     + x.iter().map(|t| 0.25 * t.powi(4) - 0.5 * t * t + 0.1 * (3.0 * t).cos()).sum::<f64>();
-/// assert!((f - by_hand).abs() < 1e-14);
-/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Chain1 {
     n: usize,
@@ -26,11 +15,6 @@ pub struct Chain1 {
 
 impl Chain1 {
     /// `chain1` on `n` variables.
-    ///
-    /// ```
-    /// use lensdiff::problems::{Chain1, Problem};
-    /// assert_eq!(Chain1::new(7).n(), 7);
-    /// ```
     pub fn new(n: usize) -> Self {
         Chain1 { n }
     }

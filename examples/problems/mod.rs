@@ -8,14 +8,18 @@
 //! | [`Robot2d`] | interleaved 2-D path, obstacle  | 4 |
 //!
 //! and one that is sparse but not banded, for the sparse path
-//! ([`crate::optim::Newton::minimize_sparse`]):
+//! ([`lensdiff::optim::Newton::minimize_sparse`]):
 //!
 //! | problem   | Hessian                                             | k     |
 //! |-----------|-----------------------------------------------------|-------|
 //! | [`Orbit`] | periodic 2-D loop (corner blocks), free lap time (dense last row) | n − 1 |
 //!
-//! and one with equality constraints, for [`crate::constrained::Sqp`]:
+//! and one with equality constraints, for [`lensdiff::constrained::Sqp`]:
 //! [`Cartpole`], the cart-pole swing-up by trapezoidal collocation.
+//!
+//! This is a module of the examples, benches and tests (each includes it),
+//! not of the library; each target uses a part of it.
+#![allow(dead_code, unused_imports)]
 
 mod accel2;
 mod cartpole;
@@ -24,21 +28,15 @@ mod orbit;
 mod robot2d;
 
 pub use accel2::Accel2;
-pub use cartpole::Cartpole;
+pub use cartpole::{Cartpole, CartpoleConstraints};
 pub use chain1::Chain1;
 pub use orbit::Orbit;
 pub use robot2d::Robot2d;
 
-use crate::Objective;
+use lensdiff::Objective;
 use nalgebra::DVector;
 
 /// An objective with a size, a starting point and a known half-bandwidth.
-///
-/// ```
-/// use lensdiff::problems::{Problem, Chain1};
-/// let p = Chain1::new(10);
-/// assert_eq!((p.n(), p.bandwidth(), p.x0().len()), (10, 1, 10));
-/// ```
 pub trait Problem: Objective {
     /// The name used on the command line and in reports.
     fn name(&self) -> &'static str;
@@ -52,27 +50,20 @@ pub trait Problem: Objective {
 
 /// One of the benchmark problems by name (`chain1`, `accel2`, `robot2d`)
 /// and dimension `n` (for `robot2d`, `n = 2m` must be even).
-///
-/// ```
-/// use lensdiff::problems::{by_name, Problem};
-/// let p = by_name("accel2", 100).unwrap();
-/// assert_eq!(p.bandwidth(), 2);
-/// assert!(by_name("nope", 10).is_err());
-/// ```
-pub fn by_name(name: &str, n: usize) -> crate::Result<AnyProblem> {
+pub fn by_name(name: &str, n: usize) -> lensdiff::Result<AnyProblem> {
     match name {
         "chain1" => Ok(AnyProblem::Chain1(Chain1::new(n))),
         "accel2" => Ok(AnyProblem::Accel2(Accel2::new(n))),
         "robot2d" => {
             if n % 2 != 0 || n < 4 {
-                return Err(crate::Error::InvalidArgument {
+                return Err(lensdiff::Error::InvalidArgument {
                     op: "problems::by_name",
                     reason: format!("robot2d needs an even n >= 4 (n = 2m), got {n}"),
                 });
             }
             Ok(AnyProblem::Robot2d(Robot2d::new(n / 2)))
         }
-        _ => Err(crate::Error::InvalidArgument {
+        _ => Err(lensdiff::Error::InvalidArgument {
             op: "problems::by_name",
             reason: format!("unknown problem {name:?} (chain1, accel2, robot2d)"),
         }),
@@ -91,7 +82,7 @@ pub enum AnyProblem {
 }
 
 impl Objective for AnyProblem {
-    fn build<S: crate::Real>(&self, x: crate::Expr<S>) -> crate::Expr<S> {
+    fn build<S: lensdiff::Real>(&self, x: lensdiff::Expr<S>) -> lensdiff::Expr<S> {
         match self {
             AnyProblem::Chain1(p) => p.build(x),
             AnyProblem::Accel2(p) => p.build(x),
