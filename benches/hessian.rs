@@ -6,10 +6,10 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use lensdiff::hessian::{BandMethod, BandOptions, hessian_banded_with, hvp};
-use lensdiff::CompiledObjective;
 use crate::problems::{AnyProblem, Problem, by_name};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use lensdiff::CompiledObjective;
+use lensdiff::hessian::{BandMethod, BandOptions, hessian_banded_with, hvp};
 use lensdiff::{Objective, grad};
 use nalgebra::DVector;
 use std::hint::black_box;

@@ -9,9 +9,9 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
+use crate::problems::{Chain1, Problem};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use lensdiff::CompiledObjective;
-use crate::problems::{Chain1, Problem};
 use lensdiff::{Expr, Objective, Real, c, grad};
 use std::hint::black_box;
 

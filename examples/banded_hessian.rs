@@ -14,9 +14,9 @@
 
 mod problems;
 
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::banded::SymBanded;
 use lensdiff::hessian::{BandMethod, BandOptions, hessian, hessian_banded_with};
-use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Expr, Objective, Real};
 use nalgebra::{DMatrix, DVector};
 

@@ -15,11 +15,11 @@
 
 mod problems;
 
+use crate::problems::{Problem, by_name};
+use lensdiff::CompiledObjective;
 use lensdiff::engine::Engine;
 use lensdiff::hessian::{BandMethod, BandOptions, hessian, hessian_banded_with, hvp};
-use lensdiff::CompiledObjective;
 use lensdiff::optim::{Newton, NewtonOptions};
-use crate::problems::{Problem, by_name};
 use lensdiff::{Objective, grad};
 use nalgebra::DVector;
 use std::hint::black_box;

@@ -17,8 +17,8 @@
 
 mod problems;
 
-use lensdiff::constrained::{Globalization, Sqp, SqpOptions, SqpResult};
 use crate::problems::Cartpole;
+use lensdiff::constrained::{Globalization, Sqp, SqpOptions, SqpResult};
 use plot::{draw_legend, draw_lines, padded_range};
 use plotters::prelude::*;
 use std::error::Error;

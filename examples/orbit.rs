@@ -16,9 +16,12 @@
 
 mod problems;
 
-use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
 use crate::problems::{Orbit, Problem};
-use lensdiff::sparsity::{EnvelopeCholesky, Recovery, SparseOptions, acyclic_coloring, envelope_size, hessian_pattern, star_coloring};
+use lensdiff::hessian::{Recovery, SparseOptions};
+use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
+use lensdiff::sparsity::{
+    EnvelopeCholesky, acyclic_coloring, envelope_size, hessian_pattern, star_coloring,
+};
 use lensdiff::{Objective, value_and_grad};
 use nalgebra::DVector;
 use plot::{PathPlot, draw_paths, points};

@@ -22,7 +22,10 @@ mod problems;
 
 use crate::problems::{Problem, by_name};
 use lensdiff::Objective;
-use lensdiff::sparsity::{ColumnOrder, Pattern, SeedMode, column_coloring, column_coloring_with, hessian_pattern, jacobian_pattern, jacobian_sparse, jacobian_sparse_with};
+use lensdiff::sparsity::{
+    ColumnOrder, Pattern, SeedMode, column_coloring, column_coloring_with, hessian_pattern,
+    jacobian_pattern, jacobian_sparse, jacobian_sparse_with,
+};
 use lensdiff::{DFun, Expr, Forward, Real};
 use nalgebra::DVector;
 use std::hint::black_box;

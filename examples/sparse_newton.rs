@@ -14,9 +14,9 @@
 
 mod problems;
 
-use lensdiff::optim::{Newton, NewtonOptions, OptimResult};
 use crate::problems::{AnyProblem, Orbit, Problem, by_name};
-use lensdiff::sparsity::{Recovery, SparseOptions};
+use lensdiff::hessian::{Recovery, SparseOptions};
+use lensdiff::optim::{Newton, NewtonOptions, OptimResult};
 use nalgebra::DVector;
 use std::time::Instant;
 

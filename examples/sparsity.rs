@@ -17,9 +17,10 @@
 
 mod problems;
 
-use lensdiff::CompiledObjective;
 use crate::problems::{Problem, by_name};
-use lensdiff::sparsity::{Recovery, acyclic_coloring, column_coloring, hessian_pattern, hessian_sparse, hessian_sparse_with, star_coloring};
+use lensdiff::CompiledObjective;
+use lensdiff::hessian::{Recovery, hessian_sparse, hessian_sparse_with};
+use lensdiff::sparsity::{acyclic_coloring, column_coloring, hessian_pattern, star_coloring};
 use lensdiff::{Objective, grad};
 use std::hint::black_box;
 use std::time::Instant;

@@ -14,10 +14,10 @@
 
 mod problems;
 
+use crate::problems::{Problem, Robot2d};
 use lensdiff::optim::{
     GradientDescent, GradientDescentOptions, Newton, NewtonOptions, OptimResult, Stopping,
 };
-use crate::problems::{Problem, Robot2d};
 use nalgebra::DVector;
 use plot::{BLUE_PATH, PathPlot, RED_PATH, draw_legend, draw_paths, legend_line, points};
 use plotters::prelude::*;

@@ -747,14 +747,14 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
 
     /// `f`, `f'`, `f''` at the component level (one second-order
     /// evaluation), then `f(x) = f + f'·ε`, `f'(x) = f' + f''·ε`.
-    fn value_deriv_of<F: ScalarFn>(self, f: &F) -> (Self, Self) {
+    fn value_and_deriv<F: ScalarFn>(self, f: &F) -> (Self, Self) {
         let (v, d1, d2) = second1(f, self.re);
         self.spread1(v, d1, d2)
     }
 
     /// Value, gradient and Hessian of `f` at the component level (one
     /// evaluation over two-by-two nested duals), spread over the tangents.
-    fn value_grad2_of<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
+    fn value_and_grad2<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
         let (g, h) = second2(f, a.re, b.re);
         Self::spread2(a, b, g, h)
     }

@@ -436,7 +436,7 @@ impl<S: Real> Expr<S> {
     fn trim_front_to_last(&self) -> Self {
         // The last entry of whatever length: a stencil of width n would need
         // n; a reversed trim is the shape-polymorphic way.
-        self.unary(LastOne)
+        self.unary(LastEntry)
     }
     /// `x[front .. n − back]` for any length `n ≥ front + back`.
     ///
@@ -695,9 +695,9 @@ where
 }
 
 /// The last entry of a vector of any length (≥ 1).
-struct LastOne;
+struct LastEntry;
 
-impl<S: Real> Op<S> for LastOne {
+impl<S: Real> Op<S> for LastEntry {
     fn name(&self) -> &'static str {
         "last"
     }

@@ -227,8 +227,10 @@ mod error;
 mod expr;
 mod mode;
 mod objective;
+mod probe;
 mod real;
 mod scalar_fn;
+mod scratch;
 mod space;
 
 // The topics, each a public module with its own page.

@@ -13,7 +13,7 @@
 
 use crate::expr::program_lens;
 use crate::graph::Program;
-use crate::{DFun, Expr, Real, Reverse};
+use crate::{DFun, Error, Expr, Real, Reverse};
 use nalgebra::DVector;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -122,7 +122,10 @@ pub struct ProgramCache {
 impl ProgramCache {
     /// The cached program over `S`, compiling it with `compile` the first
     /// time.
-    fn get_or_compile<S: Real>(&self, compile: impl FnOnce() -> Arc<Program<S>>) -> Arc<Program<S>> {
+    fn get_or_compile<S: Real>(
+        &self,
+        compile: impl FnOnce() -> Arc<Program<S>>,
+    ) -> Arc<Program<S>> {
         let key = TypeId::of::<S>();
         if let Ok(map) = self.programs.lock() {
             if let Some(p) = map.get(&key) {
@@ -211,4 +214,29 @@ impl<O: Objective> Objective for CompiledObjective<O> {
     fn programs(&self) -> Option<&ProgramCache> {
         Some(&self.programs)
     }
+}
+
+/// Checks that the objective accepts vectors of length `n` (and that `n`
+/// is not zero: a Hessian of no variables is a caller's mistake).
+pub(crate) fn check_dimension<O: Objective + ?Sized>(
+    op: &'static str,
+    obj: &O,
+    n: usize,
+) -> Result<(), Error> {
+    if n == 0 {
+        return Err(Error::InvalidArgument {
+            op,
+            reason: "x has length 0: there is no Hessian of no variables".into(),
+        });
+    }
+    let e = obj.build::<f64>(Expr::var());
+    let out = e.check(&[n])?;
+    if out != 1 {
+        return Err(Error::DimensionMismatch {
+            op: "objective output",
+            expected: 1,
+            found: out,
+        });
+    }
+    Ok(())
 }

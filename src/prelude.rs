@@ -27,4 +27,8 @@
 
 pub use crate::hessian::{hessian, hessian_banded, hvp};
 pub use crate::optim::Newton;
-pub use crate::{DFun, Dense, Error, Expr, Forward, Mode, Objective, Real, Reverse, Space, c, compose, dup, fanout, fst, grad, id, jacobian_fwd, jacobian_rev, jam, join, jvp, par, snd, value_and_grad, vjp};
+pub use crate::{
+    DFun, Dense, Error, Expr, Forward, Mode, Objective, Real, Reverse, Space, c, compose, dup,
+    fanout, fst, grad, id, jacobian_fwd, jacobian_rev, jam, join, jvp, par, snd, value_and_grad,
+    vjp,
+};

@@ -86,26 +86,26 @@ pub trait Real:
     /// use lensdiff::{Real, ScalarFn, DualN};
     /// struct Cube;
     /// impl ScalarFn for Cube { fn eval<T: Real>(&self, x: T) -> T { x * x * x } }
-    /// assert_eq!(2.0_f64.value_deriv_of(&Cube), (8.0, 12.0));
+    /// assert_eq!(2.0_f64.value_and_deriv(&Cube), (8.0, 12.0));
     /// // Over a dual: the derivative carries f''(x)·ε.
-    /// let (v, d) = DualN::<f64, 1>::variable(2.0, 0).value_deriv_of(&Cube);
+    /// let (v, d) = DualN::<f64, 1>::variable(2.0, 0).value_and_deriv(&Cube);
     /// assert_eq!((v.re, v.eps[0], d.re, d.eps[0]), (8.0, 12.0, 12.0, 12.0));
     /// ```
-    fn value_deriv_of<F: ScalarFn>(self, f: &F) -> (Self, Self) {
+    fn value_and_deriv<F: ScalarFn>(self, f: &F) -> (Self, Self) {
         let d = f.eval(Dual::new(self, Self::one()));
         (d.re, d.eps[0])
     }
 
     /// `(f(a, b), ∂f/∂a, ∂f/∂b)` for a [`ScalarFn2`] (see
-    /// [`value_deriv_of`](Real::value_deriv_of) for how duals override it).
+    /// [`value_and_deriv`](Real::value_and_deriv) for how duals override it).
     ///
     /// ```
     /// use lensdiff::{Real, ScalarFn2};
     /// struct Prod;
     /// impl ScalarFn2 for Prod { fn eval<T: Real>(&self, a: T, b: T) -> T { a * a * b } }
-    /// assert_eq!(f64::value_grad2_of(2.0, 3.0, &Prod), (12.0, 12.0, 4.0));
+    /// assert_eq!(f64::value_and_grad2(2.0, 3.0, &Prod), (12.0, 12.0, 4.0));
     /// ```
-    fn value_grad2_of<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
+    fn value_and_grad2<F: ScalarFn2>(a: Self, b: Self, f: &F) -> (Self, Self, Self) {
         let r = f.eval(DualN::<Self, 2>::variable(a, 0), DualN::variable(b, 1));
         (r.re, r.eps[0], r.eps[1])
     }
@@ -143,7 +143,7 @@ pub trait Real:
     /// ```
     fn map_deriv_slice<F: ScalarFn>(f: &F, x: &[Self], mut out: impl FnMut(usize, Self, Self)) {
         for (i, &v) in x.iter().enumerate() {
-            let (y, d) = v.value_deriv_of(f);
+            let (y, d) = v.value_and_deriv(f);
             out(i, y, d);
         }
     }
@@ -183,7 +183,7 @@ pub trait Real:
         mut out: impl FnMut(usize, Self, Self, Self),
     ) {
         for (i, (&a, &b)) in a.iter().zip(b).enumerate() {
-            let (v, da, db) = Self::value_grad2_of(a, b, f);
+            let (v, da, db) = Self::value_and_grad2(a, b, f);
             out(i, v, da, db);
         }
     }
@@ -271,7 +271,7 @@ impl Real for f64 {
             let (r, ok) = agreed(|| f.eval(Dual::new(v, Lanes::one())));
             (pairs(r.re, r.eps[0]), len, ok)
         };
-        let scalar = |i: usize| x[i].value_deriv_of(f);
+        let scalar = |i: usize| x[i].value_and_deriv(f);
         drive(x.len(), lanes, scalar, |i, (v, d)| out(i, v, d));
     }
 
@@ -300,7 +300,7 @@ impl Real for f64 {
                 agreed(|| f.eval(DualN::<Lanes, 2>::variable(u, 0), DualN::variable(v, 1)));
             (triples(r.re, r.eps[0], r.eps[1]), len, ok)
         };
-        let scalar = |i: usize| f64::value_grad2_of(a[i], b[i], f);
+        let scalar = |i: usize| f64::value_and_grad2(a[i], b[i], f);
         drive(a.len(), lanes, scalar, |i, (v, da, db)| out(i, v, da, db));
     }
 

@@ -7,7 +7,7 @@
 //! it is cheapest. Inside a Hessian sweep over `DualN<f64, K>` an elementwise
 //! map needs `f`, `f'` and `f''` at `f64` only — one second-order evaluation
 //! per element whatever `K` — instead of running the function on nested
-//! `K`-tangent duals ([`Real::value_deriv_of`]).
+//! `K`-tangent duals ([`Real::value_and_deriv`]).
 
 use crate::Real;
 

@@ -11,7 +11,9 @@ use lensdiff::check::{
 };
 use lensdiff::graph::{Ctx, Op};
 use lensdiff::linear::LinearMap;
-use lensdiff::{DFun, Error, Expr, Forward, Mode, Real, Reverse, fanout, jacobian_fwd, jacobian_rev, ops, par};
+use lensdiff::{
+    DFun, Error, Expr, Forward, Mode, Real, Reverse, fanout, jacobian_fwd, jacobian_rev, ops, par,
+};
 use nalgebra::{DMatrix, DVector, SVector, dvector, vector};
 use proptest::prelude::*;
 use std::sync::Arc;

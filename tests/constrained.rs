@@ -6,10 +6,10 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
+use crate::problems::Cartpole;
 use lensdiff::constrained::{
     Globalization, JacobianSpans, Sqp, SqpOptions, SqpStatus, jacobian_banded,
 };
-use crate::problems::Cartpole;
 use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, grad, jacobian_fwd};
 use nalgebra::{DMatrix, DVector};
 
@@ -122,7 +122,9 @@ fn qp_matches_the_dense_kkt_solve() {
 #[test]
 fn cartpole_kkt_conditions_hold_with_dense_jacobians() {
     let p = Cartpole::new(20);
-    let r = Sqp::default().minimize(&p, &p.constraints(), &p.x0()).unwrap();
+    let r = Sqp::default()
+        .minimize(&p, &p.constraints(), &p.x0())
+        .unwrap();
     assert_eq!(r.status, SqpStatus::Converged);
     let (stationarity, violation) = kkt_residuals(&p, &p.constraints(), &r.x, &r.lambda);
     assert!(stationarity < 1e-8, "‖∇L‖∞ = {stationarity}");
@@ -160,7 +162,9 @@ fn ipopt_solution(segments: usize) -> DVector<f64> {
 
 fn cartpole_against_ipopt(segments: usize) {
     let p = Cartpole::new(segments);
-    let r = Sqp::default().minimize(&p, &p.constraints(), &p.x0()).unwrap();
+    let r = Sqp::default()
+        .minimize(&p, &p.constraints(), &p.x0())
+        .unwrap();
     assert_eq!(r.status, SqpStatus::Converged);
     let z = ipopt_solution(segments);
     assert_eq!(z.len(), p.n());
@@ -196,8 +200,12 @@ fn cartpole_with_the_l1_merit_reaches_the_same_optimum() {
         globalization: Globalization::L1Merit,
         ..Default::default()
     };
-    let merit = Sqp::new(opts).minimize(&p, &p.constraints(), &p.x0()).unwrap();
-    let filter = Sqp::default().minimize(&p, &p.constraints(), &p.x0()).unwrap();
+    let merit = Sqp::new(opts)
+        .minimize(&p, &p.constraints(), &p.x0())
+        .unwrap();
+    let filter = Sqp::default()
+        .minimize(&p, &p.constraints(), &p.x0())
+        .unwrap();
     assert_eq!(merit.status, SqpStatus::Converged);
     assert!((merit.f - filter.f).abs() < 1e-9 * filter.f);
     assert!((&merit.x - &filter.x).amax() < 1e-6);

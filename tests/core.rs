@@ -7,7 +7,10 @@
 
 use lensdiff::check::fd_jacobian;
 use lensdiff::graph::{Ctx, Op};
-use lensdiff::{DFun, Dual, DualN, Error, Expr, Forward, Reverse, Space, c, grad, jacobian_fwd, jacobian_rev, ops, try_compose_at, try_value_and_grad, value_and_grad};
+use lensdiff::{
+    DFun, Dual, DualN, Error, Expr, Forward, Reverse, Space, c, grad, jacobian_fwd, jacobian_rev,
+    ops, try_compose_at, try_value_and_grad, value_and_grad,
+};
 use nalgebra::{DMatrix, DVector, SVector, dvector};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

@@ -10,10 +10,10 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
-use lensdiff::{jacobian_dense, jacobian_fwd, jacobian_rev};
 use lensdiff::hessian::hessian;
 use lensdiff::sparsity::{hessian_pattern, jacobian_pattern};
 use lensdiff::{DFun, Dense, Dual, Expr, Forward, Objective, Real, Reverse, ScalarFn, ops};
+use lensdiff::{jacobian_dense, jacobian_fwd, jacobian_rev};
 use nalgebra::{DVector, dvector};
 use std::f64::consts::{FRAC_2_SQRT_PI, PI};
 

@@ -7,12 +7,12 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::engine::{Engine, tiles};
 use lensdiff::graph::{Ctx, Op};
 use lensdiff::hessian::{
     BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp,
 };
-use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Error, Expr, Objective, Real, ScalarFn2, c, grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;

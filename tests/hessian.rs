@@ -4,10 +4,10 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::hessian::{
     BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp, value_and_grad_hvps,
 };
-use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Error, Expr, Objective, Real, c, grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;

@@ -11,7 +11,9 @@
 use lensdiff::check::strategies::{self, Composition, NoPrimitive, library_compositions, points};
 use lensdiff::check::{Compiled, Jacobian, Options, Report, check_map_with, laws};
 use lensdiff::fst;
-use lensdiff::{DFun, Dense, Expr, Forward, Reverse, c, compose, dup, inl, inr, jam, join, ops, par, snd};
+use lensdiff::{
+    DFun, Dense, Expr, Forward, Reverse, c, compose, dup, inl, inr, jam, join, ops, par, snd,
+};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;

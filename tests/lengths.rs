@@ -5,7 +5,10 @@
 
 use lensdiff::hessian::{hvp, try_hvp};
 use lensdiff::linear::{Dup, Jam, LinearMap};
-use lensdiff::{DFun, Dense, Error, Expr, Forward, Objective, Real, Reverse, compose, fanout, grad, jam, jvp, ops, par, try_jvp, try_value_and_grad, try_vjp, value_and_grad, vjp};
+use lensdiff::{
+    DFun, Dense, Error, Expr, Forward, Objective, Real, Reverse, compose, fanout, grad, jam, jvp,
+    ops, par, try_jvp, try_value_and_grad, try_vjp, value_and_grad, vjp,
+};
 use nalgebra::{DVector, dvector};
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -4,11 +4,11 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
+use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::graph::{Ctx, Op};
 use lensdiff::optim::{
     Control, GradientDescent, GradientDescentOptions, Newton, StopReason, Stopping,
 };
-use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::{Error, Expr, Objective, Real, grad};
 use nalgebra::DVector;
 

@@ -7,8 +7,8 @@ mod problems;
 #[path = "../benches/common/chain1_hand.rs"]
 mod chain1_hand;
 
-use chain1_hand::{chain1_hand, chain1_hand_grad};
 use crate::problems::{Chain1, Problem};
+use chain1_hand::{chain1_hand, chain1_hand_grad};
 use lensdiff::{Objective, value_and_grad};
 use nalgebra::DVector;
 use proptest::prelude::*;
@@ -48,12 +48,16 @@ fn chain1_at_its_starting_point() {
 fn accel2_documented_facts() {
     {
         use crate::problems::{Accel2, Problem};
-                let p = Accel2::new(4);
+        let p = Accel2::new(4);
         let x = p.x0();
         let f = p.lens::<f64>().eval(&x);
-        let by_hand: f64 = (1..3).map(|i| 0.5 * (x[i + 1] - 2.0 * x[i] + x[i - 1]).powi(2)).sum::<f64>()
+        let by_hand: f64 = (1..3)
+            .map(|i| 0.5 * (x[i + 1] - 2.0 * x[i] + x[i - 1]).powi(2))
+            .sum::<f64>()
             + x.iter().map(|t| (1.0 + t * t).ln()).sum::<f64>()
-            + (0..4).map(|i| 0.5 * (x[i] - (0.01 * i as f64).sin()).powi(2)).sum::<f64>();
+            + (0..4)
+                .map(|i| 0.5 * (x[i] - (0.01 * i as f64).sin()).powi(2))
+                .sum::<f64>();
         assert!((f - by_hand).abs() < 1e-14);
     }
     {
@@ -67,14 +71,15 @@ fn accel2_documented_facts() {
 fn cartpole_documented_facts() {
     {
         use crate::problems::Cartpole;
-        use lensdiff::{Objective, Expr};
+        use lensdiff::{Expr, Objective};
         let p = Cartpole::new(10);
         assert_eq!((p.n(), p.m()), (55, 48));
         // At the linear-interpolation start u = 0: zero effort, and the
         // boundary rows hold exactly.
         let z = p.x0();
         assert_eq!(p.lens::<f64>().eval(&z), 0.0);
-        let c: lensdiff::DFun<_, nalgebra::DVector<f64>> = p.constraints().build(Expr::var()).compile();
+        let c: lensdiff::DFun<_, nalgebra::DVector<f64>> =
+            p.constraints().build(Expr::var()).compile();
         let cz = c.eval(&z);
         assert_eq!(cz.len(), 48);
         assert!(cz.rows(40, 8).amax() < 1e-15);
@@ -102,7 +107,10 @@ fn cartpole_documented_facts() {
     }
     {
         let z = crate::problems::Cartpole::new(2).x0();
-        assert_eq!(z.as_slice()[5..10], [0.5, std::f64::consts::FRAC_PI_2, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            z.as_slice()[5..10],
+            [0.5, std::f64::consts::FRAC_PI_2, 0.0, 0.0, 0.0]
+        );
     }
 }
 
@@ -111,11 +119,15 @@ fn cartpole_documented_facts() {
 fn chain1_documented_facts() {
     {
         use crate::problems::{Chain1, Problem};
-                let p = Chain1::new(3);
+        let p = Chain1::new(3);
         let x = p.x0();
         let f = p.lens::<f64>().eval(&x);
-        let by_hand: f64 = (0..2).map(|i| 0.5 * (x[i + 1] - x[i]).powi(2) + 0.1 * (x[i] * x[i + 1]).sin()).sum::<f64>()
-            + x.iter().map(|t| 0.25 * t.powi(4) - 0.5 * t * t + 0.1 * (3.0 * t).cos()).sum::<f64>();
+        let by_hand: f64 = (0..2)
+            .map(|i| 0.5 * (x[i + 1] - x[i]).powi(2) + 0.1 * (x[i] * x[i + 1]).sin())
+            .sum::<f64>()
+            + x.iter()
+                .map(|t| 0.25 * t.powi(4) - 0.5 * t * t + 0.1 * (3.0 * t).cos())
+                .sum::<f64>();
         assert!((f - by_hand).abs() < 1e-14);
     }
     {
@@ -128,12 +140,12 @@ fn chain1_documented_facts() {
 #[test]
 fn mod_documented_facts() {
     {
-        use crate::problems::{Problem, Chain1};
+        use crate::problems::{Chain1, Problem};
         let p = Chain1::new(10);
         assert_eq!((p.n(), p.bandwidth(), p.x0().len()), (10, 1, 10));
     }
     {
-        use crate::problems::{by_name, Problem};
+        use crate::problems::{Problem, by_name};
         let p = by_name("accel2", 100).unwrap();
         assert_eq!(p.bandwidth(), 2);
         assert!(by_name("nope", 10).is_err());
@@ -159,7 +171,10 @@ fn orbit_documented_facts() {
                 by_hand += t / m * 10.0 * (-((b.0 - cx).powi(2) + (b.1 - cy).powi(2)) / 0.05).exp();
             }
         }
-        for (k, (wx, wy)) in [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)].into_iter().enumerate() {
+        for (k, (wx, wy)) in [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)]
+            .into_iter()
+            .enumerate()
+        {
             let (u, v) = pt(2 * k);
             by_hand += 100.0 * ((u - wx).powi(2) + (v - wy).powi(2));
         }
@@ -187,7 +202,7 @@ fn orbit_documented_facts() {
 #[test]
 fn robot2d_documented_facts() {
     {
-        use crate::problems::{Robot2d, Problem};
+        use crate::problems::{Problem, Robot2d};
         use lensdiff::Objective;
         let p = Robot2d::new(5);
         let x = p.x0();
@@ -196,17 +211,19 @@ fn robot2d_documented_facts() {
         let mut by_hand = 0.0;
         for i in 1..4 {
             let (a, b, c) = (pt(i - 1), pt(i), pt(i + 1));
-            by_hand += 0.5 * m * m * ((c.0 - 2.0 * b.0 + a.0).powi(2) + (c.1 - 2.0 * b.1 + a.1).powi(2));
+            by_hand +=
+                0.5 * m * m * ((c.0 - 2.0 * b.0 + a.0).powi(2) + (c.1 - 2.0 * b.1 + a.1).powi(2));
         }
         for i in 0..5 {
             let (u, v) = pt(i);
             by_hand += 10.0 * (-((u - 0.5).powi(2) + (v - 0.5).powi(2)) / 0.05).exp();
         }
-        by_hand += 100.0 * (x[0].powi(2) + x[1].powi(2) + (x[8] - 1.0).powi(2) + (x[9] - 1.0).powi(2));
+        by_hand +=
+            100.0 * (x[0].powi(2) + x[1].powi(2) + (x[8] - 1.0).powi(2) + (x[9] - 1.0).powi(2));
         assert!((p.lens::<f64>().eval(&x) - by_hand).abs() < 1e-12);
     }
     {
-        use crate::problems::{Robot2d, Problem};
+        use crate::problems::{Problem, Robot2d};
         assert_eq!(Robot2d::new(8).n(), 16);
     }
     {

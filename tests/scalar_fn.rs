@@ -1,5 +1,5 @@
 //! The second-order shortcut of dual numbers for scalar functions
-//! (`Real::value_deriv_of`, `Real::value_grad2_of`) against running the
+//! (`Real::value_and_deriv`, `Real::value_and_grad2`) against running the
 //! function on nested duals directly, and `map_fn`/`zip_map_fn` against the
 //! closure forms in every mode.
 
@@ -30,7 +30,7 @@ proptest! {
         x in -2.0f64..2.0, e in prop::array::uniform3(-2.0f64..2.0)
     ) {
         let d = DualN::<f64, 3>::from_parts(x, e);
-        let (v, dv) = d.value_deriv_of(&Wiggle);
+        let (v, dv) = d.value_and_deriv(&Wiggle);
         // Oracle: f on Dual<DualN<f64, 3>> (the generic path).
         let r = Wiggle.eval(Dual::new(d, DualN::from_f64(1.0)));
         for (a, b) in [(v, r.re), (dv, r.eps[0])] {
@@ -47,7 +47,7 @@ proptest! {
         ea in prop::array::uniform2(-2.0f64..2.0), eb in prop::array::uniform2(-2.0f64..2.0)
     ) {
         let (da, db) = (DualN::<f64, 2>::from_parts(a, ea), DualN::<f64, 2>::from_parts(b, eb));
-        let (v, pa, pb) = DualN::value_grad2_of(da, db, &Couple);
+        let (v, pa, pb) = DualN::value_and_grad2(da, db, &Couple);
         let r = Couple.eval(DualN::<_, 2>::variable(da, 0), DualN::variable(db, 1));
         for (x, y) in [(v, r.re), (pa, r.eps[0]), (pb, r.eps[1])] {
             prop_assert!((x.re - y.re).abs() <= 1e-12 * y.re.abs().max(1.0));

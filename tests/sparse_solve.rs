@@ -5,9 +5,13 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
-use lensdiff::optim::{Newton, NewtonOptions, StopReason};
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::sparsity::{CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, envelope_ordering, envelope_size, hessian_pattern, reverse_cuthill_mckee};
+use lensdiff::hessian::{SparseHessianPlan, SparseOptions};
+use lensdiff::optim::{Newton, NewtonOptions, StopReason};
+use lensdiff::sparsity::{
+    CscMatrix, EnvelopeCholesky, Pattern, envelope_ordering, envelope_size, hessian_pattern,
+    reverse_cuthill_mckee,
+};
 use lensdiff::{Error, Expr, Objective, Real, value_and_grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
@@ -418,7 +422,8 @@ impl Objective for TwoHubs {
 
 #[test]
 fn hubs_get_their_own_colours_and_recovery_is_exact() {
-    use lensdiff::sparsity::{Recovery, hessian_sparse_with, star_coloring};
+    use lensdiff::hessian::{Recovery, hessian_sparse_with};
+    use lensdiff::sparsity::star_coloring;
     let n = 400; // dense threshold max(16, 10·√400) = 200 < 399
     let x = DVector::from_fn(n, |i, _| (i as f64 * 0.37).sin());
     let pat = hessian_pattern(&TwoHubs, &x).unwrap();

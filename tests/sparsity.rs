@@ -6,9 +6,14 @@
 #[path = "../examples/problems/mod.rs"]
 mod problems;
 
-use lensdiff::hessian::{BandOptions, hessian};
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::sparsity::{ColumnOrder, JacobianMode, Pattern, Recovery, SeedMode, acyclic_coloring, column_coloring, column_coloring_with, hessian_banded_auto, hessian_pattern, hessian_sparse, hessian_sparse_with, jacobian_pattern, jacobian_sparse, jacobian_sparse_with, star_coloring};
+use lensdiff::hessian::{BandOptions, hessian};
+use lensdiff::hessian::{Recovery, hessian_banded_auto, hessian_sparse, hessian_sparse_with};
+use lensdiff::sparsity::{
+    ColumnOrder, JacobianMode, Pattern, SeedMode, acyclic_coloring, column_coloring,
+    column_coloring_with, hessian_pattern, jacobian_pattern, jacobian_sparse, jacobian_sparse_with,
+    star_coloring,
+};
 use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, Reverse, jacobian_fwd, jacobian_rev};
 use nalgebra::{DMatrix, DVector};
 use num_traits::Float;
@@ -877,7 +882,7 @@ fn jacobian_plan_is_reused_and_catches_a_changed_pattern() {
 #[test]
 fn csc_output_converts_to_nalgebra_sparse() {
     let p = Robot2d::new(20);
-    let h = lensdiff::sparsity::hessian_sparse(&p, &p.x0())
+    let h = lensdiff::hessian::hessian_sparse(&p, &p.x0())
         .unwrap()
         .hessian;
     let dense = h.to_dmatrix();

@@ -16,9 +16,9 @@
 //! recovered matrix (a span detected at one point that misses nonzeros at
 //! another is [`Error::PatternMismatch`], never a wrong Jacobian).
 
-use crate::error::check_finite;
 use crate::dual::DualN;
-use crate::hessian::{probe, row_residual};
+use crate::error::check_finite;
+use crate::probe::{probe, row_residual};
 use crate::sparsity::{Pattern, jacobian_pattern};
 use crate::{Error, Expr, Objective};
 use nalgebra::{DMatrix, DVector};

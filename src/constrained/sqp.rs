@@ -23,10 +23,11 @@ use super::kkt::{KktLayout, KktSystem};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
+use crate::CompiledObjective;
 use crate::banded::{BandedLu, SymBanded};
 use crate::error::check_finite;
-use crate::hessian::{BandMethod, BandOptions, check_dimension, hessian_banded_with};
-use crate::CompiledObjective;
+use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
+use crate::objective::check_dimension;
 use crate::optim::Control;
 use crate::sparsity::hessian_pattern;
 use crate::{Error, Expr, Objective};
@@ -347,7 +348,9 @@ impl Sqp {
             // f and θ at a trial point (+∞ where not finite).
             let trial_values = |z: &DVector<f64>| -> (f64, DVector<f64>) {
                 let fz = crate::objective::program_of::<f64, _>(&fc).eval(&[z.as_slice()])[0];
-                let cz = DVector::from_vec(crate::objective::program_of::<f64, _>(&cons).eval(&[z.as_slice()]));
+                let cz = DVector::from_vec(
+                    crate::objective::program_of::<f64, _>(&cons).eval(&[z.as_slice()]),
+                );
                 (if fz.is_finite() { fz } else { f64::INFINITY }, cz)
             };
             let mut alpha = 1.0;

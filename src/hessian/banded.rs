@@ -22,13 +22,13 @@
 
 use super::bound::recovery_bound;
 use super::cpr_sink::CprSink;
-use super::probe::{probe, row_residual};
-use super::scratch;
 use super::seeds::BandMethod;
 use super::sweep::{Comb, Seeds, sweep_into, try_sweep};
 use crate::banded::SymBanded;
 use crate::error::check_finite;
-use crate::{Error, Expr, Objective};
+use crate::probe::{probe, row_residual};
+use crate::scratch;
+use crate::{Error, Objective};
 use nalgebra::DVector;
 
 /// Options of [`hessian_banded_with`].
@@ -68,9 +68,9 @@ impl Default for BandOptions {
         BandOptions {
             method: BandMethod::Substitution,
             verify: true,
-            tol: 1e-6,
+            tol: crate::probe::DEFAULT_TOL,
             bound_tol: 1e-8,
-            seed: 0x9e37_79b9_7f4a_7c15,
+            seed: crate::probe::DEFAULT_SEED,
             fallback: true,
         }
     }
@@ -99,31 +99,6 @@ pub struct BandedHessian {
     /// few ulps of its row's magnitude and adds what substitution
     /// subtracted.
     pub error_bound: f64,
-}
-
-/// Checks that the objective accepts vectors of length `n` (and that `n`
-/// is not zero: a Hessian of no variables is a caller's mistake).
-pub(crate) fn check_dimension<O: Objective + ?Sized>(
-    op: &'static str,
-    obj: &O,
-    n: usize,
-) -> Result<(), Error> {
-    if n == 0 {
-        return Err(Error::InvalidArgument {
-            op,
-            reason: "x has length 0: there is no Hessian of no variables".into(),
-        });
-    }
-    let e = obj.build::<f64>(Expr::var());
-    let out = e.check(&[n])?;
-    if out != 1 {
-        return Err(Error::DimensionMismatch {
-            op: "objective output",
-            expected: 1,
-            found: out,
-        });
-    }
-    Ok(())
 }
 
 /// The banded Hessian of `f` at `x` for half-bandwidth `k`, with the
@@ -186,7 +161,7 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
 ) -> Result<BandedHessian, Error> {
     let n = x.len();
     check_finite("x", x.as_slice())?;
-    check_dimension("hessian_banded", obj, n)?;
+    crate::objective::check_dimension("hessian_banded", obj, n)?;
     for (name, v) in [("tol", opts.tol), ("bound_tol", opts.bound_tol)] {
         if v.is_nan() || v < 0.0 {
             return Err(Error::InvalidArgument {

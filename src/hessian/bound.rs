@@ -28,7 +28,7 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
     let ab = band.as_slice();
     // ab[j·(k+1) + (k + i − j)] = H[i][j] for max(0, j − k) ≤ i ≤ j.
     let at = |i: usize, j: usize| j * ld + k + i - j;
-    let mut row = super::scratch::take(n);
+    let mut row = crate::scratch::take(n);
     for j in 0..n {
         for i in j.saturating_sub(k)..=j {
             let h = ab[at(i, j)].abs();
@@ -45,7 +45,7 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
     let mut bound = vec![0.0; p * ld];
     let subst = method == BandMethod::Substitution;
     // √|H_ii| once per row: the diagonal scale of (i, j) is then a product.
-    let mut root = super::scratch::take(n);
+    let mut root = crate::scratch::take(n);
     for (i, r) in root.iter_mut().enumerate() {
         *r = ab[at(i, i)].abs().sqrt();
     }
@@ -86,7 +86,7 @@ pub(crate) fn recovery_bound(method: BandMethod, band: &SymBanded<f64>, prods: &
         }
         cj = if cj + 1 == p { 0 } else { cj + 1 };
     }
-    super::scratch::give(row);
-    super::scratch::give(root);
+    crate::scratch::give(row);
+    crate::scratch::give(root);
     worst
 }

@@ -1,9 +1,9 @@
 //! The dense Hessian, for small problems and as the oracle of the tests:
 //! `n` Hessian-vector products with the unit vectors, 16 per sweep.
 
-use super::banded::check_dimension;
 use super::sweep::sweep;
 use crate::error::check_finite;
+use crate::objective::check_dimension;
 use crate::{Error, Objective};
 use nalgebra::{DMatrix, DVector};
 

@@ -1,8 +1,8 @@
 //! Hessian-vector products by nesting forward mode over reverse mode.
 
 use super::sweep::{sweep, try_sweep};
-use crate::error::check_finite;
 use crate::dual::DualN;
+use crate::error::check_finite;
 use crate::graph::Output;
 use crate::{Error, Objective};
 use nalgebra::DVector;

@@ -10,16 +10,19 @@ mod banded;
 mod bound;
 mod cpr_sink;
 mod dense;
+mod detected_band;
 mod hvp;
-mod probe;
-mod scratch;
 mod seeds;
+mod sparse;
+mod substitution;
 mod sweep;
 
-pub(crate) use banded::check_dimension;
 pub use banded::{BandOptions, BandedHessian, hessian_banded, hessian_banded_with};
 pub use dense::hessian;
+pub use detected_band::hessian_banded_auto;
 pub use hvp::{hvp, try_hvp, value_and_grad_hvps};
-pub(crate) use probe::{probe, row_residual};
 pub use seeds::BandMethod;
+pub use sparse::{
+    Recovery, SparseHessian, SparseHessianPlan, SparseOptions, hessian_sparse, hessian_sparse_with,
+};
 pub(crate) use sweep::try_sweep;

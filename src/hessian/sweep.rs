@@ -230,7 +230,7 @@ fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
     let m = seeds.count();
     let n = x.len();
     let mut grad = vec![0.0; n];
-    let mut prods: Vec<Vec<f64>> = (0..m).map(|_| super::scratch::take(n)).collect();
+    let mut prods: Vec<Vec<f64>> = (0..m).map(|_| crate::scratch::take(n)).collect();
     // On the tiled engine: the linearisation of the objective's program
     // over dual numbers, pulled back from 1, tile by tile, with the dual
     // inputs generated per tile and the dual gradient split as it comes:

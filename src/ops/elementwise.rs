@@ -289,7 +289,7 @@ impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
 }
 
 /// A [`ScalarFn`](crate::ScalarFn) elementwise: like [`Map`], but the
-/// derivative comes from [`Real::value_deriv_of`], which dual scalars
+/// derivative comes from [`Real::value_and_deriv`], which dual scalars
 /// evaluate at their component level (cheap in Hessian sweeps).
 pub(crate) struct MapFn<F>(pub(crate) F);
 
@@ -308,7 +308,7 @@ impl<S: Real, F: crate::ScalarFn> ElemFn<S> for MapFn<F> {
 }
 
 /// A [`ScalarFn2`](crate::ScalarFn2): partials from
-/// [`Real::value_grad2_of`], which dual scalars evaluate at their component
+/// [`Real::value_and_grad2`], which dual scalars evaluate at their component
 /// level (cheap in Hessian sweeps).
 pub(crate) struct ZipMapFn<F>(pub(crate) F);
 

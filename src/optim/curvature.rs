@@ -6,10 +6,10 @@
 
 use super::Structure;
 use crate::banded::{BandedCholesky, SymBanded};
-use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
-use crate::sparsity::{
-    CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, hessian_pattern,
+use crate::hessian::{
+    BandMethod, BandOptions, SparseHessianPlan, SparseOptions, hessian_banded_with,
 };
+use crate::sparsity::{CscMatrix, EnvelopeCholesky, Pattern, hessian_pattern};
 use crate::{Error, Objective};
 use nalgebra::DVector;
 

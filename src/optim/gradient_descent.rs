@@ -4,9 +4,9 @@
 use super::line_search::{backtrack, below_rounding};
 use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
+use crate::CompiledObjective;
 use crate::derivatives::try_value_and_grad;
 use crate::error::check_finite;
-use crate::CompiledObjective;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 

@@ -2,7 +2,7 @@
 //!
 //! Each iteration: one multi-tangent sweep gives `f`, `∇f` and the
 //! Hessian `H`, either banded ([`crate::hessian::hessian_banded_with`]) or
-//! on a detected sparse pattern ([`crate::sparsity::SparseHessianPlan`]);
+//! on a detected sparse pattern ([`crate::hessian::SparseHessianPlan`]);
 //! a banded (or envelope) Cholesky factors `H + τI`, with the Levenberg
 //! shift `τ` grown until it factors when `H` is not positive definite; a
 //! backtracking Armijo search along `d = −(H + τI)⁻¹ ∇f` chooses the step.
@@ -12,11 +12,12 @@ use super::curvature::{BandCurvature, Curvature, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding};
 use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
+use crate::CompiledObjective;
 use crate::derivatives::{try_value_and_grad, value_and_grad};
 use crate::error::check_finite;
 use crate::hessian::BandOptions;
-use crate::CompiledObjective;
-use crate::sparsity::{SparseOptions, hessian_pattern};
+use crate::hessian::SparseOptions;
+use crate::sparsity::hessian_pattern;
 use crate::{DFun, Error, Objective};
 use nalgebra::DVector;
 

@@ -13,7 +13,7 @@
 
 use super::deps::{Deps, Kind, merge};
 use super::pairs::{Pairs, Recorded};
-use super::recent::Recent;
+use super::repeat_filter::RepeatFilter;
 use std::cell::RefCell;
 
 /// Sets up to this many members are merged eagerly.
@@ -98,7 +98,7 @@ pub(crate) struct Arena {
     pairs: Pairs,
     /// Products recorded lately: a product of arena sets is repeated
     /// (a value squared, then its sine) and can be large.
-    products: Recent<(Deps, Deps)>,
+    products: RepeatFilter<(Deps, Deps)>,
     /// DFS marks for expanding lazy unions (`stamp[node] == epoch`: seen).
     stamp: Vec<u32>,
     epoch: u32,
@@ -117,7 +117,7 @@ impl Arena {
             nodes: Vec::new(),
             pool: Vec::new(),
             pairs: Pairs::idle(),
-            products: Recent::idle(),
+            products: RepeatFilter::idle(),
             stamp: Vec::new(),
             epoch: 0,
             scratch: Vec::new(),
@@ -130,7 +130,7 @@ impl Arena {
         self.active = true;
         assert!(n < TAG as usize, "sparsity trace: more than 2³¹ inputs");
         self.pairs = Pairs::new(n);
-        self.products = Recent::new((Deps::EMPTY, Deps::EMPTY));
+        self.products = RepeatFilter::new((Deps::EMPTY, Deps::EMPTY));
         // Room for a few nodes per input (the BENCH objectives take 3–4
         // slots per input and almost no pool): untouched capacity costs no
         // page faults, and a reallocation may copy everything.

@@ -8,7 +8,7 @@
 
 use super::Pattern;
 use crate::Error;
-use crate::hessian::row_residual;
+use crate::probe::row_residual;
 use nalgebra::DMatrix;
 
 /// A sparse matrix in compressed-column form: column `j` holds the rows
@@ -172,7 +172,7 @@ impl CscMatrix {
 /// The probe check shared by sparse Hessians and Jacobians: `a_r` is the
 /// recovered matrix applied to the probe `r` (`Aᵀ r` when `transposed`),
 /// `exact` the product the derivative gave. Rows are compared with their
-/// own magnitudes (`crate::hessian::row_residual`). Returns the largest
+/// own magnitudes (`crate::probe::row_residual`). Returns the largest
 /// row residual, or [`Error::PatternMismatch`] when it is NaN or above
 /// `tol`.
 pub(crate) fn check_probe(

@@ -9,9 +9,9 @@
 
 use super::arena::{self, Arena};
 use super::{Pattern, Tracer};
-use crate::error::check_finite;
 use crate::engine::Engine;
-use crate::hessian::check_dimension;
+use crate::error::check_finite;
+use crate::objective::check_dimension;
 use crate::{DFun, Error, Expr, Objective, Reverse};
 use nalgebra::DVector;
 

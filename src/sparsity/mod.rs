@@ -29,7 +29,8 @@
 //!
 //! ```
 //! use lensdiff::{Objective, Expr, Real, hessian::hessian};
-//! use lensdiff::sparsity::{hessian_pattern, star_coloring, hessian_sparse};
+//! use lensdiff::sparsity::{hessian_pattern, star_coloring};
+//! use lensdiff::hessian::hessian_sparse;
 //! use nalgebra::DVector;
 //! // An arrowhead: x₀ couples to every other variable.
 //! struct Arrow;
@@ -48,7 +49,6 @@
 
 mod acyclic;
 mod arena;
-mod band;
 mod coloring;
 mod csc;
 mod deps;
@@ -57,25 +57,22 @@ mod envelope;
 mod ordering;
 mod pairs;
 mod pattern;
-mod recent;
-mod sparse_hessian;
+mod repeat_filter;
 mod sparse_jacobian;
-mod substitution;
 mod tracer;
 
 pub use acyclic::acyclic_coloring;
-pub use band::hessian_banded_auto;
 pub use coloring::{Coloring, ColumnOrder, column_coloring, column_coloring_with, star_coloring};
 pub use csc::CscMatrix;
 pub use detect::{hessian_pattern, jacobian_pattern};
 pub use envelope::EnvelopeCholesky;
 pub use ordering::{envelope_ordering, envelope_size, reverse_cuthill_mckee};
 pub use pattern::Pattern;
-pub use sparse_hessian::{
-    Recovery, SparseHessian, SparseHessianPlan, SparseOptions, hessian_sparse, hessian_sparse_with,
-};
 pub use sparse_jacobian::{
     JacobianMode, SeedMode, SparseJacobian, SparseJacobianPlan, jacobian_sparse,
     jacobian_sparse_with,
 };
 pub use tracer::Tracer;
+
+pub(crate) use csc::check_probe;
+pub(crate) use ordering::dense_threshold;

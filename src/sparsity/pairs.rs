@@ -9,7 +9,7 @@
 //! last deduplicated size, so it stays O(nnz + n). The last repeats are
 //! dropped while the pattern is built (`Pattern::symmetric_from_pairs`).
 
-use super::recent::Recent;
+use super::repeat_filter::RepeatFilter;
 
 /// The pair `(i, j)` as one `u64`.
 #[inline(always)]
@@ -57,7 +57,7 @@ pub(crate) struct Pairs {
     buf: Vec<u64>,
     /// Deduplicate when `buf` grows past this.
     limit: usize,
-    recent: Recent<u64>,
+    recent: RepeatFilter<u64>,
     /// Bit `i`: `(i, i)` is recorded.
     diagonal: Vec<u64>,
     /// Entry `r`: pairs in `buf` with `r` as either index. Counted as they
@@ -73,7 +73,7 @@ impl Pairs {
             n: 0,
             buf: Vec::new(),
             limit: 0,
-            recent: Recent::idle(),
+            recent: RepeatFilter::idle(),
             diagonal: Vec::new(),
             counts: Vec::new(),
         }
@@ -87,7 +87,7 @@ impl Pairs {
             buf: Vec::with_capacity(4 * n),
             limit: Self::limit(n, 0),
             // (i, j) with i, j < 2³¹ is never all ones.
-            recent: Recent::new(u64::MAX),
+            recent: RepeatFilter::new(u64::MAX),
             diagonal: vec![0; n.div_ceil(64)],
             counts: vec![0; n + 1],
         }

@@ -14,7 +14,7 @@ use super::csc::check_probe;
 use super::ordering::dense_threshold;
 use super::{Coloring, CscMatrix, Pattern, column_coloring, jacobian_pattern};
 use crate::error::check_finite;
-use crate::hessian::probe;
+use crate::probe::probe;
 use crate::{DFun, Error, Expr, Forward, Objective, Reverse};
 use nalgebra::DVector;
 
@@ -336,7 +336,6 @@ impl SparseJacobianPlan {
         }
         let color = self.coloring.colors();
         // The probe's seed and tolerance are those of the Hessian paths.
-        let defaults = crate::hessian::BandOptions::default();
         // The values in column order (the rows of `transposed`, the CSC layout).
         let mut values = vec![0.0; pattern.nnz()];
         // The probe's product, along the same direction as the seeds.
@@ -349,7 +348,7 @@ impl SparseJacobianPlan {
                     let t = d.apply(&seed(color, c));
                     scatter(transposed, color, c, &t, &mut values);
                 }
-                let r = DVector::from_vec(probe(x.len(), defaults.seed));
+                let r = DVector::from_vec(probe(x.len(), crate::probe::DEFAULT_SEED));
                 let jr = if self.verify {
                     d.apply(&r)
                 } else {
@@ -373,7 +372,7 @@ impl SparseJacobianPlan {
                     values[next[j]] = v;
                     next[j] += 1;
                 }
-                let r = DVector::from_vec(probe(y.len(), defaults.seed));
+                let r = DVector::from_vec(probe(y.len(), crate::probe::DEFAULT_SEED));
                 let rj = if self.verify {
                     d.pull(&r)
                 } else {
@@ -396,7 +395,7 @@ impl SparseJacobianPlan {
                 probe_out.as_slice(),
                 probe_in.as_slice(),
                 self.mode == JacobianMode::Reverse,
-                defaults.tol,
+                crate::probe::DEFAULT_TOL,
             )?;
         }
         Ok(SparseJacobian {

@@ -9,10 +9,16 @@
 //! order one beside a diagonal of 10¹⁶) therefore fails the check instead
 //! of drowning in the matrix's norm.
 
+/// The probe seed and row tolerance of the verified extractions, unless
+/// their options say otherwise.
+pub(crate) const DEFAULT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+/// See [`DEFAULT_SEED`].
+pub(crate) const DEFAULT_TOL: f64 = 1e-6;
+
 /// A deterministic probe vector with entries in [−1, 1] (xorshift64*).
 pub(crate) fn probe(n: usize, seed: u64) -> Vec<f64> {
     let mut s = seed | 1;
-    let mut r = super::scratch::take(n);
+    let mut r = crate::scratch::take(n);
     for v in r.iter_mut() {
         s ^= s >> 12;
         s ^= s << 25;

@@ -17,8 +17,8 @@
 //!   ([`Recovery::substitution`]) and replayed as a list of
 //!   read–store–subtract steps.
 
-use super::Pattern;
 use crate::Error;
+use crate::sparsity::Pattern;
 
 /// One peeling step: `v = residual[src]`, stored at entries `e` and `m`
 /// (the mirror), then `residual[dst] -= v`.

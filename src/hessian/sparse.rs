@@ -15,21 +15,22 @@
 //! two-coloured trees: each costs a subtraction chain, so an entry much
 //! smaller than its neighbours loses relative accuracy).
 
-use super::csc::check_probe;
-use super::ordering::dense_threshold;
 use super::substitution::Recovery as RecoveryPlan;
-use super::{
-    Coloring, CscMatrix, Pattern, acyclic_coloring, column_coloring, hessian_pattern, star_coloring,
-};
+use super::try_sweep;
 use crate::error::check_finite;
-use crate::hessian::{check_dimension, probe, try_sweep};
+use crate::objective::check_dimension;
+use crate::probe::probe;
+use crate::sparsity::{
+    Coloring, CscMatrix, Pattern, acyclic_coloring, check_probe, column_coloring, dense_threshold,
+    hessian_pattern, star_coloring,
+};
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
 /// How [`hessian_sparse_with`] colours the pattern and recovers entries.
 ///
 /// ```
-/// use lensdiff::sparsity::Recovery;
+/// use lensdiff::hessian::Recovery;
 /// assert_eq!(Recovery::default(), Recovery::Direct);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,7 +64,7 @@ pub struct SparseHessian {
 /// (one Hessian-vector product per colour).
 ///
 /// ```
-/// use lensdiff::{sparsity::hessian_sparse, hessian::hessian};
+/// use lensdiff::hessian::{hessian, hessian_sparse};
 /// use lensdiff::{Expr, Objective, Real};
 /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
 /// struct Penta;
@@ -88,7 +89,7 @@ pub fn hessian_sparse<O: Objective + ?Sized>(
 /// (pattern detected at `x`, so no verification product).
 ///
 /// ```
-/// use lensdiff::{sparsity::{hessian_sparse_with, Recovery}, hessian::hessian};
+/// use lensdiff::hessian::{hessian, hessian_sparse_with, Recovery};
 /// use lensdiff::{Expr, Objective, Real};
 /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
 /// struct Penta;
@@ -118,7 +119,7 @@ pub fn hessian_sparse_with<O: Objective + ?Sized>(
 /// Options of a [`SparseHessianPlan`] (and of Newton's sparse path).
 ///
 /// ```
-/// use lensdiff::sparsity::{SparseOptions, Recovery};
+/// use lensdiff::hessian::{SparseOptions, Recovery};
 /// let o = SparseOptions::default();
 /// assert_eq!(o.recovery, Recovery::Direct);
 /// assert!(o.verify);
@@ -155,7 +156,7 @@ impl Default for SparseOptions {
 /// is one multi-tangent sweep, so Newton's method pays for them once.
 ///
 /// ```
-/// use lensdiff::{sparsity::{SparseHessianPlan, SparseOptions}, hessian::hessian};
+/// use lensdiff::hessian::{hessian, SparseHessianPlan, SparseOptions};
 /// use lensdiff::{Expr, Objective, Real};
 /// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
 /// struct Tri;
@@ -190,7 +191,7 @@ impl SparseHessianPlan {
     /// Detects the Hessian pattern of `f` at `x` and colours it.
     ///
     /// ```
-    /// use lensdiff::sparsity::{SparseHessianPlan, SparseOptions};
+    /// use lensdiff::hessian::{SparseHessianPlan, SparseOptions};
     /// use lensdiff::{Expr, Objective, Real};
     /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
     /// struct Penta;
@@ -216,7 +217,8 @@ impl SparseHessianPlan {
     /// square or not symmetric, or `tol` is negative or NaN.
     ///
     /// ```
-    /// use lensdiff::sparsity::{Pattern, SparseHessianPlan, SparseOptions};
+    /// use lensdiff::sparsity::Pattern;
+    /// use lensdiff::hessian::{SparseHessianPlan, SparseOptions};
     /// let p = Pattern::from_entries(3, 3, [(0, 0), (1, 1), (2, 2), (0, 2), (2, 0)]);
     /// let plan = SparseHessianPlan::from_pattern(p, &SparseOptions::default()).unwrap();
     /// assert_eq!(plan.colors(), 2);
@@ -297,7 +299,7 @@ impl SparseHessianPlan {
     /// The pattern the Hessian is recovered on.
     ///
     /// ```
-    /// use lensdiff::sparsity::{SparseHessianPlan, SparseOptions};
+    /// use lensdiff::hessian::{SparseHessianPlan, SparseOptions};
     /// use lensdiff::{Expr, Objective, Real};
     /// /// Σ (x[i+1] − x[i])² + Σ cosh xᵢ: tridiagonal, convex.
     /// struct Tri;
@@ -318,7 +320,7 @@ impl SparseHessianPlan {
     /// probe not counted).
     ///
     /// ```
-    /// use lensdiff::sparsity::{SparseHessianPlan, SparseOptions, Recovery};
+    /// use lensdiff::hessian::{SparseHessianPlan, SparseOptions, Recovery};
     /// use lensdiff::{Expr, Objective, Real};
     /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
     /// struct Penta;
@@ -342,7 +344,8 @@ impl SparseHessianPlan {
     ///
     /// ```
     /// use lensdiff::{Error, Objective, Expr, Real};
-    /// use lensdiff::sparsity::{Pattern, SparseHessianPlan, SparseOptions};
+    /// use lensdiff::sparsity::Pattern;
+    /// use lensdiff::hessian::{SparseHessianPlan, SparseOptions};
     /// use nalgebra::dvector;
     /// // x₀ x₁ has an off-diagonal entry that a diagonal pattern misses.
     /// struct Product;

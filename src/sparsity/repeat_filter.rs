@@ -1,4 +1,4 @@
-//! `Recent`: a direct-mapped cache of recently seen keys, a cheap filter
+//! `RepeatFilter`: a direct-mapped cache of recently seen keys, a cheap filter
 //! for repeats that come close together (the same product or pair
 //! recorded again by the next element of a pass). Lossy but never wrong:
 //! a slot holds the whole key, so a collision only forgets a key.
@@ -8,19 +8,19 @@ const BITS: u32 = 10;
 
 /// The cache; `empty` (never a real key) marks a free slot.
 #[derive(Debug)]
-pub(crate) struct Recent<K> {
+pub(crate) struct RepeatFilter<K> {
     slots: Vec<K>,
 }
 
-impl<K: Copy + Eq> Recent<K> {
+impl<K: Copy + Eq> RepeatFilter<K> {
     /// An idle cache without memory.
     pub(crate) const fn idle() -> Self {
-        Recent { slots: Vec::new() }
+        RepeatFilter { slots: Vec::new() }
     }
 
     /// An empty cache: every slot holds `empty`.
     pub(crate) fn new(empty: K) -> Self {
-        Recent {
+        RepeatFilter {
             slots: vec![empty; 1 << BITS],
         }
     }
@@ -45,7 +45,7 @@ mod tests {
 
     #[test]
     fn a_collision_forgets_a_key_but_never_reports_a_new_one_as_seen() {
-        let mut r = Recent::new(u64::MAX);
+        let mut r = RepeatFilter::new(u64::MAX);
         // Two keys that share a slot (the hash of the key itself).
         let slot = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS);
         let a = 1;

@@ -1,8 +1,8 @@
 //! Banded Hessians without guessing the bandwidth: detect the pattern,
 //! take its half-bandwidth `k`, and extract the band with `k`.
 
-use super::hessian_pattern;
-use crate::hessian::{BandOptions, BandedHessian, hessian_banded_with};
+use super::{BandOptions, BandedHessian, hessian_banded_with};
+use crate::sparsity::hessian_pattern;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -10,7 +10,7 @@ use nalgebra::DVector;
 /// it (verified as configured in `opts`).
 ///
 /// ```
-/// use lensdiff::{sparsity::hessian_banded_auto, hessian::{hessian, BandOptions}};
+/// use lensdiff::hessian::{hessian, hessian_banded_auto, BandOptions};
 /// use lensdiff::{Expr, Objective, Real};
 /// /// Σ (x[i+1] − 2x[i] + x[i−1])² + Σ cosh xᵢ: pentadiagonal (k = 2).
 /// struct Penta;
