@@ -26,7 +26,7 @@
 //!
 //! Adding a function is one row here plus its tests (`tests/elementwise.rs`).
 
-use crate::ops::elementwise::{MapFn, ZipMapFn, ZipWith};
+use crate::primitives::elementwise::{MapFn, ZipMapFn, ZipWith};
 use crate::{Expr, Real, ScalarFn, ScalarFn2, c};
 
 /// How a function propagates dependencies in the sparsity tracer.

@@ -36,13 +36,13 @@ use crate::dfun::DFun;
 use crate::dual::{Dual, DualN};
 use crate::graph::{Inputs, Node, Op, Output, Program};
 use crate::mode::Mode;
-use crate::ops::arith::{BinKind, Binary};
-use crate::ops::elementwise::{
+use crate::primitives::arith::{BinKind, Binary};
+use crate::primitives::elementwise::{
     Affine, ElemFn, Elementwise, Map, MapFn, SumAdjacent, SumMap, ZipMap, ZipMapFn, ZipWith,
 };
-use crate::ops::reduce::{Reduce, Reduction};
-use crate::ops::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
-use crate::ops::stencil::Windows;
+use crate::primitives::reduce::{Reduce, Reduction};
+use crate::primitives::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
+use crate::primitives::stencil::Windows;
 use crate::{Error, Real};
 use nalgebra::DVector;
 use std::collections::HashMap;

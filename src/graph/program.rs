@@ -670,7 +670,7 @@ impl<S: Real> Tape<S> {
         if let TapeKind::Gradient { grads, .. } = &self.kind {
             let mut dy = S::zero();
             for (g, d) in grads.iter().zip(dx) {
-                dy += crate::ops::reduce::dot(g, d);
+                dy += crate::primitives::reduce::dot(g, d);
             }
             return vec![dy];
         }

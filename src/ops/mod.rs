@@ -3,19 +3,12 @@
 //!
 //! Each function returns a [`DFun`] in any mode; each is the one-node
 //! compilation of the same primitive [`crate::Expr`] uses, so the two
-//! styles share every kernel. The kernels themselves live in the
-//! submodules: `elementwise` (the table of scalar functions, `map`),
-//! `arith` (`+ − × ÷`, a scalar broadcasting), `reduce` (`sum`, `dot`, `‖·‖²`),
-//! `shift` (slices, strides, concatenation, interleaving, finite
-//! differences) and `stencil` (nonlinear windows). [`recast`] and
-//! [`retype`] run them on `SVector`s (static lengths, told apart by type).
+//! styles share every kernel (the primitives themselves are written once,
+//! as [`crate::graph::Op`]s, in the crate's `primitives` files).
+//! [`recast`] and [`retype`] run them on `SVector`s (static lengths, told
+//! apart by type).
 
-pub(crate) mod arith;
-pub(crate) mod elementwise;
 mod recast;
-pub(crate) mod reduce;
-pub(crate) mod shift;
-pub(crate) mod stencil;
 
 pub use recast::{recast, retype};
 

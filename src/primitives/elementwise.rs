@@ -272,7 +272,7 @@ impl<S: Real, F: ElemFn<S>> Op<S> for SumMap<F> {
         y[0] = (acc[0] + acc[1]) + (acc[2] + acc[3]);
     }
     fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
-        dy[0] += crate::ops::reduce::dot(c.saved, dx);
+        dy[0] += crate::primitives::reduce::dot(c.saved, dx);
     }
     fn vjp_add(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
         let g = dy[0];
