@@ -191,8 +191,10 @@ impl<S: Real> Expr<S> {
     ///
     /// ```
     /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
     /// let x = Expr::<f64>::var();
-    /// let _ = x.apply_op(std::sync::Arc::new(MyOp), &[]);
+    /// let f: DFun<DVector<f64>, f64> = x.apply_op(std::sync::Arc::new(MyOp), &[]).sum().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 3.0); // MyOp is the identity
     /// # struct MyOp;
     /// # impl lensdiff::graph::Op<f64> for MyOp {
     /// #   fn name(&self) -> &'static str { "my" } fn arity(&self) -> usize { 1 }

@@ -200,9 +200,23 @@
 //!
 //! ## Naming legend
 //!
-//! `try_` returns a [`Result`] instead of panicking; `_mut` works in place;
-//! `value_and_` also returns the value; `_fwd` / `_rev` name the mode that
-//! builds a Jacobian; `_with` takes an options struct.
+//! `try_` returns a [`Result`] instead of panicking (the form without it
+//! panics with a message naming the sizes); `_mut` works in place, `_into`
+//! writes into a buffer the caller passes; `value_and_` also returns the
+//! value; `_fwd` / `_rev` name the mode that builds a Jacobian; `_with`
+//! takes the settings the plain form defaults (an options struct, or the
+//! one choice there is).
+//!
+//! ## Where things are
+//!
+//! The lens, its combinators and drivers, the modes, the scalar traits,
+//! expressions, objectives and the error type are at the crate root;
+//! [`prelude`] brings what a first program needs in one `use`. Each topic
+//! is a module: [`ops`] (primitives as lenses), [`linear`] (linear maps),
+//! [`graph`] (writing a primitive for expressions), [`hessian`],
+//! [`sparsity`], [`banded`] (storage and solvers), [`optim`],
+//! [`constrained`], [`check`], [`engine`] (tiling and threads),
+//! [`kernels`] (SIMD slices). `notes/architecture.md` maps the files.
 //!
 //! ## Errors
 //!

@@ -591,8 +591,12 @@ impl<P: Primitive> AnyMode for Built<P> {
 /// use lensdiff::check::Compiled;
 /// use lensdiff::Expr;
 /// use nalgebra::DVector;
+/// use proptest::strategy::{Strategy, ValueTree};
 /// let p = LengthPreserving(Compiled::<DVector<f64>, DVector<f64>>::new(Expr::var().cos()));
-/// let _strategy = compositions(p);
+/// let mut runner = proptest::test_runner::TestRunner::deterministic();
+/// let c = compositions(p).new_tree(&mut runner).unwrap().current();
+/// // Each drawn composition is a map in every mode: check it like your own.
+/// lensdiff::check::assert_map(&c.endo(4), &DVector::from_vec(vec![0.3, -0.2, 0.5, 0.1]));
 /// ```
 pub fn compositions<P: Primitive>(p: P) -> impl Strategy<Value = Composition<P>> {
     arb_tree(Some(p)).prop_map(Composition)
@@ -602,7 +606,10 @@ pub fn compositions<P: Primitive>(p: P) -> impl Strategy<Value = Composition<P>>
 ///
 /// ```
 /// use lensdiff::check::strategies::library_compositions;
-/// let _strategy = library_compositions();
+/// use proptest::strategy::{Strategy, ValueTree};
+/// let mut runner = proptest::test_runner::TestRunner::deterministic();
+/// let c = library_compositions().new_tree(&mut runner).unwrap().current();
+/// lensdiff::check::assert_map(&c.endo(3), &nalgebra::DVector::from_vec(vec![0.3, -0.2, 0.5]));
 /// ```
 pub fn library_compositions() -> impl Strategy<Value = Composition<NoPrimitive>> {
     arb_tree::<NoPrimitive>(None).prop_map(Composition)
@@ -653,8 +660,12 @@ pub fn points_in<X: Space<Scalar = f64>>(shape: X::Shape) -> impl Strategy<Value
 /// Check settings for `f64` with a random seed (random directions per case).
 ///
 /// ```
-/// use lensdiff::check::strategies::options;
-/// let _strategy = options();
+/// use lensdiff::check::{strategies::options, Options};
+/// use proptest::strategy::{Strategy, ValueTree};
+/// let mut runner = proptest::test_runner::TestRunner::deterministic();
+/// let o = options().new_tree(&mut runner).unwrap().current();
+/// // The tolerances for f64; only the seed of the random directions varies.
+/// assert_eq!(o.fd_tol, Options::for_scalar::<f64>().fd_tol);
 /// ```
 pub fn options() -> impl Strategy<Value = Options> {
     any::<u64>().prop_map(|s| Options::for_scalar::<f64>().with_seed(s))

@@ -71,8 +71,18 @@ impl GradientDescent {
     /// A gradient-descent solver with the given options.
     ///
     /// ```
-    /// use lensdiff::optim::GradientDescent;
-    /// let _ = GradientDescent::default();
+    /// use lensdiff::optim::{GradientDescent, GradientDescentOptions, StopReason, Stopping};
+    /// use lensdiff::{Expr, Objective, Real};
+    /// struct Bowl;
+    /// impl Objective for Bowl {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.map(|t| t.cosh()).sum() }
+    /// }
+    /// let opts = GradientDescentOptions {
+    ///     stopping: Stopping { max_iters: 1, ..Stopping::default() },
+    ///     ..Default::default()
+    /// };
+    /// let r = GradientDescent::new(opts).minimize(&Bowl, &nalgebra::dvector![1.0, -2.0]).unwrap();
+    /// assert_eq!((r.iterations, r.stop), (1, StopReason::MaxIterations));
     /// ```
     pub fn new(opts: GradientDescentOptions) -> Self {
         GradientDescent { opts }

@@ -135,8 +135,18 @@ impl Newton {
     /// A Newton solver with the given options.
     ///
     /// ```
-    /// use lensdiff::optim::{Newton, NewtonOptions};
-    /// let _ = Newton::new(NewtonOptions::default());
+    /// use lensdiff::optim::{Newton, NewtonOptions, StopReason, Stopping};
+    /// use lensdiff::{Expr, Objective, Real};
+    /// struct Bowl;
+    /// impl Objective for Bowl {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.map(|t| t.cosh()).sum() }
+    /// }
+    /// let opts = NewtonOptions {
+    ///     stopping: Stopping { max_iters: 1, ..Stopping::default() },
+    ///     ..Default::default()
+    /// };
+    /// let r = Newton::new(opts).minimize(&Bowl, &nalgebra::dvector![1.0, -2.0], 0).unwrap();
+    /// assert_eq!((r.iterations, r.stop), (1, StopReason::MaxIterations));
     /// ```
     pub fn new(opts: NewtonOptions) -> Self {
         Newton { opts }
