@@ -6,18 +6,17 @@
 //!
 //! * [`Tracer`]: the scalar that records dependencies and nonlinear pairs;
 //! * [`hessian_pattern`], [`jacobian_pattern`]: the detected [`Pattern`];
-//! * [`hessian_banded_auto`]: the bandwidth from the pattern, then
-//!   [`crate::hessian::hessian_banded_with`];
 //! * [`column_coloring`] (distance-2, Jacobians; [`column_coloring_with`]
 //!   picks the [`ColumnOrder`]), [`star_coloring`] (symmetric, direct
 //!   recovery), [`acyclic_coloring`] (symmetric, recovery by
 //!   substitution): the [`Coloring`];
-//! * [`hessian_sparse`], [`hessian_sparse_with`]: pattern, colouring,
-//!   products, recovery, as a [`CscMatrix`]; [`SparseHessianPlan`] does
-//!   the detection and colouring once for many points, and verifies each
-//!   Hessian with a random probe;
+//! * [`CscMatrix`]: the compressed sparse columns the sparse Hessians of
+//!   [`crate::hessian::hessian_sparse`] and
+//!   [`crate::hessian::SparseHessianPlan`] come in (those live in
+//!   [`crate::hessian`], which builds on the detection and colourings
+//!   here; so does [`crate::hessian::hessian_banded_auto`]);
 //! * [`jacobian_sparse`], [`jacobian_sparse_with`]: the same for the
-//!   Jacobian of a [`Objective`], with forward seeds (column colouring) or
+//!   Jacobian of a vector-valued [`crate::Objective`], with forward seeds (column colouring) or
 //!   reverse seeds (row colouring), whichever needs fewer products
 //!   ([`SeedMode`], [`JacobianMode`], [`SparseJacobian`]);
 //!   [`SparseJacobianPlan`] keeps the pattern and colouring for many
