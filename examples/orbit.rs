@@ -16,9 +16,9 @@
 
 use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
 use lensdiff::problems::{Orbit, Problem};
+use lensdiff::banded::{EnvelopeCholesky, envelope_size};
 use lensdiff::sparsity::{
-    EnvelopeCholesky, Recovery, SparseOptions, acyclic_coloring, envelope_size, hessian_pattern,
-    star_coloring,
+    Recovery, SparseOptions, acyclic_coloring, hessian_pattern, star_coloring,
 };
 use lensdiff::{Objective, value_and_grad};
 use nalgebra::DVector;

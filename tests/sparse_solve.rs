@@ -4,10 +4,10 @@
 
 use lensdiff::optim::{Newton, NewtonOptions, StopReason};
 use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::sparsity::{
-    CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, envelope_ordering,
-    envelope_size, hessian_pattern, reverse_cuthill_mckee,
+use lensdiff::banded::{
+    EnvelopeCholesky, envelope_ordering, envelope_size, reverse_cuthill_mckee,
 };
+use lensdiff::sparsity::{CscMatrix, Pattern, SparseHessianPlan, SparseOptions, hessian_pattern};
 use lensdiff::{Error, Expr, Objective, Real, value_and_grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;

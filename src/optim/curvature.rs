@@ -5,11 +5,9 @@
 //! shift.
 
 use super::Structure;
-use crate::banded::{BandedCholesky, SymBanded};
+use crate::banded::{BandedCholesky, EnvelopeCholesky, SymBanded};
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
-use crate::sparsity::{
-    CscMatrix, EnvelopeCholesky, Pattern, SparseHessianPlan, SparseOptions, hessian_pattern,
-};
+use crate::sparsity::{CscMatrix, Pattern, SparseHessianPlan, SparseOptions, hessian_pattern};
 use crate::{Error, Objective};
 use nalgebra::DVector;
 

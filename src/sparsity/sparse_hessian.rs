@@ -16,7 +16,7 @@
 //! smaller than its neighbours loses relative accuracy).
 
 use super::csc::check_probe;
-use super::ordering::dense_threshold;
+use super::dense_threshold;
 use super::substitution::Recovery as RecoveryPlan;
 use super::{
     Coloring, CscMatrix, Pattern, acyclic_coloring, column_coloring, hessian_pattern, star_coloring,
@@ -336,7 +336,7 @@ impl SparseHessianPlan {
         let residual = if self.opts.verify {
             let r = self.seeds.last().expect("probe");
             let hr = s.prods.last().expect("probe product");
-            let res = check_probe(&hessian, &hessian.mul_vec(r), hr, r, false, self.opts.tol)?;
+            let res = check_probe(&hessian, &hessian.product(r, false), hr, r, false, self.opts.tol)?;
             Some(res)
         } else {
             None
