@@ -14,9 +14,9 @@
 //! (lap time ordered last). Prints the pattern's figures, the iteration
 //! table and a check of the answer, and draws the loop as an SVG (with `plotters`).
 
+use lensdiff::banded::{EnvelopeCholesky, envelope_size};
 use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
 use lensdiff::problems::{Orbit, Problem};
-use lensdiff::banded::{EnvelopeCholesky, envelope_size};
 use lensdiff::sparsity::{
     Recovery, SparseOptions, acyclic_coloring, hessian_pattern, star_coloring,
 };

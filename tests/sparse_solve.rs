@@ -2,11 +2,9 @@
 //! method on sparse (non-banded) Hessians. Oracles: nalgebra's dense
 //! Cholesky, the dense Hessian, and the banded Newton path.
 
+use lensdiff::banded::{EnvelopeCholesky, envelope_ordering, envelope_size, reverse_cuthill_mckee};
 use lensdiff::optim::{Newton, NewtonOptions, StopReason};
 use lensdiff::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::banded::{
-    EnvelopeCholesky, envelope_ordering, envelope_size, reverse_cuthill_mckee,
-};
 use lensdiff::sparsity::{CscMatrix, Pattern, SparseHessianPlan, SparseOptions, hessian_pattern};
 use lensdiff::{Error, Expr, Objective, Real, value_and_grad};
 use nalgebra::{DMatrix, DVector};

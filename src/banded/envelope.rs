@@ -14,8 +14,8 @@
 //! more for each dense row ordered last.
 
 use super::ordering::{envelope_ordering, first_column, inverse};
-use crate::sparsity::{CscMatrix, Pattern};
 use crate::Error;
+use crate::sparsity::{CscMatrix, Pattern};
 use nalgebra::DVector;
 
 /// Refuses envelopes above this many entries (8 GB of `f64`): the pattern

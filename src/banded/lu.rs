@@ -32,9 +32,9 @@ use crate::{Error, Real, Result};
 /// let a = Banded::from_fn(3, 1, 1, |i, j| if i == j { (i as f64) } else { 1.0 });
 /// let lu = a.lu().unwrap();
 /// let x = dvector![1.0, 2.0, 3.0];
-/// let b = a.mul_vec(&x).unwrap();
+/// let b = a.mul_vec(&x);
 /// assert!((lu.solve(&b).unwrap() - &x).norm() < 1e-14);
-/// let bt = a.transpose().mul_vec(&x).unwrap();
+/// let bt = a.transpose().mul_vec(&x);
 /// assert!((lu.solve_transposed(&bt).unwrap() - x).norm() < 1e-14);
 /// ```
 #[derive(Clone, Debug)]
@@ -92,7 +92,7 @@ impl<T: Real> BandedLu<T> {
     /// let b = a.shifted(1.0);
     /// lu.refactor(&b).unwrap();
     /// let x = dvector![1.0, 2.0, 3.0];
-    /// assert!((lu.solve(&b.mul_vec(&x).unwrap()).unwrap() - x).amax() < 1e-14);
+    /// assert!((lu.solve(&b.mul_vec(&x)).unwrap() - x).amax() < 1e-14);
     /// ```
     pub fn refactor(&mut self, a: &Banded<T>) -> Result<()> {
         let (n, kl, ku) = (a.n(), a.kl(), a.ku());

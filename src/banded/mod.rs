@@ -47,12 +47,12 @@ mod storage_general;
 mod storage_sym;
 mod tridiagonal;
 
+pub(crate) use checks::ensure_len;
 pub use cholesky::BandedCholesky;
 pub use envelope::EnvelopeCholesky;
 pub use lu::BandedLu;
 pub use ordering::{envelope_ordering, envelope_size, reverse_cuthill_mckee};
 pub use shifted::ShiftParams;
-pub(crate) use checks::ensure_len;
 pub(crate) use shifted::{ShiftStart, first_that_factors};
 pub use storage_general::Banded;
 pub use storage_sym::{SymBanded, Triangle};

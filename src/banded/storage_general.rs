@@ -334,7 +334,8 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(y, [3.0, 2.0]);
     /// ```
     pub fn mul_vec_into(&self, x: &[T], y: &mut [T]) {
-        self.try_mul_vec_into(x, y).unwrap_or_else(|e| panic!("{e}"));
+        self.try_mul_vec_into(x, y)
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// `A x` as a new vector.

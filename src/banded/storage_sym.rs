@@ -485,7 +485,8 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(y, [1.0, 2.0]);
     /// ```
     pub fn mul_vec_into(&self, x: &[T], y: &mut [T]) {
-        self.try_mul_vec_into(x, y).unwrap_or_else(|e| panic!("{e}"));
+        self.try_mul_vec_into(x, y)
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// `A x` as a new vector.
@@ -548,9 +549,8 @@ impl<T: Real> SymBanded<T> {
     fn all_entries(&self, other: &Self, eq: impl Fn(T, T) -> bool) -> bool {
         let k = self.k().max(other.k());
         self.n() == other.n()
-            && (0..self.n()).all(|j| {
-                (j.saturating_sub(k)..=j).all(|i| eq(self.get(i, j), other.get(i, j)))
-            })
+            && (0..self.n())
+                .all(|j| (j.saturating_sub(k)..=j).all(|i| eq(self.get(i, j), other.get(i, j))))
     }
 }
 

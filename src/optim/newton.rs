@@ -87,7 +87,11 @@ fn rounding_step(
 /// tries. Returns the shift used.
 fn levenberg_factor(h: &mut dyn Curvature, tau_prev: f64, beta: f64) -> Result<f64, Error> {
     let min_diag = h.min_diag();
-    let lift = if min_diag <= 0.0 { beta - min_diag } else { 0.0 };
+    let lift = if min_diag <= 0.0 {
+        beta - min_diag
+    } else {
+        0.0
+    };
     let shifts = ShiftParams::levenberg(beta).shifts(ShiftStart {
         first: (min_diag > 0.0).then_some(0.0),
         previous: Some(tau_prev),
