@@ -75,7 +75,7 @@ impl<T: Real> SymBanded<T> {
     /// }
     /// ```
     pub fn cholesky(&self) -> Result<BandedCholesky<T>> {
-        self.cholesky_with_shift(T::zero())
+        self.cholesky_of_shifted(T::zero())
     }
 
     /// Factors `A + τI = L Lᵀ` without forming `A + τI` first. For
@@ -92,14 +92,14 @@ impl<T: Real> SymBanded<T> {
     /// ```
     /// use lensdiff::{banded::SymBanded, Error};
     /// let a = SymBanded::from_fn(3, 1, |i, j| if i == j { 1.0 } else { 2.0 });
-    /// assert!(matches!(a.cholesky_with_shift(1.0), Err(Error::NotPositiveDefinite { pivot: 1, .. })));
-    /// let c = a.cholesky_with_shift(4.0).unwrap();
+    /// assert!(matches!(a.cholesky_of_shifted(1.0), Err(Error::NotPositiveDefinite { pivot: 1, .. })));
+    /// let c = a.cholesky_of_shifted(4.0).unwrap();
     /// assert_eq!(c.pivots(), a.shifted(4.0).cholesky().unwrap().pivots());
     /// ```
-    pub fn cholesky_with_shift(&self, tau: T) -> Result<BandedCholesky<T>> {
+    pub fn cholesky_of_shifted(&self, tau: T) -> Result<BandedCholesky<T>> {
         if !tau.is_finite_all() {
             return Err(Error::InvalidArgument {
-                op: "SymBanded::cholesky_with_shift",
+                op: "SymBanded::cholesky_of_shifted",
                 reason: format!("tau = {tau} must be finite"),
             });
         }

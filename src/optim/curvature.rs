@@ -91,7 +91,7 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
         let band = self.band.as_ref().expect("evaluated");
         self.chol = None;
         // Factors H + τI without forming it: a failed try costs what it read.
-        let chol = band.cholesky_with_shift(tau)?;
+        let chol = band.cholesky_of_shifted(tau)?;
         self.chol = Some(chol);
         Ok(())
     }

@@ -226,17 +226,17 @@ fn f32_tridiagonal_across_blocks() {
 }
 
 #[test]
-fn cholesky_with_shift_equals_factoring_the_shifted_copy() {
+fn cholesky_of_shifted_equals_factoring_the_shifted_copy() {
     for k in [0, 1, 2, 4] {
         let n = 90;
         let a = SymBanded::from_fn(n, k, |i, j| if i == j { -0.5 } else { 0.3 });
         let b = vector(n, 2);
         // Indefinite at pivot 0 without a shift, SPD with τ = 3.
         assert!(matches!(
-            a.cholesky_with_shift(0.0),
+            a.cholesky_of_shifted(0.0),
             Err(Error::NotPositiveDefinite { pivot: 0, .. })
         ));
-        let c = a.cholesky_with_shift(3.0).unwrap();
+        let c = a.cholesky_of_shifted(3.0).unwrap();
         let copy = a.shifted(3.0).cholesky().unwrap();
         assert_eq!(c.pivots(), copy.pivots(), "k = {k}");
         assert_eq!(c.solve(&b).unwrap(), copy.solve(&b).unwrap(), "k = {k}");
@@ -246,7 +246,7 @@ fn cholesky_with_shift_equals_factoring_the_shifted_copy() {
     let a = SymBanded::from_fn(4, 1, |i, j| if i == j { 4.0 } else { 1.0 });
     for tau in [f64::NAN, f64::INFINITY] {
         assert!(matches!(
-            a.cholesky_with_shift(tau),
+            a.cholesky_of_shifted(tau),
             Err(Error::InvalidArgument { .. })
         ));
     }
