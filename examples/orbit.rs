@@ -17,10 +17,11 @@
 mod problems;
 
 use crate::problems::{Orbit, Problem};
+use lensdiff::banded::{EnvelopeCholesky, envelope_size};
 use lensdiff::hessian::{Recovery, SparseOptions};
 use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
 use lensdiff::sparsity::{
-    EnvelopeCholesky, acyclic_coloring, envelope_size, hessian_pattern, star_coloring,
+    acyclic_coloring, hessian_pattern, star_coloring,
 };
 use lensdiff::{Objective, value_and_grad};
 use nalgebra::DVector;

@@ -264,3 +264,18 @@ pub(crate) fn check_finite<S: Real>(what: &'static str, v: &[S]) -> Result<(), E
         None => Ok(()),
     }
 }
+
+/// `Ok` when `found == expected`, else [`Error::DimensionMismatch`] naming
+/// `op` and both lengths (the `Result` counterpart of the panicking
+/// `crate::space` check).
+pub(crate) fn ensure_len(op: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::DimensionMismatch {
+            op,
+            expected,
+            found,
+        })
+    }
+}

@@ -67,7 +67,7 @@
 //! let dense = hessian(&Tridiagonal, &x).unwrap();
 //! assert!((band.to_dmatrix() - dense).amax() < 1e-12);
 //! let hv = hvp(&Tridiagonal, &x, &x);
-//! assert!((band.mul_vec(&x).unwrap() - hv).amax() < 1e-12);
+//! assert!((band.mul_vec(&x) - hv).amax() < 1e-12);
 //! let r = Newton::default().minimize(&Tridiagonal, &x, 1).unwrap();
 //! assert!(r.grad_inf < 1e-8 * r.grad0_inf.max(1.0));
 //! ```

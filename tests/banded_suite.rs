@@ -10,6 +10,8 @@ mod errors;
 mod large;
 #[path = "banded/lu.rs"]
 mod lu;
+#[path = "banded/products.rs"]
+mod products;
 #[path = "banded/shifted.rs"]
 mod shifted;
 #[path = "banded/storage.rs"]

@@ -6,12 +6,10 @@
 mod problems;
 
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
+use lensdiff::banded::{EnvelopeCholesky, envelope_ordering, envelope_size, reverse_cuthill_mckee};
 use lensdiff::hessian::{SparseHessianPlan, SparseOptions};
 use lensdiff::optim::{Newton, NewtonOptions, StopReason};
-use lensdiff::sparsity::{
-    CscMatrix, EnvelopeCholesky, Pattern, envelope_ordering, envelope_size, hessian_pattern,
-    reverse_cuthill_mckee,
-};
+use lensdiff::sparsity::{CscMatrix, Pattern, hessian_pattern};
 use lensdiff::{Error, Expr, Objective, Real, value_and_grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;

@@ -23,8 +23,9 @@
 
 use nalgebra::{DMatrix, DVector};
 
+use super::checks::{ensure_finite, ensure_len, finite_solution};
 use super::storage_general::Banded;
-use super::storage_sym::{SymBanded, check_len};
+use super::storage_sym::{SymBanded, Triangle};
 use super::tridiagonal::{ldlt_factor, ldlt_factor_into, ldlt_solve, ldlt_solve_from};
 use crate::{Error, Real, Result};
 
@@ -74,7 +75,7 @@ impl<T: Real> SymBanded<T> {
     /// }
     /// ```
     pub fn cholesky(&self) -> Result<BandedCholesky<T>> {
-        self.cholesky_with_shift(T::zero())
+        self.cholesky_of_shifted(T::zero())
     }
 
     /// Factors `A + τI = L Lᵀ` without forming `A + τI` first. For
@@ -91,14 +92,14 @@ impl<T: Real> SymBanded<T> {
     /// ```
     /// use lensdiff::{banded::SymBanded, Error};
     /// let a = SymBanded::from_fn(3, 1, |i, j| if i == j { 1.0 } else { 2.0 });
-    /// assert!(matches!(a.cholesky_with_shift(1.0), Err(Error::NotPositiveDefinite { pivot: 1, .. })));
-    /// let c = a.cholesky_with_shift(4.0).unwrap();
+    /// assert!(matches!(a.cholesky_of_shifted(1.0), Err(Error::NotPositiveDefinite { pivot: 1, .. })));
+    /// let c = a.cholesky_of_shifted(4.0).unwrap();
     /// assert_eq!(c.pivots(), a.shifted(4.0).cholesky().unwrap().pivots());
     /// ```
-    pub fn cholesky_with_shift(&self, tau: T) -> Result<BandedCholesky<T>> {
+    pub fn cholesky_of_shifted(&self, tau: T) -> Result<BandedCholesky<T>> {
         if !tau.is_finite_all() {
             return Err(Error::InvalidArgument {
-                op: "SymBanded::cholesky_with_shift",
+                op: "SymBanded::cholesky_of_shifted",
                 reason: format!("tau = {tau} must be finite"),
             });
         }
@@ -120,7 +121,11 @@ impl<T: Real> SymBanded<T> {
     /// ```
     pub fn into_cholesky(self) -> Result<BandedCholesky<T>> {
         let (n, k) = (self.n(), self.k());
-        let mut ab = self.into_vec();
+        let upper = match self.triangle() {
+            Triangle::Upper => self,
+            Triangle::Lower => self.to_triangle(Triangle::Upper),
+        };
+        let mut ab = upper.into_vec();
         let mut inv_diag = Vec::new();
         if k == 1 {
             ldlt_factor(&mut ab)?;
@@ -137,28 +142,30 @@ impl<T: Real> SymBanded<T> {
     /// is copied and factored in place (measured 5 % faster at k = 5 than
     /// reading it in chunks of columns).
     pub(crate) fn cholesky_shifted_into(&self, tau: T, chol: &mut BandedCholesky<T>) -> Result<()> {
-        chol.n = self.n();
-        chol.k = self.k();
-        if self.k() == 1 {
+        let upper = self.upper();
+        let a = &*upper;
+        chol.n = a.n();
+        chol.k = a.k();
+        if a.k() == 1 {
             chol.inv_diag.clear();
-            return ldlt_factor_into(self.as_slice(), tau, &mut chol.ab);
+            return ldlt_factor_into(a.as_slice(), tau, &mut chol.ab);
         }
         chol.ab.clear();
-        chol.ab.extend_from_slice(self.as_slice());
+        chol.ab.extend_from_slice(a.as_slice());
         if tau != T::zero() {
-            let k = self.k();
+            let k = a.k();
             for col in chol.ab.chunks_exact_mut(k + 1) {
                 col[k] += tau;
             }
         }
-        if chol.inv_diag.capacity() < self.n() {
+        if chol.inv_diag.capacity() < a.n() {
             // Fresh zeroed memory (no pass of its own) for a first factor.
-            chol.inv_diag = vec![T::zero(); self.n()];
+            chol.inv_diag = vec![T::zero(); a.n()];
         } else {
             chol.inv_diag.clear();
-            chol.inv_diag.resize(self.n(), T::zero());
+            chol.inv_diag.resize(a.n(), T::zero());
         }
-        llt_factor(self.k(), &mut chol.ab, &mut chol.inv_diag)
+        llt_factor(a.k(), &mut chol.ab, &mut chol.inv_diag)
     }
 }
 
@@ -216,33 +223,22 @@ impl<T: Real> BandedCholesky<T> {
     /// use lensdiff::banded::SymBanded;
     /// let a = SymBanded::from_fn(2, 1, |i, j| if i == j { 2.0_f64 } else { 1.0 });
     /// let mut b = [3.0, 3.0];
-    /// a.cholesky().unwrap().solve_in_place(&mut b).unwrap();
+    /// a.cholesky().unwrap().solve_mut(&mut b).unwrap();
     /// assert!((b[0] - 1.0).abs() < 1e-15 && (b[1] - 1.0).abs() < 1e-15);
     /// ```
-    pub fn solve_in_place(&self, b: &mut [T]) -> Result<()> {
-        check_len("BandedCholesky::solve", self.n, b.len())?;
-        if let Some(i) = b.iter().position(|v| !v.is_finite_all()) {
-            return Err(Error::NonFinite {
-                what: "rhs",
-                index: Some(i),
-            });
-        }
+    pub fn solve_mut(&self, b: &mut [T]) -> Result<()> {
+        ensure_len("BandedCholesky::solve", self.n, b.len())?;
+        ensure_finite("rhs", b)?;
         if self.solve_unchecked(b) && self.k == 1 {
             return Ok(());
         }
-        match b.iter().position(|v| !v.is_finite_all()) {
-            Some(i) => Err(Error::NonFinite {
-                what: "solution",
-                index: Some(i),
-            }),
-            None => Ok(()),
-        }
+        ensure_finite("solution", b)
     }
 
     /// Solves `A x = b`.
     ///
     /// # Errors
-    /// As [`solve_in_place`](Self::solve_in_place).
+    /// As [`solve_mut`](Self::solve_mut).
     ///
     /// ```
     /// use lensdiff::{banded::SymBanded, Error};
@@ -255,7 +251,7 @@ impl<T: Real> BandedCholesky<T> {
     /// ));
     /// ```
     pub fn solve(&self, b: &DVector<T>) -> Result<DVector<T>> {
-        check_len("BandedCholesky::solve", self.n, b.len())?;
+        ensure_len("BandedCholesky::solve", self.n, b.len())?;
         if self.k == 1 {
             // The forward pass reads b (no copy first); the backward pass
             // checks finiteness as it goes.
@@ -264,20 +260,20 @@ impl<T: Real> BandedCholesky<T> {
             return if finite {
                 Ok(x)
             } else {
-                finish(b.as_slice(), x)
+                finite_solution(b.as_slice(), x)
             };
         }
         // One finiteness pass over the result instead of two: a non-finite
         // rhs entry always reaches the solution.
         let mut x = b.clone();
         self.solve_unchecked(x.as_mut_slice());
-        finish(b.as_slice(), x)
+        finite_solution(b.as_slice(), x)
     }
 
     /// Solves `A X = B` column by column.
     ///
     /// # Errors
-    /// As [`solve_in_place`](Self::solve_in_place), with `B.nrows()`
+    /// As [`solve_mut`](Self::solve_mut), with `B.nrows()`
     /// checked against `n`.
     ///
     /// ```
@@ -288,10 +284,10 @@ impl<T: Real> BandedCholesky<T> {
     /// assert!((a.to_dmatrix() * x - DMatrix::identity(3, 3)).norm() < 1e-14);
     /// ```
     pub fn solve_matrix(&self, b: &DMatrix<T>) -> Result<DMatrix<T>> {
-        check_len("BandedCholesky::solve_matrix", self.n, b.nrows())?;
+        ensure_len("BandedCholesky::solve_matrix", self.n, b.nrows())?;
         let mut x = b.clone();
         for mut col in x.column_iter_mut() {
-            self.solve_in_place(col.as_mut_slice())?;
+            self.solve_mut(col.as_mut_slice())?;
         }
         Ok(x)
     }
@@ -358,23 +354,6 @@ impl<T: Real> BandedCholesky<T> {
             .map(|col| if k == 1 { col[k] } else { col[k] * col[k] })
             .collect()
     }
-}
-
-/// Checks a solution computed from `b`; names the rhs if it was to blame.
-pub(crate) fn finish<T: Real>(b: &[T], x: DVector<T>) -> Result<DVector<T>> {
-    if x.iter().all(|v| v.is_finite_all()) {
-        return Ok(x);
-    }
-    Err(match b.iter().position(|v| !v.is_finite_all()) {
-        Some(i) => Error::NonFinite {
-            what: "rhs",
-            index: Some(i),
-        },
-        None => Error::NonFinite {
-            what: "solution",
-            index: x.iter().position(|v| !v.is_finite_all()),
-        },
-    })
 }
 
 /// Dot product of two equally long slices.

@@ -18,9 +18,8 @@
 
 use nalgebra::DVector;
 
-use super::cholesky::finish;
+use super::checks::{LuFail, ensure_finite, ensure_len, finite_solution};
 use super::storage_general::Banded;
-use super::storage_sym::check_len;
 use super::tridiagonal::{lu3_factor, lu3_solve};
 use crate::{Error, Real, Result};
 
@@ -33,9 +32,9 @@ use crate::{Error, Real, Result};
 /// let a = Banded::from_fn(3, 1, 1, |i, j| if i == j { (i as f64) } else { 1.0 });
 /// let lu = a.lu().unwrap();
 /// let x = dvector![1.0, 2.0, 3.0];
-/// let b = a.mul_vec(&x).unwrap();
+/// let b = a.mul_vec(&x);
 /// assert!((lu.solve(&b).unwrap() - &x).norm() < 1e-14);
-/// let bt = a.transpose().mul_vec(&x).unwrap();
+/// let bt = a.transpose().mul_vec(&x);
 /// assert!((lu.solve_transposed(&bt).unwrap() - x).norm() < 1e-14);
 /// ```
 #[derive(Clone, Debug)]
@@ -45,12 +44,6 @@ pub struct BandedLu<T> {
     ku: usize,
     fac: Vec<T>,
     ipiv: Vec<usize>,
-}
-
-/// Internal failure of the kernel before it is mapped to a public error.
-pub(super) enum LuFail {
-    Singular(usize),
-    NonFinite(usize),
 }
 
 impl<T: Real> Banded<T> {
@@ -99,7 +92,7 @@ impl<T: Real> BandedLu<T> {
     /// let b = a.shifted(1.0);
     /// lu.refactor(&b).unwrap();
     /// let x = dvector![1.0, 2.0, 3.0];
-    /// assert!((lu.solve(&b.mul_vec(&x).unwrap()).unwrap() - x).amax() < 1e-14);
+    /// assert!((lu.solve(&b.mul_vec(&x)).unwrap() - x).amax() < 1e-14);
     /// ```
     pub fn refactor(&mut self, a: &Banded<T>) -> Result<()> {
         let (n, kl, ku) = (a.n(), a.kl(), a.ku());
@@ -169,19 +162,19 @@ impl<T: Real> BandedLu<T> {
     /// use lensdiff::banded::Banded;
     /// let a = Banded::from_fn(2, 1, 1, |i, j| if i == j { 0.0 } else { 2.0 });
     /// let mut b = [2.0, 4.0];
-    /// a.lu().unwrap().solve_in_place(&mut b).unwrap();
+    /// a.lu().unwrap().solve_mut(&mut b).unwrap();
     /// assert_eq!(b, [2.0, 1.0]);
     /// ```
-    pub fn solve_in_place(&self, b: &mut [T]) -> Result<()> {
+    pub fn solve_mut(&self, b: &mut [T]) -> Result<()> {
         self.check_rhs("BandedLu::solve", b)?;
         self.solve_unchecked(b);
-        check_solution(b)
+        ensure_finite("solution", b)
     }
 
     /// Solves `A x = b`.
     ///
     /// # Errors
-    /// As [`solve_in_place`](Self::solve_in_place).
+    /// As [`solve_mut`](Self::solve_mut).
     ///
     /// ```
     /// use lensdiff::banded::Banded;
@@ -190,34 +183,34 @@ impl<T: Real> BandedLu<T> {
     /// assert_eq!(a.lu().unwrap().solve(&dvector![3.0, 1.0]).unwrap(), dvector![2.0, 1.0]);
     /// ```
     pub fn solve(&self, b: &DVector<T>) -> Result<DVector<T>> {
-        check_len("BandedLu::solve", self.n, b.len())?;
+        ensure_len("BandedLu::solve", self.n, b.len())?;
         let mut x = b.clone();
         self.solve_unchecked(x.as_mut_slice());
-        finish(b.as_slice(), x)
+        finite_solution(b.as_slice(), x)
     }
 
     /// Solves `Aᵀ x = b` in place.
     ///
     /// # Errors
-    /// As [`solve_in_place`](Self::solve_in_place).
+    /// As [`solve_mut`](Self::solve_mut).
     ///
     /// ```
     /// use lensdiff::banded::Banded;
     /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0); // Aᵀ = [1 0; 1 1]
     /// let mut b = [1.0, 3.0];
-    /// a.lu().unwrap().solve_transposed_in_place(&mut b).unwrap();
+    /// a.lu().unwrap().solve_transposed_mut(&mut b).unwrap();
     /// assert_eq!(b, [1.0, 2.0]);
     /// ```
-    pub fn solve_transposed_in_place(&self, b: &mut [T]) -> Result<()> {
+    pub fn solve_transposed_mut(&self, b: &mut [T]) -> Result<()> {
         self.check_rhs("BandedLu::solve_transposed", b)?;
         lu_solve_transposed(self.kl, self.ku, &self.fac, &self.ipiv, b);
-        check_solution(b)
+        ensure_finite("solution", b)
     }
 
     /// Solves `Aᵀ x = b`.
     ///
     /// # Errors
-    /// As [`solve_in_place`](Self::solve_in_place).
+    /// As [`solve_mut`](Self::solve_mut).
     ///
     /// ```
     /// use lensdiff::banded::Banded;
@@ -228,7 +221,7 @@ impl<T: Real> BandedLu<T> {
     /// ```
     pub fn solve_transposed(&self, b: &DVector<T>) -> Result<DVector<T>> {
         let mut x = b.clone();
-        self.solve_transposed_in_place(x.as_mut_slice())?;
+        self.solve_transposed_mut(x.as_mut_slice())?;
         Ok(x)
     }
 
@@ -268,24 +261,8 @@ impl<T: Real> BandedLu<T> {
     }
 
     fn check_rhs(&self, op: &'static str, b: &[T]) -> Result<()> {
-        check_len(op, self.n, b.len())?;
-        match b.iter().position(|v| !v.is_finite_all()) {
-            Some(i) => Err(Error::NonFinite {
-                what: "rhs",
-                index: Some(i),
-            }),
-            None => Ok(()),
-        }
-    }
-}
-
-fn check_solution<T: Real>(x: &[T]) -> Result<()> {
-    match x.iter().position(|v| !v.is_finite_all()) {
-        Some(i) => Err(Error::NonFinite {
-            what: "solution",
-            index: Some(i),
-        }),
-        None => Ok(()),
+        ensure_len(op, self.n, b.len())?;
+        ensure_finite("rhs", b)
     }
 }
 

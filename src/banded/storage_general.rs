@@ -16,7 +16,8 @@
 use approx::{AbsDiffEq, RelativeEq};
 use nalgebra::{DMatrix, DVector};
 
-use super::storage_sym::check_len;
+use super::band_array::BandArray;
+use super::checks::ensure_len;
 use crate::{Error, Real, Result};
 
 /// A general square banded matrix in LAPACK band storage.
@@ -30,10 +31,7 @@ use crate::{Error, Real, Result};
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct Banded<T> {
-    n: usize,
-    kl: usize,
-    ku: usize,
-    ab: Vec<T>,
+    band: BandArray<T>,
 }
 
 impl<T: Real> Banded<T> {
@@ -45,10 +43,7 @@ impl<T: Real> Banded<T> {
     /// ```
     pub fn zeros(n: usize, kl: usize, ku: usize) -> Self {
         Banded {
-            n,
-            kl,
-            ku,
-            ab: vec![T::zero(); (kl + ku + 1) * n],
+            band: BandArray::zeros(n, kl, ku),
         }
     }
 
@@ -59,15 +54,10 @@ impl<T: Real> Banded<T> {
     /// let a = Banded::from_fn(3, 1, 1, |i, j| (10 * i + j) as f64);
     /// assert_eq!((a.get(2, 1), a.get(0, 2)), (21.0, 0.0));
     /// ```
-    pub fn from_fn(n: usize, kl: usize, ku: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let mut a = Self::zeros(n, kl, ku);
-        let ld = kl + ku + 1;
-        for j in 0..n {
-            for i in j.saturating_sub(ku)..n.min(j + kl + 1) {
-                a.ab[j * ld + ku + i - j] = f(i, j);
-            }
+    pub fn from_fn(n: usize, kl: usize, ku: usize, f: impl FnMut(usize, usize) -> T) -> Self {
+        Banded {
+            band: BandArray::from_fn(n, kl, ku, f),
         }
-        a
     }
 
     /// Wraps a column-major LAPACK band array (`ab[row + j·(kl+ku+1)]`);
@@ -83,22 +73,12 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.ab(1, 1), 0.0); // below the last row: zeroed
     /// ```
     pub fn from_ab(n: usize, kl: usize, ku: usize, ab: Vec<T>) -> Result<Self> {
-        let ld = kl + ku + 1;
-        check_len("Banded::from_ab", ld * n, ab.len())?;
-        let mut a = Banded { n, kl, ku, ab };
-        for j in 0..n {
-            for r in 0..ld {
-                let inside = (j + r).checked_sub(ku).is_some_and(|i| i < n);
-                if !inside {
-                    a.ab[j * ld + r] = T::zero();
-                }
-            }
-        }
-        Ok(a)
+        let band = BandArray::from_ab("Banded::from_ab", n, kl, ku, ab)?;
+        Ok(Banded { band })
     }
 
     /// Copies the band of a dense square matrix; entries outside the band
-    /// are ignored.
+    /// are ignored (see [`try_from_dmatrix`](Self::try_from_dmatrix)).
     ///
     /// # Panics
     /// If `m` is not square.
@@ -131,12 +111,12 @@ impl<T: Real> Banded<T> {
     /// use lensdiff::banded::Banded;
     /// use nalgebra::dmatrix;
     /// let m = dmatrix![1.0, 2.0; 0.0, 5.0];
-    /// assert!(Banded::from_dmatrix_checked(&m, 0, 1).is_ok());
-    /// assert!(Banded::from_dmatrix_checked(&m, 1, 0).is_err());
+    /// assert!(Banded::try_from_dmatrix(&m, 0, 1).is_ok());
+    /// assert!(Banded::try_from_dmatrix(&m, 1, 0).is_err());
     /// ```
-    pub fn from_dmatrix_checked(m: &DMatrix<T>, kl: usize, ku: usize) -> Result<Self> {
-        let op = "Banded::from_dmatrix_checked";
-        check_len(op, m.nrows(), m.ncols())?;
+    pub fn try_from_dmatrix(m: &DMatrix<T>, kl: usize, ku: usize) -> Result<Self> {
+        let op = "Banded::try_from_dmatrix";
+        ensure_len(op, m.nrows(), m.ncols())?;
         for j in 0..m.ncols() {
             for i in 0..m.nrows() {
                 let outside = i > j + kl || j > i + ku;
@@ -162,7 +142,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!((m[(0, 1)], m[(1, 0)]), (1.0, 0.0));
     /// ```
     pub fn to_dmatrix(&self) -> DMatrix<T> {
-        DMatrix::from_fn(self.n, self.n, |i, j| self.get(i, j))
+        self.band.to_dmatrix(false)
     }
 
     /// Order of the matrix.
@@ -171,7 +151,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(lensdiff::banded::Banded::<f64>::zeros(4, 1, 1).n(), 4);
     /// ```
     pub fn n(&self) -> usize {
-        self.n
+        self.band.n
     }
 
     /// Number of sub-diagonals.
@@ -180,7 +160,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(lensdiff::banded::Banded::<f64>::zeros(4, 2, 1).kl(), 2);
     /// ```
     pub fn kl(&self) -> usize {
-        self.kl
+        self.band.kl
     }
 
     /// Number of super-diagonals.
@@ -189,7 +169,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(lensdiff::banded::Banded::<f64>::zeros(4, 2, 1).ku(), 1);
     /// ```
     pub fn ku(&self) -> usize {
-        self.ku
+        self.band.ku
     }
 
     /// `A[i][j]`, zero outside the band.
@@ -203,16 +183,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!((a.get(1, 0), a.get(0, 1)), (1.0, 0.0));
     /// ```
     pub fn get(&self, i: usize, j: usize) -> T {
-        assert!(
-            i < self.n && j < self.n,
-            "Banded::get: ({i}, {j}) out of range for n = {}",
-            self.n
-        );
-        if i > j + self.kl || j > i + self.ku {
-            T::zero()
-        } else {
-            self.ab[j * (self.kl + self.ku + 1) + self.ku + i - j]
-        }
+        self.band.get("Banded::get", i, j)
     }
 
     /// Sets `A[i][j]`.
@@ -227,14 +198,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.get(2, 1), 7.0);
     /// ```
     pub fn set(&mut self, i: usize, j: usize, v: T) {
-        assert!(
-            i < self.n && j < self.n && i <= j + self.kl && j <= i + self.ku,
-            "Banded::set: ({i}, {j}) outside the matrix or the band (n = {}, kl = {}, ku = {})",
-            self.n,
-            self.kl,
-            self.ku
-        );
-        self.ab[j * (self.kl + self.ku + 1) + self.ku + i - j] = v;
+        self.band.set("Banded::set", i, j, v);
     }
 
     /// Entry `ab[row][col]` of the LAPACK `(kl+ku+1) × n` array.
@@ -248,11 +212,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!((a.ab(0, 1), a.ab(1, 1), a.ab(2, 1)), (1.0, 11.0, 21.0));
     /// ```
     pub fn ab(&self, row: usize, col: usize) -> T {
-        assert!(
-            row <= self.kl + self.ku && col < self.n,
-            "Banded::ab: out of range"
-        );
-        self.ab[col * (self.kl + self.ku + 1) + row]
+        self.band.ab("Banded::ab", row, col)
     }
 
     /// The column-major band array: column `j` is
@@ -264,7 +224,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.as_slice(), &[1.0, 2.0, 3.0, 0.0]);
     /// ```
     pub fn as_slice(&self) -> &[T] {
-        &self.ab
+        &self.band.ab
     }
 
     /// The band array, writable (same layout as [`as_slice`](Self::as_slice);
@@ -277,7 +237,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.get(1, 1), 3.0);
     /// ```
     pub fn as_mut_slice(&mut self) -> &mut [T] {
-        &mut self.ab
+        &mut self.band.ab
     }
 
     /// Adds `tau` to every diagonal entry, in place.
@@ -289,10 +249,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!((a.get(0, 0), a.get(0, 1)), (2.0, 1.0));
     /// ```
     pub fn add_diagonal(&mut self, tau: T) {
-        let (ku, ld) = (self.ku, self.kl + self.ku + 1);
-        for col in self.ab.chunks_exact_mut(ld) {
-            col[ku] += tau;
-        }
+        self.band.add_diagonal(tau);
     }
 
     /// `A + τ I` as a new matrix.
@@ -316,7 +273,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.transpose().to_dmatrix(), a.to_dmatrix().transpose());
     /// ```
     pub fn transpose(&self) -> Self {
-        Self::from_fn(self.n, self.ku, self.kl, |i, j| self.get(j, i))
+        Self::from_fn(self.n(), self.ku(), self.kl(), |i, j| self.get(j, i))
     }
 
     /// The first stored entry that is NaN or infinite (index into
@@ -329,7 +286,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.first_non_finite(), Some(1));
     /// ```
     pub fn first_non_finite(&self) -> Option<usize> {
-        self.ab.iter().position(|v| !v.is_finite_all())
+        self.band.first_non_finite()
     }
 
     /// `y = A x` into a caller-owned slice.
@@ -341,25 +298,44 @@ impl<T: Real> Banded<T> {
     /// use lensdiff::banded::Banded;
     /// let a = Banded::from_fn(3, 1, 0, |i, j| if i == j { 1.0 } else { -1.0 });
     /// let mut y = [0.0; 3];
-    /// a.mul_vec_into(&[1.0, 2.0, 4.0], &mut y).unwrap();
+    /// a.try_mul_vec_into(&[1.0, 2.0, 4.0], &mut y).unwrap();
     /// assert_eq!(y, [1.0, 1.0, 2.0]);
+    /// assert!(a.try_mul_vec_into(&[1.0, 2.0], &mut y).is_err());
     /// ```
-    pub fn mul_vec_into(&self, x: &[T], y: &mut [T]) -> Result<()> {
+    pub fn try_mul_vec_into(&self, x: &[T], y: &mut [T]) -> Result<()> {
         let op = "Banded::mul_vec";
-        check_len(op, self.n, x.len())?;
-        check_len(op, self.n, y.len())?;
+        ensure_len(op, self.n(), x.len())?;
+        ensure_len(op, self.n(), y.len())?;
         y.fill(T::zero());
-        let (n, kl, ku) = (self.n, self.kl, self.ku);
-        for (j, col) in self.ab.chunks_exact(kl + ku + 1).enumerate() {
-            let i0 = j.saturating_sub(ku);
-            let i1 = n.min(j + kl + 1);
+        let a = &self.band;
+        for (j, col) in a.ab.chunks_exact(a.ld()).enumerate() {
+            let rows = a.rows(j);
             let xj = x[j];
-            let r0 = ku + i0 - j;
-            for (a, yi) in col[r0..r0 + i1 - i0].iter().zip(y[i0..i1].iter_mut()) {
-                *yi += *a * xj;
+            let r0 = a.ku + rows.start - j;
+            for (v, yi) in col[r0..].iter().zip(y[rows].iter_mut()) {
+                *yi += *v * xj;
             }
         }
         Ok(())
+    }
+
+    /// `y = A x` into a caller-owned slice.
+    ///
+    /// # Panics
+    /// If `x` or `y` does not have length `n` (the message names both
+    /// lengths); [`try_mul_vec_into`](Self::try_mul_vec_into) returns the
+    /// error instead.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0);
+    /// let mut y = [0.0; 2];
+    /// a.mul_vec_into(&[1.0, 2.0], &mut y);
+    /// assert_eq!(y, [3.0, 2.0]);
+    /// ```
+    pub fn mul_vec_into(&self, x: &[T], y: &mut [T]) {
+        self.try_mul_vec_into(x, y)
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// `A x` as a new vector.
@@ -368,27 +344,45 @@ impl<T: Real> Banded<T> {
     /// [`Error::DimensionMismatch`] if `x.len() != n`.
     ///
     /// ```
+    /// use lensdiff::{banded::Banded, Error};
+    /// use nalgebra::dvector;
+    /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0);
+    /// assert_eq!(a.try_mul_vec(&dvector![1.0, 2.0]).unwrap(), dvector![3.0, 2.0]);
+    /// assert!(matches!(
+    ///     a.try_mul_vec(&dvector![1.0]),
+    ///     Err(Error::DimensionMismatch { expected: 2, found: 1, .. })
+    /// ));
+    /// ```
+    pub fn try_mul_vec(&self, x: &DVector<T>) -> Result<DVector<T>> {
+        let mut y = DVector::zeros(self.n());
+        self.try_mul_vec_into(x.as_slice(), y.as_mut_slice())?;
+        Ok(y)
+    }
+
+    /// `A x` as a new vector.
+    ///
+    /// # Panics
+    /// If `x.len() != n` (the message names both lengths);
+    /// [`try_mul_vec`](Self::try_mul_vec) returns the error instead.
+    ///
+    /// ```
     /// use lensdiff::banded::Banded;
     /// use nalgebra::dvector;
     /// let a = Banded::from_fn(2, 0, 1, |_, _| 1.0);
-    /// assert_eq!(a.mul_vec(&dvector![1.0, 2.0]).unwrap(), dvector![3.0, 2.0]);
+    /// assert_eq!(a.mul_vec(&dvector![1.0, 2.0]), dvector![3.0, 2.0]);
     /// ```
-    pub fn mul_vec(&self, x: &DVector<T>) -> Result<DVector<T>> {
-        let mut y = DVector::zeros(self.n);
-        self.mul_vec_into(x.as_slice(), y.as_mut_slice())?;
-        Ok(y)
+    pub fn mul_vec(&self, x: &DVector<T>) -> DVector<T> {
+        self.try_mul_vec(x).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
 impl<T: Real> std::fmt::Debug for Banded<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        super::debug_band(
-            f,
-            "Banded",
-            &format!("n = {}, kl = {}, ku = {}", self.n, self.kl, self.ku),
-            self.n,
-            |i, j| (i <= j + self.kl && j <= i + self.ku).then(|| self.get(i, j)),
-        )
+        let a = &self.band;
+        let summary = format!("n = {}, kl = {}, ku = {}", a.n, a.kl, a.ku);
+        a.debug(f, "Banded", &summary, |i, j| {
+            a.in_band(i, j).then(|| self.get(i, j))
+        })
     }
 }
 
@@ -400,7 +394,9 @@ impl<T: Real + AbsDiffEq<Epsilon = T>> AbsDiffEq for Banded<T> {
     /// Same order and every entry of the union of both bands within
     /// `epsilon`.
     fn abs_diff_eq(&self, other: &Self, epsilon: T) -> bool {
-        self.n == other.n && self.zip_union(other, |a, b| a.abs_diff_eq(&b, epsilon))
+        let entry = |a: &BandArray<T>, i, j| a.get("Banded", i, j);
+        self.band
+            .all_in_union(&other.band, entry, |a, b| a.abs_diff_eq(&b, epsilon))
     }
 }
 
@@ -409,16 +405,9 @@ impl<T: Real + RelativeEq<Epsilon = T>> RelativeEq for Banded<T> {
         T::default_max_relative()
     }
     fn relative_eq(&self, other: &Self, epsilon: T, max_relative: T) -> bool {
-        self.n == other.n && self.zip_union(other, |a, b| a.relative_eq(&b, epsilon, max_relative))
-    }
-}
-
-impl<T: Real> Banded<T> {
-    fn zip_union(&self, other: &Self, eq: impl Fn(T, T) -> bool) -> bool {
-        let (kl, ku) = (self.kl.max(other.kl), self.ku.max(other.ku));
-        (0..self.n).all(|j| {
-            (j.saturating_sub(ku)..self.n.min(j + kl + 1))
-                .all(|i| eq(self.get(i, j), other.get(i, j)))
+        let entry = |a: &BandArray<T>, i, j| a.get("Banded", i, j);
+        self.band.all_in_union(&other.band, entry, |a, b| {
+            a.relative_eq(&b, epsilon, max_relative)
         })
     }
 }

@@ -1,31 +1,65 @@
-//! Symmetric banded storage, upper triangle, LAPACK layout.
+//! Symmetric banded storage, either triangle, LAPACK layout.
 //!
 //! A symmetric `n × n` matrix `A` with half-bandwidth `k`
-//! (`A[i][j] = 0` for `|i − j| > k`) is stored as its upper band
+//! (`A[i][j] = 0` for `|i − j| > k`) is stored as one triangle of its band:
 //!
 //! ```text
-//! ab[k + i − j][j] = A[i][j]      for max(0, j − k) <= i <= j
+//! upper:  ab[k + i − j][j] = A[i][j]      for max(0, j − k) <= i <= j
+//! lower:  ab[i − j][j]     = A[i][j]      for j <= i <= min(n − 1, j + k)
 //! ```
 //!
-//! which is the `(k+1) × n` array `scipy.linalg.solveh_banded` takes and
-//! LAPACK's `UPLO = 'U'` band layout. In memory the array is column-major
-//! with leading dimension `k + 1` (exactly LAPACK's Fortran array), so the
-//! `k + 1` band entries of column `j` are contiguous:
-//! `as_slice()[j * (k + 1) + row] = ab[row][j]`. The `k·(k+1)/2` slots in the
-//! top-left corner that lie outside the matrix are kept at zero.
+//! The upper one is the `(k+1) × n` array `scipy.linalg.solveh_banded`
+//! takes and LAPACK's `UPLO = 'U'` band layout; the lower one is
+//! `UPLO = 'L'` (`solveh_banded(..., lower=True)`). In memory the array is
+//! column-major with leading dimension `k + 1` (exactly LAPACK's Fortran
+//! array), so the `k + 1` band entries of column `j` are contiguous:
+//! `as_slice()[j * (k + 1) + row] = ab[row][j]`. The slots that lie
+//! outside the matrix (the top-left corner of the upper array, the
+//! bottom-right one of the lower) are kept at zero.
+//!
+//! Both are the general band array of [`super::Banded`] with
+//! `(kl, ku) = (0, k)` or `(k, 0)`, so the accessors are written once (in
+//! `band_array.rs`) with no branch on the triangle. The Hessian
+//! extraction writes the upper storage and the factorisations read it; a
+//! lower matrix is converted (one `O(nk)` copy) when factored.
+
+use std::borrow::Cow;
 
 use approx::{AbsDiffEq, RelativeEq};
 use nalgebra::{DMatrix, DVector};
 
-use super::storage_sym_lower::SymBandedLower;
+use super::band_array::BandArray;
+use super::checks::ensure_len;
 use crate::{Error, Real, Result};
 
-/// A symmetric banded matrix in LAPACK upper band storage.
+/// Which triangle of a symmetric band a [`SymBanded`] stores.
 ///
-/// The layout is `ab[k + i − j][j] = A[i][j]` for `max(0, j − k) ≤ i ≤ j`
-/// (`scipy.linalg.solveh_banded`'s, LAPACK's `UPLO = 'U'`), column-major
-/// with leading dimension `k + 1`. `get(i, j)` and `set(i, j, v)` accept
-/// either triangle and map it to the stored one.
+/// ```
+/// use lensdiff::banded::{SymBanded, Triangle};
+/// let a = SymBanded::from_fn(3, 1, |i, j| (i + j) as f64);
+/// assert_eq!(a.triangle(), Triangle::Upper);
+/// assert_eq!(a.to_triangle(Triangle::Lower).triangle(), Triangle::Lower);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Triangle {
+    /// `ab[k + i − j][j] = A[i][j]` for `i <= j` (LAPACK `UPLO = 'U'`).
+    #[default]
+    Upper,
+    /// `ab[i − j][j] = A[i][j]` for `i >= j` (LAPACK `UPLO = 'L'`).
+    Lower,
+}
+
+/// A symmetric banded matrix in LAPACK band storage of one triangle
+/// (upper unless built with [`from_fn_in`](Self::from_fn_in),
+/// [`from_ab_in`](Self::from_ab_in) or converted with
+/// [`to_triangle`](Self::to_triangle)).
+///
+/// The upper layout is `ab[k + i − j][j] = A[i][j]` for
+/// `max(0, j − k) ≤ i ≤ j` (`scipy.linalg.solveh_banded`'s, LAPACK's
+/// `UPLO = 'U'`), column-major with leading dimension `k + 1`. `get(i, j)`
+/// and `set(i, j, v)` accept either triangle and map it to the stored one.
+/// `==` compares the storage: the same matrix in the other triangle is not
+/// `==` (the approx traits compare entries).
 ///
 /// ```
 /// use lensdiff::banded::SymBanded;
@@ -37,13 +71,20 @@ use crate::{Error, Real, Result};
 /// ```
 #[derive(Clone, PartialEq)]
 pub struct SymBanded<T> {
-    n: usize,
-    k: usize,
-    ab: Vec<T>,
+    triangle: Triangle,
+    band: BandArray<T>,
+}
+
+/// The band array's `(kl, ku)` for one triangle of half-bandwidth `k`.
+fn bandwidths(triangle: Triangle, k: usize) -> (usize, usize) {
+    match triangle {
+        Triangle::Upper => (0, k),
+        Triangle::Lower => (k, 0),
+    }
 }
 
 impl<T: Real> SymBanded<T> {
-    /// The zero matrix of order `n` and half-bandwidth `k`.
+    /// The zero matrix of order `n` and half-bandwidth `k` (upper storage).
     ///
     /// ```
     /// use lensdiff::banded::SymBanded;
@@ -52,14 +93,13 @@ impl<T: Real> SymBanded<T> {
     /// ```
     pub fn zeros(n: usize, k: usize) -> Self {
         SymBanded {
-            n,
-            k,
-            ab: vec![T::zero(); (k + 1) * n],
+            triangle: Triangle::Upper,
+            band: BandArray::zeros(n, 0, k),
         }
     }
 
-    /// Builds the matrix from `f(i, j)`, called once for each stored entry
-    /// (`i <= j`, `j − i <= k`).
+    /// Builds the matrix in upper storage from `f(i, j)`, called once for
+    /// each stored entry (`i <= j`, `j − i <= k`).
     ///
     /// ```
     /// use lensdiff::banded::SymBanded;
@@ -67,18 +107,39 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(a.get(0, 1), 1.0);
     /// assert_eq!(a.get(1, 0), 1.0); // symmetric: read from the upper triangle
     /// ```
-    pub fn from_fn(n: usize, k: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let mut a = Self::zeros(n, k);
-        for j in 0..n {
-            for i in j.saturating_sub(k)..=j {
-                a.ab[j * (k + 1) + k + i - j] = f(i, j);
-            }
+    pub fn from_fn(n: usize, k: usize, f: impl FnMut(usize, usize) -> T) -> Self {
+        Self::from_fn_in(Triangle::Upper, n, k, f)
+    }
+
+    /// Builds the matrix in the storage of `triangle` from `f(i, j)`,
+    /// called once for each stored entry (`i <= j` for the upper triangle,
+    /// `i >= j` for the lower, `|i − j| <= k`).
+    ///
+    /// ```
+    /// use lensdiff::banded::{SymBanded, Triangle};
+    /// let a = SymBanded::from_fn_in(Triangle::Lower, 4, 1, |i, j| if i == j { 2.0 } else { -1.0 });
+    /// assert_eq!(a.ab(1, 0), -1.0); // A[1][0]
+    /// assert_eq!(a.ab(0, 3), 2.0);  // row 0 holds the diagonal
+    /// assert_eq!(a.get(0, 1), -1.0);
+    /// ```
+    pub fn from_fn_in(
+        triangle: Triangle,
+        n: usize,
+        k: usize,
+        f: impl FnMut(usize, usize) -> T,
+    ) -> Self {
+        let (kl, ku) = bandwidths(triangle, k);
+        SymBanded {
+            triangle,
+            band: BandArray::from_fn(n, kl, ku, f),
         }
-        a
     }
 
     /// Wraps a column-major LAPACK upper band array (`ab[row + j·(k+1)]`,
     /// see the module documentation). The unused top-left corner is zeroed.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `ab.len() != (k+1)·n`.
     ///
     /// ```
     /// use lensdiff::banded::SymBanded;
@@ -87,25 +148,32 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(a.get(1, 2), 1.0);
     /// assert_eq!(a.ab(0, 0), 0.0);
     /// ```
-    pub fn from_ab(n: usize, k: usize, mut ab: Vec<T>) -> Result<Self> {
-        if ab.len() != (k + 1) * n {
-            return Err(Error::DimensionMismatch {
-                op: "SymBanded::from_ab",
-                expected: (k + 1) * n,
-                found: ab.len(),
-            });
-        }
-        for j in 0..n.min(k) {
-            for r in 0..k - j {
-                ab[j * (k + 1) + r] = T::zero();
-            }
-        }
-        Ok(SymBanded { n, k, ab })
+    pub fn from_ab(n: usize, k: usize, ab: Vec<T>) -> Result<Self> {
+        Self::from_ab_in(Triangle::Upper, n, k, ab)
     }
 
-    /// Copies the band of a dense matrix, reading its upper triangle;
-    /// entries outside the band are ignored (see
-    /// [`from_dmatrix_checked`](Self::from_dmatrix_checked)).
+    /// Wraps a column-major LAPACK band array of `triangle`; the unused
+    /// corner is zeroed.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `ab.len() != (k+1)·n`.
+    ///
+    /// ```
+    /// use lensdiff::banded::{SymBanded, Triangle};
+    /// // n = 3, k = 1, lower: columns (4, 1), (4, 1), (4, ·).
+    /// let a = SymBanded::from_ab_in(Triangle::Lower, 3, 1, vec![4.0, 1.0, 4.0, 1.0, 4.0, 9.0]).unwrap();
+    /// assert_eq!(a.get(1, 2), 1.0);
+    /// assert_eq!(a.ab(1, 2), 0.0);
+    /// ```
+    pub fn from_ab_in(triangle: Triangle, n: usize, k: usize, ab: Vec<T>) -> Result<Self> {
+        let (kl, ku) = bandwidths(triangle, k);
+        let band = BandArray::from_ab("SymBanded::from_ab", n, kl, ku, ab)?;
+        Ok(SymBanded { triangle, band })
+    }
+
+    /// Copies the band of a dense matrix into upper storage, reading its
+    /// upper triangle; entries outside the band are ignored (see
+    /// [`try_from_dmatrix`](Self::try_from_dmatrix)).
     ///
     /// # Panics
     /// If `m` is not square.
@@ -130,22 +198,20 @@ impl<T: Real> SymBanded<T> {
     /// Like [`from_dmatrix`](Self::from_dmatrix) but checks that `m` is
     /// square, symmetric and zero outside the band.
     ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if not square, [`Error::InvalidArgument`]
+    /// naming the first entry outside the band or pair that differs.
+    ///
     /// ```
     /// use lensdiff::banded::SymBanded;
     /// use nalgebra::dmatrix;
     /// let m = dmatrix![4.0, 1.0, 7.0; 1.0, 4.0, 1.0; 7.0, 1.0, 4.0];
-    /// assert!(SymBanded::from_dmatrix_checked(&m, 1).is_err());
-    /// assert!(SymBanded::from_dmatrix_checked(&m, 2).is_ok());
+    /// assert!(SymBanded::try_from_dmatrix(&m, 1).is_err());
+    /// assert!(SymBanded::try_from_dmatrix(&m, 2).is_ok());
     /// ```
-    pub fn from_dmatrix_checked(m: &DMatrix<T>, k: usize) -> Result<Self> {
-        let op = "SymBanded::from_dmatrix_checked";
-        if !m.is_square() {
-            return Err(Error::DimensionMismatch {
-                op,
-                expected: m.nrows(),
-                found: m.ncols(),
-            });
-        }
+    pub fn try_from_dmatrix(m: &DMatrix<T>, k: usize) -> Result<Self> {
+        let op = "SymBanded::try_from_dmatrix";
+        ensure_len(op, m.nrows(), m.ncols())?;
         let n = m.nrows();
         for j in 0..n {
             for i in 0..n {
@@ -178,28 +244,41 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(m, m.transpose());
     /// ```
     pub fn to_dmatrix(&self) -> DMatrix<T> {
-        let mut m = DMatrix::zeros(self.n, self.n);
-        for j in 0..self.n {
-            for i in j.saturating_sub(self.k)..=j {
-                let v = self.ab[j * (self.k + 1) + self.k + i - j];
-                m[(i, j)] = v;
-                m[(j, i)] = v;
-            }
-        }
-        m
+        self.band.to_dmatrix(true)
     }
 
-    /// The same matrix in lower band storage.
+    /// The stored triangle.
     ///
     /// ```
-    /// use lensdiff::banded::SymBanded;
-    /// let a = SymBanded::from_fn(4, 2, |i, j| (i + 2 * j) as f64);
-    /// let l = a.to_lower();
-    /// assert_eq!(l.get(3, 1), a.get(1, 3));
-    /// assert_eq!(l.to_upper(), a);
+    /// use lensdiff::banded::{SymBanded, Triangle};
+    /// assert_eq!(SymBanded::<f64>::zeros(3, 1).triangle(), Triangle::Upper);
     /// ```
-    pub fn to_lower(&self) -> SymBandedLower<T> {
-        SymBandedLower::from_fn(self.n, self.k, |i, j| self.get(i, j))
+    pub fn triangle(&self) -> Triangle {
+        self.triangle
+    }
+
+    /// The same matrix stored in `triangle` (a copy, also when it is the
+    /// stored one).
+    ///
+    /// ```
+    /// use lensdiff::banded::{SymBanded, Triangle};
+    /// let a = SymBanded::from_fn(4, 2, |i, j| (i + 2 * j) as f64);
+    /// let l = a.to_triangle(Triangle::Lower);
+    /// assert_eq!(l.get(3, 1), a.get(1, 3));
+    /// assert_eq!(l.ab(2, 1), a.get(3, 1)); // ab[i − j][j] = A[i][j]
+    /// assert_eq!(l.to_triangle(Triangle::Upper), a);
+    /// ```
+    pub fn to_triangle(&self, triangle: Triangle) -> Self {
+        Self::from_fn_in(triangle, self.n(), self.k(), |i, j| self.get(i, j))
+    }
+
+    /// The matrix in upper storage: borrowed when it is stored so, else
+    /// converted (what the factorisations read).
+    pub(crate) fn upper(&self) -> Cow<'_, Self> {
+        match self.triangle {
+            Triangle::Upper => Cow::Borrowed(self),
+            Triangle::Lower => Cow::Owned(self.to_triangle(Triangle::Upper)),
+        }
     }
 
     /// Order of the matrix.
@@ -208,16 +287,23 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(lensdiff::banded::SymBanded::<f64>::zeros(7, 2).n(), 7);
     /// ```
     pub fn n(&self) -> usize {
-        self.n
+        self.band.n
     }
 
-    /// Half-bandwidth (number of super-diagonals stored).
+    /// Half-bandwidth (number of off-diagonals stored).
     ///
     /// ```
     /// assert_eq!(lensdiff::banded::SymBanded::<f64>::zeros(7, 2).k(), 2);
     /// ```
     pub fn k(&self) -> usize {
-        self.k
+        self.band.kl + self.band.ku
+    }
+
+    /// `(i, j)` moved into the stored triangle.
+    #[inline]
+    fn stored(&self, i: usize, j: usize) -> (usize, usize) {
+        let upper = self.triangle == Triangle::Upper;
+        if (i <= j) == upper { (i, j) } else { (j, i) }
     }
 
     /// `A[i][j]` (either triangle), zero outside the band.
@@ -231,17 +317,8 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!((a.get(1, 2), a.get(2, 1), a.get(0, 2)), (4.0, 4.0, 0.0));
     /// ```
     pub fn get(&self, i: usize, j: usize) -> T {
-        assert!(
-            i < self.n && j < self.n,
-            "SymBanded::get: ({i}, {j}) out of range for n = {}",
-            self.n
-        );
-        let (i, j) = if i <= j { (i, j) } else { (j, i) };
-        if j - i > self.k {
-            T::zero()
-        } else {
-            self.ab[j * (self.k + 1) + self.k + i - j]
-        }
+        let (i, j) = self.stored(i, j);
+        self.band.get("SymBanded::get", i, j)
     }
 
     /// Sets `A[i][j]` and, by symmetry, `A[j][i]`.
@@ -256,18 +333,12 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(a.get(1, 2), 5.0);
     /// ```
     pub fn set(&mut self, i: usize, j: usize, v: T) {
-        let (i, j) = if i <= j { (i, j) } else { (j, i) };
-        assert!(
-            j < self.n && j - i <= self.k,
-            "SymBanded::set: ({i}, {j}) outside the matrix or the band (n = {}, k = {})",
-            self.n,
-            self.k
-        );
-        self.ab[j * (self.k + 1) + self.k + i - j] = v;
+        let (i, j) = self.stored(i, j);
+        self.band.set("SymBanded::set", i, j, v);
     }
 
     /// Entry `ab[row][col]` of the LAPACK `(k+1) × n` array
-    /// (`ab[k + i − j][j] = A[i][j]`).
+    /// (`ab[k + i − j][j] = A[i][j]` upper, `ab[i − j][j]` lower).
     ///
     /// # Panics
     /// If `row > k` or `col >= n`.
@@ -278,20 +349,22 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!((a.ab(0, 1), a.ab(1, 1)), (-1.0, 2.0));
     /// ```
     pub fn ab(&self, row: usize, col: usize) -> T {
-        assert!(row <= self.k && col < self.n, "SymBanded::ab: out of range");
-        self.ab[col * (self.k + 1) + row]
+        self.band.ab("SymBanded::ab", row, col)
     }
 
     /// The column-major band array (length `(k+1)·n`): column `j` is
-    /// `as_slice()[j*(k+1)..(j+1)*(k+1)]`, holding `A[j−k..=j][j]`.
+    /// `as_slice()[j*(k+1)..(j+1)*(k+1)]`, holding `A[j−k..=j][j]` (upper)
+    /// or `A[j..=j+k][j]` (lower).
     ///
     /// ```
-    /// use lensdiff::banded::SymBanded;
+    /// use lensdiff::banded::{SymBanded, Triangle};
     /// let a = SymBanded::from_fn(3, 1, |i, j| if i == j { 2.0 } else { -1.0 });
     /// assert_eq!(a.as_slice(), &[0.0, 2.0, -1.0, 2.0, -1.0, 2.0]);
+    /// let l = a.to_triangle(Triangle::Lower);
+    /// assert_eq!(l.as_slice(), &[2.0, -1.0, 2.0, -1.0, 2.0, 0.0]);
     /// ```
     pub fn as_slice(&self) -> &[T] {
-        &self.ab
+        &self.band.ab
     }
 
     /// Mutable band array; keep the unused corner at zero.
@@ -303,7 +376,7 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(a.get(1, 1), 1.0);
     /// ```
     pub fn as_mut_slice(&mut self) -> &mut [T] {
-        &mut self.ab
+        &mut self.band.ab
     }
 
     /// Consumes the matrix, returning the band array.
@@ -314,7 +387,7 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(v, vec![3.0, 3.0]);
     /// ```
     pub fn into_vec(self) -> Vec<T> {
-        self.ab
+        self.band.ab
     }
 
     /// Adds `tau` to every diagonal entry, in place (`A ← A + τI`).
@@ -326,10 +399,7 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!((a.get(1, 1), a.get(0, 1)), (3.0, 1.0));
     /// ```
     pub fn add_diagonal(&mut self, tau: T) {
-        let k = self.k;
-        for col in self.ab.chunks_exact_mut(k + 1) {
-            col[k] += tau;
-        }
+        self.band.add_diagonal(tau);
     }
 
     /// `A + τI` as a new matrix.
@@ -357,7 +427,7 @@ impl<T: Real> SymBanded<T> {
     /// assert_eq!(a.first_non_finite(), Some(4));
     /// ```
     pub fn first_non_finite(&self) -> Option<usize> {
-        self.ab.iter().position(|v| !v.is_finite_all())
+        self.band.first_non_finite()
     }
 
     /// `y = A x` into a caller-owned slice.
@@ -369,31 +439,54 @@ impl<T: Real> SymBanded<T> {
     /// use lensdiff::banded::SymBanded;
     /// let a = SymBanded::from_fn(3, 1, |i, j| if i == j { 2.0 } else { -1.0 });
     /// let mut y = [0.0; 3];
-    /// a.mul_vec_into(&[1.0, 1.0, 1.0], &mut y).unwrap();
+    /// a.try_mul_vec_into(&[1.0, 1.0, 1.0], &mut y).unwrap();
     /// assert_eq!(y, [1.0, 0.0, 1.0]);
+    /// assert!(a.try_mul_vec_into(&[1.0], &mut y).is_err());
     /// ```
-    pub fn mul_vec_into(&self, x: &[T], y: &mut [T]) -> Result<()> {
+    pub fn try_mul_vec_into(&self, x: &[T], y: &mut [T]) -> Result<()> {
         let op = "SymBanded::mul_vec";
-        check_len(op, self.n, x.len())?;
-        check_len(op, self.n, y.len())?;
+        ensure_len(op, self.n(), x.len())?;
+        ensure_len(op, self.n(), y.len())?;
         y.fill(T::zero());
-        let k = self.k;
-        for (j, col) in self.ab.chunks_exact(k + 1).enumerate() {
-            let m = j.min(k);
-            let off = &col[k - m..k];
+        let a = &self.band;
+        for (j, col) in a.ab.chunks_exact(a.ld()).enumerate() {
+            // The stored rows of column j: those above the diagonal (upper
+            // storage) or below it (lower), one of the two ranges empty.
+            let rows = a.rows(j);
+            let at = |i: usize| a.ku + i - j;
             let xj = x[j];
-            let mut acc = col[k] * xj;
-            for ((a, yi), xi) in off
-                .iter()
-                .zip(y[j - m..j].iter_mut())
-                .zip(x[j - m..j].iter())
-            {
-                *yi += *a * xj;
-                acc += *a * *xi;
+            let mut acc = col[a.ku] * xj;
+            let above = rows.start..j;
+            let below = j + 1..rows.end;
+            for r in [above, below] {
+                let off = &col[at(r.start)..at(r.start) + r.len()];
+                for ((v, yi), xi) in off.iter().zip(y[r.clone()].iter_mut()).zip(&x[r]) {
+                    *yi += *v * xj;
+                    acc += *v * *xi;
+                }
             }
             y[j] += acc;
         }
         Ok(())
+    }
+
+    /// `y = A x` into a caller-owned slice.
+    ///
+    /// # Panics
+    /// If `x` or `y` does not have length `n` (the message names both
+    /// lengths); [`try_mul_vec_into`](Self::try_mul_vec_into) returns the
+    /// error instead.
+    ///
+    /// ```
+    /// use lensdiff::banded::SymBanded;
+    /// let a = SymBanded::from_fn(2, 1, |i, j| (i + j + 1) as f64);
+    /// let mut y = [0.0; 2];
+    /// a.mul_vec_into(&[1.0, 0.0], &mut y);
+    /// assert_eq!(y, [1.0, 2.0]);
+    /// ```
+    pub fn mul_vec_into(&self, x: &[T], y: &mut [T]) {
+        self.try_mul_vec_into(x, y)
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// `A x` as a new vector.
@@ -402,39 +495,62 @@ impl<T: Real> SymBanded<T> {
     /// [`Error::DimensionMismatch`] if `x.len() != n`.
     ///
     /// ```
-    /// use lensdiff::banded::SymBanded;
+    /// use lensdiff::{banded::SymBanded, Error};
     /// use nalgebra::dvector;
     /// let a = SymBanded::from_fn(2, 1, |i, j| (i + j + 1) as f64);
-    /// assert_eq!(a.mul_vec(&dvector![1.0, 0.0]).unwrap(), dvector![1.0, 2.0]);
+    /// assert_eq!(a.try_mul_vec(&dvector![1.0, 0.0]).unwrap(), dvector![1.0, 2.0]);
+    /// assert!(matches!(
+    ///     a.try_mul_vec(&dvector![1.0, 0.0, 0.0]),
+    ///     Err(Error::DimensionMismatch { expected: 2, found: 3, .. })
+    /// ));
     /// ```
-    pub fn mul_vec(&self, x: &DVector<T>) -> Result<DVector<T>> {
-        let mut y = DVector::zeros(self.n);
-        self.mul_vec_into(x.as_slice(), y.as_mut_slice())?;
+    pub fn try_mul_vec(&self, x: &DVector<T>) -> Result<DVector<T>> {
+        let mut y = DVector::zeros(self.n());
+        self.try_mul_vec_into(x.as_slice(), y.as_mut_slice())?;
         Ok(y)
     }
-}
 
-pub(crate) fn check_len(op: &'static str, expected: usize, found: usize) -> Result<()> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(Error::DimensionMismatch {
-            op,
-            expected,
-            found,
-        })
+    /// `A x` as a new vector.
+    ///
+    /// # Panics
+    /// If `x.len() != n` (the message names both lengths);
+    /// [`try_mul_vec`](Self::try_mul_vec) returns the error instead.
+    ///
+    /// ```
+    /// use lensdiff::banded::{SymBanded, Triangle};
+    /// use nalgebra::dvector;
+    /// let a = SymBanded::from_fn(2, 1, |i, j| (i + j + 1) as f64);
+    /// assert_eq!(a.mul_vec(&dvector![1.0, 0.0]), dvector![1.0, 2.0]);
+    /// let l = a.to_triangle(Triangle::Lower);
+    /// assert_eq!(l.mul_vec(&dvector![1.0, 0.0]), dvector![1.0, 2.0]);
+    /// ```
+    pub fn mul_vec(&self, x: &DVector<T>) -> DVector<T> {
+        self.try_mul_vec(x).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
 impl<T: Real> std::fmt::Debug for SymBanded<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        super::debug_band(
-            f,
-            "SymBanded",
-            &format!("n = {}, k = {} (upper storage)", self.n, self.k),
-            self.n,
-            |i, j| (i.abs_diff(j) <= self.k).then(|| self.get(i, j)),
-        )
+        let storage = match self.triangle {
+            Triangle::Upper => "upper",
+            Triangle::Lower => "lower",
+        };
+        let summary = format!("n = {}, k = {} ({storage} storage)", self.n(), self.k());
+        self.band.debug(f, "SymBanded", &summary, |i, j| {
+            (i.abs_diff(j) <= self.k()).then(|| self.get(i, j))
+        })
+    }
+}
+
+impl<T: Real> SymBanded<T> {
+    /// Whether `eq` holds for every entry of the union of both bands (a
+    /// missing diagonal counts as zero when the bandwidths differ), in
+    /// either storage.
+    fn all_entries(&self, other: &Self, eq: impl Fn(T, T) -> bool) -> bool {
+        let k = self.k().max(other.k());
+        self.n() == other.n()
+            && (0..self.n())
+                .all(|j| (j.saturating_sub(k)..=j).all(|i| eq(self.get(i, j), other.get(i, j))))
     }
 }
 
@@ -446,12 +562,7 @@ impl<T: Real + AbsDiffEq<Epsilon = T>> AbsDiffEq for SymBanded<T> {
     /// Same order and every band entry within `epsilon` (a missing
     /// diagonal counts as zero when the bandwidths differ).
     fn abs_diff_eq(&self, other: &Self, epsilon: T) -> bool {
-        let k = self.k.max(other.k);
-        self.n == other.n
-            && (0..self.n).all(|j| {
-                (j.saturating_sub(k)..=j)
-                    .all(|i| self.get(i, j).abs_diff_eq(&other.get(i, j), epsilon))
-            })
+        self.all_entries(other, |a, b| a.abs_diff_eq(&b, epsilon))
     }
 }
 
@@ -460,13 +571,6 @@ impl<T: Real + RelativeEq<Epsilon = T>> RelativeEq for SymBanded<T> {
         T::default_max_relative()
     }
     fn relative_eq(&self, other: &Self, epsilon: T, max_relative: T) -> bool {
-        let k = self.k.max(other.k);
-        self.n == other.n
-            && (0..self.n).all(|j| {
-                (j.saturating_sub(k)..=j).all(|i| {
-                    self.get(i, j)
-                        .relative_eq(&other.get(i, j), epsilon, max_relative)
-                })
-            })
+        self.all_entries(other, |a, b| a.relative_eq(&b, epsilon, max_relative))
     }
 }

@@ -32,7 +32,7 @@
 //! `[U[j−2][j], U[j−1][j], U[j][j], L[j+1][j]]`, and keep the current row
 //! in registers instead of looping over one- and two-element slices.
 
-use super::lu::LuFail;
+use super::checks::LuFail;
 use crate::{Error, Real, Result};
 
 /// Columns per block of the minors recurrence: long enough to hide the

@@ -328,7 +328,7 @@ impl Sqp {
                     // enough that the step is a descent direction of φ.
                     let lam_plus = (&lambda + &dl).amax();
                     let mut h_dx = vec![0.0; n];
-                    hb.band.mul_vec_into(dx.as_slice(), &mut h_dx)?;
+                    hb.band.try_mul_vec_into(dx.as_slice(), &mut h_dx)?;
                     let curv = dx.dot(&DVector::from_vec(h_dx)) + step.delta * dx.norm_squared();
                     let mu_req = if theta > 0.0 {
                         lam_plus.max((slope + 0.5 * curv.max(0.0)) / (0.9 * theta))
@@ -379,7 +379,7 @@ impl Sqp {
                     for _ in 0..MAX_SOC {
                         let minus_c: Vec<f64> = c_soc.iter().map(|v| -v).collect();
                         let mut rhs = layout.permute(&minus_grad_l, &minus_c);
-                        kkt.lu().solve_in_place(&mut rhs)?;
+                        kkt.lu().solve_mut(&mut rhs)?;
                         let (d_soc, _) = layout.split(&rhs);
                         let z = &x + DVector::from_vec(d_soc);
                         let (f_s, c_s) = trial_values(&z);
@@ -465,11 +465,11 @@ impl Sqp {
         }
         let minus_c: Vec<f64> = cv.iter().map(|v| -v).collect();
         let mut normal = layout.permute(&vec![0.0; n], &minus_c);
-        lu.solve_in_place(&mut normal)?;
+        lu.solve_mut(&mut normal)?;
         let (dn, _) = layout.split(&normal);
         let dt: Vec<f64> = dx.iter().zip(&dn).map(|(a, b)| a - b).collect();
         let mut hdt = vec![0.0; n];
-        h.mul_vec_into(&dt, &mut hdt)?;
+        h.try_mul_vec_into(&dt, &mut hdt)?;
         let dtt: f64 = dt.iter().map(|v| v * v).sum();
         let curv = dt.iter().zip(&hdt).map(|(a, b)| a * b).sum::<f64>() + delta * dtt;
         Ok(curv >= 1e-12 * dtt)
@@ -500,10 +500,10 @@ impl Sqp {
                 let (k, lu) = (kkt.matrix(), kkt.lu());
                 {
                     let mut sol = rhs.clone();
-                    lu.solve_in_place(&mut sol)?;
+                    lu.solve_mut(&mut sol)?;
                     // A nearly singular K shows in the solve's residual.
                     let mut ks = vec![0.0; sol.len()];
-                    k.mul_vec_into(&sol, &mut ks)?;
+                    k.try_mul_vec_into(&sol, &mut ks)?;
                     let res = ks
                         .iter()
                         .zip(&rhs)

@@ -386,7 +386,14 @@ impl SparseHessianPlan {
         let residual = if self.opts.verify {
             let r = self.seeds.last().expect("probe");
             let hr = s.prods.last().expect("probe product");
-            let res = check_probe(&hessian, &hessian.mul_vec(r), hr, r, false, self.opts.tol)?;
+            let res = check_probe(
+                &hessian,
+                &hessian.product(r, false),
+                hr,
+                r,
+                false,
+                self.opts.tol,
+            )?;
             Some(res)
         } else {
             None

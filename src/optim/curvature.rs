@@ -5,11 +5,11 @@
 //! shift.
 
 use super::Structure;
-use crate::banded::{BandedCholesky, SymBanded};
+use crate::banded::{BandedCholesky, EnvelopeCholesky, SymBanded};
 use crate::hessian::{
     BandMethod, BandOptions, SparseHessianPlan, SparseOptions, hessian_banded_with,
 };
-use crate::sparsity::{CscMatrix, EnvelopeCholesky, Pattern, hessian_pattern};
+use crate::sparsity::{CscMatrix, Pattern, hessian_pattern};
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -93,7 +93,7 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
         let band = self.band.as_ref().expect("evaluated");
         self.chol = None;
         // Factors H + τI without forming it: a failed try costs what it read.
-        let chol = band.cholesky_with_shift(tau)?;
+        let chol = band.cholesky_of_shifted(tau)?;
         self.chol = Some(chol);
         Ok(())
     }

@@ -13,6 +13,7 @@ use super::line_search::{Accepted, backtrack, below_rounding};
 use super::progress::Tally;
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
 use crate::CompiledObjective;
+use crate::banded::{ShiftParams, ShiftStart, first_that_factors};
 use crate::derivatives::{try_value_and_grad, value_and_grad};
 use crate::error::check_finite;
 use crate::hessian::BandOptions;
@@ -81,32 +82,25 @@ fn rounding_step(
     })
 }
 
-/// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3): `τ = 0` when the
-/// diagonal is positive, else from `max(τ_prev/4, β, β − min diag)`,
+/// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3) along the crate's
+/// one shift policy ([`crate::banded::ShiftParams`]): `τ = 0` first when
+/// the diagonal is positive, else from `max(τ_prev/4 (or β), β − min diag)`,
 /// doubling until the Cholesky factorisation succeeds. Bounded number of
 /// tries. Returns the shift used.
 fn levenberg_factor(h: &mut dyn Curvature, tau_prev: f64, beta: f64) -> Result<f64, Error> {
     let min_diag = h.min_diag();
-    if min_diag > 0.0 && h.factor(0.0).is_ok() {
-        return Ok(0.0);
-    }
-    let start = if tau_prev > 0.0 { tau_prev / 4.0 } else { beta };
-    let mut tau = start.max(if min_diag <= 0.0 {
+    let lift = if min_diag <= 0.0 {
         beta - min_diag
     } else {
         0.0
+    };
+    let shifts = ShiftParams::levenberg(beta).shifts(ShiftStart {
+        first: (min_diag > 0.0).then_some(0.0),
+        previous: Some(tau_prev),
+        at_least: lift,
+        unit: 1.0,
     });
-    for _ in 0..200 {
-        match h.factor(tau) {
-            Ok(()) => return Ok(tau),
-            Err(Error::NotPositiveDefinite { .. }) => tau *= 2.0,
-            Err(e) => return Err(e),
-        }
-        if !tau.is_finite() {
-            break;
-        }
-    }
-    Err(Error::ShiftFailed { tau })
+    first_that_factors(shifts, |tau| h.factor(tau))
 }
 
 /// Damped Newton's method with banded or sparse Hessians.
@@ -221,7 +215,7 @@ impl Newton {
     /// once, and every iteration recovers `H` from one product per colour,
     /// verified by a random probe (a pattern that misses nonzeros at a
     /// later point is detected again there and merged). `H + τI` is
-    /// factored by an [`crate::sparsity::EnvelopeCholesky`] after reverse
+    /// factored by an [`crate::banded::EnvelopeCholesky`] after reverse
     /// Cuthill–McKee with dense rows last, so a band with a few couplings
     /// (a periodic end condition, a parameter shared by all points) costs
     /// about what a band does. No bandwidth to guess.

@@ -40,7 +40,7 @@
 //! is in its own file: [`super::acyclic_coloring`].
 
 use super::Pattern;
-use super::ordering::dense_threshold;
+use super::dense_threshold;
 
 /// A colouring of the columns of a pattern.
 ///

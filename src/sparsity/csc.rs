@@ -8,8 +8,9 @@
 
 use super::Pattern;
 use crate::Error;
+use crate::error::ensure_len;
 use crate::probe::row_residual;
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 
 /// A sparse matrix in compressed-column form: column `j` holds the rows
 /// `row_idx[col_ptr[j] .. col_ptr[j + 1]]` (sorted) with their `values`.
@@ -109,46 +110,95 @@ impl CscMatrix {
         Pattern::from_rows(self.nrows, columns).transpose()
     }
 
-    /// `A r` (`r` of length `ncols`). Panics on a wrong length.
+    /// `A r` as a new vector.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `r.len() != ncols`.
     ///
     /// ```
-    /// use lensdiff::sparsity::CscMatrix;
+    /// use lensdiff::{sparsity::CscMatrix, Error};
+    /// use nalgebra::dvector;
     /// // [[1, 0], [2, 3]]
     /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
-    /// assert_eq!(a.mul_vec(&[1.0, 1.0]), vec![1.0, 5.0]);
+    /// assert_eq!(a.try_mul_vec(&dvector![1.0, 1.0]).unwrap(), dvector![1.0, 5.0]);
+    /// assert!(matches!(
+    ///     a.try_mul_vec(&dvector![1.0]),
+    ///     Err(Error::DimensionMismatch { expected: 2, found: 1, .. })
+    /// ));
     /// ```
-    pub fn mul_vec(&self, r: &[f64]) -> Vec<f64> {
-        assert_eq!(r.len(), self.ncols, "CscMatrix::mul_vec: vector length");
-        let mut y = vec![0.0; self.nrows];
-        for (j, &rj) in r.iter().enumerate() {
-            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
-                y[self.row_idx[p]] += self.values[p] * rj;
-            }
-        }
-        y
+    pub fn try_mul_vec(&self, r: &DVector<f64>) -> Result<DVector<f64>, Error> {
+        ensure_len("CscMatrix::mul_vec", self.ncols, r.len())?;
+        Ok(DVector::from_vec(self.product(r.as_slice(), false)))
     }
 
-    /// `Aᵀ r` (`r` of length `nrows`). Panics on a wrong length.
+    /// `A r` as a new vector.
+    ///
+    /// # Panics
+    /// If `r.len() != ncols` (the message names both lengths);
+    /// [`try_mul_vec`](Self::try_mul_vec) returns the error instead.
     ///
     /// ```
     /// use lensdiff::sparsity::CscMatrix;
+    /// use nalgebra::dvector;
     /// // [[1, 0], [2, 3]]
     /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
-    /// assert_eq!(a.transpose_mul_vec(&[1.0, 1.0]), vec![3.0, 3.0]);
+    /// assert_eq!(a.mul_vec(&dvector![1.0, 1.0]), dvector![1.0, 5.0]);
     /// ```
-    pub fn transpose_mul_vec(&self, r: &[f64]) -> Vec<f64> {
-        assert_eq!(
-            r.len(),
-            self.nrows,
-            "CscMatrix::transpose_mul_vec: vector length"
-        );
-        (0..self.ncols)
-            .map(|j| {
-                (self.col_ptr[j]..self.col_ptr[j + 1])
-                    .map(|p| self.values[p] * r[self.row_idx[p]])
-                    .sum()
-            })
-            .collect()
+    pub fn mul_vec(&self, r: &DVector<f64>) -> DVector<f64> {
+        self.try_mul_vec(r).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `Aᵀ r` as a new vector.
+    ///
+    /// # Errors
+    /// [`Error::DimensionMismatch`] if `r.len() != nrows`.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// use nalgebra::dvector;
+    /// // [[1, 0], [2, 3]]
+    /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
+    /// assert_eq!(a.try_transpose_mul_vec(&dvector![1.0, 1.0]).unwrap(), dvector![3.0, 3.0]);
+    /// assert!(a.try_transpose_mul_vec(&dvector![1.0, 1.0, 1.0]).is_err());
+    /// ```
+    pub fn try_transpose_mul_vec(&self, r: &DVector<f64>) -> Result<DVector<f64>, Error> {
+        ensure_len("CscMatrix::transpose_mul_vec", self.nrows, r.len())?;
+        Ok(DVector::from_vec(self.product(r.as_slice(), true)))
+    }
+
+    /// `Aᵀ r` as a new vector.
+    ///
+    /// # Panics
+    /// If `r.len() != nrows` (the message names both lengths);
+    /// [`try_transpose_mul_vec`](Self::try_transpose_mul_vec) returns the
+    /// error instead.
+    ///
+    /// ```
+    /// use lensdiff::sparsity::CscMatrix;
+    /// use nalgebra::dvector;
+    /// // [[1, 0], [2, 3]]
+    /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 3], row_idx: vec![0, 1, 1], values: vec![1.0, 2.0, 3.0] };
+    /// assert_eq!(a.transpose_mul_vec(&dvector![1.0, 1.0]), dvector![3.0, 3.0]);
+    /// ```
+    pub fn transpose_mul_vec(&self, r: &DVector<f64>) -> DVector<f64> {
+        self.try_transpose_mul_vec(r)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `A r` (or `Aᵀ r` when `transposed`); `r` has the matching length.
+    pub(crate) fn product(&self, r: &[f64], transposed: bool) -> Vec<f64> {
+        let mut out = vec![0.0; if transposed { self.ncols } else { self.nrows }];
+        for j in 0..self.ncols {
+            for p in self.col_ptr[j]..self.col_ptr[j + 1] {
+                let (i, v) = (self.row_idx[p], self.values[p]);
+                if transposed {
+                    out[j] += v * r[i];
+                } else {
+                    out[i] += v * r[j];
+                }
+            }
+        }
+        out
     }
 
     /// `|A| |r|` (or `|A|ᵀ |r|` when `transposed`): the scale of each row

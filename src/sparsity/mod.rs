@@ -21,10 +21,10 @@
 //!   ([`SeedMode`], [`JacobianMode`], [`SparseJacobian`]);
 //!   [`SparseJacobianPlan`] keeps the pattern and colouring for many
 //!   points and verifies each Jacobian with a probe;
-//! * [`EnvelopeCholesky`] after [`envelope_ordering`] (reverse
-//!   Cuthill–McKee, dense rows last): the sparse solve that Newton's
-//!   method uses when the Hessian is not banded
-//!   ([`crate::optim::Newton::minimize_sparse`]).
+//!
+//! The sparse solve Newton's method uses when the Hessian is not banded
+//! ([`crate::banded::EnvelopeCholesky`] after
+//! [`crate::banded::envelope_ordering`]) lives with the banded solvers.
 //!
 //! ```
 //! use lensdiff::{Objective, Expr, Real, hessian::hessian};
@@ -52,8 +52,6 @@ mod coloring;
 mod csc;
 mod deps;
 mod detect;
-mod envelope;
-mod ordering;
 mod pairs;
 mod pattern;
 mod repeat_filter;
@@ -64,8 +62,6 @@ pub use acyclic::acyclic_coloring;
 pub use coloring::{Coloring, ColumnOrder, column_coloring, column_coloring_with, star_coloring};
 pub use csc::CscMatrix;
 pub use detect::{hessian_pattern, jacobian_pattern};
-pub use envelope::EnvelopeCholesky;
-pub use ordering::{envelope_ordering, envelope_size, reverse_cuthill_mckee};
 pub use pattern::Pattern;
 pub use sparse_jacobian::{
     JacobianMode, SeedMode, SparseJacobian, SparseJacobianPlan, jacobian_sparse,
@@ -74,4 +70,10 @@ pub use sparse_jacobian::{
 pub use tracer::Tracer;
 
 pub(crate) use csc::check_probe;
-pub(crate) use ordering::dense_threshold;
+
+/// Degree above which a vertex counts as dense (coloured apart, ordered
+/// last by [`crate::banded::reverse_cuthill_mckee`]): `max(16, 10 √n)`
+/// (the threshold minimum-degree codes use).
+pub(crate) fn dense_threshold(n: usize) -> usize {
+    16usize.max((10.0 * (n as f64).sqrt()) as usize)
+}

@@ -11,7 +11,7 @@
 //! tie). No subtraction: the entries are exact to rounding.
 
 use super::csc::check_probe;
-use super::ordering::dense_threshold;
+use super::dense_threshold;
 use super::{Coloring, CscMatrix, Pattern, column_coloring, jacobian_pattern};
 use crate::error::check_finite;
 use crate::probe::probe;
@@ -385,16 +385,14 @@ impl SparseJacobianPlan {
         let jacobian = CscMatrix::from_columns(transposed, values);
         if self.verify {
             check_finite("Jacobian probe", probe_out.as_slice())?;
-            let sparse = match self.mode {
-                JacobianMode::Forward => jacobian.mul_vec(probe_in.as_slice()),
-                JacobianMode::Reverse => jacobian.transpose_mul_vec(probe_in.as_slice()),
-            };
+            let reverse = self.mode == JacobianMode::Reverse;
+            let sparse = jacobian.product(probe_in.as_slice(), reverse);
             check_probe(
                 &jacobian,
                 &sparse,
                 probe_out.as_slice(),
                 probe_in.as_slice(),
-                self.mode == JacobianMode::Reverse,
+                reverse,
                 crate::probe::DEFAULT_TOL,
             )?;
         }

@@ -151,7 +151,7 @@ fn rhs_dimension_mismatch() {
         }
     );
     assert!(matches!(
-        chol.solve_in_place(&mut [0.0; 5]),
+        chol.solve_mut(&mut [0.0; 5]),
         Err(Error::DimensionMismatch {
             expected: 4,
             found: 5,

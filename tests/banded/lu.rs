@@ -36,7 +36,7 @@ proptest! {
         let rt = rel_residual(&m.transpose(), &xt, &b);
         prop_assert!(rt < 1e-12, "transposed residual {}", rt);
         let mut y = b.clone();
-        lu.solve_in_place(y.as_mut_slice()).unwrap();
+        lu.solve_mut(y.as_mut_slice()).unwrap();
         prop_assert_eq!(&x, &y);
 
         // Determinant against the dense LU (log |det| and sign).

@@ -3,7 +3,7 @@
 use crate::common::{CASES, SpdKind, general, size, spd, vector};
 use approx::{assert_relative_eq, relative_eq};
 use lensdiff::Error;
-use lensdiff::banded::{Banded, SymBanded, SymBandedLower};
+use lensdiff::banded::{Banded, SymBanded, Triangle};
 use nalgebra::{DVector, dmatrix};
 use proptest::prelude::*;
 
@@ -25,7 +25,7 @@ fn sym_upper_layout_matches_lapack() {
 
 #[test]
 fn sym_lower_layout_matches_lapack() {
-    let l = SymBanded::from_fn(5, 2, |i, j| (10 * i + j) as f64).to_lower();
+    let l = SymBanded::from_fn(5, 2, |i, j| (10 * i + j) as f64).to_triangle(Triangle::Lower);
     for j in 0..5_usize {
         for i in j..5.min(j + 3) {
             assert_eq!(l.ab(i - j, j), (10 * j + i) as f64);
@@ -66,7 +66,7 @@ fn set_either_triangle() {
     a.set(3, 2, 5.0);
     a.set(1, 2, 6.0);
     assert_eq!((a.get(2, 3), a.get(2, 1)), (5.0, 6.0));
-    let mut l = SymBandedLower::from_fn(4, 1, |_, _| 0.0);
+    let mut l = SymBanded::from_fn_in(Triangle::Lower, 4, 1, |_, _| 0.0);
     l.set(2, 3, 5.0);
     assert_eq!(l.get(3, 2), 5.0);
 }
@@ -80,15 +80,15 @@ fn set_outside_band_panics() {
 #[test]
 fn checked_from_dmatrix() {
     let m = dmatrix![1.0, 2.0, 0.0; 2.0, 1.0, 3.0; 0.0, 3.0, 1.0];
-    assert!(SymBanded::from_dmatrix_checked(&m, 1).is_ok());
-    assert!(SymBanded::from_dmatrix_checked(&m, 0).is_err());
+    assert!(SymBanded::try_from_dmatrix(&m, 1).is_ok());
+    assert!(SymBanded::try_from_dmatrix(&m, 0).is_err());
     let asym = dmatrix![1.0, 2.0; 0.5, 1.0];
     assert!(matches!(
-        SymBanded::from_dmatrix_checked(&asym, 1),
+        SymBanded::try_from_dmatrix(&asym, 1),
         Err(Error::InvalidArgument { .. })
     ));
-    assert!(Banded::from_dmatrix_checked(&asym, 1, 1).is_ok());
-    assert!(Banded::from_dmatrix_checked(&asym, 0, 1).is_err());
+    assert!(Banded::try_from_dmatrix(&asym, 1, 1).is_ok());
+    assert!(Banded::try_from_dmatrix(&asym, 0, 1).is_err());
 }
 
 #[test]
@@ -103,8 +103,14 @@ fn debug_is_readable() {
     assert_eq!(big, "SymBanded { n = 100, k = 3 (upper storage) }");
     let g = format!("{:?}", Banded::from_fn(3, 1, 0, |_, _| 1.0));
     assert_eq!(g.lines().count(), 5, "{g}");
-    let l = format!("{:?}", SymBanded::from_fn(3, 1, |_, _| 1.0).to_lower());
-    assert!(l.starts_with("SymBandedLower"), "{l}");
+    let l = format!(
+        "{:?}",
+        SymBanded::from_fn(3, 1, |_, _| 1.0).to_triangle(Triangle::Lower)
+    );
+    assert!(
+        l.starts_with("SymBanded { n = 3, k = 1 (lower storage)"),
+        "{l}"
+    );
 }
 
 #[test]
@@ -141,7 +147,7 @@ fn shift_and_add_diagonal() {
 fn mul_vec_dimension_mismatch() {
     let a = SymBanded::from_fn(3, 1, |_, _| 1.0);
     assert!(matches!(
-        a.mul_vec(&DVector::zeros(2)),
+        a.try_mul_vec(&DVector::zeros(2)),
         Err(Error::DimensionMismatch {
             op: "SymBanded::mul_vec",
             expected: 3,
@@ -150,7 +156,7 @@ fn mul_vec_dimension_mismatch() {
     ));
     let g = Banded::from_fn(3, 1, 1, |_, _| 1.0);
     let mut y = [0.0; 4];
-    assert!(g.mul_vec_into(&[0.0; 3], &mut y).is_err());
+    assert!(g.try_mul_vec_into(&[0.0; 3], &mut y).is_err());
 }
 
 proptest! {
@@ -162,16 +168,16 @@ proptest! {
         let m = a.to_dmatrix();
         prop_assert_eq!(&m, &m.transpose());
         prop_assert_eq!(&SymBanded::from_dmatrix(&m, k), &a);
-        prop_assert_eq!(&SymBanded::from_dmatrix_checked(&m, k).unwrap(), &a);
-        let lower = a.to_lower();
+        prop_assert_eq!(&SymBanded::try_from_dmatrix(&m, k).unwrap(), &a);
+        let lower = a.to_triangle(Triangle::Lower);
         prop_assert_eq!(&lower.to_dmatrix(), &m);
-        prop_assert_eq!(&lower.to_upper(), &a);
-        prop_assert_eq!(&SymBandedLower::from_dmatrix(&m, k), &lower);
+        prop_assert_eq!(&lower.to_triangle(Triangle::Upper), &a);
+        prop_assert_eq!(&SymBanded::from_fn_in(Triangle::Lower, n, k, |i, j| m[(i, j)]), &lower);
         let x = vector(n, seed);
-        let y = a.mul_vec(&x).unwrap();
+        let y = a.mul_vec(&x);
         let dense = &m * &x;
         prop_assert!((&y - &dense).amax() <= 1e-12 * (1.0 + dense.amax()));
-        prop_assert!((lower.mul_vec(&x).unwrap() - &dense).amax() <= 1e-12 * (1.0 + dense.amax()));
+        prop_assert!((lower.mul_vec(&x) - &dense).amax() <= 1e-12 * (1.0 + dense.amax()));
         // Dropping the band of a wider matrix.
         let narrower = SymBanded::from_dmatrix(&m, k.saturating_sub(1));
         for j in 0..n {
@@ -187,10 +193,10 @@ proptest! {
         let a = general(n, kl, ku, 0.0, seed);
         let m = a.to_dmatrix();
         prop_assert_eq!(&Banded::from_dmatrix(&m, kl, ku), &a);
-        prop_assert_eq!(&Banded::from_dmatrix_checked(&m, kl, ku).unwrap(), &a);
+        prop_assert_eq!(&Banded::try_from_dmatrix(&m, kl, ku).unwrap(), &a);
         prop_assert_eq!(&a.transpose().to_dmatrix(), &m.transpose());
         let x = vector(n, seed);
         let dense = &m * &x;
-        prop_assert!((a.mul_vec(&x).unwrap() - &dense).amax() <= 1e-12 * (1.0 + dense.amax()));
+        prop_assert!((a.mul_vec(&x) - &dense).amax() <= 1e-12 * (1.0 + dense.amax()));
     }
 }

@@ -14,8 +14,8 @@
 //! more for each dense row ordered last.
 
 use super::ordering::{envelope_ordering, first_column, inverse};
-use super::{CscMatrix, Pattern};
 use crate::Error;
+use crate::sparsity::{CscMatrix, Pattern};
 use nalgebra::DVector;
 
 /// Refuses envelopes above this many entries (8 GB of `f64`): the pattern
@@ -27,7 +27,7 @@ const MAX_ENVELOPE: usize = 1 << 30;
 /// [`factor`](Self::factor).
 ///
 /// ```
-/// use lensdiff::sparsity::{EnvelopeCholesky, CscMatrix, Pattern};
+/// use lensdiff::{banded::EnvelopeCholesky, sparsity::{CscMatrix, Pattern}};
 /// use nalgebra::dvector;
 /// // [[4, 1, 1], [1, 3, 0], [1, 0, 2]]: a small arrowhead.
 /// let a = CscMatrix {
@@ -62,7 +62,7 @@ impl EnvelopeCholesky {
     /// envelope exceeds 2³⁰ entries.
     ///
     /// ```
-    /// use lensdiff::sparsity::{EnvelopeCholesky, Pattern};
+    /// use lensdiff::{banded::EnvelopeCholesky, sparsity::Pattern};
     /// let n = 100;
     /// // A periodic tridiagonal pattern: RCM makes it a band of width 2.
     /// let p = Pattern::from_entries(n, n, (0..n).flat_map(|i| [(i, i), (i, (i + 1) % n), ((i + 1) % n, i)]));
@@ -111,7 +111,7 @@ impl EnvelopeCholesky {
     /// The order of the matrix.
     ///
     /// ```
-    /// use lensdiff::sparsity::{EnvelopeCholesky, Pattern};
+    /// use lensdiff::{banded::EnvelopeCholesky, sparsity::Pattern};
     /// let p = Pattern::from_entries(3, 3, [(0, 0), (1, 1), (2, 2)]);
     /// assert_eq!(EnvelopeCholesky::analyze(&p).unwrap().n(), 3);
     /// ```
@@ -123,7 +123,7 @@ impl EnvelopeCholesky {
     /// included).
     ///
     /// ```
-    /// use lensdiff::sparsity::{EnvelopeCholesky, Pattern};
+    /// use lensdiff::{banded::EnvelopeCholesky, sparsity::Pattern};
     /// let p = Pattern::from_entries(3, 3, [(0, 0), (1, 1), (2, 2)]);
     /// assert_eq!(EnvelopeCholesky::analyze(&p).unwrap().envelope_size(), 3);
     /// ```
@@ -135,7 +135,7 @@ impl EnvelopeCholesky {
     /// `permutation()[i]`.
     ///
     /// ```
-    /// use lensdiff::sparsity::{EnvelopeCholesky, Pattern};
+    /// use lensdiff::{banded::EnvelopeCholesky, sparsity::Pattern};
     /// let p = Pattern::from_entries(2, 2, [(0, 0), (1, 1)]);
     /// assert_eq!(EnvelopeCholesky::analyze(&p).unwrap().permutation(), &[0, 1]);
     /// ```
@@ -149,7 +149,7 @@ impl EnvelopeCholesky {
     /// pivot is not positive, and when `A` does not match the pattern.
     ///
     /// ```
-    /// use lensdiff::{Error, sparsity::{EnvelopeCholesky, CscMatrix}};
+    /// use lensdiff::{Error, banded::EnvelopeCholesky, sparsity::CscMatrix};
     /// // [[1, 2], [2, 1]] is indefinite; shifted by 2 it factors.
     /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 2, 4],
     ///     row_idx: vec![0, 1, 0, 1], values: vec![1.0, 2.0, 2.0, 1.0] };
@@ -219,7 +219,7 @@ impl EnvelopeCholesky {
     /// Errors if there is none or `b` has the wrong length.
     ///
     /// ```
-    /// use lensdiff::sparsity::{EnvelopeCholesky, CscMatrix};
+    /// use lensdiff::{banded::EnvelopeCholesky, sparsity::CscMatrix};
     /// use nalgebra::dvector;
     /// let a = CscMatrix { nrows: 2, ncols: 2, col_ptr: vec![0, 1, 2],
     ///     row_idx: vec![0, 1], values: vec![4.0, 16.0] };

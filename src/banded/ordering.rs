@@ -10,7 +10,7 @@
 //! last, where its row costs `n` entries and no fill. [`envelope_ordering`]
 //! tries the natural order and this one and keeps the smaller envelope.
 
-use super::Pattern;
+use crate::sparsity::{Pattern, dense_threshold};
 
 /// The number of entries in the lower envelope of the symmetric `p` under
 /// the ordering `perm` (position `i` holds the original index `perm[i]`),
@@ -18,7 +18,7 @@ use super::Pattern;
 /// envelope Cholesky factor, and fill never leaves it.
 ///
 /// ```
-/// use lensdiff::sparsity::{envelope_size, Pattern};
+/// use lensdiff::{banded::envelope_size, sparsity::Pattern};
 /// // An arrowhead, hub first or last.
 /// let n = 6;
 /// let p = Pattern::from_entries(n, n, (0..n).flat_map(|i| [(0, i), (i, 0), (i, i)]));
@@ -48,12 +48,6 @@ pub(crate) fn first_column(p: &Pattern, perm: &[usize], inv: &[usize], i: usize)
     p.row(perm[i]).iter().map(|&j| inv[j]).fold(i, usize::min)
 }
 
-/// Degree above which a vertex counts as dense and is ordered last:
-/// `max(16, 10 √n)` (the threshold minimum-degree codes use).
-pub(crate) fn dense_threshold(n: usize) -> usize {
-    16usize.max((10.0 * (n as f64).sqrt()) as usize)
-}
-
 /// Reverse Cuthill–McKee of the symmetric pattern `p`, with vertices of
 /// degree above `max(16, 10 √n)` left out of the search and put last
 /// (sparsest first). Each connected component starts from a
@@ -63,7 +57,7 @@ pub(crate) fn dense_threshold(n: usize) -> usize {
 /// Panics if `p` is not square.
 ///
 /// ```
-/// use lensdiff::sparsity::{envelope_size, reverse_cuthill_mckee, Pattern};
+/// use lensdiff::{banded::{envelope_size, reverse_cuthill_mckee}, sparsity::Pattern};
 /// // A chain with a hub at 0 coupled to every point (a shared parameter).
 /// let n = 1000;
 /// let p = Pattern::from_entries(n, n, (0..n).flat_map(|i| {
@@ -186,7 +180,7 @@ fn pseudo_peripheral<I: Iterator<Item = usize>>(
 /// [`reverse_cuthill_mckee`] (natural on ties: a band stays as it is).
 ///
 /// ```
-/// use lensdiff::sparsity::{envelope_ordering, Pattern};
+/// use lensdiff::{banded::envelope_ordering, sparsity::Pattern};
 /// // A tridiagonal pattern is already optimal.
 /// let n = 5;
 /// let p = Pattern::from_entries(n, n, (0..n).flat_map(|i| [(i, i), (i, i + 1), (i + 1, i)])
