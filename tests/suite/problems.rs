@@ -1,7 +1,7 @@
 //! The BENCH objectives against hand-written formulas (an oracle that does
 //! not go through the library): chain1's value and gradient.
 
-#[path = "../benches/common/chain1_hand.rs"]
+#[path = "../../benches/common/chain1_hand.rs"]
 mod chain1_hand;
 
 use chain1_hand::{chain1_hand, chain1_hand_grad};
