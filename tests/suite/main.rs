@@ -33,6 +33,11 @@
 //! - `scalar_fn`: `ScalarFn` and `ScalarFn2` against closures.
 //! - `space`: the `Space` axioms.
 //! - `sparsity`: detection, colourings, sparse Hessians and Jacobians.
+//!
+//! Proptest reads and writes its regression seeds in
+//! `tests/proptest-regressions/`, at the module's path under `tests/suite/`
+//! with `.txt` (its default once the crate has a `main.rs`); `tests/data/`
+//! holds reference solutions.
 
 #[macro_use]
 mod common;
