@@ -20,9 +20,7 @@ use crate::problems::{Orbit, Problem};
 use lensdiff::banded::{EnvelopeCholesky, envelope_size};
 use lensdiff::hessian::{Recovery, SparseOptions};
 use lensdiff::optim::{Newton, NewtonOptions, OptimResult, StopReason};
-use lensdiff::sparsity::{
-    acyclic_coloring, hessian_pattern, star_coloring,
-};
+use lensdiff::sparsity::{acyclic_coloring, hessian_pattern, star_coloring};
 use lensdiff::{Objective, value_and_grad};
 use nalgebra::DVector;
 use plot::{PathPlot, draw_paths, points};

@@ -24,7 +24,7 @@
 //! `ln` and `tanh` are the SIMD [`kernels`](crate::kernels), so `sin` with
 //! its derivative is one `sin_cos` kernel call.
 //!
-//! Adding a function is one row here plus its tests (`tests/elementwise.rs`).
+//! Adding a function is one row here plus its tests (`tests/suite/elementary.rs`).
 
 use crate::primitives::elementwise::{MapFn, ZipMapFn, ZipWith};
 use crate::{Expr, Real, ScalarFn, ScalarFn2, c};

@@ -13,7 +13,7 @@
 //! outside a kernel's reduced range (|x| > 2²⁴ for `sin_cos`, |x| > 708 for
 //! `exp`, non-normal arguments of `ln`) and NaN are recomputed by the
 //! standard library, so special values are std's by construction. Each
-//! kernel is within 2 ulp of the standard library; `tests/kernels.rs`
+//! kernel is within 2 ulp of the standard library; `tests/suite/kernels.rs`
 //! checks this.
 //!
 //! Kernels take slices, so they serve whole vectors and tiles alike; the

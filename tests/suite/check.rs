@@ -4,15 +4,16 @@
 //! (proptest strategies), and a wrong derivative caught with a report that
 //! says where. Typed spaces: maps on `SVector`s and on tuples of them.
 
+use crate::common::Cube;
 use lensdiff::check::strategies::{self, Primitive, compositions, points};
 use lensdiff::check::{
     AnyMode, Compiled, Options, ScalarMap, assert_map, check_linear_map, check_map, check_op,
     check_scalar_map, laws,
 };
-use lensdiff::graph::{Ctx, Op};
+
 use lensdiff::linear::LinearMap;
 use lensdiff::{
-    DFun, Error, Expr, Forward, Mode, Real, Reverse, fanout, jacobian_fwd, jacobian_rev, ops, par,
+    DFun, Expr, Forward, Mode, Real, Reverse, fanout, jacobian_fwd, jacobian_rev, ops, par,
 };
 use nalgebra::{DMatrix, DVector, SVector, dvector, vector};
 use proptest::prelude::*;
@@ -113,44 +114,6 @@ fn a_linear_map_checked_alone_and_in_every_mode() {
 #[should_panic(expected = "FAIL adjointness")]
 fn assert_map_panics_with_the_report() {
     assert_map(&Smoothing { broken: true }, &dvector![0.1, 0.2]);
-}
-
-// ------------------------------------------------------- an Op primitive
-
-/// The user's expression primitive: y_i = x_i³ (its derivative 3x², from
-/// the input, nothing saved). `factor` is the derivative's factor: 3 is
-/// right.
-struct Cube {
-    factor: f64,
-}
-
-impl<S: Real> Op<S> for Cube {
-    fn name(&self) -> &'static str {
-        "cube"
-    }
-    fn arity(&self) -> usize {
-        1
-    }
-    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
-        Ok(lens[0])
-    }
-    fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        for (y, x) in y.iter_mut().zip(x[0]) {
-            *y = *x * *x * *x;
-        }
-    }
-    fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
-        for i in 0..dy.len() {
-            let x = c.inputs[0][i];
-            dy[i] += S::from_f64(self.factor) * x * x * dx[i];
-        }
-    }
-    fn vjp_add(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        for i in 0..dx.len() {
-            let x = c.inputs[0][i];
-            dx[i] += S::from_f64(self.factor) * x * x * dy[i];
-        }
-    }
 }
 
 #[test]

@@ -1,20 +1,11 @@
 //! `mul_vec` has one shape on `SymBanded`, `Banded` and `CscMatrix`:
 //! `mul_vec` panics naming both lengths, `try_mul_vec` returns the error.
 
+use crate::common::panic_message;
 use lensdiff::Error;
 use lensdiff::banded::{Banded, SymBanded, Triangle};
 use lensdiff::sparsity::CscMatrix;
 use nalgebra::{DVector, dvector};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
-/// The panic message of `f` (which must panic).
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("should panic");
-    match err.downcast::<String>() {
-        Ok(s) => *s,
-        Err(e) => e.downcast::<&str>().map(|s| s.to_string()).unwrap(),
-    }
-}
 
 /// `[[1, 0, 0], [2, 3, 0], [0, 0, 4]]` in compressed columns.
 fn csc() -> CscMatrix {

@@ -4,48 +4,17 @@
 //! lengths around and across tile boundaries; value, gradient, HVP and
 //! Hessian to 1e-13 relative; bitwise equal results for 1, 2 and 3 threads.
 
-#[path = "../examples/problems/mod.rs"]
-mod problems;
+use crate::common::Cube;
+use lensdiff::engine::{Engine, tiles};
 
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::engine::{Engine, tiles};
-use lensdiff::graph::{Ctx, Op};
 use lensdiff::hessian::{
     BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp,
 };
-use lensdiff::{Error, Expr, Objective, Real, ScalarFn2, c, grad};
+use lensdiff::{Expr, Objective, Real, ScalarFn2, c, grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
 use std::sync::Arc;
-
-/// `y = x³` with no index map: its program must run whole-vector.
-struct Cube;
-impl<S: Real> Op<S> for Cube {
-    fn name(&self) -> &'static str {
-        "cube"
-    }
-    fn arity(&self) -> usize {
-        1
-    }
-    fn output_len(&self, lens: &[usize]) -> Result<usize, Error> {
-        Ok(lens[0])
-    }
-    fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        for (y, &x) in y.iter_mut().zip(x[0]) {
-            *y = x * x * x;
-        }
-    }
-    fn jvp_add(&self, _: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
-        for ((dy, &dx), &x) in dy.iter_mut().zip(dx).zip(c.inputs[0]) {
-            *dy += S::from_f64(3.0) * x * x * dx;
-        }
-    }
-    fn vjp_add(&self, _: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        for ((dx, &dy), &x) in dx.iter_mut().zip(dy).zip(c.inputs[0]) {
-            *dx += S::from_f64(3.0) * x * x * dy;
-        }
-    }
-}
 
 /// `(b − a)² / 2 + sin(a b) / 10` on neighbouring pairs.
 struct Pair;
@@ -157,7 +126,8 @@ impl Recipe {
                 }
                 Step::Opaque(i) => {
                     let (e, m) = pick(*i);
-                    Some((e.apply_op(Arc::new(Cube), &[]), m))
+                    // `Cube` has no index map: its program must run whole-vector.
+                    Some((e.apply_op(Arc::new(Cube { factor: 3.0 }), &[]), m))
                 }
                 Step::Weighted(i, j) => {
                     let (e, m) = pick(*i);

@@ -3,20 +3,26 @@
 //! vectors), the forward-mode dense Jacobian, the pattern implied by the
 //! objective's definition, and the definitions of the colourings.
 
-#[path = "../examples/problems/mod.rs"]
-mod problems;
-
+use crate::common::PeriodicWithParameter;
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::hessian::{BandOptions, hessian};
-use lensdiff::hessian::{Recovery, hessian_banded_auto, hessian_sparse, hessian_sparse_with};
+use lensdiff::hessian::{
+    Recovery, SparseHessianPlan, SparseOptions, hessian_banded_auto, hessian_sparse,
+    hessian_sparse_with,
+};
+use lensdiff::optim::{Newton, StopReason};
 use lensdiff::sparsity::{
     ColumnOrder, JacobianMode, Pattern, SeedMode, acyclic_coloring, column_coloring,
     column_coloring_with, hessian_pattern, jacobian_pattern, jacobian_sparse, jacobian_sparse_with,
     star_coloring,
 };
-use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, Reverse, jacobian_fwd, jacobian_rev};
+use lensdiff::{
+    DFun, Error, Expr, Forward, Objective, Real, Reverse, jacobian_fwd, jacobian_rev,
+    value_and_grad,
+};
 use nalgebra::{DMatrix, DVector};
 use num_traits::Float;
+
 use proptest::prelude::*;
 
 /// Σ_pairs sin(a·x_i·x_j) + Σ_{i ∈ quartic} x_i⁴ + Σ x (a linear term).
@@ -918,4 +924,95 @@ fn auto_skips_the_dense_side() {
         let lens: DFun<DVector<f64>, DVector<f64>, Reverse> = f.build(Expr::var()).compile();
         assert!((j.jacobian.to_dmatrix() - jacobian_rev(&lens, &x)).amax() < 1e-14);
     }
+}
+
+#[test]
+fn plan_recovers_the_dense_hessian_at_other_points() {
+    let p = PeriodicWithParameter;
+    let n = 30;
+    let x0 = DVector::from_fn(n, |i, _| 0.1 * i as f64 + 0.5);
+    let plan = SparseHessianPlan::new(&p, &x0, &SparseOptions::default()).unwrap();
+    let x1 = x0.map(|v| 1.3 - 0.5 * v);
+    let h = plan.evaluate(&p, &x1).unwrap();
+    let dense = lensdiff::hessian::hessian(&p, &x1).unwrap();
+    assert!((h.hessian.to_dmatrix() - &dense).amax() < 1e-10 * dense.amax());
+    let (f, g) = value_and_grad(&p.lens::<f64>(), &x1);
+    assert_eq!(h.value, f);
+    assert!((h.gradient - g).amax() < 1e-12);
+    assert!(h.hvps == plan.colors() + 1);
+}
+
+/// `x_i x_j` only where `x_i > 0`: the pattern depends on the point.
+struct Branchy;
+
+impl Objective for Branchy {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let a = x.slice(0, 5);
+        let b = x.slice(5, 5);
+        let coupled = a.zip_map(&b, |u, v| if u.value_f64() > 0.0 { u * v } else { u + v });
+        coupled.sum() * 0.1 + (x.clone() - 0.5).square().sum()
+    }
+}
+
+#[test]
+fn a_pattern_detected_elsewhere_is_caught_by_the_probe() {
+    let x_neg = DVector::from_element(10, -1.0);
+    let x_pos = DVector::from_element(10, 1.0);
+    let plan = SparseHessianPlan::new(&Branchy, &x_neg, &SparseOptions::default()).unwrap();
+    assert_eq!(plan.pattern().nnz(), 10, "diagonal only where u ≤ 0");
+    match plan.evaluate(&Branchy, &x_pos) {
+        Err(Error::PatternMismatch { nnz: 10, residual }) => assert!(residual > 1e-3),
+        other => panic!("expected PatternMismatch, got {other:?}"),
+    }
+    // Newton starts where the coupling is absent, walks into x > 0 where it
+    // is present, re-detects there and still converges.
+    let r = Newton::default().minimize_sparse(&Branchy, &x_neg).unwrap();
+    assert_eq!(r.stop, StopReason::Gradient);
+    let (_, g) = value_and_grad(&Branchy.lens::<f64>(), &r.x);
+    assert!(g.amax() <= 1e-8 * r.grad0_inf.max(1.0));
+    assert!(r.x.iter().take(5).all(|&v| v > 0.0));
+}
+
+/// A chain with two hubs (parameters coupled to every variable) above the
+/// dense threshold: the star colouring gives each hub its own colour, and
+/// the direct recovery equals the dense Hessian.
+struct TwoHubs;
+
+impl Objective for TwoHubs {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let body = x.trim(0, 2);
+        let chain = body.diff().sin().sum() + body.square().sum();
+        let (a, b) = (x.at_from_end(1), x.at_from_end(0));
+        chain
+            + a * body.cos().sum()
+            + (b - 1.0).square() * body.square().sum() * 0.01
+            + (x.clone() * 0.3).square().sum()
+    }
+}
+
+#[test]
+fn hubs_get_their_own_colours_and_recovery_is_exact() {
+    use lensdiff::hessian::{Recovery, hessian_sparse_with};
+    use lensdiff::sparsity::star_coloring;
+    let n = 400; // dense threshold max(16, 10·√400) = 200 < 399
+    let x = DVector::from_fn(n, |i, _| (i as f64 * 0.37).sin());
+    let pat = hessian_pattern(&TwoHubs, &x).unwrap();
+    let coloring = star_coloring(&pat);
+    let (a, b) = (n - 2, n - 1);
+    assert_ne!(coloring.color(a), coloring.color(b));
+    for v in 0..n - 2 {
+        assert_ne!(coloring.color(v), coloring.color(a));
+        assert_ne!(coloring.color(v), coloring.color(b));
+    }
+    assert!(coloring.n_colors() <= 2 + 3, "{}", coloring.n_colors());
+    let dense = lensdiff::hessian::hessian(&TwoHubs, &x).unwrap();
+    for recovery in [Recovery::Direct, Recovery::Substitution] {
+        let h = hessian_sparse_with(&TwoHubs, &x, recovery).unwrap();
+        let err = (h.hessian.to_dmatrix() - &dense).amax();
+        assert!(err < 1e-10 * dense.amax(), "{recovery:?}: {err}");
+    }
+    let r = Newton::default().minimize_sparse(&TwoHubs, &x).unwrap();
+    let (_, g) = value_and_grad(&TwoHubs.lens::<f64>(), &r.x);
+    assert_eq!(r.stop, StopReason::Gradient);
+    assert!(g.amax() <= 1e-8 * r.grad0_inf.max(1.0));
 }

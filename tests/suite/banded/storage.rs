@@ -1,6 +1,6 @@
 //! Storage: layouts, conversions, products, formatting, comparison.
 
-use crate::common::{CASES, SpdKind, general, size, spd, vector};
+use crate::common::banded::{CASES, SpdKind, general, size, spd, vector};
 use approx::{assert_relative_eq, relative_eq};
 use lensdiff::Error;
 use lensdiff::banded::{Banded, SymBanded, Triangle};

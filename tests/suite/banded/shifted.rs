@@ -1,6 +1,6 @@
 //! Regularised (shifted) Cholesky.
 
-use crate::common::{rel_residual, vector};
+use crate::common::banded::{rel_residual, vector};
 use lensdiff::Error;
 use lensdiff::banded::{ShiftParams, SymBanded};
 use nalgebra::DMatrix;

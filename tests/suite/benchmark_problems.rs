@@ -1,10 +1,7 @@
 //! The BENCH objectives against hand-written formulas (an oracle that does
 //! not go through the library): chain1's value and gradient.
 
-#[path = "../examples/problems/mod.rs"]
-mod problems;
-
-#[path = "../benches/common/chain1_hand.rs"]
+#[path = "../../benches/common/chain1_hand.rs"]
 mod chain1_hand;
 
 use crate::problems::{Chain1, Problem};
@@ -157,7 +154,6 @@ fn mod_documented_facts() {
 fn orbit_documented_facts() {
     {
         use crate::problems::{Orbit, Problem};
-        use lensdiff::Objective;
         let p = Orbit::new(8);
         let x = p.x0();
         let (m, t) = (8.0_f64, x[16].exp());

@@ -1,6 +1,6 @@
 //! Banded Cholesky against nalgebra's dense Cholesky.
 
-use crate::common::{CASES, SpdKind, rel_residual, size, spd, vector};
+use crate::common::banded::{CASES, SpdKind, rel_residual, size, spd, vector};
 use lensdiff::banded::SymBanded;
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;

@@ -7,9 +7,6 @@
 //! slices of every length through the SIMD lanes, and functions that
 //! branch per element (the lanes must fall back, never pick one branch).
 
-#[path = "../examples/problems/mod.rs"]
-mod problems;
-
 use lensdiff::hessian::hessian;
 use lensdiff::sparsity::{hessian_pattern, jacobian_pattern};
 use lensdiff::{DFun, Dense, Dual, Expr, Forward, Objective, Real, Reverse, ScalarFn, ops};

@@ -1,6 +1,6 @@
 //! Banded LU against nalgebra's dense LU.
 
-use crate::common::{CASES, general, rel_residual, size, vector};
+use crate::common::banded::{CASES, general, rel_residual, size, vector};
 use lensdiff::banded::Banded;
 use nalgebra::DVector;
 use proptest::prelude::*;

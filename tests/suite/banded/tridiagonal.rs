@@ -2,7 +2,7 @@
 //! recurrence, with the plain recurrence for blocks out of range) against
 //! the dense solve and against the general `L Lᵀ` kernel (`k = 2` storage).
 
-use crate::common::{CASES, SpdKind, rel_residual, spd, vector};
+use crate::common::banded::{CASES, SpdKind, rel_residual, spd, vector};
 use lensdiff::Error;
 use lensdiff::banded::SymBanded;
 use nalgebra::{DMatrix, DVector};

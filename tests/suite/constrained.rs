@@ -3,9 +3,6 @@
 //! literature with known answers, the cart-pole against Ipopt's optimum,
 //! banded Jacobians against the forward-mode Jacobian, and every error.
 
-#[path = "../examples/problems/mod.rs"]
-mod problems;
-
 use crate::problems::Cartpole;
 use lensdiff::constrained::{
     Globalization, JacobianSpans, Sqp, SqpOptions, SqpStatus, jacobian_banded,

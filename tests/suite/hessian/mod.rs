@@ -1,13 +1,14 @@
 //! Hessian-vector products, dense and banded Hessians against independent
 //! oracles: finite differences of the gradient, the dense Hessian, symmetry.
 
-#[path = "../examples/problems/mod.rs"]
-mod problems;
+mod banded;
+mod hvp;
 
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
 use lensdiff::hessian::{
     BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with, hvp, value_and_grad_hvps,
 };
+use lensdiff::optim::Newton;
 use lensdiff::{Error, Expr, Objective, Real, c, grad};
 use nalgebra::{DMatrix, DVector};
 use proptest::prelude::*;
@@ -298,4 +299,89 @@ fn many_products_split_over_several_sweeps() {
     for (v, h) in vs.iter().zip(&hv) {
         assert!((&dense * v - h).amax() < 1e-12);
     }
+}
+
+#[test]
+fn empty_and_length_one_inputs_are_consistent_across_the_hessian_entry_points() {
+    struct Stencil;
+    impl Objective for Stencil {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.diff2().square().sum() + x.square().sum()
+        }
+    }
+    struct Differences; // defined at n = 1: the difference vector is empty
+    impl Objective for Differences {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.diff().square().sum() + x.square().sum()
+        }
+    }
+    struct Pointwise;
+    impl Objective for Pointwise {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.exp().sum()
+        }
+    }
+    let empty = DVector::<f64>::zeros(0);
+    for r in [
+        hessian(&Pointwise, &empty).map(|_| ()),
+        hessian_banded(&Pointwise, &empty, 1).map(|_| ()),
+    ] {
+        assert!(
+            matches!(r, Err(Error::InvalidArgument { .. })),
+            "n = 0 must be an InvalidArgument error: {r:?}"
+        );
+    }
+    // A stencil needs two entries: both entry points say so, neither panics.
+    let one = DVector::from_element(1, 0.5);
+    let dense = hessian(&Stencil, &one);
+    let band = hessian_banded(&Stencil, &one, 1);
+    assert!(
+        matches!(dense, Err(Error::DimensionMismatch { .. })),
+        "{dense:?}"
+    );
+    assert!(
+        matches!(band, Err(Error::DimensionMismatch { .. })),
+        "{band:?}"
+    );
+    let d = hessian(&Differences, &one).unwrap();
+    let b = hessian_banded(&Differences, &one, 1).unwrap().to_dmatrix();
+    assert_eq!((d[(0, 0)], b[(0, 0)]), (2.0, 2.0));
+    // A pointwise objective at n = 1: both give e^x.
+    let d = hessian(&Pointwise, &one).unwrap();
+    let b = hessian_banded(&Pointwise, &one, 3).unwrap().to_dmatrix();
+    assert_eq!(d.shape(), (1, 1));
+    assert!((d[(0, 0)] - 0.5f64.exp()).abs() < 1e-15);
+    assert!((b[(0, 0)] - 0.5f64.exp()).abs() < 1e-15);
+}
+
+#[test]
+fn wrong_length_points_are_errors_at_every_hessian_entry_point() {
+    // An objective whose length is fixed by a constant of length 5.
+    struct Target;
+    impl Objective for Target {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            let t = Expr::constant(DVector::from_fn(5, |i, _| c::<S>(i as f64)));
+            (x - t).square().sum()
+        }
+    }
+    let short = DVector::zeros(4);
+    let errors = [
+        hessian(&Target, &short).map(|_| ()),
+        hessian_banded(&Target, &short, 0).map(|_| ()),
+        Newton::default().minimize(&Target, &short, 0).map(|_| ()),
+        Newton::default()
+            .minimize_sparse(&Target, &short)
+            .map(|_| ()),
+        Newton::default().minimize_auto(&Target, &short).map(|_| ()),
+    ];
+    for r in errors {
+        let e = r.expect_err("a 4-long x for a 5-long objective");
+        let msg = e.to_string();
+        assert!(msg.contains('4') && msg.contains('5'), "{msg}");
+    }
+    // The right length works.
+    let r = Newton::default()
+        .minimize(&Target, &DVector::zeros(5), 0)
+        .unwrap();
+    assert!((r.x - DVector::from_fn(5, |i, _| i as f64)).amax() < 1e-12);
 }
