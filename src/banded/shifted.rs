@@ -15,8 +15,8 @@
 //! caller knows the matrix needs (`growth · τ₀`; Newton: enough to lift
 //! the smallest diagonal entry to `β`); `unit` is what `min_shift` is
 //! measured in: the largest diagonal magnitude for `cholesky_shifted` (so
-//! `min_shift = 1e-8` sits well above rounding, ~`√ε`, relative to the
-//! matrix), 1 for Newton, whose `β` is absolute as in Nocedal & Wright.
+//! `min_shift = 1e-8` sits near `√ε ≈ 1.5e-8` relative to the matrix,
+//! far above the rounding of its entries), 1 for Newton, whose `β` is absolute as in Nocedal & Wright.
 //! Each try costs one factorisation in a reused buffer (for a band with
 //! `k = 1` read straight from `A`, so a try that fails at pivot `j` costs
 //! `O(j)`). NaN or infinity in `A` is an error up front, never a loop.
