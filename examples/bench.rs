@@ -45,8 +45,15 @@ fn median_time(reps: usize, mut f: impl FnMut()) -> f64 {
 mod chain1_hand;
 use chain1_hand::{chain1_hand, chain1_hand_grad};
 
+const USAGE: &str = "usage: bench OBJECTIVE N [--reps R] [--newton-only | --band-only] \
+[--whole-vector] [--threads T]   (OBJECTIVE: chain1, accel2, robot2d; default chain1 100000)";
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return;
+    }
     let threads = args
         .iter()
         .position(|a| a == "--threads")
