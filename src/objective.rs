@@ -58,7 +58,9 @@ pub trait Objective: Send + Sync {
         None
     }
 
-    /// The reverse-mode lens of a scalar `f` over scalars `S`.
+    /// The reverse-mode lens of a scalar `f` over scalars `S`. For a
+    /// vector-valued map compile `self.build(Expr::var())` into the lens you
+    /// need instead (its output is not a scalar).
     ///
     /// ```
     /// use lensdiff::{Expr, Objective, Real, grad};
