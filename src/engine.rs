@@ -161,7 +161,7 @@ impl Engine {
 /// assert_eq!(Engine::whole_vector().scope(|| tiles(&Tri, 100_000)), None);
 /// ```
 pub fn tiles<O: Objective + ?Sized>(obj: &O, n: usize) -> Option<usize> {
-    crate::objective::program_of::<f64, _>(&obj).tile_count(&[n])
+    crate::objective::program_of::<f64, _>(obj).tile_count(&[n])
 }
 
 /// Bytes of one slot's window in a tile (a program keeps a few dozen

@@ -5,21 +5,9 @@
 
 use nalgebra::DVector;
 
-use crate::{Error, Real, Result};
+use crate::{Real, Result};
 
-pub(crate) use crate::error::ensure_len;
-
-/// [`Error::NonFinite`] (`what`, first index) if some entry of `v` is NaN or
-/// infinite.
-pub(crate) fn ensure_finite<T: Real>(what: &'static str, v: &[T]) -> Result<()> {
-    match v.iter().position(|x| !x.is_finite_all()) {
-        Some(i) => Err(Error::NonFinite {
-            what,
-            index: Some(i),
-        }),
-        None => Ok(()),
-    }
-}
+pub(crate) use crate::error::{check_finite, ensure_len};
 
 /// Checks a solution `x` computed from `b`: `Ok(x)` when finite, else
 /// [`Error::NonFinite`] naming the rhs entry to blame, or the solution's
@@ -28,8 +16,8 @@ pub(crate) fn finite_solution<T: Real>(b: &[T], x: DVector<T>) -> Result<DVector
     if x.iter().all(|v| v.is_finite_all()) {
         return Ok(x);
     }
-    ensure_finite("rhs", b)?;
-    ensure_finite("solution", x.as_slice())?;
+    check_finite("rhs", b)?;
+    check_finite("solution", x.as_slice())?;
     Ok(x)
 }
 

@@ -23,7 +23,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::checks::{ensure_finite, ensure_len, finite_solution};
+use super::checks::{check_finite, ensure_len, finite_solution};
 use super::storage_general::Banded;
 use super::storage_sym::{SymBanded, Triangle};
 use super::tridiagonal::{ldlt_factor, ldlt_factor_into, ldlt_solve, ldlt_solve_from};
@@ -228,11 +228,11 @@ impl<T: Real> BandedCholesky<T> {
     /// ```
     pub fn solve_mut(&self, b: &mut [T]) -> Result<()> {
         ensure_len("BandedCholesky::solve", self.n, b.len())?;
-        ensure_finite("rhs", b)?;
+        check_finite("rhs", b)?;
         if self.solve_unchecked(b) && self.k == 1 {
             return Ok(());
         }
-        ensure_finite("solution", b)
+        check_finite("solution", b)
     }
 
     /// Solves `A x = b`.

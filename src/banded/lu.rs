@@ -18,7 +18,7 @@
 
 use nalgebra::DVector;
 
-use super::checks::{LuFail, ensure_finite, ensure_len, finite_solution};
+use super::checks::{LuFail, check_finite, ensure_len, finite_solution};
 use super::storage_general::Banded;
 use super::tridiagonal::{lu3_factor, lu3_solve};
 use crate::{Error, Real, Result};
@@ -168,7 +168,7 @@ impl<T: Real> BandedLu<T> {
     pub fn solve_mut(&self, b: &mut [T]) -> Result<()> {
         self.check_rhs("BandedLu::solve", b)?;
         self.solve_unchecked(b);
-        ensure_finite("solution", b)
+        check_finite("solution", b)
     }
 
     /// Solves `A x = b`.
@@ -204,7 +204,7 @@ impl<T: Real> BandedLu<T> {
     pub fn solve_transposed_mut(&self, b: &mut [T]) -> Result<()> {
         self.check_rhs("BandedLu::solve_transposed", b)?;
         lu_solve_transposed(self.kl, self.ku, &self.fac, &self.ipiv, b);
-        ensure_finite("solution", b)
+        check_finite("solution", b)
     }
 
     /// Solves `Aᵀ x = b`.
@@ -262,7 +262,7 @@ impl<T: Real> BandedLu<T> {
 
     fn check_rhs(&self, op: &'static str, b: &[T]) -> Result<()> {
         ensure_len(op, self.n, b.len())?;
-        ensure_finite("rhs", b)
+        check_finite("rhs", b)
     }
 }
 

@@ -84,7 +84,7 @@ fn check_hvp_lengths<O: Objective + ?Sized>(
 /// program a one-product sweep runs, so a cached objective that computed
 /// an HVP compiles nothing new).
 fn check_point<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<(), Error> {
-    let prog = crate::objective::program_of::<DualN<f64, 1>, _>(&obj);
+    let prog = crate::objective::program_of::<DualN<f64, 1>, _>(obj);
     let lens = prog.check_inputs(&[x.len()])?;
     <f64 as Output>::shape_of_slot(lens[prog.output])
 }

@@ -216,7 +216,7 @@ where
     T: Seeds + ?Sized,
     D: DualSink,
 {
-    let prog = crate::objective::program_of::<DualN<f64, K>, _>(&obj);
+    let prog = crate::objective::program_of::<DualN<f64, K>, _>(obj);
     prog.value_grad_into(&DualInput { x, seeds }, vec![AsPart(sink)])
         .map(|y| y.re)
 }
