@@ -24,12 +24,14 @@
 mod accel2;
 mod cartpole;
 mod chain1;
+mod classic;
 mod orbit;
 mod robot2d;
 
 pub use accel2::Accel2;
 pub use cartpole::{Cartpole, CartpoleConstraints};
 pub use chain1::Chain1;
+pub use classic::{Classic, ClassicKind};
 pub use orbit::Orbit;
 pub use robot2d::Robot2d;
 
@@ -63,10 +65,16 @@ pub fn by_name(name: &str, n: usize) -> lensdiff::Result<AnyProblem> {
             }
             Ok(AnyProblem::Robot2d(Robot2d::new(n / 2)))
         }
-        _ => Err(lensdiff::Error::InvalidArgument {
-            op: "problems::by_name",
-            reason: format!("unknown problem {name:?} (chain1, accel2, robot2d)"),
-        }),
+        _ => match ClassicKind::from_name(name) {
+            Some(kind) => Ok(AnyProblem::Classic(Classic::new(kind, n))),
+            None => Err(lensdiff::Error::InvalidArgument {
+                op: "problems::by_name",
+                reason: format!(
+                    "unknown problem {name:?} (chain1, accel2, robot2d, or a classic one: {})",
+                    ClassicKind::ALL.map(|k| k.name()).join(", ")
+                ),
+            }),
+        },
     }
 }
 
@@ -79,6 +87,8 @@ pub enum AnyProblem {
     Accel2(Accel2),
     /// [`Robot2d`].
     Robot2d(Robot2d),
+    /// A [`Classic`] problem.
+    Classic(Classic),
 }
 
 impl Objective for AnyProblem {
@@ -87,6 +97,7 @@ impl Objective for AnyProblem {
             AnyProblem::Chain1(p) => p.build(x),
             AnyProblem::Accel2(p) => p.build(x),
             AnyProblem::Robot2d(p) => p.build(x),
+            AnyProblem::Classic(p) => p.build(x),
         }
     }
 }
@@ -97,6 +108,7 @@ impl Problem for AnyProblem {
             AnyProblem::Chain1(p) => p.name(),
             AnyProblem::Accel2(p) => p.name(),
             AnyProblem::Robot2d(p) => p.name(),
+            AnyProblem::Classic(p) => p.name(),
         }
     }
     fn n(&self) -> usize {
@@ -104,6 +116,7 @@ impl Problem for AnyProblem {
             AnyProblem::Chain1(p) => p.n(),
             AnyProblem::Accel2(p) => p.n(),
             AnyProblem::Robot2d(p) => p.n(),
+            AnyProblem::Classic(p) => p.n(),
         }
     }
     fn x0(&self) -> DVector<f64> {
@@ -111,6 +124,7 @@ impl Problem for AnyProblem {
             AnyProblem::Chain1(p) => p.x0(),
             AnyProblem::Accel2(p) => p.x0(),
             AnyProblem::Robot2d(p) => p.x0(),
+            AnyProblem::Classic(p) => p.x0(),
         }
     }
     fn bandwidth(&self) -> usize {
@@ -118,6 +132,7 @@ impl Problem for AnyProblem {
             AnyProblem::Chain1(p) => p.bandwidth(),
             AnyProblem::Accel2(p) => p.bandwidth(),
             AnyProblem::Robot2d(p) => p.bandwidth(),
+            AnyProblem::Classic(p) => p.bandwidth(),
         }
     }
 }

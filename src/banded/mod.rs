@@ -41,6 +41,7 @@ mod checks;
 mod cholesky;
 mod envelope;
 mod lu;
+mod negative_curvature;
 mod ordering;
 mod shifted;
 mod storage_general;

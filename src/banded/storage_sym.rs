@@ -430,6 +430,62 @@ impl<T: Real> SymBanded<T> {
         self.band.first_non_finite()
     }
 
+    /// `‖A‖∞ = maxᵢ Σⱼ |A_ij|`, the largest absolute row sum: a bound on
+    /// every eigenvalue's magnitude (Gershgorin). `O(n·k)`, no allocation
+    /// beyond one vector of row sums.
+    ///
+    /// ```
+    /// use lensdiff::banded::SymBanded;
+    /// let a = SymBanded::from_fn(3, 1, |i, j| if i == j { 2.0 } else { -1.0 });
+    /// assert_eq!(a.norm_inf(), 4.0);
+    /// ```
+    pub fn norm_inf(&self) -> T {
+        let a = &self.band;
+        let mut rows = vec![T::zero(); self.n()];
+        for (j, col) in a.ab.chunks_exact(a.ld()).enumerate() {
+            for i in a.rows(j) {
+                let v = col[a.ku + i - j].abs();
+                rows[i] += v;
+                if i != j {
+                    rows[j] += v;
+                }
+            }
+        }
+        rows.into_iter()
+            .fold(T::zero(), |m, v| if v > m { v } else { m })
+    }
+
+    /// `A ← S A S` for the diagonal `S = diag(s)`: entry `(i, j)` times
+    /// `s[i]·s[j]` (a symmetric scaling, such as Jacobi's `s = 1/√|Aᵢᵢ|`).
+    ///
+    /// # Panics
+    /// If `s.len() != n` (the message names both lengths).
+    ///
+    /// ```
+    /// use lensdiff::banded::SymBanded;
+    /// let mut a = SymBanded::from_fn(2, 1, |i, j| if i == j { 4.0 } else { 2.0 });
+    /// a.scale_symmetric(&[0.5, 2.0]);
+    /// assert_eq!((a.get(0, 0), a.get(0, 1), a.get(1, 1)), (1.0, 2.0, 16.0));
+    /// ```
+    pub fn scale_symmetric(&mut self, s: &[T]) {
+        assert_eq!(
+            s.len(),
+            self.n(),
+            "SymBanded::scale_symmetric: {} scales for a matrix of order {}",
+            s.len(),
+            self.n()
+        );
+        let a = &mut self.band;
+        let (ld, ku) = (a.ld(), a.ku);
+        for j in 0..s.len() {
+            let rows = a.rows(j);
+            let col = &mut a.ab[j * ld..(j + 1) * ld];
+            for i in rows {
+                col[ku + i - j] *= s[i] * s[j];
+            }
+        }
+    }
+
     /// `y = A x` into a caller-owned slice.
     ///
     /// # Errors

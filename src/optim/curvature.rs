@@ -18,6 +18,10 @@ pub(crate) struct Evaluated {
     pub(crate) value: f64,
     pub(crate) gradient: DVector<f64>,
     pub(crate) hvps: usize,
+    /// A bound on the error of each entry `H_ij` from its extraction,
+    /// relative to its diagonal scale `max(|H_ij|, √|H_ii H_jj|)` (beyond
+    /// the rounding of the arithmetic that follows it).
+    pub(crate) entry_error: f64,
 }
 
 /// A Hessian model for Newton's method.
@@ -34,6 +38,24 @@ pub(crate) trait Curvature {
     fn factor(&mut self, tau: f64) -> Result<(), Error>;
     /// Solves with the last factorisation.
     fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error>;
+    /// `H v` with the last `H`.
+    fn mul(&self, v: &DVector<f64>) -> DVector<f64>;
+    /// The diagonal of the last `H`.
+    fn diagonal(&self) -> DVector<f64>;
+    /// `H ← S H S` with `S = diag(s)` (the trust region works in scaled
+    /// variables).
+    fn scale_symmetric(&mut self, s: &DVector<f64>);
+    /// `‖H‖∞` of the last `H`: a bound on every eigenvalue's magnitude.
+    fn norm_bound(&self) -> f64;
+    /// The most entries a row of `H` has (the rounding of a product or a
+    /// factorisation grows with it).
+    fn row_width(&self) -> usize;
+    /// A direction `z` with `zᵀ(H + τI)z ≤ 0` and that curvature, from the
+    /// failed pivot of the factorisation of `H + τI`; `None` when the
+    /// model has no cheap way to give one.
+    fn negative_curvature(&self, _tau: f64) -> Option<(DVector<f64>, f64)> {
+        None
+    }
 }
 
 /// A banded Hessian of half-bandwidth `k`.
@@ -73,12 +95,14 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
             // iterates are alike, so go straight to the fallback.
             self.opts.method = BandMethod::Cpr;
         }
+        let entry_error = hb.error_bound;
         self.band = Some(hb.band);
         self.chol = None;
         Ok(Evaluated {
             value: hb.value,
             gradient: hb.gradient,
             hvps: hb.hvps,
+            entry_error,
         })
     }
 
@@ -100,6 +124,33 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
 
     fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error> {
         self.chol.as_ref().expect("factored").solve(g)
+    }
+
+    fn mul(&self, v: &DVector<f64>) -> DVector<f64> {
+        self.band.as_ref().expect("evaluated").mul_vec(v)
+    }
+
+    fn diagonal(&self) -> DVector<f64> {
+        let band = self.band.as_ref().expect("evaluated");
+        DVector::from_fn(band.n(), |i, _| band.get(i, i))
+    }
+
+    fn scale_symmetric(&mut self, s: &DVector<f64>) {
+        self.chol = None;
+        let band = self.band.as_mut().expect("evaluated");
+        band.scale_symmetric(s.as_slice());
+    }
+
+    fn norm_bound(&self) -> f64 {
+        self.band.as_ref().expect("evaluated").norm_inf()
+    }
+
+    fn row_width(&self) -> usize {
+        2 * self.k + 1
+    }
+
+    fn negative_curvature(&self, tau: f64) -> Option<(DVector<f64>, f64)> {
+        self.band.as_ref()?.negative_curvature(tau)
     }
 }
 
@@ -186,6 +237,7 @@ impl<O: Objective + ?Sized> Curvature for SparseCurvature<'_, O> {
             value: h.value,
             gradient: h.gradient,
             hvps: h.hvps,
+            entry_error: 0.0,
         })
     }
 
@@ -204,5 +256,44 @@ impl<O: Objective + ?Sized> Curvature for SparseCurvature<'_, O> {
 
     fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error> {
         self.chol.solve(g)
+    }
+
+    fn mul(&self, v: &DVector<f64>) -> DVector<f64> {
+        self.hessian.as_ref().expect("evaluated").mul_vec(v)
+    }
+
+    fn diagonal(&self) -> DVector<f64> {
+        let h = self.hessian.as_ref().expect("evaluated");
+        DVector::from_fn(h.ncols, |j, _| h.get(j, j))
+    }
+
+    fn scale_symmetric(&mut self, s: &DVector<f64>) {
+        let h = self.hessian.as_mut().expect("evaluated");
+        for j in 0..h.ncols {
+            for p in h.col_ptr[j]..h.col_ptr[j + 1] {
+                h.values[p] *= s[h.row_idx[p]] * s[j];
+            }
+        }
+    }
+
+    fn norm_bound(&self) -> f64 {
+        let h = self.hessian.as_ref().expect("evaluated");
+        // H is symmetric: column sums are row sums.
+        (0..h.ncols)
+            .map(|j| {
+                h.values[h.col_ptr[j]..h.col_ptr[j + 1]]
+                    .iter()
+                    .map(|v| v.abs())
+                    .sum::<f64>()
+            })
+            .fold(0.0, f64::max)
+    }
+
+    fn row_width(&self) -> usize {
+        let h = self.hessian.as_ref().expect("evaluated");
+        (0..h.ncols)
+            .map(|j| h.col_ptr[j + 1] - h.col_ptr[j])
+            .max()
+            .unwrap_or(0)
     }
 }

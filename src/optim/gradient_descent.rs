@@ -165,18 +165,7 @@ impl GradientDescent {
                 f0 = fx;
             }
             check_bounded(&o.stopping, &x, fx, x0_inf, f0, iter)?;
-            let mut it = Iteration {
-                iter,
-                f: fx,
-                grad_inf: gi,
-                step: 0.0,
-                step_inf: 0.0,
-                tau: 0.0,
-                hvps: 0,
-                ls_evals: 0,
-                decrement: f64::NAN,
-                time_s: tally.elapsed(),
-            };
+            let mut it = Iteration::start(iter, fx, gi, 0, tally.elapsed());
             let mut stop = if gi <= target {
                 Some(StopReason::Gradient)
             } else if iter >= o.stopping.max_iters {

@@ -11,27 +11,40 @@
 //!
 //! ## When Newton stops
 //!
-//! Converged ([`StopReason::Gradient`]) when both the gradient test
-//! (`‖∇f‖∞ ≤ max(grad_rtol · max(1, ‖∇f(x0)‖∞), grad_atol)`) and the
-//! Newton-decrement test (`λ²/2 ≤ decrement_rtol · max(1, |f|)` with
-//! `λ² = ∇fᵀ (H + τI)⁻¹ ∇f`, the decrease the Newton model still
-//! promises) hold. The decrement is affine invariant, so a problem's
-//! scaling cannot fool the stop: a stiff coupling that makes a relative
-//! gradient test pass far from the minimiser leaves a large decrement.
-//! When the decrement alone is met with a positive definite `H` (`τ = 0`)
-//! the objective has converged to the resolution of `f`: Newton takes at
-//! most [`Stopping::floor_steps`] more full steps while they shrink the
-//! gradient, then stops with [`StopReason::RoundingFloor`] (converged at
-//! the float64 rounding floor).
+//! Converged ([`StopReason::Gradient`]) only when all of these hold at the
+//! point: the gradient test (`‖∇f‖∞ ≤ max(grad_rtol · max(1,
+//! ‖∇f(x0)‖∞), grad_atol)`), the Newton-decrement test (`λ²/2 ≤
+//! decrement_rtol · max(1, |f|)` with `λ² = ∇fᵀ H⁻¹ ∇f`: a problem's
+//! scaling cannot fool it), and the second-order test: the Cholesky
+//! factorisation of `H`, or of `H + σI` with `σ` at the rounding level of
+//! `H` and of its extraction, succeeds. At a saddle or a maximum Newton
+//! takes a direction of negative curvature and goes on; if no step along
+//! it decreases `f`, it stops with [`StopReason::SaddleNotEscaped`].
+//!
+//! Converged at the rounding floor ([`StopReason::RoundingFloor`]) only
+//! when the gradient target lies below what float64 resolves, measured at
+//! the point: `H` is positive semidefinite, `f` cannot resolve the
+//! model's decrease, a full step no longer shrinks the gradient, and
+//! `‖∇f‖∞` is within 100× the change of `∇f` between `x` and its
+//! neighbours one ulp away ([`OptimResult::grad_floor`]). Every other stop
+//! ([`StopReason::MaxIterations`], [`StopReason::Stalled`],
+//! [`StopReason::SaddleNotEscaped`], the user's
+//! [`StopReason::RelativeDecrease`] and [`StopReason::Observer`]) is not
+//! a convergence: [`OptimResult::converged`] is `false`.
+//!
+//! The two globalisations, their measurements and the choice of the
+//! default are in `notes/newton.md`.
 
 mod curvature;
 mod gradient_descent;
 mod line_search;
 mod newton;
 mod progress;
+mod rounding;
+mod trust_region;
 
 pub use gradient_descent::{GradientDescent, GradientDescentOptions};
-pub use newton::{Newton, NewtonOptions};
+pub use newton::{Globalization, Newton, NewtonOptions};
 pub use progress::{Control, Iteration, OptimResult, StopReason, Structure};
 
 /// Stopping rules shared by both methods.
@@ -51,7 +64,7 @@ pub struct Stopping {
     /// Stop when an accepted step decreases `f` by at most
     /// `f_rtol · max(1, |f|)` (default `0`: off).
     pub f_rtol: f64,
-    /// Iteration cap (default 100 for Newton, 20 000 for gradient descent).
+    /// Iteration cap (default 300 for Newton, 20 000 for gradient descent).
     pub max_iters: usize,
     /// Stop when, for this many iterations, `‖∇f‖∞` has not dropped below
     /// 0.9 × its best value and `f` has not dropped by more than
@@ -63,9 +76,9 @@ pub struct Stopping {
     /// that must hold beside the gradient test (default `1e-12`; `∞`
     /// turns it off).
     pub decrement_rtol: f64,
-    /// Newton only: full steps taken at the rounding floor (decrement met,
-    /// gradient target not) while they shrink the gradient, before
-    /// stopping with [`StopReason::RoundingFloor`] (default 3).
+    /// Newton with a line search: full steps taken where the decrement is
+    /// below `f`'s resolution (the gradient target not met) before the
+    /// rounding floor is measured (default 3).
     pub floor_steps: usize,
     /// Iterates with `‖x‖∞ > x_limit · max(1, ‖x0‖∞)` or values
     /// `f < −x_limit · max(1, |f(x0)|)` are [`crate::Error::Unbounded`]
@@ -79,7 +92,7 @@ impl Default for Stopping {
             grad_rtol: 1e-8,
             grad_atol: 0.0,
             f_rtol: 0.0,
-            max_iters: 100,
+            max_iters: 300,
             stall_iters: 10,
             decrement_rtol: 1e-12,
             floor_steps: 3,

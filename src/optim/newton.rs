@@ -1,16 +1,23 @@
-//! Damped Newton with banded or sparse Hessians.
+//! Newton's method with banded or sparse Hessians.
 //!
 //! Each iteration: one multi-tangent sweep gives `f`, `∇f` and the
 //! Hessian `H`, either banded ([`crate::hessian::hessian_banded_with`]) or
-//! on a detected sparse pattern ([`crate::hessian::SparseHessianPlan`]);
-//! a banded (or envelope) Cholesky factors `H + τI`, with the Levenberg
-//! shift `τ` grown until it factors when `H` is not positive definite; a
-//! backtracking Armijo search along `d = −(H + τI)⁻¹ ∇f` chooses the step.
-//! Banded: O(n·k²) time and O(n·k) memory per iteration.
+//! on a detected sparse pattern ([`crate::hessian::SparseHessianPlan`]).
+//! A banded (or envelope) Cholesky of `H` tells whether `H` is positive
+//! definite (and gives the Newton step), or positive semidefinite to its
+//! rounding level, or indefinite. By default a Levenberg shift `H + τI`
+//! and an Armijo line search choose the step, with a curvilinear search
+//! along a direction of negative curvature at saddles and maxima
+//! ([`Globalization::LineSearch`]); [`Globalization::TrustRegion`] is a
+//! Moré–Sorensen trust region instead. Only a point with a small gradient
+//! and a positive semidefinite Hessian counts as converged. Banded:
+//! O(n·k²) time and O(n·k) memory per iteration.
 
 use super::curvature::{BandCurvature, Curvature, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding};
 use super::progress::Tally;
+use super::rounding::{f_noise, gradient_floor};
+use super::trust_region::{self, model_value};
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
 use crate::CompiledObjective;
 use crate::banded::{ShiftParams, ShiftStart, first_that_factors};
@@ -27,7 +34,7 @@ use nalgebra::DVector;
 /// ```
 /// use lensdiff::optim::NewtonOptions;
 /// let o = NewtonOptions { verbose: true, ..Default::default() };
-/// assert_eq!(o.stopping.max_iters, 100);
+/// assert_eq!(o.stopping.max_iters, 300);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NewtonOptions {
@@ -42,8 +49,17 @@ pub struct NewtonOptions {
     /// ([`Newton::minimize_sparse`]).
     pub sparse: SparseOptions,
     /// The smallest Levenberg shift tried (default `1e-3`, as in Nocedal &
-    /// Wright's Algorithm 3.3).
+    /// Wright's Algorithm 3.3): the line search's shift, and the first
+    /// trust region's radius when `H(x0)` is indefinite.
     pub tau_beta: f64,
+    /// How Newton makes progress far from a minimum (default
+    /// [`Globalization::LineSearch`]).
+    pub globalization: Globalization,
+    /// The trust region's first radius `Δ₀`, in the 2-norm of the scaled
+    /// step `D p` with `D = diag(√|H_ii|)` (default `None`:
+    /// the length of the Newton step when `H(x0)` is positive definite,
+    /// else of the Levenberg step `−(H + τI)⁻¹∇f`).
+    pub initial_radius: Option<f64>,
     /// Print an iteration table to standard output.
     pub verbose: bool,
 }
@@ -58,7 +74,125 @@ impl Default for NewtonOptions {
             },
             sparse: SparseOptions::default(),
             tau_beta: 1e-3,
+            globalization: Globalization::LineSearch,
+            initial_radius: None,
             verbose: false,
+        }
+    }
+}
+
+/// How Newton's method makes progress far from a minimum. Both stop on
+/// the same tests ([`super::StopReason`]); `notes/newton.md` has the
+/// measurements behind the default.
+///
+/// ```
+/// use lensdiff::optim::{Globalization, Newton, NewtonOptions};
+/// use lensdiff::{Expr, Objective, Real, c};
+/// /// Σ (x⁴/4 − x²/2): a maximum at 0, minima at ±1.
+/// struct DoubleWell;
+/// impl Objective for DoubleWell {
+///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+///         x.map(|t| t.powi(4) * c(0.25) - t * t * c(0.5)).sum()
+///     }
+/// }
+/// let x0 = nalgebra::DVector::zeros(4); // ∇f = 0, H = −I
+/// let r = Newton::default().minimize(&DoubleWell, &x0, 0).unwrap();
+/// assert!(r.converged());
+/// assert!(r.x.iter().all(|v| (v.abs() - 1.0).abs() < 1e-8)); // a minimum, not the start
+/// let o = NewtonOptions { globalization: Globalization::TrustRegion, ..Default::default() };
+/// let r = Newton::new(o).minimize(&DoubleWell, &x0, 0).unwrap();
+/// assert!(r.converged() && r.f < -0.99); // f = −n/4 at the minima
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Globalization {
+    /// A Levenberg shift `H + τI` grown until it factors, and a
+    /// backtracking Armijo search along `−(H + τI)⁻¹∇f`; where `H` is
+    /// indefinite and that step can do no more (a saddle, a maximum), a
+    /// curvilinear search along a direction of negative curvature
+    /// (Moré & Sorensen 1979). The default: fewer iterations than the
+    /// trust region on the problems measured in `notes/newton.md`.
+    #[default]
+    LineSearch,
+    /// A trust region in Jacobi-scaled variables whose subproblem is
+    /// solved nearly exactly by Moré–Sorensen on the banded or envelope
+    /// Cholesky (a few factorisations a step), with the hard case's
+    /// eigenvector at saddles and maxima, and a backtracking search along
+    /// a rejected step.
+    TrustRegion,
+}
+
+/// Units of `ε · row width · ‖H‖∞` within which `H` still counts as
+/// positive semidefinite (the rounding of the Hessian and its Cholesky).
+const PSD_ULPS: f64 = 64.0;
+/// A gradient within this factor of its measured rounding floor is at it.
+const FLOOR_FACTOR: f64 = 100.0;
+/// Trust-region steps with `ρ` below this are rejected.
+const ETA: f64 = 1e-4;
+/// Trial steps allowed for one Hessian before the solve counts as stalled.
+const MAX_TRIALS: usize = 100;
+/// The trust region never grows beyond this multiple of `max(1, ‖x0‖₂)`.
+const RADIUS_CAP: f64 = 1e12;
+
+/// What one look at `H` says: the Newton step when `H` is positive
+/// definite, whether it is positive semidefinite to its rounding level,
+/// and the Newton decrement of whichever factorisation succeeded.
+struct Definiteness {
+    /// `−H⁻¹∇f` (finite and downhill) when `H` factored unshifted.
+    newton: Option<DVector<f64>>,
+    /// `H + σI` factors with `σ` at the rounding level of `H`.
+    psd: bool,
+    /// `λ² = ∇fᵀ(H + σI)⁻¹∇f` (NaN when neither factorisation succeeded).
+    decrement: f64,
+}
+
+/// Factors `H` (and, if that fails, `H + σI` at its rounding level `σ`;
+/// `entry_error` is the extraction's entrywise error relative to the
+/// diagonal scale).
+fn classify(
+    h: &mut dyn Curvature,
+    g: &DVector<f64>,
+    entry_error: f64,
+) -> Result<Definiteness, Error> {
+    let width = h.row_width().max(1) as f64;
+    let sigma = (width * (PSD_ULPS * f64::EPSILON).max(entry_error) * h.norm_bound())
+        .max(f64::MIN_POSITIVE);
+    let (unshifted, psd) = match h.factor(0.0) {
+        Ok(()) => (true, true),
+        Err(Error::NotPositiveDefinite { .. }) => (false, h.factor(sigma).is_ok()),
+        Err(e) => return Err(e),
+    };
+    if !psd {
+        return Ok(Definiteness {
+            newton: None,
+            psd,
+            decrement: f64::NAN,
+        });
+    }
+    let p = -h.solve(g)?;
+    let decrement = -p.dot(g);
+    let usable = p.iter().all(|v| v.is_finite()) && (decrement > 0.0 || g.amax() == 0.0);
+    Ok(Definiteness {
+        newton: (unshifted && usable).then_some(p),
+        psd,
+        decrement: if usable { decrement } else { f64::NAN },
+    })
+}
+
+/// Jacobi scaling for the trust region: `d_i = √|H_ii|`, floored at
+/// `1e-8` of the largest (a vanishing diagonal entry must not make its
+/// variable free), and never below the last scaling (Moré's rule in
+/// MINPACK: scales that only grow keep the region's shape steady).
+fn update_scaling(d: &mut DVector<f64>, diag: &DVector<f64>) {
+    let largest = diag.amax();
+    let floor = if largest > 0.0 && largest.is_finite() {
+        1e-8 * largest
+    } else {
+        1.0
+    };
+    for (di, hi) in d.iter_mut().zip(diag.iter()) {
+        let v = hi.abs().max(floor).sqrt();
+        if v.is_finite() && v > *di {
+            *di = v;
         }
     }
 }
@@ -321,8 +455,236 @@ impl Newton {
         }
     }
 
-    /// The Newton loop over a Hessian model.
+    /// The Newton loop over a Hessian model, globalised as the options say.
     fn run<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+        h: &mut dyn Curvature,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
+        match self.opts.globalization {
+            Globalization::TrustRegion => self.run_trust_region(obj, x0, h, observer),
+            Globalization::LineSearch => self.run_line_search(obj, x0, h, observer),
+        }
+    }
+
+    /// The first trust-region radius: the Newton step's length, else the
+    /// Levenberg step's.
+    fn first_radius(
+        &self,
+        h: &mut dyn Curvature,
+        g: &DVector<f64>,
+        def: &Definiteness,
+        x0_norm: f64,
+    ) -> Result<f64, Error> {
+        if let Some(r) = self.opts.initial_radius {
+            return Ok(r);
+        }
+        let length = match &def.newton {
+            Some(p) => p.norm(),
+            None => {
+                levenberg_factor(h, 0.0, self.opts.tau_beta)?;
+                h.solve(g)?.norm()
+            }
+        };
+        // A zero gradient (a saddle, a maximum) still needs a region.
+        let least = 1e-3 * x0_norm.max(1.0);
+        Ok(if length.is_finite() && length > 0.0 {
+            length
+        } else {
+            least
+        })
+    }
+
+    /// Newton with a trust region (Moré–Sorensen subproblems).
+    fn run_trust_region<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        x0: &DVector<f64>,
+        h: &mut dyn Curvature,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
+        let o = &self.opts;
+        let stopping = &o.stopping;
+        let f_lens = obj.lens::<f64>();
+        let mut tally = Tally::new(h.label(), x0.len(), o.verbose);
+        tally.structure = h.structure();
+        let mut x = x0.clone();
+        let x0_inf = x0.amax();
+        let mut d = DVector::from_element(x0.len(), f64::MIN_POSITIVE.sqrt());
+        let mut max_radius = f64::INFINITY;
+        let mut delta = f64::NAN;
+        let (mut f0, mut target) = (0.0, f64::INFINITY);
+        let mut iter = 0;
+        let mut watch = StallWatch::new();
+        loop {
+            let ev = h.evaluate(&x)?;
+            tally.f_evals += 1;
+            tally.grad_evals += 1;
+            tally.hvps += ev.hvps;
+            let (g, fx) = (&ev.gradient, ev.value);
+            let gi = g.amax();
+            if iter == 0 {
+                tally.grad0 = gi;
+                target = stopping.target(gi);
+                f0 = fx;
+            }
+            check_bounded(stopping, &x, fx, x0_inf, f0, iter)?;
+            // The trust region lives in the scaled variables p̃ = D p:
+            // H̃ = D⁻¹HD⁻¹, g̃ = D⁻¹g.
+            update_scaling(&mut d, &h.diagonal());
+            h.scale_symmetric(&d.map(|v| 1.0 / v));
+            let gs = g.component_div(&d);
+            let def = classify(h, &gs, ev.entry_error)?;
+            if def.decrement.is_finite() {
+                tally.decrement = Some(def.decrement);
+            }
+            let mut it = Iteration {
+                decrement: def.decrement,
+                ..Iteration::start(iter, fx, gi, ev.hvps, tally.elapsed())
+            };
+            let gradient_met = gi <= target;
+            let decrement_met = 0.5 * def.decrement <= stopping.decrement_rtol * fx.abs().max(1.0);
+            let stop = if gradient_met && def.psd && (decrement_met || gi == 0.0) {
+                Some(StopReason::Gradient)
+            } else if iter >= stopping.max_iters {
+                Some(StopReason::MaxIterations)
+            } else if watch.stalled(iter, gi, fx, stopping.stall_iters) {
+                Some(not_converged(gradient_met, def.psd))
+            } else {
+                None
+            };
+            if let Some(stop) = stop {
+                tally.record(it, true);
+                return Ok(tally.finish(x, fx, gi, iter, stop));
+            }
+            let scaled_x = x.component_mul(&d).norm();
+            if !delta.is_finite() {
+                max_radius = RADIUS_CAP * scaled_x.max(1.0);
+                delta = self.first_radius(h, &gs, &def, scaled_x)?;
+            }
+            // Trial steps on this Hessian until one is accepted.
+            let mut trials = 0;
+            let (p_scaled, lambda, xt, ft, rho) = loop {
+                trials += 1;
+                let step = trust_region::solve(h, &gs, delta, def.newton.as_ref())?;
+                let p_norm = step.p.norm();
+                let xt = &x + step.p.component_div(&d);
+                let ft = f_lens.eval(&xt);
+                let noise = f_noise(fx, ft);
+                let mut stop = None;
+                if !ft.is_finite() {
+                    delta = 0.25 * p_norm.min(delta);
+                } else if step.predicted > noise {
+                    let rho = (fx - ft) / step.predicted;
+                    let radius = delta;
+                    if rho < 0.25 {
+                        delta = 0.5 * p_norm.min(delta);
+                    } else if rho > 0.5 && p_norm >= 0.9 * delta {
+                        delta = (4.0 * delta).min(max_radius);
+                    }
+                    if rho >= ETA && ft < fx {
+                        it.radius = Some(radius);
+                        break (step.p, step.lambda, xt, ft, rho);
+                    }
+                    // Rejected: backtrack along the step rather than solve
+                    // again on a smaller region (Nocedal & Yuan), when it is
+                    // downhill; the region then shrinks to what was taken.
+                    let slope = gs.dot(&step.p);
+                    if slope < 0.0 {
+                        let dir = step.p.component_div(&d);
+                        let fl = |z: &DVector<f64>| f_lens.eval(z);
+                        if let Ok(ls) = backtrack(&fl, &x, fx, g, &dir, 0.5, false, iter) {
+                            trials += ls.evals;
+                            delta = ls.alpha * p_norm;
+                            it.radius = Some(radius);
+                            let rho = (fx - ls.f) / -model_value(h, &gs, &(&step.p * ls.alpha));
+                            break (step.p * ls.alpha, step.lambda, ls.x, ls.f, rho);
+                        }
+                    }
+                } else if !def.psd {
+                    // The negative curvature's decrease is below what f
+                    // resolves: a larger region lets it show.
+                    delta *= 4.0;
+                    if delta > max_radius {
+                        stop = Some(StopReason::SaddleNotEscaped);
+                    }
+                } else {
+                    // f cannot judge the step: the gradient does. A step
+                    // that does not shrink it is at the rounding floor if
+                    // the gradient is at its measured floor.
+                    let (_, gt) = value_and_grad(&f_lens, &xt);
+                    tally.grad_evals += 1;
+                    if ft <= fx + noise && gt.amax() < gi {
+                        it.radius = Some(delta);
+                        break (step.p, step.lambda, xt, ft, f64::NAN);
+                    }
+                    let floor = gradient_floor(&f_lens, &x, g);
+                    tally.grad_evals += 2;
+                    tally.grad_floor = Some(floor);
+                    if gi <= FLOOR_FACTOR * floor {
+                        stop = Some(StopReason::RoundingFloor);
+                    } else {
+                        delta = 0.25 * p_norm.min(delta);
+                    }
+                }
+                let unresolved = delta <= f64::EPSILON * scaled_x || delta < f64::MIN_POSITIVE;
+                if stop.is_none() && (unresolved || trials >= MAX_TRIALS) {
+                    stop = Some(self.stop_without_step(&f_lens, &x, g, &def, target, &mut tally));
+                }
+                if let Some(stop) = stop {
+                    tally.f_evals += trials;
+                    it.ls_evals = trials;
+                    tally.record(it, true);
+                    return Ok(tally.finish(x, fx, gi, iter, stop));
+                }
+            };
+            tally.f_evals += trials;
+            it.step = 1.0;
+            it.step_inf = p_scaled.component_div(&d).amax();
+            it.tau = lambda;
+            it.ls_evals = trials;
+            it.rho = rho.is_finite().then_some(rho);
+            it.time_s = tally.elapsed();
+            tally.record(it.clone(), true);
+            x = xt;
+            iter += 1;
+            if let Some(stop) = stop_after_step(stopping, &it, fx - ft, ft, observer) {
+                let (fx, gx) = try_value_and_grad(&f_lens, &x)?;
+                tally.grad_evals += 1;
+                return Ok(tally.finish(x, fx, gx.amax(), iter, stop));
+            }
+        }
+    }
+
+    /// Why a solve that can take no further step stops: at the rounding
+    /// floor (measured), at a saddle, or stalled.
+    fn stop_without_step(
+        &self,
+        f: &DFun<DVector<f64>, f64>,
+        x: &DVector<f64>,
+        g: &DVector<f64>,
+        def: &Definiteness,
+        target: f64,
+        tally: &mut Tally,
+    ) -> StopReason {
+        let gi = g.amax();
+        if !def.psd {
+            return not_converged(gi <= target, false);
+        }
+        let floor = gradient_floor(f, x, g);
+        tally.grad_evals += 2;
+        tally.grad_floor = Some(floor);
+        if gi <= FLOOR_FACTOR * floor {
+            StopReason::RoundingFloor
+        } else {
+            StopReason::Stalled
+        }
+    }
+
+    /// Newton with a Levenberg shift and an Armijo line search.
+    fn run_line_search<O: Objective + ?Sized>(
         &self,
         obj: &O,
         x0: &DVector<f64>,
@@ -341,7 +703,6 @@ impl Newton {
         let mut tau: f64 = 0.0;
         let mut target = f64::INFINITY;
         let mut iter = 0;
-        let mut floor_steps = 0;
         let mut watch = StallWatch::new();
         loop {
             let hb = h.evaluate(&x)?;
@@ -356,21 +717,17 @@ impl Newton {
                 f0 = hb.value;
             }
             check_bounded(stopping, &x, hb.value, x0_inf, f0, iter)?;
-            let mut it = Iteration {
-                iter,
-                f: hb.value,
-                grad_inf: gi,
-                step: 0.0,
-                step_inf: 0.0,
-                tau: 0.0,
-                hvps: hb.hvps,
-                ls_evals: 0,
-                decrement: f64::NAN,
-                time_s: tally.elapsed(),
-            };
+            let def = classify(h, &g, hb.entry_error)?;
+            let mut it = Iteration::start(iter, hb.value, gi, hb.hvps, tally.elapsed());
             let gradient_met = gi <= target;
             // The Newton step and its decrement λ² = gᵀ(H + τI)⁻¹g.
-            let step = levenberg_factor(h, tau, o.tau_beta).and_then(|t| Ok((t, -h.solve(&g)?)));
+            // H positive definite: the factorisation `classify` made is
+            // the Newton step already (τ = 0, as the shift policy tries
+            // first).
+            let step = match &def.newton {
+                Some(p) => Ok((0.0, p.clone())),
+                None => levenberg_factor(h, tau, o.tau_beta).and_then(|t| Ok((t, -h.solve(&g)?))),
+            };
             let (tau_used, d, newton) = match step {
                 Ok((t, d)) => {
                     let ok = d.dot(&g) < 0.0 && d.iter().all(|v| v.is_finite());
@@ -388,12 +745,15 @@ impl Newton {
             let f_scale = hb.value.abs().max(1.0);
             let decrement_met = newton && 0.5 * it.decrement <= stopping.decrement_rtol * f_scale;
             let at_floor = decrement_met && tau_used == 0.0;
-            let stop = if gradient_met && (decrement_met || !newton || gi == 0.0) {
+            let stop = if gradient_met && def.psd && (decrement_met || !newton || gi == 0.0) {
                 Some(StopReason::Gradient)
             } else if iter >= stopping.max_iters {
                 Some(StopReason::MaxIterations)
-            } else if at_floor && floor_steps >= stopping.floor_steps {
-                Some(StopReason::RoundingFloor)
+            } else if at_floor && floor_steps_done(&tally, stopping) {
+                let floor = gradient_floor(&f_lens, &x, &g);
+                tally.grad_evals += 2;
+                tally.grad_floor = Some(floor);
+                (gi <= FLOOR_FACTOR * floor).then_some(StopReason::RoundingFloor)
             } else if watch.stalled(iter, gi, hb.value, stopping.stall_iters) {
                 Some(StopReason::Stalled)
             } else {
@@ -404,11 +764,26 @@ impl Newton {
                 return Ok(tally.finish(x, hb.value, gi, iter, stop));
             }
             let d = if newton { d } else { -g.clone() }; // fall back to −∇f
-            let ls = if at_floor {
+            // At a saddle or a maximum (the gradient small, H indefinite)
+            // the shifted Newton step is about zero: a curvilinear search
+            // along a direction of negative curvature leaves it.
+            let saddle = !def.psd && (gradient_met || below_rounding(hb.value, &g, &d));
+            let ls = if saddle {
+                let Some((z, curvature)) = trust_region::negative_curvature(h, tau_used, &g)?
+                else {
+                    tally.record(it, true);
+                    return Ok(tally.finish(x, hb.value, gi, iter, StopReason::SaddleNotEscaped));
+                };
+                let ls = curvilinear(&f, &x, hb.value, &g, &d, &z, curvature);
+                if ls.is_none() {
+                    tally.record(it, true);
+                    return Ok(tally.finish(x, hb.value, gi, iter, StopReason::SaddleNotEscaped));
+                }
+                ls
+            } else if at_floor {
                 // f cannot resolve what is left: a full step is taken while
-                // it shrinks the gradient, and the floor is reached when it
-                // does not.
-                floor_steps += 1;
+                // it shrinks the gradient.
+                tally.floor_steps += 1;
                 tally.grad_evals += 1;
                 rounding_step(&f_lens, &x, &d, gi)
             } else {
@@ -422,13 +797,9 @@ impl Newton {
                 }
             };
             let Some(ls) = ls else {
-                // No step shrinks the gradient: converged at the floor when
-                // the model is positive definite, else stuck.
-                let reason = if tau_used == 0.0 && newton {
-                    StopReason::RoundingFloor
-                } else {
-                    StopReason::Stalled
-                };
+                // No step shrinks the gradient: at the floor if the
+                // gradient is at its measured floor, else stuck.
+                let reason = self.stop_without_step(&f_lens, &x, &g, &def, target, &mut tally);
                 tally.record(it, true);
                 return Ok(tally.finish(x, hb.value, gi, iter, reason));
             };
@@ -438,22 +809,79 @@ impl Newton {
             it.tau = tau_used;
             it.ls_evals = ls.evals;
             it.time_s = tally.elapsed();
-            let decrease = hb.value - ls.f;
             tally.record(it.clone(), true);
             x = ls.x;
             iter += 1;
-            let stop = if observer(&it) == Control::Stop {
-                Some(StopReason::Observer)
-            } else if stopping.f_rtol > 0.0 && decrease <= stopping.f_rtol * ls.f.abs().max(1.0) {
-                Some(StopReason::RelativeDecrease)
-            } else {
-                None
-            };
-            if let Some(stop) = stop {
+            if let Some(stop) = stop_after_step(stopping, &it, hb.value - ls.f, ls.f, observer) {
                 let (fx, gx) = try_value_and_grad(&f_lens, &x)?;
                 tally.grad_evals += 1;
                 return Ok(tally.finish(x, fx, gx.amax(), iter, stop));
             }
         }
     }
+}
+
+/// The stop an accepted step calls for: the observer's, or the user's
+/// relative-decrease test.
+fn stop_after_step(
+    stopping: &Stopping,
+    it: &Iteration,
+    decrease: f64,
+    f_new: f64,
+    observer: &mut dyn FnMut(&Iteration) -> Control,
+) -> Option<StopReason> {
+    if observer(it) == Control::Stop {
+        Some(StopReason::Observer)
+    } else if stopping.f_rtol > 0.0 && decrease <= stopping.f_rtol * f_new.abs().max(1.0) {
+        Some(StopReason::RelativeDecrease)
+    } else {
+        None
+    }
+}
+
+/// The curvilinear search of Moré & Sorensen (1979) along
+/// `x + α²d + α t z`: `d` the (shifted) Newton step, `z` a unit direction
+/// of negative curvature (`zᵀHz = curvature < 0`, `∇fᵀz ≤ 0`) scaled to
+/// `t = max(‖d‖, √ε max(1, ‖x‖))`, halving `α` until
+/// `f ≤ f(x) + 10⁻⁴ α² (∇fᵀd + ½ t² curvature)` with a real decrease.
+fn curvilinear(
+    f: &dyn Fn(&DVector<f64>) -> f64,
+    x: &DVector<f64>,
+    fx: f64,
+    g: &DVector<f64>,
+    d: &DVector<f64>,
+    z: &DVector<f64>,
+    curvature: f64,
+) -> Option<Accepted> {
+    let t = d.norm().max(f64::EPSILON.sqrt() * x.norm().max(1.0));
+    let model = g.dot(d).min(0.0) + 0.5 * t * t * curvature;
+    let mut alpha: f64 = 1.0;
+    for evals in 1..=60 {
+        let xt = x + d * (alpha * alpha) + z * (alpha * t);
+        let ft = f(&xt);
+        if ft.is_finite() && ft < fx && ft <= fx + 1e-4 * alpha * alpha * model {
+            return Some(Accepted {
+                alpha,
+                x: xt,
+                f: ft,
+                evals,
+            });
+        }
+        alpha *= 0.5;
+    }
+    None
+}
+
+/// The stop of a solve that cannot go on without having converged.
+fn not_converged(gradient_met: bool, psd: bool) -> StopReason {
+    if gradient_met && !psd {
+        StopReason::SaddleNotEscaped
+    } else {
+        StopReason::Stalled
+    }
+}
+
+/// The line search has taken [`Stopping::floor_steps`] rounding steps.
+fn floor_steps_done(tally: &Tally, stopping: &Stopping) -> bool {
+    tally.floor_steps >= stopping.floor_steps
 }

@@ -26,8 +26,38 @@ pub struct Iteration {
     /// iteration (NaN when the step was not a Newton step, and for
     /// gradient descent).
     pub decrement: f64,
+    /// Newton with a trust region: the radius `Δ` (in the scaled
+    /// variables) of the accepted step (`None` for the line search and
+    /// gradient descent).
+    pub radius: Option<f64>,
+    /// Newton with a trust region: the ratio `ρ` of the actual to the
+    /// predicted decrease of the accepted step (`None` where it was not
+    /// used: the line search, gradient descent, and a step judged by the
+    /// gradient because `f` could not resolve its decrease).
+    pub rho: Option<f64>,
     /// Seconds since the solve started.
     pub time_s: f64,
+}
+
+impl Iteration {
+    /// An iteration's row at its start, before a step is taken: the step's
+    /// columns zero, the optional figures absent.
+    pub(crate) fn start(iter: usize, f: f64, grad_inf: f64, hvps: usize, time_s: f64) -> Self {
+        Iteration {
+            iter,
+            f,
+            grad_inf,
+            step: 0.0,
+            step_inf: 0.0,
+            tau: 0.0,
+            hvps,
+            ls_evals: 0,
+            decrement: f64::NAN,
+            radius: None,
+            rho: None,
+            time_s,
+        }
+    }
 }
 
 /// What the observer tells the optimiser.
@@ -42,17 +72,29 @@ pub enum Control {
 /// Why an optimiser stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
-    /// `‖∇f‖∞` reached its target.
+    /// Converged: `‖∇f‖∞` reached its target, the Newton decrement is
+    /// small, and the Hessian there is positive semidefinite to its
+    /// rounding level (a minimum, not a saddle or a maximum). Gradient
+    /// descent, which has no Hessian, checks the gradient alone.
     Gradient,
-    /// A step decreased `f` by less than the relative tolerance.
+    /// A step decreased `f` by less than the user's relative tolerance
+    /// ([`crate::optim::Stopping::f_rtol`]): not a verified convergence.
     RelativeDecrease,
     /// The iteration cap was reached.
     MaxIterations,
-    /// Converged at the float64 rounding floor: the Newton decrement says
-    /// `f` cannot decrease measurably (or a line search failed below
-    /// `f`'s rounding level with a positive definite model) while the
-    /// gradient target lies below the gradient's rounding error.
+    /// Converged at the float64 rounding floor: the gradient target lies
+    /// below what float64 can resolve. Newton stops here only when all of
+    /// these are measured at the point: the Hessian is positive
+    /// semidefinite to its rounding level, `f` can no longer resolve the
+    /// model's decrease, a full step no longer shrinks the gradient, and
+    /// `‖∇f‖∞` is within a small factor of the gradient's rounding floor,
+    /// measured by evaluating `∇f` at neighbours of `x` one ulp away
+    /// ([`OptimResult::grad_floor`]).
     RoundingFloor,
+    /// The gradient is small but the Hessian has a direction of negative
+    /// curvature (a saddle or a maximum), and no step along it decreased
+    /// `f` measurably: not converged.
+    SaddleNotEscaped,
     /// No progress in `f` or `‖∇f‖∞` for [`crate::optim::Stopping::stall_iters`]
     /// iterations without reaching a convergence test: not converged.
     Stalled,
@@ -93,19 +135,19 @@ impl std::fmt::Display for Structure {
 }
 
 impl StopReason {
-    /// `true` for the stops that mean convergence: [`StopReason::Gradient`],
-    /// [`StopReason::RoundingFloor`] and the user's relative-decrease test.
+    /// `true` for the stops that mean a verified convergence:
+    /// [`StopReason::Gradient`] and [`StopReason::RoundingFloor`]. The
+    /// user's relative-decrease test stops a solve but verifies nothing.
     ///
     /// ```
     /// use lensdiff::optim::StopReason;
     /// assert!(StopReason::RoundingFloor.converged());
     /// assert!(!StopReason::Stalled.converged());
+    /// assert!(!StopReason::SaddleNotEscaped.converged());
+    /// assert!(!StopReason::RelativeDecrease.converged());
     /// ```
     pub fn converged(self) -> bool {
-        matches!(
-            self,
-            StopReason::Gradient | StopReason::RoundingFloor | StopReason::RelativeDecrease
-        )
+        matches!(self, StopReason::Gradient | StopReason::RoundingFloor)
     }
 }
 
@@ -137,6 +179,11 @@ pub struct OptimResult {
     pub decrement: Option<f64>,
     /// The Hessian structure the solve ran on.
     pub structure: Structure,
+    /// The rounding floor of `‖∇f‖∞` measured at the final point, when
+    /// the solver measured it (always with [`StopReason::RoundingFloor`]):
+    /// the largest change of `∇f` between `x` and neighbours of `x` one
+    /// ulp away in every component.
+    pub grad_floor: Option<f64>,
     /// Wall time of the solve in seconds.
     pub time_s: f64,
 }
@@ -167,16 +214,41 @@ impl OptimResult {
 fn print_header(method: &str, n: usize) {
     println!("{method} on n = {n}");
     println!(
-        "{:>5} {:>23} {:>10} {:>10} {:>9} {:>10} {:>9} {:>5} {:>9}",
-        "iter", "f", "|grad|inf", "lambda^2", "step", "|dx|inf", "tau", "hvps", "time[s]"
+        "{:>5} {:>23} {:>10} {:>10} {:>9} {:>10} {:>9} {:>9} {:>9} {:>5} {:>9}",
+        "iter",
+        "f",
+        "|grad|inf",
+        "lambda^2",
+        "step",
+        "|dx|inf",
+        "tau",
+        "radius",
+        "rho",
+        "hvps",
+        "time[s]"
     );
+}
+
+/// A table cell for a figure that a method may not have.
+fn optional(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.2e}"))
 }
 
 /// Prints one row of the iteration table.
 fn print_row(it: &Iteration) {
     println!(
-        "{:>5} {:>23.15e} {:>10.3e} {:>10.3e} {:>9.2e} {:>10.3e} {:>9.2e} {:>5} {:>9.3}",
-        it.iter, it.f, it.grad_inf, it.decrement, it.step, it.step_inf, it.tau, it.hvps, it.time_s
+        "{:>5} {:>23.15e} {:>10.3e} {:>10.3e} {:>9.2e} {:>10.3e} {:>9.2e} {:>9} {:>9} {:>5} {:>9.3}",
+        it.iter,
+        it.f,
+        it.grad_inf,
+        it.decrement,
+        it.step,
+        it.step_inf,
+        it.tau,
+        optional(it.radius),
+        optional(it.rho),
+        it.hvps,
+        it.time_s
     );
 }
 
@@ -190,6 +262,9 @@ pub(crate) struct Tally {
     pub(crate) grad0: f64,
     pub(crate) decrement: Option<f64>,
     pub(crate) structure: Structure,
+    pub(crate) grad_floor: Option<f64>,
+    /// Line search: full steps taken at the rounding floor.
+    pub(crate) floor_steps: usize,
     history: Vec<Iteration>,
 }
 
@@ -207,6 +282,8 @@ impl Tally {
             grad0: 0.0,
             decrement: None,
             structure: Structure::None,
+            grad_floor: None,
+            floor_steps: 0,
             history: Vec::new(),
         }
     }
@@ -245,6 +322,7 @@ impl Tally {
             stop,
             decrement: self.decrement,
             structure: self.structure,
+            grad_floor: self.grad_floor,
             time_s,
         }
     }

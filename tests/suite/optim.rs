@@ -1,5 +1,10 @@
 //! Newton and gradient descent on the BENCH objectives, the trajectory's
-//! geometry, and the error cases.
+//! geometry, and the error cases; `classic`, the classic problems against
+//! Ipopt; `honesty`, random non-convex objectives whose converged answers
+//! must be minima.
+
+mod classic;
+mod honesty;
 
 use crate::common::PeriodicWithParameter;
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};

@@ -1,0 +1,79 @@
+//! What float64 can resolve near a point: the rounding level of `f`, and
+//! the rounding floor of `∇f`, measured rather than assumed.
+
+use crate::DFun;
+use crate::derivatives::value_and_grad;
+use nalgebra::DVector;
+
+/// Rounding units of `f` below which a change of `f` is not told apart
+/// from the rounding of its evaluation.
+const F_NOISE_ULPS: f64 = 16.0;
+
+/// The rounding level of a value `f` (and of a trial value `ft`): changes
+/// below it are noise.
+pub(crate) fn f_noise(f: f64, ft: f64) -> f64 {
+    F_NOISE_ULPS * f64::EPSILON * f.abs().max(ft.abs())
+}
+
+/// The float64 neighbour of `v` one ulp up (`up`) or down.
+fn ulp_neighbour(v: f64, up: bool) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    if v == 0.0 {
+        let tiny = f64::from_bits(1);
+        return if up { tiny } else { -tiny };
+    }
+    let bits = v.to_bits();
+    // Away from zero is one more in the magnitude's bits.
+    let away = (v > 0.0) == up;
+    f64::from_bits(if away { bits + 1 } else { bits - 1 })
+}
+
+/// The rounding floor of `‖∇f‖∞` at `x` with gradient `g`: the largest
+/// change of `∇f` when every component of `x` moves by one ulp (two
+/// random patterns of up and down). No iterate can be resolved better
+/// than to an ulp, and the gradient's own rounding shows up as the same
+/// kind of change, so a gradient within a small factor of this floor is
+/// as small as float64 can make it. NaN when a neighbour's gradient is
+/// not finite (nothing measured).
+pub(crate) fn gradient_floor(
+    f: &DFun<DVector<f64>, f64>,
+    x: &DVector<f64>,
+    g: &DVector<f64>,
+) -> f64 {
+    let mut worst: f64 = 0.0;
+    for seed in [0x9E37_79B9_7F4A_7C15_u64, 0xD1B5_4A32_D192_ED03] {
+        let mut state = seed;
+        let xt = x.map(|v| {
+            // xorshift64: a fixed pattern of ups and downs per seed.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ulp_neighbour(v, state & 1 == 0)
+        });
+        let (_, gt) = value_and_grad(f, &xt);
+        let change = (gt - g).amax();
+        if !change.is_finite() {
+            return f64::NAN;
+        }
+        worst = worst.max(change);
+    }
+    worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ulp_neighbour;
+
+    #[test]
+    fn neighbours_are_one_ulp_away_on_both_sides_of_zero() {
+        let e = f64::EPSILON;
+        assert_eq!(ulp_neighbour(1.0, true), 1.0 + e);
+        assert_eq!(ulp_neighbour(1.0, false), 1.0 - e / 2.0);
+        assert_eq!(ulp_neighbour(-1.0, true), -1.0 + e / 2.0);
+        assert_eq!(ulp_neighbour(-1.0, false), -1.0 - e);
+        assert_eq!(ulp_neighbour(0.0, true), f64::from_bits(1));
+        assert_eq!(ulp_neighbour(0.0, false), -f64::from_bits(1));
+    }
+}
