@@ -19,7 +19,7 @@ mod problems;
 
 use crate::problems::Cartpole;
 use lensdiff::constrained::{Globalization, Sqp, SqpOptions, SqpResult};
-use plot::{draw_legend, draw_lines, padded_range};
+use plot::{draw_legend, draw_lines, padded_range, tick};
 use plotters::prelude::*;
 use std::error::Error;
 
@@ -185,16 +185,25 @@ fn plot_filmstrip(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
         .chain(tip.iter().map(|p| p.0))
         .collect();
     let xr = padded_range(xs, 0.08);
-    let root = SVGBackend::new(path, (900, 420)).into_drawing_area();
+    let (x0, x1, y0, y1) = (xr.start - 0.15, xr.end + 0.15, -0.7, 0.7);
+    // To scale: the plot area's height over its width is the data's, so a
+    // horizontal pole is as long on the page as a vertical one. The
+    // margins are the label areas, the margin and the caption below.
+    let width = 900u32;
+    let area_w = f64::from(width - 60 - 2 * 15);
+    let height = (area_w * (y1 - y0) / (x1 - x0)) as u32 + 45 + 2 * 15 + 35;
+    let root = SVGBackend::new(path, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption("Cart-pole swing-up: filmstrip", ("sans-serif", 22))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(60)
-        .build_cartesian_2d(xr.start - 0.15..xr.end + 0.15, -0.7..0.7)?;
+        .build_cartesian_2d(x0..x1, y0..y1)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .x_desc("horizontal position (m)")
         .y_desc("height (m)")
         .draw()?;
@@ -219,10 +228,21 @@ fn plot_filmstrip(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
         .draw_series(LineSeries::new(tip.iter().copied(), RED.mix(0.5)))?
         .label("path of the pole tip")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.5)));
+    // A pose close to the one drawn before only adds ink (the end of the
+    // swing-up, at rest, would pile into a dark block): skip it, except
+    // the last frame.
+    let mut drawn: Option<(f64, f64)> = None;
+    let mut count = 0;
     for f in 0..=frames {
         let k = f * last / frames;
         let c = shade(f);
         let (x, q) = (t.cart[k], t.angle[k]);
+        let near = drawn.is_some_and(|(px, pq)| (x - px).abs() < 0.05 && (q - pq).abs() < 0.1);
+        if near && f < frames {
+            continue;
+        }
+        drawn = Some((x, q));
+        count += 1;
         chart.draw_series(std::iter::once(Rectangle::new(
             [(x - 0.08, -0.04), (x + 0.08, 0.04)],
             c.filled(),
@@ -236,8 +256,7 @@ fn plot_filmstrip(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
     chart
         .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
         .label(format!(
-            "cart and pole, {} frames, t = 0 (light) … T (dark)",
-            frames + 1
+            "cart and pole, {count} frames, t = 0 (light) … T (dark)"
         ))
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], c0.mix(0.5).filled()));
     chart

@@ -167,6 +167,11 @@ pub fn try_value_and_grad<A: Space>(
 /// The Jacobian, column by column: `n` pushforwards of unit vectors.
 /// Cheap when the input dimension `n` is small.
 ///
+/// Rows and columns follow the flat order of the output and the input
+/// (`Space::to_flat`): for a pair `(a, b)`, the entries of `a` and then
+/// those of `b`; a matrix stored flat, column by column. The same in
+/// every `jacobian_*`.
+///
 /// ```
 /// use lensdiff::{jacobian_fwd, ops, DFun, Forward};
 /// use nalgebra::dvector;

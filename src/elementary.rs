@@ -214,6 +214,7 @@ macro_rules! rows {
                 #[doc = concat!("let y = f.eval(&dvector![", stringify!($x0), "])[0];")]
                 #[doc = concat!("assert!((y - ", stringify!($y0), ").abs() <= 1e-15 * y.abs().max(1.0));")]
                 /// ```
+                #[track_caller]
                 pub fn $m(&self, $($p: $pt),*) -> Self {
                     self.elem(MapFn($row { $($p),* }))
                 }
@@ -319,6 +320,7 @@ macro_rules! unary_lenses {
             #[doc = concat!("let y: f64 = f.eval(&dvector![", stringify!($x0), "])[0];")]
             #[doc = concat!("assert!((y - ", stringify!($y0), ").abs() <= 1e-15 * y.abs().max(1.0));")]
             /// ```
+            #[track_caller]
             pub fn $m<S: Real, M: Mode>($($p: $pt),*) -> DFun<Vector<S>, Vector<S>, M> {
                 Expr::<S>::var().$m($($p),*).compile()
             }
@@ -361,6 +363,7 @@ macro_rules! binary_rows {
                     stringify!($b0), "]))[0];")]
                 #[doc = concat!("assert!((y - ", stringify!($y0), ").abs() <= 1e-15);")]
                 /// ```
+                #[track_caller]
                 pub fn $m(&self, other: &Expr<S>) -> Self {
                     Self::op(ZipWith(ZipMapFn($row {})), vec![self.clone(), other.clone()])
                 }
@@ -397,6 +400,7 @@ macro_rules! binary_lenses {
                 stringify!($b0), "]))[0];")]
             #[doc = concat!("assert!((y - ", stringify!($y0), ").abs() <= 1e-15);")]
             /// ```
+            #[track_caller]
             pub fn $m<S: Real, M: Mode>() -> DFun<(Vector<S>, Vector<S>), Vector<S>, M> {
                 Expr::<S>::input(0).$m(&Expr::input(1)).compile()
             }

@@ -30,6 +30,28 @@ pub enum Error {
         /// The size it was given.
         found: usize,
     },
+    /// Two lengths that must agree in an expression do not: the
+    /// [`DimensionMismatch`](Error::DimensionMismatch) of the primitive
+    /// `op`, with the place in the caller's code where that sub-expression
+    /// was built.
+    ///
+    /// ```
+    /// use lensdiff::{Error, Expr};
+    /// let x = Expr::<f64>::var();
+    /// let bad = x.diff() + x.clone(); // lengths n − 1 and n
+    /// let Err(Error::LengthAt { op, expected, found, at }) = bad.check(&[5]) else { panic!() };
+    /// assert_eq!((op, expected, found, at.line()), ("add", 4, 5, line!() - 2));
+    /// ```
+    LengthAt {
+        /// The primitive that found the mismatch.
+        op: &'static str,
+        /// The length it needed.
+        expected: usize,
+        /// The length it was given.
+        found: usize,
+        /// Where the sub-expression was built (`#[track_caller]`).
+        at: &'static std::panic::Location<'static>,
+    },
     /// A Cholesky factorisation met a pivot that is not positive.
     NotPositiveDefinite {
         /// The index (0-based) of the failing pivot.
@@ -148,6 +170,15 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "{op}: dimension mismatch: expected {expected}, found {found}"
+            ),
+            Error::LengthAt {
+                op,
+                expected,
+                found,
+                at,
+            } => write!(
+                f,
+                "{op}: dimension mismatch: expected {expected}, found {found} (the `{op}` built at {at})"
             ),
             Error::NotPositiveDefinite { pivot, value } => write!(
                 f,

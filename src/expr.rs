@@ -40,18 +40,21 @@ use crate::primitives::arith::{BinKind, Binary};
 use crate::primitives::elementwise::{
     Affine, ElemFn, Elementwise, Map, MapFn, SumAdjacent, SumMap, ZipMap, ZipMapFn, ZipWith,
 };
+use crate::primitives::matrix::Bilinear;
 use crate::primitives::reduce::{Reduce, Reduction};
 use crate::primitives::shift::{Concat, Constant, Interleave, LinearStencil, Range, Slice, Stride};
 use crate::primitives::stencil::Windows;
 use crate::{Error, Real};
-use nalgebra::DVector;
+use nalgebra::{DVector, Dim, Matrix, RawStorage};
 use std::collections::HashMap;
 use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::panic::Location;
 use std::sync::Arc;
 
 enum ExprNode<S: Real> {
     Input(usize),
-    Apply(Arc<dyn Op<S>>, Vec<Expr<S>>),
+    /// A primitive, its arguments, and where the node was built.
+    Apply(Arc<dyn Op<S>>, Vec<Expr<S>>, &'static Location<'static>),
 }
 
 /// A node of an expression graph over scalars `S` (cheap to clone: a
@@ -76,7 +79,7 @@ impl<S: Real> std::fmt::Debug for Expr<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &*self.0 {
             ExprNode::Input(i) => write!(f, "input{i}"),
-            ExprNode::Apply(op, args) => {
+            ExprNode::Apply(op, args, _) => {
                 write!(f, "{}(", op.name())?;
                 for (k, a) in args.iter().enumerate() {
                     if k > 0 {
@@ -125,6 +128,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = (Expr::var() - k).norm_squared().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 3.0]), 4.0);
     /// ```
+    #[track_caller]
     pub fn constant(v: DVector<S>) -> Self {
         Self::constant_named("constant", v)
     }
@@ -141,6 +145,7 @@ impl<S: Real> Expr<S> {
     /// assert_eq!(f.eval(&dvector![1.0, 3.0]), 4.0);
     /// assert!(f.try_eval(&dvector![1.0]).unwrap_err().to_string().contains("`target`"));
     /// ```
+    #[track_caller]
     pub fn constant_named(name: &'static str, v: DVector<S>) -> Self {
         Self::op(
             Constant {
@@ -163,6 +168,7 @@ impl<S: Real> Expr<S> {
     /// let one = Expr::constant(dvector![2.0]);
     /// assert!((Expr::var() * one).check(&[2]).is_err());
     /// ```
+    #[track_caller]
     pub fn scalar(s: S) -> Self {
         Self::op(
             Constant {
@@ -174,14 +180,21 @@ impl<S: Real> Expr<S> {
         )
     }
 
+    #[track_caller]
     pub(crate) fn op(op: impl Op<S>, args: Vec<Expr<S>>) -> Self {
-        Expr(Arc::new(ExprNode::Apply(Arc::new(op), args)))
+        Expr(Arc::new(ExprNode::Apply(
+            Arc::new(op),
+            args,
+            Location::caller(),
+        )))
     }
 
+    #[track_caller]
     fn unary(&self, op: impl Op<S>) -> Self {
         Self::op(op, vec![self.clone()])
     }
 
+    #[track_caller]
     pub(crate) fn elem<F: ElemFn<S>>(&self, f: F) -> Self {
         self.unary(Elementwise(f))
     }
@@ -204,6 +217,7 @@ impl<S: Real> Expr<S> {
     /// #   fn vjp_add(&self, _: usize, _: &lensdiff::graph::Ctx<'_, f64>, _: &[f64], _: &mut [f64]) {}
     /// # }
     /// ```
+    #[track_caller]
     pub fn apply_op(&self, op: Arc<dyn Op<S>>, others: &[Expr<S>]) -> Self {
         assert_eq!(
             op.arity(),
@@ -215,7 +229,7 @@ impl<S: Real> Expr<S> {
         );
         let mut args = vec![self.clone()];
         args.extend_from_slice(others);
-        Expr(Arc::new(ExprNode::Apply(op, args)))
+        Expr(Arc::new(ExprNode::Apply(op, args, Location::caller())))
     }
 
     /// Any scalar function, written over dual numbers, applied elementwise
@@ -228,6 +242,7 @@ impl<S: Real> Expr<S> {
     ///     Expr::var().map(|t| t.powi(3) * c(2.0)).sum().compile();
     /// assert_eq!(grad(&f, &dvector![1.0]), dvector![6.0]);
     /// ```
+    #[track_caller]
     pub fn map<F>(&self, f: F) -> Self
     where
         F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
@@ -245,6 +260,7 @@ impl<S: Real> Expr<S> {
     /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 2.5);
     /// assert_eq!(grad(&f, &dvector![1.0, 2.0]), dvector![1.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn sum_map<F>(&self, f: F) -> Self
     where
         F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
@@ -267,6 +283,7 @@ impl<S: Real> Expr<S> {
     ///     .compile();
     /// assert_eq!(grad(&f, &dvector![1.5, 2.0]), dvector![4.0, 1.0]);
     /// ```
+    #[track_caller]
     pub fn zip_map<F>(&self, other: &Expr<S>, f: F) -> Self
     where
         F: Fn(DualN<S, 2>, DualN<S, 2>) -> DualN<S, 2> + Send + Sync + 'static,
@@ -287,6 +304,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().map_fn(Half).compile();
     /// assert_eq!(f.eval(&dvector![3.0]), dvector![1.5]);
     /// ```
+    #[track_caller]
     pub fn map_fn<F: crate::ScalarFn>(&self, f: F) -> Self {
         self.elem(MapFn(f))
     }
@@ -302,6 +320,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = Expr::var().sum_map_fn(Sq).compile();
     /// assert_eq!(grad(&f, &dvector![1.0, 2.0]), dvector![2.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn sum_map_fn<F: crate::ScalarFn>(&self, f: F) -> Self {
         self.unary(SumMap(MapFn(f)))
     }
@@ -318,6 +337,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = x.trim(0, 1).zip_map_fn(&x.trim(1, 0), Prod).sum().compile();
     /// assert_eq!(grad(&f, &dvector![1.0, 2.0, 3.0]), dvector![2.0, 4.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn zip_map_fn<F: crate::ScalarFn2>(&self, other: &Expr<S>, f: F) -> Self {
         Self::op(ZipWith(ZipMapFn(f)), vec![self.clone(), other.clone()])
     }
@@ -337,6 +357,7 @@ impl<S: Real> Expr<S> {
     /// assert_eq!(f.eval(&x), 8.0);
     /// assert_eq!(grad(&f, &x), dvector![2.0, 4.0, 2.0]);
     /// ```
+    #[track_caller]
     pub fn sum_adjacent_fn<F: crate::ScalarFn2>(&self, f: F) -> Self {
         self.unary(SumAdjacent(ZipMapFn(f)))
     }
@@ -349,6 +370,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().affine(2.0, 1.0).compile();
     /// assert_eq!(f.eval(&dvector![3.0]), dvector![7.0]);
     /// ```
+    #[track_caller]
     pub fn affine(&self, a: f64, b: f64) -> Self {
         self.unary(Affine {
             a: S::from_f64(a),
@@ -364,6 +386,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = Expr::var().sum().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 3.0);
     /// ```
+    #[track_caller]
     pub fn sum(&self) -> Self {
         self.unary(Reduce(Reduction::Sum))
     }
@@ -376,6 +399,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = x.dot(&x).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 5.0);
     /// ```
+    #[track_caller]
     pub fn dot(&self, other: &Expr<S>) -> Self {
         Self::op(Reduce(Reduction::Dot), vec![self.clone(), other.clone()])
     }
@@ -387,6 +411,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = Expr::var().norm_squared().compile();
     /// assert_eq!(f.eval(&dvector![3.0, 4.0]), 25.0);
     /// ```
+    #[track_caller]
     pub fn norm_squared(&self) -> Self {
         self.unary(Reduce(Reduction::NormSquared))
     }
@@ -399,6 +424,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().slice(1, 2).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn slice(&self, start: usize, len: usize) -> Self {
         self.unary(Slice(Range::Fixed { start, len }))
     }
@@ -410,6 +436,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = Expr::var().at(1).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 2.0);
     /// ```
+    #[track_caller]
     pub fn at(&self, i: usize) -> Self {
         self.slice(i, 1)
     }
@@ -421,6 +448,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = Expr::var().last().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 2.0);
     /// ```
+    #[track_caller]
     pub fn last(&self) -> Self {
         self.at_from_end(0)
     }
@@ -432,9 +460,11 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, f64> = Expr::var().at_from_end(1).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), 2.0);
     /// ```
+    #[track_caller]
     pub fn at_from_end(&self, i: usize) -> Self {
         self.trim(0, i).trim_front_to_last()
     }
+    #[track_caller]
     fn trim_front_to_last(&self) -> Self {
         // The last entry of whatever length: a stencil of width n would need
         // n; a reversed trim is the shape-polymorphic way.
@@ -448,6 +478,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().trim(1, 1).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0]);
     /// ```
+    #[track_caller]
     pub fn trim(&self, front: usize, back: usize) -> Self {
         self.unary(Slice(Range::Trim { front, back }))
     }
@@ -459,6 +490,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().shift(1).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn shift(&self, k: usize) -> Self {
         self.trim(k, 0)
     }
@@ -470,6 +502,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().diff().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 4.0, 9.0]), dvector![3.0, 5.0]);
     /// ```
+    #[track_caller]
     pub fn diff(&self) -> Self {
         self.linear_stencil("diff", &[-1.0, 1.0])
     }
@@ -481,6 +514,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().diff2().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 4.0, 9.0]), dvector![2.0]);
     /// ```
+    #[track_caller]
     pub fn diff2(&self) -> Self {
         self.linear_stencil("diff2", &[1.0, -2.0, 1.0])
     }
@@ -493,6 +527,7 @@ impl<S: Real> Expr<S> {
     ///     Expr::var().linear_stencil("avg", &[0.5, 0.5]).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 3.0]), dvector![2.0]);
     /// ```
+    #[track_caller]
     pub fn linear_stencil(&self, name: &'static str, coeffs: &[f64]) -> Self {
         assert!(!coeffs.is_empty(), "linear_stencil: no coefficients");
         self.unary(LinearStencil {
@@ -514,6 +549,7 @@ impl<S: Real> Expr<S> {
     ///     .compile();
     /// assert_eq!(grad(&f, &dvector![0.0, 1.0]), dvector![-1.0, 1.0]);
     /// ```
+    #[track_caller]
     pub fn stencil<F>(&self, width: usize, f: F) -> Self
     where
         F: Fn(&[Dual<S>]) -> Dual<S> + Send + Sync + 'static,
@@ -529,6 +565,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().stride(1, 2).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![2.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn stride(&self, offset: usize, step: usize) -> Self {
         assert!(step > 0, "stride: step must be at least 1");
         self.unary(Stride { offset, step })
@@ -541,6 +578,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().even().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![1.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn even(&self) -> Self {
         self.stride(0, 2)
     }
@@ -552,6 +590,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().odd().compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![2.0, 4.0]);
     /// ```
+    #[track_caller]
     pub fn odd(&self) -> Self {
         self.stride(1, 2)
     }
@@ -564,6 +603,7 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = x.concat(&x.sum()).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0]), dvector![1.0, 2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn concat(&self, other: &Expr<S>) -> Self {
         Self::op(Concat, vec![self.clone(), other.clone()])
     }
@@ -576,8 +616,74 @@ impl<S: Real> Expr<S> {
     /// let f: DFun<DVector<f64>, DVector<f64>> = x.odd().interleave(&x.even()).compile();
     /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![2.0, 1.0, 4.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn interleave(&self, other: &Expr<S>) -> Self {
         Self::op(Interleave, vec![self.clone(), other.clone()])
+    }
+
+    /// `W·x` for a constant matrix `W` (a `DMatrix`, an `SMatrix` or a
+    /// view; `self` is `x`, of length `W.ncols()`, and the result has
+    /// length `W.nrows()`). The matrix is a constant named `matrix` in
+    /// length messages.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, grad};
+    /// use nalgebra::{dmatrix, dvector, DVector};
+    /// let w = dmatrix![1.0, 2.0; 3.0, 4.0; 5.0, 6.0];
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().matvec(&w).sum().compile();
+    /// let x = dvector![1.0, -1.0];
+    /// assert_eq!(f.eval(&x), (&w * &x).sum());
+    /// assert_eq!(grad(&f, &x), dvector![9.0, 12.0]); // Wᵀ 1
+    /// ```
+    #[track_caller]
+    pub fn matvec<R: Dim, C: Dim, St: RawStorage<S, R, C>>(&self, w: &Matrix<S, R, C, St>) -> Self {
+        let entries = DVector::from_iterator(w.len(), w.iter().copied());
+        Expr::constant_named("matrix", entries).matvec_flat(w.nrows(), self)
+    }
+
+    /// `W·x` for a matrix `W` that is itself an expression: `self` holds
+    /// its entries column by column (nalgebra's layout,
+    /// `DMatrix::as_slice`), with `rows` rows and `x.len()` columns.
+    /// Bilinear: the derivative reaches both the weights
+    /// (`dW ↦ dW x`, transposed `dy xᵀ`) and the vector (`W dx`,
+    /// transposed `Wᵀ dy`).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, Reverse};
+    /// use nalgebra::{dmatrix, dvector, DVector};
+    /// // (w, x) ↦ ½‖W x‖², W of 2 rows stored flat.
+    /// let (w, x) = (Expr::<f64>::input(0), Expr::input(1));
+    /// let f: DFun<(DVector<f64>, DVector<f64>), f64, Reverse> =
+    ///     (w.matvec_flat(2, &x).norm_squared() * 0.5).compile();
+    /// let m = dmatrix![1.0, 0.0; 0.0, 2.0];
+    /// let (wf, xv) = (DVector::from_column_slice(m.as_slice()), dvector![3.0, 1.0]);
+    /// let (y, back) = f.linearize(&(wf, xv.clone()));
+    /// let r = &m * &xv; // (3, 2)
+    /// assert_eq!(y, 0.5 * r.norm_squared());
+    /// let (gw, gx) = back.pull(&1.0);
+    /// assert_eq!(gw, DVector::from_column_slice((&r * xv.transpose()).as_slice())); // r xᵀ
+    /// assert_eq!(gx, m.tr_mul(&r)); // Wᵀ r
+    /// ```
+    #[track_caller]
+    pub fn matvec_flat(&self, rows: usize, x: &Expr<S>) -> Self {
+        Self::op(Bilinear::MatVec { rows }, vec![self.clone(), x.clone()])
+    }
+
+    /// The outer product `self · otherᵀ`, flat and column by column
+    /// (`self.len()` rows, `other.len()` columns, as
+    /// [`matvec_flat`](Self::matvec_flat) reads a matrix).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<(DVector<f64>, DVector<f64>), DVector<f64>> =
+    ///     Expr::input(0).outer(&Expr::input(1)).compile();
+    /// let (a, b) = (dvector![1.0, 2.0], dvector![3.0, 4.0, 5.0]);
+    /// assert_eq!(f.eval(&(a.clone(), b.clone())).as_slice(), (&a * b.transpose()).as_slice());
+    /// ```
+    #[track_caller]
+    pub fn outer(&self, other: &Expr<S>) -> Self {
+        Self::op(Bilinear::Outer, vec![self.clone(), other.clone()])
     }
 
     /// Compiles the DAG into its let-form program: a node shared by
@@ -607,13 +713,14 @@ impl<S: Real> Expr<S> {
                     );
                     slot_of.insert(key, *i);
                 }
-                ExprNode::Apply(op, args) => {
+                ExprNode::Apply(op, args, at) => {
                     if expanded {
                         let args = args.iter().map(|a| slot_of[&Arc::as_ptr(&a.0)]).collect();
                         slot_of.insert(key, n_inputs + nodes.len());
                         nodes.push(Node {
                             op: op.clone(),
                             args,
+                            at: Some(*at),
                         });
                     } else {
                         stack.push((e.clone(), true));
@@ -632,13 +739,15 @@ impl<S: Real> Expr<S> {
 
     /// Checks the lengths of every node for the given input lengths (every
     /// input a vector); returns the output length, or the first mismatch
-    /// naming the primitive and both sizes.
+    /// naming the primitive, both sizes and the line of your code that
+    /// built that node ([`Error::LengthAt`]).
     ///
     /// ```
     /// use lensdiff::{Expr, Error};
     /// let x = Expr::<f64>::var();
     /// let bad = x.diff() + x.clone();
-    /// assert_eq!(bad.check(&[5]), Err(Error::DimensionMismatch { op: "add", expected: 4, found: 5 }));
+    /// let err = bad.check(&[5]).unwrap_err();
+    /// assert!(matches!(err, Error::LengthAt { op: "add", expected: 4, found: 5, at } if at.line() == line!() - 2));
     /// assert_eq!(x.diff().check(&[5]), Ok(4));
     /// ```
     pub fn check(&self, input_lens: &[usize]) -> Result<usize, Error> {
@@ -738,24 +847,28 @@ macro_rules! bin_ops {
     ($tr:ident, $m:ident, $kind:expr) => {
         impl<S: Real> $tr<Expr<S>> for Expr<S> {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, o: Expr<S>) -> Expr<S> {
                 Expr::op(Binary($kind), vec![self, o])
             }
         }
         impl<S: Real> $tr<&Expr<S>> for Expr<S> {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, o: &Expr<S>) -> Expr<S> {
                 Expr::op(Binary($kind), vec![self, o.clone()])
             }
         }
         impl<S: Real> $tr<Expr<S>> for &Expr<S> {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, o: Expr<S>) -> Expr<S> {
                 Expr::op(Binary($kind), vec![self.clone(), o])
             }
         }
         impl<S: Real> $tr<&Expr<S>> for &Expr<S> {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, o: &Expr<S>) -> Expr<S> {
                 Expr::op(Binary($kind), vec![self.clone(), o.clone()])
             }
@@ -771,6 +884,7 @@ macro_rules! num_ops {
     ($tr:ident, $m:ident, |$e:ident, $a:ident| $body:expr, |$a2:ident, $e2:ident| $rbody:expr) => {
         impl<S: Real> $tr<f64> for Expr<S> {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, $a: f64) -> Expr<S> {
                 let $e = &self;
                 $body
@@ -778,6 +892,7 @@ macro_rules! num_ops {
         }
         impl<S: Real> $tr<f64> for &Expr<S> {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, $a: f64) -> Expr<S> {
                 let $e = self;
                 $body
@@ -785,6 +900,7 @@ macro_rules! num_ops {
         }
         impl<S: Real> $tr<Expr<S>> for f64 {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, $e2: Expr<S>) -> Expr<S> {
                 let $a2 = self;
                 let $e2 = &$e2;
@@ -793,6 +909,7 @@ macro_rules! num_ops {
         }
         impl<S: Real> $tr<&Expr<S>> for f64 {
             type Output = Expr<S>;
+            #[track_caller]
             fn $m(self, $e2: &Expr<S>) -> Expr<S> {
                 let $a2 = self;
                 $rbody
@@ -809,6 +926,7 @@ num_ops!(Div, div, |e, a| e.affine(1.0 / a, 0.0), |a, e| e
 
 impl<S: Real> Neg for Expr<S> {
     type Output = Expr<S>;
+    #[track_caller]
     fn neg(self) -> Expr<S> {
         self.affine(-1.0, 0.0)
     }
@@ -816,6 +934,7 @@ impl<S: Real> Neg for Expr<S> {
 
 impl<S: Real> Neg for &Expr<S> {
     type Output = Expr<S>;
+    #[track_caller]
     fn neg(self) -> Expr<S> {
         self.affine(-1.0, 0.0)
     }

@@ -111,8 +111,31 @@
 //!
 //! ## 5. Writing your own primitive
 //!
-//! A primitive is its value and its derivative as a linear map given once,
-//! with both directions; it then runs in every mode. On lenses, implement
+//! The short way: [`ops::Custom`] takes a value function and its
+//! derivative as closures (elementwise `f` and `f'`; a vector map and its
+//! JVP, the VJP optional; a map to a scalar and its gradient), and
+//! [`check::assert_map`] takes the result as it is.
+//!
+//! ```
+//! use lensdiff::{ops::Custom, check::assert_map, Expr, DFun, grad};
+//! use lensdiff::nalgebra::{dvector, DVector};
+//! // x ↦ (x₀², x₀x₁, x₁x₂, …): a vector map from its value and its JVP.
+//! let f = Custom::vector(
+//!     "prev_prod",
+//!     |x: &DVector<f64>| DVector::from_fn(x.len(), |i, _| x[i] * x[i.saturating_sub(1)]),
+//!     |x, dx| DVector::from_fn(x.len(), |i, _| {
+//!         let j = i.saturating_sub(1);
+//!         dx[i] * x[j] + x[i] * dx[j]
+//!     }),
+//! );
+//! assert_map(&f, &dvector![0.5, -1.0, 2.0]); // reverse mode transposes the JVP
+//! let g: DFun<DVector<f64>, f64> = Expr::var().custom(&f).sum().compile();
+//! assert_eq!(grad(&g, &dvector![1.0, 2.0]), dvector![4.0, 1.0]);
+//! ```
+//!
+//! The general way: a primitive is its value and its derivative as a
+//! linear map given once, with both directions; it then runs in every
+//! mode. On lenses, implement
 //! [`linear::LinearMap`] and enter through [`DFun::from_linear_map`]; in
 //! expressions, implement [`graph::Op`] (on flat slices, with whatever it
 //! saves for the derivative) and enter through [`Expr::apply_op`]. Check
@@ -278,6 +301,18 @@ pub use objective::{CompiledObjective, Objective, ProgramCache};
 pub use real::{Real, c};
 pub use scalar_fn::{ScalarFn, ScalarFn2};
 pub use space::Space;
+
+/// The nalgebra this crate is built with (vectors, matrices): use it as
+/// `lensdiff::nalgebra` rather than a separate dependency, whose version
+/// may differ.
+///
+/// ```
+/// use lensdiff::nalgebra::dvector;
+/// use lensdiff::{ops, DFun};
+/// let f: DFun<_, _> = ops::sum();
+/// assert_eq!(f.eval(&dvector![1.0, 2.0]), 3.0);
+/// ```
+pub use nalgebra;
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

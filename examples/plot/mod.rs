@@ -17,6 +17,18 @@ pub fn legend_line(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, 
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
 }
 
+/// A tick label on a linear axis: at most three decimals, no trailing
+/// zeros, and never "-0".
+pub fn tick(v: &f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// `lo..hi` of `v`, padded by `pad` of its width on both sides.
 pub fn padded_range(v: impl IntoIterator<Item = f64>, pad: f64) -> std::ops::Range<f64> {
     let (lo, hi) = v
@@ -64,7 +76,13 @@ pub fn draw_paths(plot: &PathPlot<'_>, path: &str) -> Result<(), Box<dyn Error>>
         .x_label_area_size(45)
         .y_label_area_size(55)
         .build_cartesian_2d(cx - w / 2.0..cx + w / 2.0, cy - w / 2.0..cy + w / 2.0)?;
-    chart.configure_mesh().x_desc("x").y_desc("y").draw()?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc("x")
+        .y_desc("y")
+        .draw()?;
     let shades = [
         (1.0, RGBColor(253, 224, 208), "obstacle cost above 1"),
         (5.0, RGBColor(244, 165, 130), "obstacle cost above 5"),
@@ -159,6 +177,8 @@ pub fn draw_lines(
         .build_cartesian_2d(xr, yr)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .x_desc(x_desc)
         .y_desc(y_desc)
         .draw()?;

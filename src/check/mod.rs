@@ -31,7 +31,7 @@
 //!     }
 //! }
 //! let report = check_map(&Mine, &dvector![0.5, -1.0, 2.0]);
-//! assert!(report.passed(), "{report}"); // `Display` lists every comparison
+//! assert!(report.passed(), "{report}"); // `Display`: failures first, then the rest
 //! ```
 //!
 //! [`assert_map`] panics with the report instead, for use in tests. The

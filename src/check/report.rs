@@ -268,6 +268,20 @@ impl Report {
     }
 }
 
+/// The failing comparisons first, each with its input and direction;
+/// when something failed, the passing ones only as a count unless the
+/// alternate form `{:#}` is asked for (every comparison, in order).
+///
+/// ```
+/// use lensdiff::check::Report;
+/// let mut r = Report::new("f");
+/// r.record("value", None, 0.0, 1e-12, "x", "");
+/// r.record("adjointness", None, 1.0, 1e-12, "x = (1)", "t = (1)");
+/// let short = r.to_string();
+/// assert!(short.lines().nth(1).unwrap().contains("FAIL adjointness"));
+/// assert!(!short.contains("ok   value") && short.contains("1 passing comparison"));
+/// assert!(format!("{r:#}").contains("ok   value"));
+/// ```
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let failed = self.failures().count();
@@ -284,30 +298,48 @@ impl fmt::Display for Report {
             self.subject,
             self.checks.len()
         )?;
+        for c in self.failures() {
+            write_check(f, c)?;
+        }
         for why in &self.skipped {
             writeln!(f, "  skipped: {why}")?;
         }
-        for c in &self.checks {
-            let mark = if c.passed() { "ok  " } else { "FAIL" };
-            let mode = c.mode.map(|m| format!(" [{m}]")).unwrap_or_default();
+        let passing = self.checks.len() - failed;
+        if failed == 0 || f.alternate() {
+            for c in self.checks.iter().filter(|c| c.passed()) {
+                write_check(f, c)?;
+            }
+        } else if passing > 0 {
             writeln!(
                 f,
-                "  {mark} {}{mode}: largest error {:.3e} (tolerance {:.3e}, {} case{})",
-                c.name,
-                c.error,
-                c.tolerance,
-                c.count,
-                if c.count == 1 { "" } else { "s" }
+                "  and {passing} passing comparison{} (`{{:#}}` lists them)",
+                if passing == 1 { "" } else { "s" }
             )?;
-            if !c.passed() {
-                writeln!(f, "       at {}", c.input)?;
-                if !c.direction.is_empty() {
-                    writeln!(f, "       direction {}", c.direction)?;
-                }
-            }
         }
         Ok(())
     }
+}
+
+/// One comparison's line, with its input and direction when it failed.
+fn write_check(f: &mut fmt::Formatter<'_>, c: &Check) -> fmt::Result {
+    let mark = if c.passed() { "ok  " } else { "FAIL" };
+    let mode = c.mode.map(|m| format!(" [{m}]")).unwrap_or_default();
+    writeln!(
+        f,
+        "  {mark} {}{mode}: largest error {:.3e} (tolerance {:.3e}, {} case{})",
+        c.name,
+        c.error,
+        c.tolerance,
+        c.count,
+        if c.count == 1 { "" } else { "s" }
+    )?;
+    if !c.passed() {
+        writeln!(f, "       at {}", c.input)?;
+        if !c.direction.is_empty() {
+            writeln!(f, "       direction {}", c.direction)?;
+        }
+    }
+    Ok(())
 }
 
 impl std::error::Error for Report {}

@@ -6,10 +6,10 @@
 //!
 //! ```
 //! use lensdiff::check::strategies::{self, LengthPreserving, compositions, points};
+//! use lensdiff::check::strategies::proptest::prelude::*; // no proptest dependency of your own
 //! use lensdiff::check::AnyMode;
+//! use lensdiff::nalgebra::DVector;
 //! use lensdiff::{ops, DFun, Mode};
-//! use nalgebra::DVector;
-//! use proptest::prelude::*;
 //!
 //! /// The user's primitive: x ↦ x·tanh(x), elementwise.
 //! #[derive(Clone, Debug)]
@@ -39,13 +39,17 @@
 //! Intermediate vectors are kept at most [`MAX_LEN`] long (longer ones are
 //! folded back by a fixed linear map).
 
+/// The proptest the strategies are built with, for `proptest!` and the
+/// prelude without a dependency of your own (see the module example).
+pub use proptest;
+
 use super::any_mode::AnyMode;
 use super::{Options, Report, check_map_with, laws};
 use crate::linear::LinearMap;
 use crate::{DFun, Dual, Expr, Mode, Space, c, constant, fanout, id, ops};
+use ::proptest::prelude::*;
+use ::proptest::test_runner::TestCaseError;
 use nalgebra::{DMatrix, DVector};
-use proptest::prelude::*;
-use proptest::test_runner::TestCaseError;
 use std::fmt::Debug;
 use std::sync::Arc;
 

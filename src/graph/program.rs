@@ -27,6 +27,8 @@ use std::sync::{Arc, Mutex};
 pub(crate) struct Node<S: Real> {
     pub(crate) op: Arc<dyn Op<S>>,
     pub(crate) args: Vec<usize>,
+    /// Where the expression node was built, for length messages.
+    pub(crate) at: Option<&'static std::panic::Location<'static>>,
 }
 
 /// A compiled expression graph over scalars `S`.
@@ -333,7 +335,27 @@ impl<S: Real> Program<S> {
     /// Output lengths of every slot for the given input lengths, or the
     /// first mismatch as the primitive that found it reports it.
     pub(crate) fn lengths(&self, input_lens: &[usize]) -> Result<Vec<usize>, Error> {
-        self.try_lengths(input_lens).map_err(|f| f.error)
+        self.try_lengths(input_lens).map_err(|f| self.located(f))
+    }
+
+    /// The failure's error, with the place its node was built when known.
+    fn located(&self, f: LengthFailure) -> Error {
+        match (f.node.and_then(|k| self.nodes[k].at), f.error) {
+            (
+                Some(at),
+                Error::DimensionMismatch {
+                    op,
+                    expected,
+                    found,
+                },
+            ) => Error::LengthAt {
+                op,
+                expected,
+                found,
+                at,
+            },
+            (_, error) => error,
+        }
     }
 
     /// Output lengths of every slot, or the failure with the node that
@@ -420,7 +442,7 @@ impl<S: Real> Program<S> {
         let args = &self.nodes[k].args;
         let fixed = args.iter().copied().find(|&a| !self.active[a]);
         let (Some(fixed), true) = (fixed, args.iter().any(|&a| self.active[a])) else {
-            return f.error;
+            return self.located(f);
         };
         let because = self.describe_constant(fixed, &f.lens);
         for (i, &n) in input_lens.iter().enumerate() {
@@ -450,7 +472,7 @@ impl<S: Real> Program<S> {
                 expected: None,
                 detail: format!("{because}; {}", f.error),
             },
-            _ => f.error,
+            _ => self.located(f),
         }
     }
 

@@ -23,7 +23,7 @@
 use super::bound::recovery_bound;
 use super::cpr_sink::CprSink;
 use super::seeds::BandMethod;
-use super::sweep::{Comb, Seeds, sweep_into, try_sweep};
+use super::sweep::{Comb, Seeds, Sink, sweep_into, try_sweep};
 use crate::banded::SymBanded;
 use crate::error::check_finite;
 use crate::probe::{probe, row_residual};
@@ -261,7 +261,7 @@ fn extract_cpr_tiled<O: Objective + ?Sized>(
         band: band.as_mut_slice(),
         probe: hr.as_deref_mut(),
     };
-    let Some(value) = sweep_into(obj, x.as_slice(), seeds, sink) else {
+    let Some(value) = sweep_into(obj, x.as_slice(), seeds, Sink::Cpr(sink)) else {
         return Ok(None);
     };
     check_finite("f(x)", &[value])?;

@@ -5,11 +5,20 @@
 //! price of one gradient over `(K+1)`-wide numbers. Never finite
 //! differences. The tangent width is a const generic; [`sweep`] picks the
 //! smallest compiled width that fits and splits longer seed lists.
+//!
+//! Build time: the sweeps over a compiled program are the library's own
+//! non-generic functions, one per width (the impls of [`Width`], with the
+//! seeds and the destination behind `dyn Seeds` and [`Sink`]), so a
+//! caller's crate compiles the engine over dual numbers not at all: only
+//! its objective's `build` at each width. Before, every example and test
+//! binary compiled the whole tiled engine nine times over.
 
+use super::cpr_sink::CprSink;
 use crate::dual::DualN;
-use crate::graph::{GradPart, Source};
-use crate::{Objective, Real};
+use crate::graph::{GradPart, Program, Source};
+use crate::{Objective, Real, Reverse};
 use nalgebra::DVector;
+use std::sync::Arc;
 
 /// Value, gradient and Hessian-vector products at one point.
 #[derive(Debug, Clone)]
@@ -31,6 +40,29 @@ pub(crate) trait Seeds: Sync {
     fn count(&self) -> usize;
     /// Entry `i` of seed `c`.
     fn get(&self, c: usize, i: usize) -> f64;
+    /// Entry `i` of seeds `0 .. eps.len()`, into `eps` (one call per entry
+    /// behind `dyn Seeds`).
+    fn entry(&self, i: usize, eps: &mut [f64]) {
+        for (c, e) in eps.iter_mut().enumerate() {
+            *e = self.get(c, i);
+        }
+    }
+}
+
+/// Any seeds as a sized value (a slice of seeds is not), to be seen as
+/// `dyn Seeds`.
+struct Erased<'a, T: ?Sized>(&'a T);
+
+impl<T: Seeds + ?Sized> Seeds for Erased<'_, T> {
+    fn count(&self) -> usize {
+        self.0.count()
+    }
+    fn get(&self, c: usize, i: usize) -> f64 {
+        self.0.get(c, i)
+    }
+    fn entry(&self, i: usize, eps: &mut [f64]) {
+        self.0.entry(i, eps)
+    }
 }
 
 impl Seeds for [&[f64]] {
@@ -79,12 +111,12 @@ impl<T: Seeds + ?Sized> Seeds for Chunk<'_, T> {
 }
 
 /// The dual inputs `x + Σ_c ε_c v_c`, generated window by window.
-struct DualInput<'a, T: ?Sized> {
+struct DualInput<'a> {
     x: &'a [f64],
-    seeds: &'a T,
+    seeds: &'a dyn Seeds,
 }
 
-impl<const K: usize, T: Seeds + ?Sized> Source<DualN<f64, K>> for DualInput<'_, T> {
+impl<const K: usize> Source<DualN<f64, K>> for DualInput<'_> {
     fn direct(&self, _: usize) -> Option<&[DualN<f64, K>]> {
         None
     }
@@ -92,9 +124,7 @@ impl<const K: usize, T: Seeds + ?Sized> Source<DualN<f64, K>> for DualInput<'_, 
         let m = self.seeds.count();
         for (o, i) in out.iter_mut().zip(r) {
             let mut eps = [0.0; K];
-            for (c, e) in eps.iter_mut().enumerate().take(m) {
-                *e = self.seeds.get(c, i);
-            }
+            self.seeds.entry(i, &mut eps[..m]);
             *o = DualN::from_parts(self.x[i], eps);
         }
     }
@@ -146,7 +176,7 @@ impl<const K: usize, D: DualSink> GradPart<DualN<f64, K>> for AsPart<D> {
 
 /// A dual gradient split as it is produced: the gradient and each
 /// Hessian-vector product in their own `f64` arrays.
-struct SplitGrad<'a> {
+pub(crate) struct SplitGrad<'a> {
     re: &'a mut [f64],
     eps: Vec<&'a mut [f64]>,
 }
@@ -170,6 +200,41 @@ impl DualSink for SplitGrad<'_> {
     }
     fn len(&self) -> usize {
         self.re.len()
+    }
+}
+
+/// The destinations of a tiled sweep as one type, so that the sweeps are
+/// compiled once for both: the gradient and each product in their own
+/// arrays, or CPR products written straight into a band.
+pub(crate) enum Sink<'a> {
+    Split(SplitGrad<'a>),
+    Cpr(CprSink<'a>),
+}
+
+impl DualSink for Sink<'_> {
+    fn add(&mut self, start: usize, re: &[f64], eps: &[f64], w: usize) {
+        match self {
+            Sink::Split(s) => s.add(start, re, eps, w),
+            Sink::Cpr(s) => s.add(start, re, eps, w),
+        }
+    }
+    fn split_at(self, mid: usize) -> (Self, Self) {
+        match self {
+            Sink::Split(s) => {
+                let (a, b) = s.split_at(mid);
+                (Sink::Split(a), Sink::Split(b))
+            }
+            Sink::Cpr(s) => {
+                let (a, b) = s.split_at(mid);
+                (Sink::Cpr(a), Sink::Cpr(b))
+            }
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Sink::Split(s) => s.len(),
+            Sink::Cpr(s) => s.len(),
+        }
     }
 }
 
@@ -197,34 +262,64 @@ fn width(m: usize) -> usize {
 
 /// One tiled sweep of at most 16 seeds into `sink`: `f(x)`, or `None`
 /// when the objective does not run tiled (nothing is written then).
-pub(crate) fn sweep_into<O, T, D>(obj: &O, x: &[f64], seeds: &T, sink: D) -> Option<f64>
+pub(crate) fn sweep_into<O, T>(obj: &O, x: &[f64], seeds: &T, sink: Sink<'_>) -> Option<f64>
 where
     O: Objective + ?Sized,
     T: Seeds + ?Sized,
-    D: DualSink,
 {
     if seeds.count() > 16 {
         return None;
     }
-    by_width!(width(seeds.count()), K => tiled_k::<K, O, T, D>(obj, x, seeds, sink))
+    let seeds = &Erased(seeds);
+    by_width!(width(seeds.count()), K => {
+        let prog = crate::objective::program_of::<DualN<f64, K>, O>(obj);
+        <DualN<f64, K> as Width>::tiled(&prog, x, seeds, sink)
+    })
 }
 
-/// [`sweep_into`] at tangent width `K`.
-fn tiled_k<const K: usize, O, T, D>(obj: &O, x: &[f64], seeds: &T, sink: D) -> Option<f64>
-where
-    O: Objective + ?Sized,
-    T: Seeds + ?Sized,
-    D: DualSink,
-{
-    let prog = crate::objective::program_of::<DualN<f64, K>, _>(obj);
+/// A tangent width the sweeps are compiled for. Its impls (one per width
+/// of [`WIDTHS`]) are non-generic, so the engine over `DualN<f64, K>` is
+/// compiled once, in the library, whatever crate calls it.
+trait Width: Real {
+    /// [`tiled_k`] at this width.
+    fn tiled(prog: &Program<Self>, x: &[f64], seeds: &dyn Seeds, sink: Sink<'_>) -> Option<f64>;
+    /// [`sweep_k`] at this width.
+    fn sweep(prog: &Arc<Program<Self>>, x: &[f64], seeds: &dyn Seeds) -> Sweep;
+}
+
+macro_rules! widths {
+    ($($k:literal)*) => {
+        $(
+            impl Width for DualN<f64, $k> {
+                fn tiled(prog: &Program<Self>, x: &[f64], seeds: &dyn Seeds, sink: Sink<'_>) -> Option<f64> {
+                    tiled_k::<$k>(prog, x, seeds, sink)
+                }
+                fn sweep(prog: &Arc<Program<Self>>, x: &[f64], seeds: &dyn Seeds) -> Sweep {
+                    sweep_k::<$k>(prog, x, seeds)
+                }
+            }
+        )*
+    };
+}
+widths!(1 2 3 4 6 8 10 12 16);
+
+/// One tiled pass of `prog` over `DualN<f64, K>`: `f(x)` into the value,
+/// the dual gradient into `sink`; `None` when the program does not run
+/// tiled.
+fn tiled_k<const K: usize>(
+    prog: &Program<DualN<f64, K>>,
+    x: &[f64],
+    seeds: &dyn Seeds,
+    sink: Sink<'_>,
+) -> Option<f64> {
     prog.value_grad_into(&DualInput { x, seeds }, vec![AsPart(sink)])
         .map(|y| y.re)
 }
 
-fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
-    obj: &O,
+fn sweep_k<const K: usize>(
+    prog: &Arc<Program<DualN<f64, K>>>,
     x: &[f64],
-    seeds: &T,
+    seeds: &dyn Seeds,
 ) -> Sweep {
     debug_assert!(seeds.count() <= K);
     let m = seeds.count();
@@ -235,18 +330,21 @@ fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
     // over dual numbers, pulled back from 1, tile by tile, with the dual
     // inputs generated per tile and the dual gradient split as it comes:
     // no n-long vector of dual numbers exists.
-    let sink = SplitGrad {
+    let sink = Sink::Split(SplitGrad {
         re: &mut grad,
         eps: prods.iter_mut().map(Vec::as_mut_slice).collect(),
-    };
-    if let Some(value) = tiled_k::<K, O, T, _>(obj, x, seeds, sink) {
+    });
+    if let Some(value) = tiled_k::<K>(prog, x, seeds, sink) {
         return Sweep { value, grad, prods };
     }
-    // Whole-vector: the objective's reverse-mode lens over dual numbers,
-    // linearised at x + Σ_c ε_c v_c and pulled back from 1.
-    let f = obj.lens::<DualN<f64, K>>();
+    // Whole-vector: the program's reverse-mode lens over dual numbers (the
+    // objective's lens), linearised at x + Σ_c ε_c v_c and pulled back
+    // from 1.
+    let f = crate::expr::program_lens::<_, DVector<DualN<f64, K>>, DualN<f64, K>, Reverse>(
+        prog.clone(),
+    );
     let mut xd = DVector::from_element(n, DualN::from_f64(0.0));
-    DualInput { x, seeds }.fill(0, 0..n, xd.as_mut_slice());
+    Source::<DualN<f64, K>>::fill(&DualInput { x, seeds }, 0, 0..n, xd.as_mut_slice());
     let (y, lin) = f.linearize(&xd);
     drop(xd);
     let g = lin.pull(&DualN::from_f64(1.0));
@@ -264,13 +362,11 @@ fn sweep_k<const K: usize, O: Objective + ?Sized, T: Seeds + ?Sized>(
     }
 }
 
-fn sweep_width<O: Objective + ?Sized, T: Seeds + ?Sized>(
-    obj: &O,
-    x: &[f64],
-    seeds: &T,
-    w: usize,
-) -> Sweep {
-    by_width!(w, K => sweep_k::<K, O, T>(obj, x, seeds))
+fn sweep_width<O: Objective + ?Sized>(obj: &O, x: &[f64], seeds: &dyn Seeds, w: usize) -> Sweep {
+    by_width!(w, K => {
+        let prog = crate::objective::program_of::<DualN<f64, K>, O>(obj);
+        <DualN<f64, K> as Width>::sweep(&prog, x, seeds)
+    })
 }
 
 /// `f(x)`, `∇f(x)` and `H v_c` for every seed, in as few sweeps as the
@@ -283,7 +379,7 @@ pub(crate) fn sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
     let max = WIDTHS[WIDTHS.len() - 1];
     if seeds.count() == 0 {
         let zero = vec![0.0; x.len()];
-        let mut s = sweep_width(obj, x, &[zero.as_slice()][..], 1);
+        let mut s = sweep_width(obj, x, &Erased(&[zero.as_slice()][..]), 1);
         s.prods.clear();
         return s;
     }

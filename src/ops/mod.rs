@@ -6,22 +6,27 @@
 //! styles share every kernel (the primitives themselves are written once,
 //! as [`crate::graph::Op`]s, in the crate's `primitives` files).
 //! [`recast`] and [`retype`] run them on `SVector`s (static lengths, told
-//! apart by type).
+//! apart by type). [`matvec`], [`matvec_flat`] and [`outer`] are the
+//! matrix maps; [`Custom`] makes a primitive of your own from a value
+//! function and its derivative.
 
+mod custom;
 mod recast;
 
+pub use custom::Custom;
 pub use recast::{recast, retype};
 
 use crate::dual::Dual;
 use crate::elementary::{binary_lenses, unary_lenses};
 use crate::{DFun, Expr, Mode, Real};
-use nalgebra::DVector;
+use nalgebra::{DVector, Dim, Matrix, RawStorage};
 
 type Vector<S> = DVector<S>;
 
 macro_rules! unary_lens {
     ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr) => {
         $(#[$doc])*
+        #[track_caller]
         pub fn $name<S: Real, M: Mode>() -> DFun<Vector<S>, Vector<S>, M> {
             let $x = Expr::<S>::var();
             ($body).compile()
@@ -92,6 +97,7 @@ unary_lens!(
 /// let f: DFun<_, _> = ops::scale(2.0);
 /// assert_eq!(f.eval(&dvector![2.0]), dvector![4.0]);
 /// ```
+#[track_caller]
 pub fn scale<S: Real, M: Mode>(a: f64) -> DFun<Vector<S>, Vector<S>, M> {
     Expr::<S>::var().affine(a, 0.0).compile()
 }
@@ -104,6 +110,7 @@ pub fn scale<S: Real, M: Mode>(a: f64) -> DFun<Vector<S>, Vector<S>, M> {
 /// let f: DFun<_, _> = ops::offset(1.0);
 /// assert_eq!(f.eval(&dvector![2.0]), dvector![3.0]);
 /// ```
+#[track_caller]
 pub fn offset<S: Real, M: Mode>(b: f64) -> DFun<Vector<S>, Vector<S>, M> {
     Expr::<S>::var().affine(1.0, b).compile()
 }
@@ -116,6 +123,7 @@ pub fn offset<S: Real, M: Mode>(b: f64) -> DFun<Vector<S>, Vector<S>, M> {
 /// let f: DFun<_, _> = ops::map(|t| t * t * c(3.0));
 /// assert_eq!(f.eval(&dvector![2.0]), dvector![12.0]);
 /// ```
+#[track_caller]
 pub fn map<S: Real, M: Mode, F>(f: F) -> DFun<Vector<S>, Vector<S>, M>
 where
     F: Fn(Dual<S>) -> Dual<S> + Send + Sync + 'static,
@@ -131,6 +139,7 @@ where
 /// let f: DFun<_, _> = ops::stencil(2, |w| w[0] * w[1]);
 /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0]), dvector![2.0, 6.0]);
 /// ```
+#[track_caller]
 pub fn stencil<S: Real, M: Mode, F>(width: usize, f: F) -> DFun<Vector<S>, Vector<S>, M>
 where
     F: Fn(&[Dual<S>]) -> Dual<S> + Send + Sync + 'static,
@@ -146,6 +155,7 @@ where
 /// let f: DFun<_, _> = ops::slice(1, 1);
 /// assert_eq!(f.eval(&dvector![1.0, 2.0]), dvector![2.0]);
 /// ```
+#[track_caller]
 pub fn slice<S: Real, M: Mode>(start: usize, len: usize) -> DFun<Vector<S>, Vector<S>, M> {
     Expr::<S>::var().slice(start, len).compile()
 }
@@ -158,6 +168,7 @@ pub fn slice<S: Real, M: Mode>(start: usize, len: usize) -> DFun<Vector<S>, Vect
 /// let f: DFun<_, _> = ops::shift(1);
 /// assert_eq!(f.eval(&dvector![1.0, 2.0]), dvector![2.0]);
 /// ```
+#[track_caller]
 pub fn shift<S: Real, M: Mode>(k: usize) -> DFun<Vector<S>, Vector<S>, M> {
     Expr::<S>::var().shift(k).compile()
 }
@@ -170,6 +181,7 @@ pub fn shift<S: Real, M: Mode>(k: usize) -> DFun<Vector<S>, Vector<S>, M> {
 /// let f: DFun<_, _> = ops::stride(0, 3);
 /// assert_eq!(f.eval(&dvector![1.0, 2.0, 3.0, 4.0]), dvector![1.0, 4.0]);
 /// ```
+#[track_caller]
 pub fn stride<S: Real, M: Mode>(offset: usize, step: usize) -> DFun<Vector<S>, Vector<S>, M> {
     Expr::<S>::var().stride(offset, step).compile()
 }
@@ -182,6 +194,7 @@ pub fn stride<S: Real, M: Mode>(offset: usize, step: usize) -> DFun<Vector<S>, V
 /// let f: DFun<_, _> = ops::sum();
 /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 3.0);
 /// ```
+#[track_caller]
 pub fn sum<S: Real, M: Mode>() -> DFun<Vector<S>, S, M> {
     Expr::<S>::var().sum().compile()
 }
@@ -194,6 +207,7 @@ pub fn sum<S: Real, M: Mode>() -> DFun<Vector<S>, S, M> {
 /// let f: DFun<_, _> = ops::norm_squared();
 /// assert_eq!(f.eval(&dvector![1.0, 2.0]), 5.0);
 /// ```
+#[track_caller]
 pub fn norm_squared<S: Real, M: Mode>() -> DFun<Vector<S>, S, M> {
     Expr::<S>::var().norm_squared().compile()
 }
@@ -201,6 +215,7 @@ pub fn norm_squared<S: Real, M: Mode>() -> DFun<Vector<S>, S, M> {
 macro_rules! binary_lens {
     ($(#[$doc:meta])* $name:ident, $out:ty, |$a:ident, $b:ident| $body:expr) => {
         $(#[$doc])*
+        #[track_caller]
         pub fn $name<S: Real, M: Mode>() -> DFun<(Vector<S>, Vector<S>), $out, M> {
             let ($a, $b) = (Expr::<S>::input(0), Expr::<S>::input(1));
             ($body).compile()
@@ -218,10 +233,12 @@ binary_lens!(
     /// use nalgebra::{dvector, DVector};
     /// let f: DFun<_, _> = ops::add();
     /// assert_eq!(f.eval(&(dvector![1.0], dvector![2.0])), dvector![3.0]);
-    /// assert_eq!(
-    ///     f.try_eval(&(dvector![1.0, 2.0], dvector![2.0])).unwrap_err(),
-    ///     Error::DimensionMismatch { op: "add", expected: 2, found: 1 }
-    /// );
+    /// let Err(Error::LengthAt { op, expected, found, at }) = f.try_eval(&(dvector![1.0, 2.0], dvector![2.0]))
+    /// else { panic!() };
+    /// assert_eq!((op, expected, found), ("add", 2, 1));
+    /// assert_eq!(at.line(), line!() - 5); // where the lens was made
+    /// assert!(f.try_eval(&(dvector![1.0, 2.0], dvector![2.0])).unwrap_err().to_string()
+    ///     .starts_with("add: dimension mismatch: expected 2, found 1 (the `add` built at "));
     /// let g: DFun<(DVector<f64>, f64), DVector<f64>> = (Expr::input(0) + Expr::input(1)).compile();
     /// assert_eq!(g.eval(&(dvector![1.0, 2.0], 2.0)), dvector![3.0, 4.0]);
     /// ```
@@ -286,3 +303,53 @@ binary_lens!(
     /// assert_eq!(f.eval(&(dvector![1.0, 3.0], dvector![2.0, 4.0])), dvector![1.0, 2.0, 3.0, 4.0]);
     /// ```
     interleave, Vector<S>, |a, b| a.interleave(&b));
+
+/// `x ↦ W·x` for a constant matrix `W` (`DMatrix`, `SMatrix` or a view);
+/// see [`Expr::matvec`].
+///
+/// ```
+/// use lensdiff::{ops, DFun, Forward, jacobian_fwd};
+/// use nalgebra::{dmatrix, dvector, DVector};
+/// let w = dmatrix![1.0, 2.0, 0.0; 0.0, 1.0, -1.0];
+/// let f: DFun<DVector<f64>, DVector<f64>, Forward> = ops::matvec(&w);
+/// assert_eq!(f.eval(&dvector![1.0, 1.0, 1.0]), dvector![3.0, 0.0]);
+/// assert_eq!(jacobian_fwd(&f, &dvector![0.0, 0.0, 0.0]), w);
+/// ```
+#[track_caller]
+pub fn matvec<S: Real, M: Mode, R: Dim, C: Dim, St: RawStorage<S, R, C>>(
+    w: &Matrix<S, R, C, St>,
+) -> DFun<Vector<S>, Vector<S>, M> {
+    Expr::<S>::var().matvec(w).compile()
+}
+
+/// `(W, x) ↦ W·x` for a matrix of `rows` rows given column by column
+/// (nalgebra's layout): bilinear, with derivatives in both; see
+/// [`Expr::matvec_flat`].
+///
+/// ```
+/// use lensdiff::{ops, DFun, Reverse};
+/// use nalgebra::{dvector, DVector};
+/// let f: DFun<(DVector<f64>, DVector<f64>), DVector<f64>, Reverse> = ops::matvec_flat(1);
+/// let (y, back) = f.linearize(&(dvector![2.0, 3.0], dvector![1.0, -1.0]));
+/// assert_eq!(y, dvector![-1.0]);
+/// assert_eq!(back.pull(&dvector![1.0]), (dvector![1.0, -1.0], dvector![2.0, 3.0]));
+/// ```
+#[track_caller]
+pub fn matvec_flat<S: Real, M: Mode>(rows: usize) -> DFun<(Vector<S>, Vector<S>), Vector<S>, M> {
+    Expr::<S>::input(0)
+        .matvec_flat(rows, &Expr::input(1))
+        .compile()
+}
+
+/// `(a, b) ↦ a bᵀ`, flat and column by column; see [`Expr::outer`].
+///
+/// ```
+/// use lensdiff::{ops, DFun};
+/// use nalgebra::dvector;
+/// let f: DFun<_, _> = ops::outer();
+/// assert_eq!(f.eval(&(dvector![1.0, 2.0], dvector![3.0])), dvector![3.0, 6.0]);
+/// ```
+#[track_caller]
+pub fn outer<S: Real, M: Mode>() -> DFun<(Vector<S>, Vector<S>), Vector<S>, M> {
+    Expr::<S>::input(0).outer(&Expr::input(1)).compile()
+}

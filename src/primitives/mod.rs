@@ -9,10 +9,12 @@
 //! * `reduce`: `sum`, `dot`, `‖·‖²`, `sum_map`, `sum_adjacent`;
 //! * `shift`: slices, strides, concatenation, interleaving, constants,
 //!   linear stencils (finite differences);
-//! * `stencil`: nonlinear windows.
+//! * `stencil`: nonlinear windows;
+//! * `matrix`: `W·x` (bilinear in the matrix and the vector), `a bᵀ`.
 
 pub(crate) mod arith;
 pub(crate) mod elementwise;
+pub(crate) mod matrix;
 pub(crate) mod reduce;
 pub(crate) mod shift;
 pub(crate) mod stencil;

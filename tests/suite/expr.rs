@@ -1,7 +1,7 @@
 //! `Expr` shape errors: a mismatch panics naming the primitive in every
 //! path, and `Expr::check` returns it.
 
-use crate::common::panic_message;
+use crate::common::{panic_message, unlocated, unlocated_msg};
 
 use lensdiff::{DFun, Error, Expr, Forward, Reverse};
 use nalgebra::DVector;
@@ -24,21 +24,21 @@ fn mismatch_messages_in_every_path() {
     let r: DFun<V, V, Reverse> = bad.compile();
     let f: DFun<V, V, Forward> = bad.compile();
     assert_eq!(
-        panic_message(|| {
+        unlocated_msg(&panic_message(|| {
             let _ = r.eval(&V::zeros(5));
-        }),
+        })),
         msg
     );
     assert_eq!(
-        panic_message(|| {
+        unlocated_msg(&panic_message(|| {
             let _ = r.linearize(&V::zeros(5));
-        }),
+        })),
         msg
     );
     assert_eq!(
-        panic_message(|| {
+        unlocated_msg(&panic_message(|| {
             let _ = f.linearize(&V::zeros(5));
-        }),
+        })),
         msg
     );
     let cases: Vec<(Expr<f64>, usize, &str)> = vec![
@@ -81,13 +81,13 @@ fn mismatch_messages_in_every_path() {
     for (e, n, want) in cases {
         let f: DFun<V, V, Reverse> = e.compile();
         assert_eq!(
-            panic_message(|| {
+            unlocated_msg(&panic_message(|| {
                 let _ = f.eval(&V::zeros(n));
-            }),
+            })),
             want
         );
         let found = e.check(&[n]).unwrap_err();
-        assert_eq!(found.to_string(), want);
+        assert_eq!(unlocated_msg(&found.to_string()), want);
     }
 }
 
@@ -95,7 +95,7 @@ fn mismatch_messages_in_every_path() {
 fn check_returns_dimension_mismatch() {
     let x = Expr::<f64>::var();
     assert_eq!(
-        (x.diff() + x.clone()).check(&[5]),
+        (x.diff() + x.clone()).check(&[5]).map_err(unlocated),
         Err(Error::DimensionMismatch {
             op: "add",
             expected: 4,
@@ -110,7 +110,7 @@ fn check_returns_dimension_mismatch() {
     // Two input slots.
     let y = Expr::<f64>::input(1);
     assert_eq!(
-        (x.clone() + y.clone()).check(&[3, 2]),
+        (x.clone() + y.clone()).check(&[3, 2]).map_err(unlocated),
         Err(Error::DimensionMismatch {
             op: "add",
             expected: 3,
@@ -118,4 +118,47 @@ fn check_returns_dimension_mismatch() {
         })
     );
     assert_eq!(x.dot(&y).check(&[3, 3]), Ok(1));
+}
+
+#[test]
+fn a_length_error_names_the_line_that_built_the_node() {
+    // A sum of several terms with one bad term: the message names the line
+    // of the `+` that meets it.
+    let x = Expr::<f64>::var();
+    let e = x.square() + x.sin() * 2.0;
+    let e = e + x.cos();
+    let e = e + x.diff(); // lengths 6 and 5
+    let plus_line = line!() - 1;
+    let e = e + x.tanh() + x.exp();
+    let Err(Error::LengthAt {
+        op,
+        expected,
+        found,
+        at,
+    }) = e.check(&[6])
+    else {
+        panic!("expected a located length error");
+    };
+    assert_eq!((op, expected, found), ("add", 6, 5));
+    assert_eq!((at.file(), at.line()), (file!(), plus_line));
+    // The panic of the compiled lens says it too, at the caller's line.
+    let f: DFun<V, V, Reverse> = e.compile();
+    let msg = panic_message(|| {
+        let _ = f.eval(&V::zeros(6));
+    });
+    assert_eq!(
+        msg,
+        format!(
+            "add: dimension mismatch: expected 6, found 5 (the `add` built at {}:{}:{})",
+            file!(),
+            plus_line,
+            at.column()
+        )
+    );
+    // A method points at its own call (this `dot`), not into the library.
+    let g = x.diff2().dot(&x);
+    let Err(Error::LengthAt { op, at, .. }) = g.check(&[4]) else {
+        panic!("expected a located length error");
+    };
+    assert_eq!((op, at.file(), at.line()), ("dot", file!(), line!() - 4));
 }

@@ -90,3 +90,45 @@ fn an_inner_maps_input_is_reported_by_the_combinator() {
         "input 0 has length 3; this lens was built for 4 (constant `target`)"
     );
 }
+
+/// A lens from `from_linear_map` with declared shapes: a wrong input
+/// panics at the caller's line naming both lengths, before the closure
+/// (whose nalgebra product would panic inside nalgebra) runs; composed
+/// after another lens, the declared input shape is checked there too.
+#[test]
+fn declared_shapes_reject_a_wrong_input_at_the_callers_line() {
+    let w = nalgebra::DMatrix::from_fn(2, 3, |i, j| (i + 2 * j) as f64);
+    let lin = std::sync::Arc::new(w.clone());
+    let f = DFun::<V, V, Reverse>::from_linear_map(move |x: &V| (&*lin * x, Matrix(lin.clone())))
+        .with_shapes(3, 2);
+    assert_eq!(f.eval(&seq(3)), &w * seq(3));
+    assert_panics_here!(
+        "input 0 has length 4; this lens was built for 3 (declared by `with_shapes`)",
+        f.eval(&seq(4))
+    );
+    let g: DFun<V, V, Reverse> = ops::diff();
+    let h = g.then(&f); // diff of 5 gives 4, which f does not take
+    assert!(h.try_eval(&seq(5)).is_err());
+    assert_eq!(
+        h.eval(&seq(4)),
+        &w * ops::diff::<f64, Reverse>().eval(&seq(4))
+    );
+}
+
+/// `W dx`, transposed `Wᵀ dy`.
+struct Matrix(std::sync::Arc<nalgebra::DMatrix<f64>>);
+
+impl lensdiff::linear::LinearMap<V, V> for Matrix {
+    fn apply(&self, dx: &V) -> V {
+        &*self.0 * dx
+    }
+    fn transpose_add(&self, dy: &V, dx: &mut V) {
+        *dx += self.0.tr_mul(dy);
+    }
+    fn dom_shape(&self) -> usize {
+        self.0.ncols()
+    }
+    fn cod_shape(&self) -> usize {
+        self.0.nrows()
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::{check, diag, hcat};
 use crate::common::map_v;
-use crate::common::{mismatch, seq};
+use crate::common::{mismatch, seq, unlocated};
 use lensdiff::hessian::try_hvp;
 use lensdiff::jvp;
 use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, Reverse, grad, ops};
@@ -164,7 +164,7 @@ fn two_inputs_of_different_lengths_are_reported_by_the_primitive() {
     );
     // A length-one vector is a vector: it does not broadcast.
     assert_eq!(
-        f.try_eval(&(seq(3), dvector![2.0])).unwrap_err(),
+        unlocated(f.try_eval(&(seq(3), dvector![2.0])).unwrap_err()),
         mismatch("mul", 3, 1)
     );
 }
@@ -177,7 +177,7 @@ fn a_length_one_vector_does_not_broadcast() {
     let wrong = (x.clone() * x.shift(1)).sum();
     for n in [2, 3, 10] {
         assert_eq!(
-            wrong.check(&[n]),
+            wrong.check(&[n]).map_err(unlocated),
             Err(Error::DimensionMismatch {
                 op: "mul",
                 expected: n,
@@ -214,7 +214,7 @@ fn a_length_one_vector_does_not_broadcast() {
         }
     }
     assert_eq!(
-        try_hvp(&Chain, &dvector![1.0, 2.0], &dvector![1.0, 0.0]).unwrap_err(),
+        unlocated(try_hvp(&Chain, &dvector![1.0, 2.0], &dvector![1.0, 0.0]).unwrap_err()),
         mismatch("mul", 2, 1)
     );
 }

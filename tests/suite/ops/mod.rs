@@ -5,7 +5,9 @@
 //! mirror `src/ops/`.
 
 mod arith;
+mod custom;
 mod elementwise;
+mod matrix;
 mod reduce;
 mod shift;
 mod stencil;
