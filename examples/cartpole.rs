@@ -25,7 +25,7 @@ mod problems;
 use crate::problems::Cartpole;
 use lensdiff::constrained::{Bounds, Globalization, Ipm, IpmOptions, Sqp, SqpOptions};
 use nalgebra::DVector;
-use plot::{draw_legend, draw_lines, padded_range};
+use plot::{Series, draw_legend, draw_lines, padded_range};
 use plotters::prelude::*;
 use std::error::Error;
 
@@ -234,26 +234,19 @@ fn plot_states(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
 
 /// The force against time, with the bounds `±umax` when finite.
 fn plot_control(t: &Trajectory, umax: f64, path: &str) -> Result<(), Box<dyn Error>> {
+    let labels = [format!("bound u = {umax}"), format!("bound u = {}", -umax)];
     let pts = t.t.iter().copied().zip(t.force.iter().copied()).collect();
-    let mut series = vec![(
-        "force on the cart u".to_string(),
-        RGBColor(44, 160, 44),
-        pts,
-    )];
+    let mut series: Vec<Series<'_>> = vec![("force on the cart u", RGBColor(44, 160, 44), pts)];
     if umax.is_finite() {
         let (t0, t1) = (t.t[0], t.t[t.t.len() - 1]);
-        for (name, b) in [("bound +u_max", umax), ("bound −u_max", -umax)] {
+        for (label, b) in labels.iter().zip([umax, -umax]) {
             series.push((
-                format!("{name} = {b}"),
+                label.as_str(),
                 RGBColor(120, 120, 120),
                 vec![(t0, b), (t1, b)],
             ));
         }
     }
-    let series: Vec<(&str, RGBColor, Vec<(f64, f64)>)> = series
-        .iter()
-        .map(|(n, c, p)| (n.as_str(), *c, p.clone()))
-        .collect();
     draw_lines(
         path,
         "Cart-pole swing-up: control",

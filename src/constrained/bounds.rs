@@ -187,7 +187,7 @@ impl Bounds {
     pub fn check(&self, what: &'static str) -> Result<(), Error> {
         let bad = |i: usize| {
             let (lo, hi) = (self.lower[i], self.upper[i]);
-            !(lo <= hi) || lo == f64::INFINITY || hi == f64::NEG_INFINITY
+            lo.is_nan() || hi.is_nan() || lo > hi || lo == f64::INFINITY || hi == f64::NEG_INFINITY
         };
         match (0..self.len()).find(|&i| bad(i)) {
             Some(index) => Err(Error::InvalidBounds {

@@ -186,7 +186,7 @@ fn bound_constrained_qp_matches_the_dense_active_set_solution() {
     );
     let active = (0..w.len()).filter(|&i| w[i] > 1e-6).count();
     assert!(
-        active >= 2 && active < QP_N,
+        (2..QP_N).contains(&active),
         "{active} active bounds: not a test of the bounds"
     );
     assert!((&r.x - &x).amax() < 1e-7, "x {} vs {}", r.x, x);
@@ -223,7 +223,7 @@ fn inequality_constrained_qp_matches_the_dense_active_set_solution() {
     );
     let active = (0..w.len()).filter(|&i| w[i] > 1e-6).count();
     assert!(
-        active >= 1 && active < 4,
+        (1..4).contains(&active),
         "{active} active rows: not a test of the inequalities"
     );
     assert!((&r.x - &x).amax() < 1e-7, "x {} vs {}", r.x, x);
