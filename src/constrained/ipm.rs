@@ -304,6 +304,12 @@ impl Ipm {
         bounds.check("variable")?;
         row_bounds.check("constraint row")?;
         let (cl, cu) = (row_bounds.lower(), row_bounds.upper());
+        if let Some(i) = (0..m).find(|&i| cl[i] == f64::NEG_INFINITY && cu[i] == f64::INFINITY) {
+            return Err(Error::InvalidArgument {
+                op: "Ipm::minimize",
+                reason: format!("constraint row {i} has no finite bound"),
+            });
+        }
         let n_eq = (0..m).filter(|&i| cl[i] == cu[i]).count();
         if n_eq > n {
             return Err(Error::TooManyConstraints { m: n_eq, n });
@@ -388,6 +394,8 @@ impl Ipm {
             print_header();
         }
         let mut iter = 0;
+        // Set by a tiny step: the barrier problem counts as solved.
+        let mut force_mu = false;
         let (status, final_point) = loop {
             let (p, jac, hband) = evaluate(&x, &lambda, &s, &sl)?;
             // The optimality conditions at μ = 0.
@@ -443,8 +451,10 @@ impl Ipm {
             // The barrier problem solved well enough: a smaller μ (maybe
             // several times over), and a new filter.
             let mu_min = o.tol.min(o.compl_tol) / 10.0;
-            while mu > mu_min && (dual_inf / s_d).max(h_inf).max(compl(mu) / s_c) <= KAPPA_EPS * mu
+            while mu > mu_min
+                && (force_mu || (dual_inf / s_d).max(h_inf).max(compl(mu) / s_c) <= KAPPA_EPS * mu)
             {
+                force_mu = false;
                 mu = (KAPPA_MU * mu).min(mu.powf(THETA_MU)).max(mu_min);
                 filter = Filter::new(theta0);
             }
@@ -543,26 +553,43 @@ impl Ipm {
                 };
                 (xt, st, phit, ht.iter().map(|v| v.abs()).sum::<f64>())
             };
+            // A step at the rounding level of x and s (Ipopt's tiny step) is
+            // taken whole without a line search, and μ goes down.
+            let tiny = |v: &[f64], d: &[f64]| {
+                v.iter()
+                    .zip(d)
+                    .all(|(a, b)| b.abs() <= 10.0 * f64::EPSILON * (1.0 + a.abs()))
+            };
+            let tiny_step = tiny(x.as_slice(), &step.dx) && tiny(&s, &ds);
             let mut alpha = alpha_max;
             let mut evals = 0;
-            let verdict = loop {
-                let (xt, st, phit, thetat) = trial(alpha);
-                evals += 1;
-                let v = acceptance.judge(phit, thetat, alpha, o.armijo);
-                if v != Verdict::Reject {
-                    x = xt;
-                    s = st;
-                    break v;
-                }
-                alpha *= 0.5;
-                if evals >= o.max_backtracks {
-                    if let Some(e) = infeasible(iter, &p.cv, cl, cu, o.constraint_tol) {
-                        return Err(e);
+            let verdict = if tiny_step {
+                let (xt, st, _, _) = trial(alpha);
+                x = xt;
+                s = st;
+                evals = 1;
+                force_mu = true;
+                Verdict::FStep
+            } else {
+                loop {
+                    let (xt, st, phit, thetat) = trial(alpha);
+                    evals += 1;
+                    let v = acceptance.judge(phit, thetat, alpha, o.armijo);
+                    if v != Verdict::Reject {
+                        x = xt;
+                        s = st;
+                        break v;
                     }
-                    return Err(Error::LineSearchFailed {
-                        iteration: iter,
-                        step: alpha,
-                    });
+                    alpha *= 0.5;
+                    if evals >= o.max_backtracks {
+                        if let Some(e) = infeasible(iter, &p.cv, cl, cu, o.constraint_tol) {
+                            return Err(e);
+                        }
+                        return Err(Error::LineSearchFailed {
+                            iteration: iter,
+                            step: alpha,
+                        });
+                    }
                 }
             };
             if verdict == Verdict::ThetaStep {

@@ -449,6 +449,21 @@ fn a_lower_bound_above_its_upper_bound_names_the_variable() {
         ),
         "{err:?}"
     );
+    // A row with no finite bound is named.
+    let err = Ipm::default()
+        .minimize(
+            &Squares,
+            &Pin,
+            &Bounds::free(3),
+            &Bounds::free(1),
+            &DVector::zeros(3),
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("constraint row 0 has no finite bound"),
+        "{err}"
+    );
     // A NaN bound and a lower bound of +∞ are invalid too.
     for (lo, hi) in [(f64::NAN, 1.0), (INF, INF)] {
         let b = Bounds::free(3).with(1, lo, hi);
