@@ -1,14 +1,19 @@
 //! The cart-pole swing-up (`BENCH.md`, `cartpole`) by SQP on banded KKT
 //! systems: trapezoidal collocation, the dynamics as equality constraints,
-//! from the linear-interpolation start.
+//! from the linear-interpolation start. With `--umax U` (`|u| ≤ U`) or
+//! `--dmax D` (`|q1| ≤ D`), Kelly's bounded swing-up, solved by the
+//! interior-point method on the same banded systems.
 //!
 //! ```sh
 //! cargo run --release --example cartpole                  # N = 100
 //! cargo run --release --example cartpole -- --segments 10000 --no-plots
+//! cargo run --release --example cartpole -- --umax 10 --dmax 2
 //! ```
 //!
 //! Prints the iteration table, then one JSON line (`segments`, `n`, `m`,
-//! `iterations`, `objective`, `max_violation`, `solve_s`, `status`), and
+//! `iterations`, `objective`, `max_violation`, `solve_s`, `status`,
+//! `solver`, `umax`, `dmax`, `active_nodes`: nodes with a bound within
+//! `10⁻⁶` relative), and
 //! writes `PREFIX-states.svg` (cart position and pole angle against time),
 //! `PREFIX-control.svg` (the force) and `PREFIX-filmstrip.svg` (the
 //! swing-up frame by frame); `--out PREFIX` (default `cartpole`),
@@ -18,8 +23,9 @@
 mod problems;
 
 use crate::problems::Cartpole;
-use lensdiff::constrained::{Globalization, Sqp, SqpOptions, SqpResult};
-use plot::{draw_legend, draw_lines, padded_range, tick};
+use lensdiff::constrained::{Bounds, Globalization, Ipm, IpmOptions, Sqp, SqpOptions};
+use nalgebra::DVector;
+use plot::{Series, draw_legend, draw_lines, padded_range, tick};
 use plotters::prelude::*;
 use std::error::Error;
 
@@ -32,6 +38,17 @@ struct Args {
     plots: bool,
     quiet: bool,
     globalization: Globalization,
+    umax: f64,
+    dmax: f64,
+}
+
+/// A positive bound from the command line.
+fn parse_bound(flag: &str, v: Option<String>) -> Result<f64, String> {
+    let v = v.ok_or(format!("{flag} needs a value"))?;
+    match v.parse::<f64>() {
+        Ok(b) if b > 0.0 => Ok(b),
+        _ => Err(format!("{flag}: not a positive number: {v}")),
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -41,6 +58,8 @@ fn parse_args() -> Result<Args, String> {
         plots: true,
         quiet: false,
         globalization: Globalization::Filter,
+        umax: f64::INFINITY,
+        dmax: f64::INFINITY,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -54,6 +73,8 @@ fn parse_args() -> Result<Args, String> {
                     return Err("--segments must be at least 1".into());
                 }
             }
+            "--umax" => a.umax = parse_bound("--umax", it.next())?,
+            "--dmax" => a.dmax = parse_bound("--dmax", it.next())?,
             "--out" => a.out = it.next().ok_or("--out needs a file prefix")?,
             "--no-plots" => a.plots = false,
             "--globalization" => {
@@ -66,7 +87,7 @@ fn parse_args() -> Result<Args, String> {
             "--quiet" => a.quiet = true,
             "-h" | "--help" => {
                 return Err(
-                    "usage: cartpole [--segments N] [--out PREFIX] [--no-plots] [--quiet] [--globalization filter|l1]".into(),
+                    "usage: cartpole [--segments N] [--out PREFIX] [--no-plots] [--quiet] [--globalization filter|l1] [--umax U] [--dmax D]".into(),
                 );
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -81,29 +102,81 @@ fn main() -> Result<(), Box<dyn Error>> {
         std::process::exit(2)
     })?;
     let p = Cartpole::new(args.segments);
-    let opts = SqpOptions {
-        verbose: !args.quiet,
-        globalization: args.globalization,
-        ..Default::default()
+    let bounded = args.umax.is_finite() || args.dmax.is_finite();
+    // (x, iterations, f, violation, solve seconds, status, KKT size, band)
+    let (x, iterations, f, violation, time_s, status, kkt_size, kkt_bandwidth) = if bounded {
+        let opts = IpmOptions {
+            verbose: !args.quiet,
+            ..Default::default()
+        };
+        let bounds = p.bounds(args.umax, args.dmax);
+        let r = Ipm::new(opts).minimize(
+            &p,
+            &p.constraints(),
+            &bounds,
+            &Bounds::zero(p.m()),
+            &p.x0(),
+        )?;
+        (
+            r.x,
+            r.iterations,
+            r.f,
+            r.c_inf,
+            r.time_s,
+            r.status,
+            r.kkt_size,
+            r.kkt_bandwidth,
+        )
+    } else {
+        let opts = SqpOptions {
+            verbose: !args.quiet,
+            globalization: args.globalization,
+            ..Default::default()
+        };
+        let r = Sqp::new(opts).minimize(&p, &p.constraints(), &p.x0())?;
+        (
+            r.x,
+            r.iterations,
+            r.f,
+            r.c_inf,
+            r.time_s,
+            r.status,
+            r.kkt_size,
+            r.kkt_bandwidth,
+        )
     };
-    let r = Sqp::new(opts).minimize(&p, &p.constraints(), &p.x0())?;
+    let at_bound = |v: f64, b: f64| b.is_finite() && v.abs() >= b * (1.0 - 1e-6);
+    let active_nodes = (0..=args.segments)
+        .filter(|&k| at_bound(x[5 * k + 4], args.umax) || at_bound(x[5 * k], args.dmax))
+        .count();
+    let json_bound = |b: f64| {
+        if b.is_finite() {
+            format!("{b}")
+        } else {
+            "null".to_string()
+        }
+    };
     println!(
-        "{{\"segments\": {}, \"n\": {}, \"m\": {}, \"iterations\": {}, \"objective\": {:.12}, \"max_violation\": {:.3e}, \"solve_s\": {:.4}, \"status\": \"{}\", \"kkt_size\": {}, \"kkt_bandwidth\": {}}}",
+        "{{\"segments\": {}, \"n\": {}, \"m\": {}, \"iterations\": {}, \"objective\": {:.12}, \"max_violation\": {:.3e}, \"solve_s\": {:.4}, \"status\": \"{}\", \"kkt_size\": {}, \"kkt_bandwidth\": {}, \"solver\": \"{}\", \"umax\": {}, \"dmax\": {}, \"active_nodes\": {}}}",
         args.segments,
         p.n(),
         p.m(),
-        r.iterations,
-        r.f,
-        r.c_inf,
-        r.time_s,
-        r.status.as_str(),
-        r.kkt_size,
-        r.kkt_bandwidth
+        iterations,
+        f,
+        violation,
+        time_s,
+        status.as_str(),
+        kkt_size,
+        kkt_bandwidth,
+        if bounded { "ipm" } else { "sqp" },
+        json_bound(args.umax),
+        json_bound(args.dmax),
+        active_nodes
     );
     if args.plots {
-        let t = Trajectory::of(&p, &r);
+        let t = Trajectory::of(&p, &x);
         plot_states(&t, &format!("{}-states.svg", args.out))?;
-        plot_control(&t, &format!("{}-control.svg", args.out))?;
+        plot_control(&t, args.umax, &format!("{}-control.svg", args.out))?;
         plot_filmstrip(&t, &format!("{}-filmstrip.svg", args.out))?;
         eprintln!(
             "wrote {0}-states.svg, {0}-control.svg, {0}-filmstrip.svg",
@@ -123,8 +196,8 @@ struct Trajectory {
 }
 
 impl Trajectory {
-    fn of(p: &Cartpole, r: &SqpResult) -> Self {
-        let z = r.x.as_slice();
+    fn of(p: &Cartpole, x: &DVector<f64>) -> Self {
+        let z = x.as_slice();
         let nodes = p.segments() + 1;
         let h = p.h();
         Trajectory {
@@ -159,13 +232,26 @@ fn plot_states(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
     )
 }
 
-fn plot_control(t: &Trajectory, path: &str) -> Result<(), Box<dyn Error>> {
+/// The force against time, with the bounds `±umax` when finite.
+fn plot_control(t: &Trajectory, umax: f64, path: &str) -> Result<(), Box<dyn Error>> {
+    let labels = [format!("bound u = {umax}"), format!("bound u = {}", -umax)];
     let pts = t.t.iter().copied().zip(t.force.iter().copied()).collect();
+    let mut series: Vec<Series<'_>> = vec![("force on the cart u", RGBColor(44, 160, 44), pts)];
+    if umax.is_finite() {
+        let (t0, t1) = (t.t[0], t.t[t.t.len() - 1]);
+        for (label, b) in labels.iter().zip([umax, -umax]) {
+            series.push((
+                label.as_str(),
+                RGBColor(120, 120, 120),
+                vec![(t0, b), (t1, b)],
+            ));
+        }
+    }
     draw_lines(
         path,
         "Cart-pole swing-up: control",
         ("time t (s)", "force u (N)"),
-        &[("force on the cart u", RGBColor(44, 160, 44), pts)],
+        &series,
         SeriesLabelPosition::UpperRight,
     )
 }

@@ -158,6 +158,28 @@ pub enum Error {
         /// `‖J d + c‖∞ / ‖c‖∞` of the regularised step.
         residual: f64,
     },
+    /// A lower bound above its upper bound (or a bound that is NaN).
+    InvalidBounds {
+        /// Whose bounds: `"variable"` or `"constraint row"`.
+        what: &'static str,
+        /// Its index (0-based).
+        index: usize,
+        /// The lower bound.
+        lower: f64,
+        /// The upper bound.
+        upper: f64,
+    },
+    /// The constraints (with their bounds) cannot be satisfied: the
+    /// iterates reached a point where the violation is not zero and no
+    /// step reduces it.
+    Infeasible {
+        /// The optimiser iteration.
+        iteration: usize,
+        /// The violated constraint rows, worst first (at most 10).
+        rows: Vec<usize>,
+        /// The largest violation.
+        violation: f64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -275,6 +297,23 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "constraint Jacobian singular at iteration {iteration}: the regularised step leaves relative residual {residual:e} in the linearised constraints"
+            ),
+            Error::InvalidBounds {
+                what,
+                index,
+                lower,
+                upper,
+            } => write!(
+                f,
+                "{what} {index}: lower bound {lower:e} is not at most its upper bound {upper:e}"
+            ),
+            Error::Infeasible {
+                iteration,
+                rows,
+                violation,
+            } => write!(
+                f,
+                "infeasible at iteration {iteration}: rows {rows:?} violated by up to {violation:e}, and no step reduces the violation"
             ),
         }
     }

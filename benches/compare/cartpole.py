@@ -10,6 +10,7 @@ alone (Ipopt takes minutes and GBs there).
 
     benches/compare/cartpole.py                                  # N = 100, 1000, 10000; 100000 ours alone
     benches/compare/cartpole.py --segments 100,1000 --solo '' --repeats 5
+    benches/compare/cartpole.py --umax 10 --dmax 2               # bounded: our Ipm against cartpole_bounds.py --solver ipopt
 
 Run from the repository root after `cargo build --release --example cartpole`.
 The peer's Python needs casadi and numpy (a virtual environment outside the
@@ -56,17 +57,30 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3, help="runs of ours per size (median)")
     ap.add_argument("--peer-repeats", type=int, default=1, help="runs of the peer per size")
     ap.add_argument("--python", default=os.environ.get("PEERS_PY", "/work/venv-peers/bin/python"))
-    ap.add_argument("--peer", default=os.path.join(ROOT, "..", "shared", "peers", "cartpole_ipopt.py"))
+    ap.add_argument("--peer", default=None, help="the peer script (default: cartpole_ipopt.py, "
+                    "or cartpole_bounds.py --solver ipopt with --umax/--dmax)")
+    ap.add_argument("--umax", type=float, default=None, help="|u| <= UMAX (ours: the interior-point method)")
+    ap.add_argument("--dmax", type=float, default=None, help="|q1| <= DMAX")
     ap.add_argument("--ours", default=os.path.join(ROOT, "target", "release", "examples", "cartpole"))
     a = ap.parse_args()
+    peers = os.path.join(ROOT, "..", "shared", "peers")
+    bounded = a.umax is not None or a.dmax is not None
+    limits = []
+    for flag, v in (("--umax", a.umax), ("--dmax", a.dmax)):
+        if v is not None:
+            limits += [flag, str(v)]
+    if a.peer is None:
+        a.peer = os.path.join(peers, "cartpole_bounds.py" if bounded else "cartpole_ipopt.py")
+    # cartpole_bounds.py bounds both by default (10, 2): pass ours' choice, infinite when not given.
+    peer_args = ["--solver", "ipopt", "--umax", str(a.umax or "inf"), "--dmax", str(a.dmax or "inf")] if bounded else []
     sizes = [int(v) for v in a.segments.split(",") if v]
     solo = [int(v) for v in a.solo.split(",") if v]
     rows = []
     for n in sizes + solo:
-        ours, whole, solve, mb = best_of([a.ours, "--segments", str(n), "--quiet", "--no-plots"], a.repeats)
+        ours, whole, solve, mb = best_of([a.ours, "--segments", str(n), "--quiet", "--no-plots", *limits], a.repeats)
         row = {"N": n, "ours": ours, "ours_whole": whole, "ours_solve": solve, "ours_mb": mb}
         if n in sizes:
-            peer, pwhole, psolve, pmb = best_of([a.python, a.peer, "--segments", str(n)], a.peer_repeats)
+            peer, pwhole, psolve, pmb = best_of([a.python, a.peer, "--segments", str(n), *peer_args], a.peer_repeats)
             row.update(peer=peer, peer_whole=pwhole, peer_solve=psolve, peer_mb=pmb)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)

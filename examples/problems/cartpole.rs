@@ -19,6 +19,7 @@
 //! one to one. Each defect couples nodes `k` and `k + 1` only, and the
 //! Lagrangian's Hessian is block diagonal (one 5 × 5 block per node).
 
+use lensdiff::constrained::Bounds;
 use lensdiff::{Expr, Objective, Real, ScalarFn, ScalarFn2, c};
 use nalgebra::DVector;
 
@@ -91,6 +92,20 @@ impl Cartpole {
             z[5 * k + 1] = std::f64::consts::PI * t;
         }
         z
+    }
+}
+
+impl Cartpole {
+    /// The bounds of Kelly's tutorial, `|u_k| ≤ umax` and `|q1_k| ≤ dmax`
+    /// at every node (`f64::INFINITY` for none).
+    pub fn bounds(&self, umax: f64, dmax: f64) -> Bounds {
+        let inf = f64::INFINITY;
+        Bounds::free(self.n()).per_stage(
+            0,
+            5,
+            &[-dmax, -inf, -inf, -inf, -umax],
+            &[dmax, inf, inf, inf, umax],
+        )
     }
 }
 

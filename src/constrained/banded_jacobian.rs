@@ -329,15 +329,17 @@ pub fn jacobian_banded<F: Objective + ?Sized>(
     x: &DVector<f64>,
     spans: &JacobianSpans,
 ) -> Result<(DVector<f64>, BandedJacobian), Error> {
-    jacobian_banded_of(f, x, &Arc::new(spans.clone()))
+    jacobian_banded_of(f, x, &Arc::new(spans.clone()), ["F(x)", "Jacobian"])
 }
 
 /// [`jacobian_banded`] with the spans shared (SQP reuses them every
-/// iteration).
+/// iteration), non-finite values and derivatives reported under `names`
+/// (the derivative's index is its row).
 pub(crate) fn jacobian_banded_of<O: Objective + ?Sized>(
     map: &O,
     x: &DVector<f64>,
     spans: &Arc<JacobianSpans>,
+    names: [&'static str; 2],
 ) -> Result<(DVector<f64>, BandedJacobian), Error> {
     let n = x.len();
     check_finite("x", x.as_slice())?;
@@ -369,9 +371,15 @@ pub(crate) fn jacobian_banded_of<O: Objective + ?Sized>(
             0.0
         }
     });
-    check_finite("F(x)", &value)?;
-    check_finite("Jacobian", &prods)?;
     let nt = w + 1;
+    check_finite(names[0], &value)?;
+    // A non-finite derivative names its row.
+    if let Some(p) = prods.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            what: names[1],
+            index: Some(p / nt),
+        });
+    }
     let mut jac = BandedJacobian {
         spans: spans.clone(),
         values: vec![0.0; m * w],

@@ -20,6 +20,46 @@ use super::banded_jacobian::{BandedJacobian, JacobianSpans};
 use crate::Error;
 use crate::banded::{Banded, BandedLu, SymBanded};
 
+/// Diagonal terms of `K` beside the shifts: `x` is added to `H`'s
+/// diagonal (the barrier's `Σ = Z/(x − l)` of an interior-point step),
+/// `c` subtracted on the constraint block (the eliminated slacks'
+/// `1/Σ_s`). An empty slice stands for zeros.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KktDiagonals<'a> {
+    pub(crate) x: &'a [f64],
+    pub(crate) c: &'a [f64],
+}
+
+/// The right-hand side of a KKT solve, in `(x part, constraint part)`:
+/// `x` and `c` for the step, and `c_normal`, the constraint part of the
+/// normal step `(0, c_normal)` that the inertia test subtracts to get the
+/// tangential part of `dx`.
+pub(crate) struct KktRhs<'a> {
+    pub(crate) x: &'a [f64],
+    pub(crate) c: &'a [f64],
+    pub(crate) c_normal: &'a [f64],
+}
+
+/// Ipopt's rule for the inertia-correcting shifts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShiftRule {
+    /// First `δ` tried.
+    pub(crate) delta_init: f64,
+    /// Largest `δ` before [`Error::ShiftFailed`].
+    pub(crate) delta_max: f64,
+    /// `ε` for a singular `K`.
+    pub(crate) eps_init: f64,
+}
+
+/// One solved KKT system: the step, its multiplier step and the shifts
+/// that gave the right inertia.
+pub(crate) struct KktStep {
+    pub(crate) dx: Vec<f64>,
+    pub(crate) dl: Vec<f64>,
+    pub(crate) delta: f64,
+    pub(crate) eps: f64,
+}
+
 /// Where every unknown of the KKT system goes, and the bandwidth that gives.
 #[derive(Debug, Clone)]
 pub(crate) struct KktLayout {
@@ -107,13 +147,15 @@ impl KktLayout {
         self.band
     }
 
-    /// `K` for the shifts `δ` (Hessian) and `ε` (constraints) into `k`
-    /// (general band storage, `n + m` with `kl = ku = b`).
+    /// `K` for the shifts `δ` (Hessian) and `ε` (constraints) and the
+    /// diagonals `diag` into `k` (general band storage, `n + m` with
+    /// `kl = ku = b`).
     pub(crate) fn assemble_into(
         &self,
         k: &mut Banded<f64>,
         h: &SymBanded<f64>,
         jac: &BandedJacobian,
+        diag: &KktDiagonals<'_>,
         delta: f64,
         eps: f64,
     ) {
@@ -132,7 +174,7 @@ impl KktLayout {
                 let v = hs[j * (hk + 1) + hk + i - j];
                 let pi = self.pos_var[i];
                 if i == j {
-                    put(pj, pj, v + delta);
+                    put(pj, pj, v + delta + diag.x.get(j).copied().unwrap_or(0.0));
                 } else {
                     put(pi, pj, v);
                     put(pj, pi, v);
@@ -146,7 +188,7 @@ impl KktLayout {
                 put(q, pj, v);
                 put(pj, q, v);
             }
-            put(q, q, -eps);
+            put(q, q, -eps - diag.c.get(i).copied().unwrap_or(0.0));
         }
     }
 
@@ -228,10 +270,12 @@ impl KktSystem {
         &mut self,
         h: &SymBanded<f64>,
         jac: &BandedJacobian,
+        diag: &KktDiagonals<'_>,
         delta: f64,
         eps: f64,
     ) -> Result<bool, Error> {
-        self.layout.assemble_into(&mut self.k, h, jac, delta, eps);
+        self.layout
+            .assemble_into(&mut self.k, h, jac, diag, delta, eps);
         let res = match &mut self.lu {
             Some(lu) => lu.refactor(&self.k),
             None => self.k.lu().map(|lu| self.lu = Some(lu)),
@@ -246,13 +290,129 @@ impl KktSystem {
         }
     }
 
-    /// The assembled matrix.
-    pub(crate) fn matrix(&self) -> &Banded<f64> {
-        &self.k
-    }
-
     /// The factors of the last successful [`factor`](Self::factor).
     pub(crate) fn lu(&self) -> &BandedLu<f64> {
         self.lu.as_ref().expect("factored")
+    }
+}
+
+impl KktSystem {
+    /// Solves `K (dx, dλ) = rhs`, growing `δ` until `K` has the inertia
+    /// of a minimum and `ε` while it is singular (Ipopt's rule: `10⁻⁴` or
+    /// a third of the last `δ`, then ×100 the first time or ×8).
+    ///
+    /// The inertia test: `sign det K = (−1)ᵐ`, and positive curvature
+    /// along the tangential part `d_t = dx − d_n` of the step, `d_n` from
+    /// `K (d_n, ·) = (0, c_normal)` with the same factors (Chiang and
+    /// Zavala's inertia-free test). `extra(dλ_t)` adds the curvature and
+    /// squared length of eliminated unknowns (an interior-point method's
+    /// slacks) along the tangential multiplier step `dλ_t`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn solve_corrected(
+        &mut self,
+        h: &SymBanded<f64>,
+        jac: &BandedJacobian,
+        diag: &KktDiagonals<'_>,
+        rhs: &KktRhs<'_>,
+        extra: &dyn Fn(&[f64]) -> (f64, f64),
+        rule: &ShiftRule,
+        delta_last: &mut f64,
+    ) -> Result<KktStep, Error> {
+        let m = rhs.c.len();
+        let full = self.layout.permute(rhs.x, rhs.c);
+        let rhs_inf = full.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
+        let (mut delta, mut eps) = (0.0f64, 0.0f64);
+        loop {
+            let solved = if self.factor(h, jac, diag, delta, eps)? {
+                let mut sol = full.clone();
+                self.lu().solve_mut(&mut sol)?;
+                // A nearly singular K shows in the solve's residual.
+                let mut ks = vec![0.0; sol.len()];
+                self.k.try_mul_vec_into(&sol, &mut ks)?;
+                let res = ks
+                    .iter()
+                    .zip(&full)
+                    .fold(0.0f64, |a, (p, q)| a.max((p - q).abs()));
+                let sol_inf = sol.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                let k_inf = self.k.as_slice().iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                let ok = sol_inf.is_finite() && res <= 1e-8 * (rhs_inf + k_inf * sol_inf);
+                ok.then_some(sol)
+            } else {
+                None
+            };
+            // A singular K: regularise the constraint block once (a rank-
+            // deficient J), and grow δ as for a wrong inertia.
+            match solved {
+                Some(sol) => {
+                    let (dx, dl) = self.layout.split(&sol);
+                    if self.curvature_ok(h, diag, rhs, &dx, &dl, delta, want_sign, extra)? {
+                        if delta > 0.0 {
+                            *delta_last = delta;
+                        }
+                        return Ok(KktStep { dx, dl, delta, eps });
+                    }
+                }
+                None => {
+                    if eps == 0.0 {
+                        eps = rule.eps_init;
+                    }
+                }
+            }
+            delta = if delta == 0.0 {
+                if *delta_last == 0.0 {
+                    rule.delta_init
+                } else {
+                    (*delta_last / 3.0).max(1e-20)
+                }
+            } else if *delta_last == 0.0 {
+                delta * 100.0
+            } else {
+                delta * 8.0
+            };
+            if delta > rule.delta_max {
+                return Err(Error::ShiftFailed { tau: delta });
+            }
+        }
+    }
+
+    /// The inertia test of a solved step (see
+    /// [`solve_corrected`](Self::solve_corrected)).
+    #[allow(clippy::too_many_arguments)]
+    fn curvature_ok(
+        &self,
+        h: &SymBanded<f64>,
+        diag: &KktDiagonals<'_>,
+        rhs: &KktRhs<'_>,
+        dx: &[f64],
+        dl: &[f64],
+        delta: f64,
+        want_sign: f64,
+        extra: &dyn Fn(&[f64]) -> (f64, f64),
+    ) -> Result<bool, Error> {
+        let n = dx.len();
+        let lu = self.lu();
+        let (_, sign) = lu.log_abs_determinant();
+        if sign != want_sign {
+            return Ok(false);
+        }
+        let mut normal = self.layout.permute(&vec![0.0; n], rhs.c_normal);
+        lu.solve_mut(&mut normal)?;
+        let (dn, dln) = self.layout.split(&normal);
+        let dt: Vec<f64> = dx.iter().zip(&dn).map(|(a, b)| a - b).collect();
+        let dlt: Vec<f64> = dl.iter().zip(&dln).map(|(a, b)| a - b).collect();
+        let mut hdt = vec![0.0; n];
+        h.try_mul_vec_into(&dt, &mut hdt)?;
+        let (extra_curv, extra_len) = extra(&dlt);
+        let dtt: f64 = dt.iter().map(|v| v * v).sum::<f64>() + extra_len;
+        let curv = dt
+            .iter()
+            .zip(&hdt)
+            .enumerate()
+            .map(|(j, (a, b))| a * (b + a * diag.x.get(j).copied().unwrap_or(0.0)))
+            .sum::<f64>()
+            + delta * dt.iter().map(|v| v * v).sum::<f64>()
+            + extra_curv;
+        Ok(curv >= 1e-12 * dtt)
     }
 }

@@ -1,5 +1,7 @@
-//! Equality-constrained optimisation: `min f(x)` subject to `c(x) = 0`,
-//! by SQP on banded KKT systems.
+//! Constrained optimisation on banded KKT systems: `min f(x)` subject to
+//! `c(x) = 0` by SQP ([`Sqp`]), and subject to bounds and inequalities
+//! `cl ≤ c(x) ≤ cu`, `lb ≤ x ≤ ub` by a primal-dual interior-point method
+//! ([`Ipm`]).
 //!
 //! The constraints are a [`crate::Objective`]: a vector
 //! expression written once over any scalar, so the same definition runs
@@ -15,11 +17,19 @@
 //! * [`Sqp`]: Newton on the KKT conditions, the KKT matrix ordered by
 //!   stage so that it is banded, inertia correction, ℓ1 merit line search
 //!   with a second-order correction.
+//! * [`Ipm`]: Ipopt's interior-point method: a barrier on the bounds
+//!   ([`Bounds`], per variable or per stage), slacks for the inequality
+//!   rows, both eliminated into the diagonal of the same banded KKT
+//!   matrix; [`Stack`] writes equalities and inequalities apart.
 //!
 //! The KKT ordering, the merit function and measured figures are in
 //! `notes/constrained.md`.
 
 mod banded_jacobian;
+mod bounds;
+mod boxed;
+mod ipm;
+mod ipm_report;
 mod kkt;
 mod lagrangian;
 mod line_search;
@@ -27,6 +37,9 @@ mod report;
 mod sqp;
 
 pub use banded_jacobian::{BandedJacobian, JacobianSpans, jacobian_banded};
+pub use bounds::{Bounds, Stack};
+pub use ipm::{Ipm, IpmOptions};
+pub use ipm_report::{IpmIteration, IpmResult};
 pub use lagrangian::Lagrangian;
 pub use line_search::Globalization;
 pub use report::{SqpIteration, SqpResult, SqpStatus};

@@ -19,12 +19,12 @@
 //! the Maratos effect) that reuses the factorisation.
 
 use super::banded_jacobian::{JacobianSpans, jacobian_banded_of};
-use super::kkt::{KktLayout, KktSystem};
+use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktStep, KktSystem, ShiftRule};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
 use crate::CompiledObjective;
-use crate::banded::{BandedLu, SymBanded};
+use crate::banded::SymBanded;
 use crate::error::check_finite;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::objective::check_dimension;
@@ -66,6 +66,9 @@ pub struct SqpOptions {
     /// How steps are accepted (default [`Globalization::Filter`]).
     pub globalization: Globalization,
 }
+
+/// How non-finite constraint values and derivatives are reported.
+pub(crate) const CONSTRAINT_NAMES: [&str; 2] = ["c(x)", "constraint Jacobian (row)"];
 
 /// Second-order corrections tried per iteration at most (Ipopt's 4).
 const MAX_SOC: usize = 4;
@@ -113,14 +116,6 @@ impl Default for SqpOptions {
 pub struct Sqp {
     /// The options.
     pub opts: SqpOptions,
-}
-
-/// One solved KKT system.
-struct Step {
-    dx: Vec<f64>,
-    dl: Vec<f64>,
-    delta: f64,
-    eps: f64,
 }
 
 impl Sqp {
@@ -259,9 +254,10 @@ impl Sqp {
         }
         let mut iter = 0;
         let status = loop {
+            // The constraints first, so that a non-finite c(x) is named.
+            let (cv, jac) = jacobian_banded_of(&cons, &x, &spans, CONSTRAINT_NAMES)?;
             lag.inner().set_multipliers(lambda.as_slice());
             let hb = hessian_banded_with(&lag, &x, hk, &band_opts)?;
-            let (cv, jac) = jacobian_banded_of(&cons, &x, &spans)?;
             let grad_l = DVector::from_vec(hb.gradient.as_slice().to_vec());
             let grad_f = &grad_l - jac.tr_mul_vec(&lambda);
             let fx = hb.value - lambda.dot(&cv);
@@ -442,41 +438,8 @@ impl Sqp {
         })
     }
 
-    /// The inertia test of a solved step: `sign det K = (−1)ᵐ` and
-    /// positive curvature along the tangential part `d_t = dx − d_n`,
-    /// where the normal part `d_n` solves `K (d_n, ·) = (0, −c)`: `J d_t
-    /// = 0`, so `d_t` lies in the null space of `J` (Chiang and Zavala's
-    /// inertia-free test, beside the determinant's sign).
-    #[allow(clippy::too_many_arguments)]
-    fn curvature_ok(
-        &self,
-        layout: &KktLayout,
-        h: &SymBanded<f64>,
-        lu: &BandedLu<f64>,
-        cv: &DVector<f64>,
-        dx: &[f64],
-        delta: f64,
-        want_sign: f64,
-    ) -> Result<bool, Error> {
-        let n = dx.len();
-        let (_, sign) = lu.log_abs_determinant();
-        if sign != want_sign {
-            return Ok(false);
-        }
-        let minus_c: Vec<f64> = cv.iter().map(|v| -v).collect();
-        let mut normal = layout.permute(&vec![0.0; n], &minus_c);
-        lu.solve_mut(&mut normal)?;
-        let (dn, _) = layout.split(&normal);
-        let dt: Vec<f64> = dx.iter().zip(&dn).map(|(a, b)| a - b).collect();
-        let mut hdt = vec![0.0; n];
-        h.try_mul_vec_into(&dt, &mut hdt)?;
-        let dtt: f64 = dt.iter().map(|v| v * v).sum();
-        let curv = dt.iter().zip(&hdt).map(|(a, b)| a * b).sum::<f64>() + delta * dtt;
-        Ok(curv >= 1e-12 * dtt)
-    }
-
     /// Solves the KKT system, growing `δ` until the inertia is right and
-    /// `ε` while `K` is singular.
+    /// `ε` while `K` is singular ([`KktSystem::solve_corrected`]).
     fn kkt_step(
         &self,
         kkt: &mut KktSystem,
@@ -485,73 +448,28 @@ impl Sqp {
         grad_l: &DVector<f64>,
         cv: &DVector<f64>,
         delta_last: &mut f64,
-    ) -> Result<Step, Error> {
+    ) -> Result<KktStep, Error> {
         let o = &self.opts;
-        let m = cv.len();
         let neg = |v: &[f64]| v.iter().map(|a| -a).collect::<Vec<f64>>();
-        let rhs = kkt
-            .layout
-            .permute(&neg(grad_l.as_slice()), &neg(cv.as_slice()));
-        let rhs_inf = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
-        let (mut delta, mut eps) = (0.0f64, 0.0f64);
-        loop {
-            let solved = if kkt.factor(h, jac, delta, eps)? {
-                let (k, lu) = (kkt.matrix(), kkt.lu());
-                {
-                    let mut sol = rhs.clone();
-                    lu.solve_mut(&mut sol)?;
-                    // A nearly singular K shows in the solve's residual.
-                    let mut ks = vec![0.0; sol.len()];
-                    k.try_mul_vec_into(&sol, &mut ks)?;
-                    let res = ks
-                        .iter()
-                        .zip(&rhs)
-                        .fold(0.0f64, |a, (p, q)| a.max((p - q).abs()));
-                    let sol_inf = sol.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-                    let ok = sol_inf.is_finite()
-                        && res
-                            <= 1e-8
-                                * (rhs_inf
-                                    + k.as_slice().iter().fold(0.0f64, |a, v| a.max(v.abs()))
-                                        * sol_inf);
-                    ok.then_some(sol)
-                }
-            } else {
-                None
-            };
-            // A singular K: regularise the constraint block once (a rank-
-            // deficient J), and grow δ as for a wrong inertia (Ipopt's rule).
-            match solved {
-                Some(sol) => {
-                    let (dx, dl) = kkt.layout.split(&sol);
-                    if self.curvature_ok(&kkt.layout, h, kkt.lu(), cv, &dx, delta, want_sign)? {
-                        if delta > 0.0 {
-                            *delta_last = delta;
-                        }
-                        return Ok(Step { dx, dl, delta, eps });
-                    }
-                }
-                None => {
-                    if eps == 0.0 {
-                        eps = o.eps_init;
-                    }
-                }
-            }
-            delta = if delta == 0.0 {
-                if *delta_last == 0.0 {
-                    o.delta_init
-                } else {
-                    (*delta_last / 3.0).max(1e-20)
-                }
-            } else if *delta_last == 0.0 {
-                delta * 100.0
-            } else {
-                delta * 8.0
-            };
-            if delta > o.delta_max {
-                return Err(Error::ShiftFailed { tau: delta });
-            }
-        }
+        let minus_c = neg(cv.as_slice());
+        let rhs = KktRhs {
+            x: &neg(grad_l.as_slice()),
+            c: &minus_c,
+            c_normal: &minus_c,
+        };
+        let rule = ShiftRule {
+            delta_init: o.delta_init,
+            delta_max: o.delta_max,
+            eps_init: o.eps_init,
+        };
+        kkt.solve_corrected(
+            h,
+            jac,
+            &KktDiagonals::default(),
+            &rhs,
+            &|_| (0.0, 0.0),
+            &rule,
+            delta_last,
+        )
     }
 }

@@ -8,7 +8,8 @@
 //!   Cholesky and the orderings.
 //! - `check`: the public checker on a user's own `LinearMap` and `Op`,
 //!   random compositions, typed (static-vector) spaces.
-//! - `constrained`: the SQP solver against dense KKT solves and IPOPT.
+//! - `constrained`: the SQP and interior-point solvers against dense KKT
+//!   and active-set solves, published optima and IPOPT.
 //! - `derivatives`: the drivers `grad`, `jvp`, `vjp`, `try_value_and_grad`.
 //! - `dfun`: shape checks of the combinators; `dfun::laws`, the category
 //!   laws over random compositions in every mode.

@@ -10,29 +10,6 @@ use lensdiff::constrained::{
 use lensdiff::{DFun, Error, Expr, Forward, Objective, Real, grad, jacobian_fwd};
 use nalgebra::{DMatrix, DVector};
 
-/// A constraint map given by a closure-free struct for each test.
-macro_rules! vector_map {
-    ($name:ident, |$x:ident| $body:expr) => {
-        struct $name;
-        impl Objective for $name {
-            fn build<S: Real>(&self, $x: Expr<S>) -> Expr<S> {
-                $body
-            }
-        }
-    };
-}
-
-macro_rules! objective {
-    ($name:ident, |$x:ident| $body:expr) => {
-        struct $name;
-        impl Objective for $name {
-            fn build<S: Real>(&self, $x: Expr<S>) -> Expr<S> {
-                $body
-            }
-        }
-    };
-}
-
 /// The dense Jacobian of `c` at `x` by forward mode, an oracle independent
 /// of the comb extraction.
 fn dense_jacobian<C: Objective>(c: &C, x: &DVector<f64>) -> DMatrix<f64> {
@@ -385,7 +362,13 @@ fn non_finite_inputs_and_values_are_errors() {
     let err = Sqp::default()
         .minimize(&SquaredNorm, &LogRow, &DVector::from_vec(vec![-1.0, 0.0]))
         .unwrap_err();
-    assert!(matches!(err, Error::NonFinite { .. }), "{err:?}");
+    assert_eq!(
+        err,
+        Error::NonFinite {
+            what: "c(x)",
+            index: Some(0)
+        }
+    );
 }
 
 #[test]
