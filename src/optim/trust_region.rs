@@ -106,7 +106,7 @@ pub(crate) fn negative_curvature(
     }
     let (mut z, shifted) = smallest_eigenvector(h, tau, z0)?;
     let curvature = shifted - tau;
-    if !(curvature < 0.0) {
+    if curvature.is_nan() || curvature >= 0.0 {
         return Ok(None);
     }
     if g.dot(&z) > 0.0 {
