@@ -36,12 +36,11 @@ use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Verdict};
 use super::sqp::CONSTRAINT_NAMES;
 use crate::CompiledObjective;
-use crate::error::check_finite;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
-use crate::objective::{check_dimension, program_of};
+use crate::objective::program_of;
 use crate::optim::Control;
 use crate::sparsity::hessian_pattern;
-use crate::{Error, Expr, Objective};
+use crate::{Error, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
 
@@ -289,16 +288,7 @@ impl Ipm {
     {
         let start = Instant::now();
         let o = &self.opts;
-        let n = x0.len();
-        check_finite("x0", x0.as_slice())?;
-        if n == 0 {
-            return Err(Error::InvalidArgument {
-                op: "Ipm::minimize",
-                reason: "x0 has no variables".to_string(),
-            });
-        }
-        check_dimension("Ipm::minimize", f, n)?;
-        let m = c.build::<f64>(Expr::var()).check(&[n])?;
+        let (n, m) = super::problem_sizes("Ipm::minimize", f, c, x0)?;
         crate::error::ensure_len("Ipm::minimize (variable bounds)", n, bounds.len())?;
         crate::error::ensure_len("Ipm::minimize (constraint row bounds)", m, row_bounds.len())?;
         bounds.check("variable")?;

@@ -44,3 +44,29 @@ pub use lagrangian::Lagrangian;
 pub use line_search::Globalization;
 pub use report::{SqpIteration, SqpResult, SqpStatus};
 pub use sqp::{Sqp, SqpOptions};
+
+/// The checks both solvers make before they start: `x0` finite and not
+/// empty, `f` built for its length; returns `(n, m)`, the variables and the
+/// constraint rows.
+pub(crate) fn problem_sizes<O, C>(
+    op: &'static str,
+    f: &O,
+    c: &C,
+    x0: &nalgebra::DVector<f64>,
+) -> Result<(usize, usize), crate::Error>
+where
+    O: crate::Objective + ?Sized,
+    C: crate::Objective + ?Sized,
+{
+    let n = x0.len();
+    crate::error::check_finite("x0", x0.as_slice())?;
+    if n == 0 {
+        return Err(crate::Error::InvalidArgument {
+            op,
+            reason: "x0 has no variables".to_string(),
+        });
+    }
+    crate::objective::check_dimension(op, f, n)?;
+    let m = c.build::<f64>(crate::Expr::var()).check(&[n])?;
+    Ok((n, m))
+}

@@ -25,12 +25,10 @@ use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
 use crate::CompiledObjective;
 use crate::banded::SymBanded;
-use crate::error::check_finite;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
-use crate::objective::check_dimension;
 use crate::optim::Control;
 use crate::sparsity::hessian_pattern;
-use crate::{Error, Expr, Objective};
+use crate::{Error, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
 
@@ -205,16 +203,7 @@ impl Sqp {
     {
         let start = Instant::now();
         let o = &self.opts;
-        let n = x0.len();
-        check_finite("x0", x0.as_slice())?;
-        if n == 0 {
-            return Err(Error::InvalidArgument {
-                op: "Sqp::minimize",
-                reason: "x0 has no variables".to_string(),
-            });
-        }
-        check_dimension("Sqp::minimize", f, n)?;
-        let m = c.build::<f64>(Expr::var()).check(&[n])?;
+        let (n, m) = super::problem_sizes("Sqp::minimize", f, c, x0)?;
         if m > n {
             return Err(Error::TooManyConstraints { m, n });
         }
