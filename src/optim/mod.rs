@@ -40,6 +40,7 @@ mod gradient_descent;
 mod line_search;
 mod newton;
 mod progress;
+mod refine;
 mod rounding;
 mod trust_region;
 

@@ -16,6 +16,7 @@
 use super::curvature::{BandCurvature, Curvature, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding};
 use super::progress::Tally;
+use super::refine::{Refinement, refine_step};
 use super::rounding::{f_noise, gradient_floor};
 use super::trust_region::{self, model_value};
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
@@ -25,6 +26,7 @@ use crate::derivatives::{try_value_and_grad, value_and_grad};
 use crate::error::check_finite;
 use crate::hessian::BandOptions;
 use crate::hessian::SparseOptions;
+use crate::hessian::try_hvp;
 use crate::sparsity::hessian_pattern;
 use crate::{DFun, Error, Objective};
 use nalgebra::DVector;
@@ -141,6 +143,8 @@ struct Definiteness {
     newton: Option<DVector<f64>>,
     /// `H + σI` factors with `σ` at the rounding level of `H`.
     psd: bool,
+    /// That rounding level `σ`.
+    sigma: f64,
     /// `λ² = ∇fᵀ(H + σI)⁻¹∇f` (NaN when neither factorisation succeeded).
     decrement: f64,
 }
@@ -165,6 +169,7 @@ fn classify(
         return Ok(Definiteness {
             newton: None,
             psd,
+            sigma,
             decrement: f64::NAN,
         });
     }
@@ -174,6 +179,7 @@ fn classify(
     Ok(Definiteness {
         newton: (unshifted && usable).then_some(p),
         psd,
+        sigma,
         decrement: if usable { decrement } else { f64::NAN },
     })
 }
@@ -738,13 +744,29 @@ impl Newton {
                 Err(e) => return Err(e),
             };
             tau = tau_used;
+            // A shift within the rounding level of H (the factorisation
+            // failed on rounding, not on a real negative or near-zero
+            // curvature, where the shift's damping is wanted): the shifted
+            // factor preconditions the Newton step's refinement.
+            let mut exact = tau_used == 0.0;
+            let d = if newton && def.psd && tau_used > 0.0 && tau_used <= def.sigma {
+                let mut hv = |v: &DVector<f64>| try_hvp(obj, &x, v);
+                let refined = refine_step(h, &mut hv, &g, d)?;
+                exact = refined.end != Refinement::Capped;
+                // One product for the start's residual, one per iteration.
+                it.hvps += refined.iterations + 1;
+                tally.hvps += refined.iterations + 1;
+                refined.step
+            } else {
+                d
+            };
             if newton {
                 it.decrement = -d.dot(&g);
                 tally.decrement = Some(it.decrement);
             }
             let f_scale = hb.value.abs().max(1.0);
             let decrement_met = newton && 0.5 * it.decrement <= stopping.decrement_rtol * f_scale;
-            let at_floor = decrement_met && tau_used == 0.0;
+            let at_floor = decrement_met && exact;
             let stop = if gradient_met && def.psd && (decrement_met || !newton || gi == 0.0) {
                 Some(StopReason::Gradient)
             } else if iter >= stopping.max_iters {
@@ -791,7 +813,7 @@ impl Newton {
                     Ok(ls) => Some(ls),
                     Err(_) if below_rounding(hb.value, &g, &d) => {
                         tally.grad_evals += 1;
-                        rounding_step(&f_lens, &x, &d, gi).filter(|_| tau_used == 0.0)
+                        rounding_step(&f_lens, &x, &d, gi).filter(|_| exact)
                     }
                     Err(e) => return Err(e),
                 }

@@ -22,8 +22,10 @@ pub struct Iteration {
     pub hvps: usize,
     /// Function evaluations of the line search.
     pub ls_evals: usize,
-    /// Newton: the decrement `λ² = ∇fᵀ (H + τI)⁻¹ ∇f` at the start of the
-    /// iteration (NaN when the step was not a Newton step, and for
+    /// Newton: the decrement `λ² = −∇fᵀd` of the step `d` at the start of
+    /// the iteration: `d = −(H + τI)⁻¹∇f`, or that step refined towards
+    /// `−H⁻¹∇f` by conjugate gradients when `τ` lies within the rounding
+    /// level of `H` (NaN when the step was not a Newton step, and for
     /// gradient descent).
     pub decrement: f64,
     /// Newton with a trust region: the radius `Δ` (in the scaled

@@ -5,6 +5,7 @@
 
 mod classic;
 mod honesty;
+mod ill_conditioned;
 
 use crate::common::PeriodicWithParameter;
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
@@ -518,7 +519,14 @@ fn orbit_pattern_and_sparse_newton() {
     );
     let (_, g) = value_and_grad(&p.lens::<f64>(), &r.x);
     assert!(g.amax() <= 1e-8 * r.grad0_inf.max(1.0));
-    assert!(r.hvps <= 10 * (r.iterations + 1), "{} products", r.hvps);
+    // At most 10 products a Hessian, plus the few of the step's refinement
+    // (3 in 11 iterations when measured).
+    assert!(
+        r.hvps <= 11 * (r.iterations + 1),
+        "{} products in {} iterations",
+        r.hvps,
+        r.iterations
+    );
     let lap = r.x[p.n() - 1].exp();
     assert!(lap > 0.5 && lap < 50.0, "lap time {lap}");
     for (i, (wx, wy)) in p.waypoints() {
