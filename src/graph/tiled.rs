@@ -16,8 +16,8 @@ use super::op::Ctx;
 use super::plan::{Class, Plan, TileWindows};
 use super::program::Program;
 use crate::Real;
+use rayon::prelude::*;
 use std::ops::Range;
-use std::sync::{Barrier, RwLock};
 
 /// Buffers of one worker, reused from tile to tile.
 pub(crate) struct Scratch<S> {
@@ -48,6 +48,10 @@ fn fit<S: Real>(v: &mut Vec<S>, n: usize, zero: bool) {
     }
     v.resize(n, S::zero());
 }
+
+/// What a block of tiles hands back: per tile its roots' partial sums and
+/// its sides, and the block's gradient parts.
+type Block<S, G> = (Vec<Vec<Option<S>>>, Vec<Vec<Side<S>>>, Vec<(usize, G)>);
 
 /// Part of a tile's local gradient outside its own chunk.
 struct Side<S> {
@@ -126,9 +130,10 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
         (t * tl).min(len)..end
     }
 
-    /// Runs every tile on `threads` workers; the gradient of input `a` is
-    /// added into `grads[a]` (pass none without cotangents). Returns the
-    /// roots' values.
+    /// Runs every tile in `threads` blocks on the crate's worker pool; the
+    /// gradient of input `a` is added into `grads[a]` (pass none without
+    /// cotangents). Returns the roots' values. A panic in any tile reaches
+    /// the caller once every block has stopped.
     pub(crate) fn run<G: GradPart<S>>(&self, threads: usize, grads: Vec<G>) -> Vec<S> {
         let n_tiles = self.plan.n_tiles();
         let workers = threads.clamp(1, n_tiles);
@@ -149,38 +154,33 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
                 at = end;
             }
         }
-        let sides: RwLock<Vec<Vec<Side<S>>>> =
-            RwLock::new((0..n_tiles).map(|_| Vec::new()).collect());
-        let barrier = Barrier::new(workers);
-        let work = |block: Range<usize>, mut part: Vec<(usize, G)>| -> Vec<Vec<Option<S>>> {
-            let partials = self.run_block(block, &mut part, &sides);
-            if self.gbar.is_some() {
-                // Every tile's sides are published before any is applied.
-                barrier.wait();
-                apply_sides(&sides, &mut part);
-            }
-            partials
+        // Phase one: every block's tiles, own chunks written in place. No
+        // block waits for another (a barrier would hang when a block panics,
+        // or when the pool has fewer threads than blocks).
+        let work = |(block, mut part): (Range<usize>, Vec<(usize, G)>)| {
+            let (partials, sides) = self.run_block(block, &mut part);
+            (partials, sides, part)
         };
-        let partials: Vec<Vec<Vec<Option<S>>>> = if workers == 1 {
-            let part = parts.pop().expect("one worker");
-            vec![work(blocks[0].clone(), part)]
+        let done: Vec<Block<S, G>> = if workers == 1 {
+            blocks.into_iter().zip(parts).map(work).collect()
         } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = blocks
-                    .iter()
-                    .cloned()
-                    .zip(parts)
-                    .map(|(b, part)| scope.spawn(|| work(b, part)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            })
+            blocks.into_par_iter().zip(parts).map(work).collect()
         };
-        // Fixed order: tile 0, 1, 2, … whatever the workers were.
+        // Phase two: the sides in tile order, then the partial sums in tile
+        // order, whatever the workers were.
+        let mut partials = Vec::with_capacity(n_tiles);
+        let mut sides = Vec::new();
+        let mut parts = Vec::with_capacity(workers);
+        for (p, s, part) in done {
+            partials.extend(p);
+            sides.extend(s.into_iter().flatten());
+            parts.push(part);
+        }
+        for part in &mut parts {
+            apply_sides(&sides, part);
+        }
         let mut roots: Vec<Option<S>> = vec![None; self.plan.roots.len()];
-        for p in partials.iter().flatten() {
+        for p in &partials {
             for (acc, p) in roots.iter_mut().zip(p) {
                 if let Some(p) = p {
                     *acc = Some(acc.map_or(*p, |a| a + *p));
@@ -194,16 +194,16 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
     }
 
     /// Runs tiles `block` in order, adding their own chunks' gradients
-    /// into `part` and publishing their sides; returns their partials.
+    /// into `part`; returns their partials and their sides.
     fn run_block<G: GradPart<S>>(
         &self,
         block: Range<usize>,
         part: &mut [(usize, G)],
-        sides: &RwLock<Vec<Vec<Side<S>>>>,
-    ) -> Vec<Vec<Option<S>>> {
+    ) -> (Vec<Vec<Option<S>>>, Vec<Vec<Side<S>>>) {
         let p = self.prog;
         // Workers' buffers live on in the program between passes: a pass
-        // at large n neither maps nor faults them in again.
+        // at large n neither maps nor faults them in again. (After a panic
+        // the block's buffers are dropped with it.)
         let mut scratch = p
             .scratch
             .lock()
@@ -211,19 +211,16 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
             .and_then(|mut s| s.pop())
             .unwrap_or_else(|| Scratch::new(self.plan.lens.len(), p.nodes.len(), p.n_inputs));
         let mut out = Vec::with_capacity(block.len());
+        let mut sides = Vec::with_capacity(block.len());
         for t in block {
             let (partials, mine) = self.run_tile(t, &mut scratch, part);
-            if !mine.is_empty() {
-                if let Ok(mut s) = sides.write() {
-                    s[t] = mine;
-                }
-            }
             out.push(partials);
+            sides.push(mine);
         }
         if let Ok(mut s) = p.scratch.lock() {
             s.push(scratch);
         }
-        out
+        (out, sides)
     }
 
     /// The slice of slot `a` over window `w` in a tile.
@@ -412,12 +409,8 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
 
 /// Adds, in tile order, the parts of every tile's sides that fall in this
 /// worker's gradient parts.
-fn apply_sides<S: Real, G: GradPart<S>>(
-    sides: &RwLock<Vec<Vec<Side<S>>>>,
-    part: &mut [(usize, G)],
-) {
-    let Ok(sides) = sides.read() else { return };
-    for side in sides.iter().flatten() {
+fn apply_sides<S: Real, G: GradPart<S>>(sides: &[Side<S>], part: &mut [(usize, G)]) {
+    for side in sides {
         let (base, g) = &mut part[side.input];
         let lo = side.start.max(*base);
         let hi = (side.start + side.values.len()).min(*base + g.len());
