@@ -49,9 +49,12 @@ fn fit<S: Real>(v: &mut Vec<S>, n: usize, zero: bool) {
     v.resize(n, S::zero());
 }
 
-/// What a block of tiles hands back: per tile its roots' partial sums and
-/// its sides, and the block's gradient parts.
-type Block<S, G> = (Vec<Vec<Option<S>>>, Vec<Vec<Side<S>>>, Vec<(usize, G)>);
+/// What a tile hands back: its roots' partial sums and its sides.
+type TileOut<S> = (Vec<Option<S>>, Vec<Side<S>>);
+
+/// What a block of tiles hands back: its tiles' results, in order, and the
+/// block's gradient parts.
+type Block<S, G> = (Vec<TileOut<S>>, Vec<(usize, G)>);
 
 /// Part of a tile's local gradient outside its own chunk.
 struct Side<S> {
@@ -158,8 +161,8 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
         // block waits for another (a barrier would hang when a block panics,
         // or when the pool has fewer threads than blocks).
         let work = |(block, mut part): (Range<usize>, Vec<(usize, G)>)| {
-            let (partials, sides) = self.run_block(block, &mut part);
-            (partials, sides, part)
+            let tiles = self.run_block(block, &mut part);
+            (tiles, part)
         };
         let done: Vec<Block<S, G>> = if workers == 1 {
             blocks.into_iter().zip(parts).map(work).collect()
@@ -171,9 +174,11 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
         let mut partials = Vec::with_capacity(n_tiles);
         let mut sides = Vec::new();
         let mut parts = Vec::with_capacity(workers);
-        for (p, s, part) in done {
-            partials.extend(p);
-            sides.extend(s.into_iter().flatten());
+        for (tiles, part) in done {
+            for (p, s) in tiles {
+                partials.push(p);
+                sides.extend(s);
+            }
             parts.push(part);
         }
         for part in &mut parts {
@@ -199,7 +204,7 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
         &self,
         block: Range<usize>,
         part: &mut [(usize, G)],
-    ) -> (Vec<Vec<Option<S>>>, Vec<Vec<Side<S>>>) {
+    ) -> Vec<TileOut<S>> {
         let p = self.prog;
         // Workers' buffers live on in the program between passes: a pass
         // at large n neither maps nor faults them in again. (After a panic
@@ -211,16 +216,13 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
             .and_then(|mut s| s.pop())
             .unwrap_or_else(|| Scratch::new(self.plan.lens.len(), p.nodes.len(), p.n_inputs));
         let mut out = Vec::with_capacity(block.len());
-        let mut sides = Vec::with_capacity(block.len());
         for t in block {
-            let (partials, mine) = self.run_tile(t, &mut scratch, part);
-            out.push(partials);
-            sides.push(mine);
+            out.push(self.run_tile(t, &mut scratch, part));
         }
         if let Ok(mut s) = p.scratch.lock() {
             s.push(scratch);
         }
-        (out, sides)
+        out
     }
 
     /// The slice of slot `a` over window `w` in a tile.
@@ -258,7 +260,7 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
         t: usize,
         sc: &mut Scratch<S>,
         part: &mut [(usize, G)],
-    ) -> (Vec<Option<S>>, Vec<Side<S>>) {
+    ) -> TileOut<S> {
         let p = self.prog;
         let plan = self.plan;
         let ni = p.n_inputs;
