@@ -16,7 +16,9 @@
 //! - `dual`: dual numbers, `DualN` gradients, nested duals.
 //! - `elementary`: the table of elementary functions in every mode, to
 //!   second order, and its vectorised path.
-//! - `engine`: the tiled engine against the whole-vector engine.
+//! - `engine`: the tiled engine against the whole-vector engine;
+//!   `engine_pool`, a panicking primitive in one tile; `engine_tail`,
+//!   nonlinear tails over several reductions, dual sweeps included.
 //! - `error`: the `Error` messages.
 //! - `expr`: `Expr` shape errors and `Expr::check`.
 //! - `graph`: compiled programs: sharing counted, input and output lengths.
@@ -58,6 +60,8 @@ mod dfun;
 mod dual;
 mod elementary;
 mod engine;
+mod engine_pool;
+mod engine_tail;
 mod error;
 mod expr;
 mod graph;
