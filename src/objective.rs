@@ -219,7 +219,9 @@ impl<O: Objective> Objective for CompiledObjective<O> {
 }
 
 /// Checks that the objective accepts vectors of length `n` (and that `n`
-/// is not zero: a Hessian of no variables is a caller's mistake).
+/// is not zero: a Hessian of no variables is a caller's mistake), against
+/// its compiled `f64` program (cached when the objective keeps a
+/// [`ProgramCache`]).
 pub(crate) fn check_dimension<O: Objective + ?Sized>(
     op: &'static str,
     obj: &O,
@@ -231,8 +233,10 @@ pub(crate) fn check_dimension<O: Objective + ?Sized>(
             reason: "x has length 0: there is no Hessian of no variables".into(),
         });
     }
-    let e = obj.build::<f64>(Expr::var());
-    let out = e.check(&[n])?;
+    // The cached program's length inference: no compilation per call
+    // (Newton checks once per iteration).
+    let program = program_of::<f64, O>(obj);
+    let out = program.lengths(&[n])?[program.output];
     if out != 1 {
         return Err(Error::DimensionMismatch {
             op: "objective output",

@@ -3,6 +3,7 @@
 
 mod banded;
 mod hvp;
+mod reuse;
 
 use crate::common::unlocated;
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
