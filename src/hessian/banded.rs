@@ -309,11 +309,10 @@ fn verified<O: Objective + ?Sized>(
 }
 
 /// The half-bandwidth of the pattern the sparsity tracer finds at `x`
-/// (`None` when detection fails), for the error message.
+/// (`None` when detection fails), for the error message: no pattern is
+/// built, so a dense Hessian costs one traced evaluation, not `n²`.
 fn detected_bandwidth<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Option<usize> {
-    crate::sparsity::hessian_pattern(obj, x)
-        .ok()
-        .map(|p| p.bandwidth())
+    crate::sparsity::hessian_bandwidth(obj, x).ok()
 }
 
 /// The largest row residual of the band against the probe product.
