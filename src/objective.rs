@@ -119,6 +119,10 @@ pub(crate) fn program_of<S: Real, O: Objective + ?Sized>(obj: &O) -> Arc<Program
 #[derive(Default)]
 pub struct ProgramCache {
     programs: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// The sizes `(n, k)` at which a banded Hessian by substitution fell
+    /// back to CPR: later extractions at that size go to CPR at once
+    /// (one sweep instead of two; the iterates of a solve are alike).
+    fell_back: Mutex<Vec<(usize, usize)>>,
 }
 
 impl ProgramCache {
@@ -141,6 +145,22 @@ impl ProgramCache {
             map.insert(key, p.clone());
         }
         p
+    }
+}
+
+impl ProgramCache {
+    /// Whether substitution fell back to CPR at this size before.
+    pub(crate) fn fell_back(&self, n: usize, k: usize) -> bool {
+        self.fell_back.lock().is_ok_and(|s| s.contains(&(n, k)))
+    }
+
+    /// Remembers that substitution fell back to CPR at this size.
+    pub(crate) fn note_fallback(&self, n: usize, k: usize) {
+        if let Ok(mut s) = self.fell_back.lock() {
+            if !s.contains(&(n, k)) {
+                s.push((n, k));
+            }
+        }
     }
 }
 

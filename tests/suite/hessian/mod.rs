@@ -2,6 +2,7 @@
 //! oracles: finite differences of the gradient, the dense Hessian, symmetry.
 
 mod banded;
+mod extraction;
 mod hvp;
 mod reuse;
 
