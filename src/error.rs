@@ -95,6 +95,30 @@ pub enum Error {
         /// `A_sparse r − A r` against `|(A r)_i| + Σ_j |A_sparse,ij| |r_j|`.
         residual: f64,
     },
+    /// The Hessian's sparsity pattern has more nonzeros than the caller
+    /// can use, so detection stopped early (a dense Hessian: a nonlinear
+    /// function of a sum over many variables couples every pair).
+    ///
+    /// ```
+    /// use lensdiff::{Error, Expr, Objective, Real, sparsity::hessian_pattern_within};
+    /// struct SquaredSum; // (Σ x)²: every pair couples
+    /// impl Objective for SquaredSum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum().square() }
+    /// }
+    /// let x = nalgebra::DVector::from_element(1000, 0.5);
+    /// let e = hessian_pattern_within(&SquaredSum, &x, 5000).unwrap_err();
+    /// assert!(matches!(e, Error::HessianTooDense { n: 1000, limit: 5000, .. }));
+    /// ```
+    HessianTooDense {
+        /// The number of variables.
+        n: usize,
+        /// The most nonzeros the caller could use.
+        limit: usize,
+        /// Nonzeros found before detection stopped (a lower bound).
+        found: usize,
+        /// The most nonzeros found in one row (a lower bound).
+        widest_row: usize,
+    },
     /// A line search could not decrease the objective.
     LineSearchFailed {
         /// The optimiser iteration at which it failed.
@@ -244,6 +268,20 @@ impl fmt::Display for Error {
             Error::PatternMismatch { nnz, residual } => write!(
                 f,
                 "the derivative has nonzeros outside the sparsity pattern used ({nnz} nonzeros): verification residual {residual:.2e}"
+            ),
+            Error::HessianTooDense {
+                n,
+                limit,
+                found,
+                widest_row,
+            } => write!(
+                f,
+                "the Hessian is too dense for this path: with n = {n} variables its pattern has at \
+                 least {found} nonzeros ({widest_row} in one row), above the limit of {limit}, so \
+                 sparsity detection stopped there; a dense Hessian needs n² = {:.1e} entries \
+                 (for small n use hessian::hessian, or Newton::minimize with k = n − 1; a \
+                 nonlinear function of a sum over all of x couples every pair of variables)",
+                (*n as f64) * (*n as f64)
             ),
             Error::LineSearchFailed { iteration, step } => write!(
                 f,

@@ -119,6 +119,10 @@ pub(crate) fn program_of<S: Real, O: Objective + ?Sized>(obj: &O) -> Arc<Program
 #[derive(Default)]
 pub struct ProgramCache {
     programs: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    /// The sizes `(n, k)` at which a banded Hessian by substitution fell
+    /// back to CPR: later extractions at that size go to CPR at once
+    /// (one sweep instead of two; the iterates of a solve are alike).
+    fell_back: Mutex<Vec<(usize, usize)>>,
 }
 
 impl ProgramCache {
@@ -141,6 +145,22 @@ impl ProgramCache {
             map.insert(key, p.clone());
         }
         p
+    }
+}
+
+impl ProgramCache {
+    /// Whether substitution fell back to CPR at this size before.
+    pub(crate) fn fell_back(&self, n: usize, k: usize) -> bool {
+        self.fell_back.lock().is_ok_and(|s| s.contains(&(n, k)))
+    }
+
+    /// Remembers that substitution fell back to CPR at this size.
+    pub(crate) fn note_fallback(&self, n: usize, k: usize) {
+        if let Ok(mut s) = self.fell_back.lock() {
+            if !s.contains(&(n, k)) {
+                s.push((n, k));
+            }
+        }
     }
 }
 
@@ -219,7 +239,9 @@ impl<O: Objective> Objective for CompiledObjective<O> {
 }
 
 /// Checks that the objective accepts vectors of length `n` (and that `n`
-/// is not zero: a Hessian of no variables is a caller's mistake).
+/// is not zero: a Hessian of no variables is a caller's mistake), against
+/// its compiled `f64` program (cached when the objective keeps a
+/// [`ProgramCache`]).
 pub(crate) fn check_dimension<O: Objective + ?Sized>(
     op: &'static str,
     obj: &O,
@@ -231,8 +253,10 @@ pub(crate) fn check_dimension<O: Objective + ?Sized>(
             reason: "x has length 0: there is no Hessian of no variables".into(),
         });
     }
-    let e = obj.build::<f64>(Expr::var());
-    let out = e.check(&[n])?;
+    // The cached program's length inference: no compilation per call
+    // (Newton checks once per iteration).
+    let program = program_of::<f64, O>(obj);
+    let out = program.lengths(&[n])?[program.output];
     if out != 1 {
         return Err(Error::DimensionMismatch {
             op: "objective output",

@@ -15,18 +15,26 @@ pub(crate) const DEFAULT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 /// See [`DEFAULT_SEED`].
 pub(crate) const DEFAULT_TOL: f64 = 1e-6;
 
-/// A deterministic probe vector with entries in [−1, 1] (xorshift64*).
+/// A deterministic probe vector with entries in [−1, 1]: entry `i` is
+/// [`probe_entry`]`(seed, i)`.
 pub(crate) fn probe(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed | 1;
     let mut r = crate::scratch::take(n);
-    for v in r.iter_mut() {
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        let u = s.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
-        *v = (u as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+    for (i, v) in r.iter_mut().enumerate() {
+        *v = probe_entry(seed, i);
     }
     r
+}
+
+/// Entry `i` of the probe of `seed`, in [−1, 1]: a hash of `(seed, i)`
+/// (splitmix64's finaliser), so that any entry is had without the others
+/// and a banded extraction never stores the probe.
+#[inline]
+pub(crate) fn probe_entry(seed: u64, i: usize) -> f64 {
+    let mut z = seed.wrapping_add((i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    ((z >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
 }
 
 /// The largest row residual `|y_i − (A r)_i| / (|(A r)_i| + (|A| |r|)_i)`,
@@ -37,17 +45,33 @@ pub(crate) fn probe(n: usize, seed: u64) -> Vec<f64> {
 /// when an input is NaN.
 pub(crate) fn row_residual(y: &[f64], exact: &[f64], abs_y: &[f64]) -> f64 {
     let scale = |i: usize| exact[i].abs() + abs_y[i];
-    let top = (0..y.len()).map(scale).fold(0.0, f64::max);
-    let floor = top * f64::EPSILON * f64::EPSILON;
+    let floor = floor_of((0..y.len()).map(scale).fold(0.0, f64::max));
     let mut worst: f64 = 0.0;
     for i in 0..y.len() {
-        let diff = (y[i] - exact[i]).abs();
-        if diff.is_nan() {
+        let ratio = row_ratio((y[i] - exact[i]).abs(), scale(i), floor);
+        if ratio.is_nan() {
             return f64::NAN;
         }
-        if diff > 0.0 {
-            worst = worst.max(diff / scale(i).max(floor));
-        }
+        worst = worst.max(ratio);
     }
     worst
+}
+
+/// The scale below which a row is measured against the floor: `ε²` times
+/// the largest row scale `top`.
+pub(crate) fn floor_of(top: f64) -> f64 {
+    top * f64::EPSILON * f64::EPSILON
+}
+
+/// One row's residual: its difference `diff` against its `scale`, or
+/// against `floor` when that is larger; NaN when `diff` is.
+#[inline]
+pub(crate) fn row_ratio(diff: f64, scale: f64, floor: f64) -> f64 {
+    if diff.is_nan() {
+        f64::NAN
+    } else if diff > 0.0 {
+        diff / scale.max(floor)
+    } else {
+        0.0
+    }
 }

@@ -208,3 +208,33 @@ impl<T: Real> BandArray<T> {
         write!(f, "}}")
     }
 }
+
+/// The slot of `(i, j)`, `j − k ≤ i ≤ j`, in an upper band array of
+/// half-bandwidth `k` (the layout of [`super::SymBanded::as_slice`]):
+/// column `j`, row `k + i − j`.
+#[inline(always)]
+pub(crate) fn upper_slot(k: usize, i: usize, j: usize) -> usize {
+    j * (k + 1) + k + i - j
+}
+
+/// Row `i` of the symmetric matrix whose upper band array (order `n`,
+/// half-bandwidth `k`) is `ab`: `f(j, A_ij)` for `j` from `i − k` to
+/// `i + k` inside the matrix, in increasing order. The left part is column
+/// `i`, the right part one entry of each of the next `k` columns.
+#[inline(always)]
+pub(crate) fn upper_row<T: Copy>(
+    ab: &[T],
+    n: usize,
+    k: usize,
+    i: usize,
+    mut f: impl FnMut(usize, T),
+) {
+    let lo = i.saturating_sub(k);
+    let col = &ab[i * (k + 1)..(i + 1) * (k + 1)];
+    for (j, &v) in (lo..=i).zip(&col[k + lo - i..]) {
+        f(j, v);
+    }
+    for j in i + 1..n.min(i + k + 1) {
+        f(j, ab[upper_slot(k, i, j)]);
+    }
+}

@@ -48,6 +48,7 @@ mod storage_general;
 mod storage_sym;
 mod tridiagonal;
 
+pub(crate) use band_array::{upper_row, upper_slot};
 pub use cholesky::BandedCholesky;
 pub use envelope::EnvelopeCholesky;
 pub use lu::BandedLu;

@@ -15,18 +15,24 @@
 //!   entries from the products, so its bound grows with the magnitude of
 //!   what was subtracted; when it exceeds `bound_tol`, the band is extracted
 //!   again by CPR (direct reads, exact to rounding), unless
-//!   [`BandOptions::fallback`] is off. [`BandedHessian`] reports the method
-//!   that produced it and its bound.
+//!   [`BandOptions::fallback`] is off; an objective that keeps its programs
+//!   ([`crate::CompiledObjective`]) remembers the fallback at that size and
+//!   extracts by CPR at once from then on. [`BandedHessian`] reports the
+//!   method that produced it and its bound.
+//!
+//! One sweep writes the products straight into the band storage; the
+//! recovery, the bound and the probe check then read the band alone, the
+//! last two in parallel passes (`band_checks.rs`): no n-long temporary
+//! but the gradient and the probe's product.
 //!
 //! The gradient and the value come out of the same sweep.
 
-use super::bound::recovery_bound;
-use super::cpr_sink::CprSink;
+use super::band_checks::check_band;
+use super::comb_sink::CombSink;
 use super::seeds::BandMethod;
 use super::sweep::{Comb, Seeds, Sink, sweep_into, try_sweep};
 use crate::banded::SymBanded;
 use crate::error::check_finite;
-use crate::probe::{probe, row_residual};
 use crate::scratch;
 use crate::{Error, Objective};
 use nalgebra::DVector;
@@ -172,10 +178,22 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
     }
     // A band at least as wide as the matrix is the whole matrix.
     let k = k.min(n - 1);
-    let first = extract(obj, x, k, opts.method, opts)?;
+    // An objective that keeps its programs remembers a fallback at this
+    // size: then CPR at once, one sweep instead of two.
+    let cache = obj.programs();
+    let method = match opts.method {
+        BandMethod::Substitution if opts.fallback && cache.is_some_and(|c| c.fell_back(n, k)) => {
+            BandMethod::Cpr
+        }
+        m => m,
+    };
+    let first = extract(obj, x, k, method, opts)?;
     let switch = first.extracted.error_bound > opts.bound_tol && opts.fallback;
-    if !switch || opts.method == BandMethod::Cpr {
+    if !switch || method == BandMethod::Cpr {
         return verified(obj, x, first, opts);
+    }
+    if let Some(c) = cache {
+        c.note_fallback(n, k);
     }
     let spent = first.extracted.hvps;
     drop(first);
@@ -184,14 +202,15 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
     verified(obj, x, cpr, opts)
 }
 
-/// A band before its probe check.
+/// A band before its probe check (its residual measured, not judged).
 struct Unverified {
     extracted: BandedHessian,
-    /// The probe `r` and the product `H r`, when verifying.
-    probe: Option<(Vec<f64>, Vec<f64>)>,
 }
 
-/// One sweep: the seeds of `method` and the probe, recovery and bound.
+/// One sweep of the seeds of `method` and the probe, the products written
+/// into the band as they come ([`CombSink`]), then the recovery in place
+/// and the bound: no n-long temporary but the gradient and the probe's
+/// two vectors.
 fn extract<O: Objective + ?Sized>(
     obj: &O,
     x: &DVector<f64>,
@@ -200,87 +219,83 @@ fn extract<O: Objective + ?Sized>(
     opts: &BandOptions,
 ) -> Result<Unverified, Error> {
     let n = x.len();
-    // Comb seeds entry by entry: the only n-long seed is the probe.
-    let r = opts.verify.then(|| probe(n, opts.seed));
+    // Seeds entry by entry, the probe's too: no n-long seed.
+    let seed = opts.verify.then_some(opts.seed);
     let seeds = Comb {
         period: method.period(k),
         count: method.products(n, k),
-        extra: r.as_deref(),
+        probe: seed,
     };
-    let hvps = seeds.count();
-    if method == BandMethod::Cpr {
-        if let Some((extracted, hr)) = extract_cpr_tiled(obj, x, k, &seeds)? {
-            return Ok(Unverified {
-                extracted,
-                probe: r.zip(hr),
-            });
-        }
+    let mut band = SymBanded::zeros(n, k);
+    let (value, gradient, hr) = comb_sweep(obj, x, k, method, &seeds, band.as_mut_slice())?;
+    method.recover_in_place(n, k, band.as_mut_slice());
+    let probe = seed.zip(hr.as_deref());
+    let (error_bound, residual) =
+        check_band(method, &band, probe).map_err(|column| Error::NonFinite {
+            what: "Hessian-vector product",
+            index: Some(column),
+        })?;
+    if let Some(hr) = hr {
+        scratch::give(hr);
     }
-    let mut s = try_sweep(obj, x.as_slice(), &seeds)?;
-    let probe = r.map(|r| (r, s.prods.pop().expect("probe product")));
-    let band = method.recover(n, k, &s.prods);
-    let error_bound = recovery_bound(method, &band, &s.prods);
-    s.prods.into_iter().for_each(scratch::give);
     Ok(Unverified {
         extracted: BandedHessian {
-            value: s.value,
-            gradient: DVector::from_vec(s.grad),
+            value,
+            gradient: DVector::from_vec(gradient),
             band,
-            hvps,
-            residual: None,
+            hvps: seeds.count(),
+            residual,
             method,
             error_bound,
         },
-        probe,
     })
 }
 
-/// A CPR band and the probe's product (when verifying).
-type CprBand = (BandedHessian, Option<Vec<f64>>);
+/// `f(x)`, `∇f(x)` and, when verifying, the probe's product `H r`.
+type Swept = (f64, Vec<f64>, Option<Vec<f64>>);
 
-/// A CPR extraction on the tiled engine, the products written straight
-/// into the band ([`CprSink`]): no product vector is stored but the
-/// probe's (returned beside the band). `None` when the objective does not
-/// run tiled.
-fn extract_cpr_tiled<O: Objective + ?Sized>(
+/// `f(x)`, `∇f(x)` and the probe's product, the comb products into `ab`
+/// in [`CombSink`]'s layout: on the tiled engine straight from the sweep,
+/// else from stored products.
+fn comb_sweep<O: Objective + ?Sized>(
     obj: &O,
     x: &DVector<f64>,
     k: usize,
-    seeds: &Comb<'_>,
-) -> Result<Option<CprBand>, Error> {
+    method: BandMethod,
+    seeds: &Comb,
+    ab: &mut [f64],
+) -> Result<Swept, Error> {
     let n = x.len();
-    let mut band = SymBanded::zeros(n, k);
     let mut grad = vec![0.0; n];
-    let mut hr = seeds.extra.map(|_| scratch::take(n));
-    let sink = CprSink {
+    let mut hr = seeds.probe.map(|_| scratch::take(n));
+    let sink = CombSink {
         offset: 0,
         k,
         period: seeds.period,
         combs: seeds.count,
         grad: &mut grad,
-        band: band.as_mut_slice(),
+        band: ab,
         probe: hr.as_deref_mut(),
     };
-    let Some(value) = sweep_into(obj, x.as_slice(), seeds, Sink::Cpr(sink)) else {
-        return Ok(None);
+    let value = match sweep_into(obj, x.as_slice(), seeds, Sink::Comb(sink)) {
+        Some(value) => value,
+        None => {
+            let mut s = try_sweep(obj, x.as_slice(), seeds)?;
+            if let Some(hr) = &mut hr {
+                scratch::give(std::mem::replace(hr, s.prods.pop().expect("probe product")));
+            }
+            method.scatter(n, k, &s.prods, ab);
+            s.prods.into_iter().for_each(scratch::give);
+            grad = s.grad;
+            s.value
+        }
     };
     check_finite("f(x)", &[value])?;
     check_finite("gradient", &grad)?;
-    check_finite("Hessian-vector product", band.as_slice())?;
     if let Some(hr) = &hr {
         check_finite("Hessian-vector product", hr)?;
     }
-    let error_bound = recovery_bound(BandMethod::Cpr, &band, &[]);
-    let extracted = BandedHessian {
-        value,
-        gradient: DVector::from_vec(grad),
-        band,
-        hvps: seeds.count(),
-        residual: None,
-        method: BandMethod::Cpr,
-        error_bound,
-    };
-    Ok(Some((extracted, hr)))
+    Ok((value, grad, hr))
 }
 
 /// The band after its probe check: [`Error::BandwidthTooSmall`] when a row
@@ -291,11 +306,8 @@ fn verified<O: Objective + ?Sized>(
     u: Unverified,
     opts: &BandOptions,
 ) -> Result<BandedHessian, Error> {
-    let mut h = u.extracted;
-    if let Some((r, hr)) = u.probe {
-        let res = verification_residual(&h.band, &r, &hr);
-        scratch::give(r);
-        scratch::give(hr);
+    let h = u.extracted;
+    if let Some(res) = h.residual {
         if res.is_nan() || res > opts.tol {
             return Err(Error::BandwidthTooSmall {
                 k: h.band.k(),
@@ -303,42 +315,13 @@ fn verified<O: Objective + ?Sized>(
                 detected: detected_bandwidth(obj, x),
             });
         }
-        h.residual = Some(res);
     }
     Ok(h)
 }
 
 /// The half-bandwidth of the pattern the sparsity tracer finds at `x`
-/// (`None` when detection fails), for the error message.
+/// (`None` when detection fails), for the error message: no pattern is
+/// built, so a dense Hessian costs one traced evaluation, not `n²`.
 fn detected_bandwidth<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Option<usize> {
-    crate::sparsity::hessian_pattern(obj, x)
-        .ok()
-        .map(|p| p.bandwidth())
-}
-
-/// The largest row residual of the band against the probe product.
-fn verification_residual(band: &SymBanded<f64>, r: &[f64], hr: &[f64]) -> f64 {
-    // H_band·r and |H_band|·|r| in one pass over the band storage.
-    let (n, k) = (band.n(), band.k());
-    let ab = band.as_slice();
-    let mut y = scratch::take(n);
-    let mut abs_y = scratch::take(n);
-    for (j, col) in ab.chunks_exact(k + 1).enumerate() {
-        let lo = j.saturating_sub(k);
-        let (rj, aj) = (r[j], r[j].abs());
-        let (mut yj, mut ayj) = (0.0, 0.0);
-        for (i, &h) in (lo..j).zip(&col[k + lo - j..k]) {
-            y[i] += h * rj;
-            abs_y[i] += h.abs() * aj;
-            yj += h * r[i];
-            ayj += h.abs() * r[i].abs();
-        }
-        let d = col[k];
-        y[j] += yj + d * rj;
-        abs_y[j] += ayj + d.abs() * aj;
-    }
-    let res = row_residual(&y, hr, &abs_y);
-    scratch::give(y);
-    scratch::give(abs_y);
-    res
+    crate::sparsity::hessian_bandwidth(obj, x).ok()
 }

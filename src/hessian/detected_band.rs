@@ -1,8 +1,9 @@
-//! Banded Hessians without guessing the bandwidth: detect the pattern,
-//! take its half-bandwidth `k`, and extract the band with `k`.
+//! Banded Hessians without guessing the bandwidth: trace the objective
+//! for the half-bandwidth `k` of its Hessian pattern (no pattern is kept),
+//! and extract the band with `k`.
 
 use super::{BandOptions, BandedHessian, hessian_banded_with};
-use crate::sparsity::hessian_pattern;
+use crate::sparsity::hessian_bandwidth;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -29,6 +30,6 @@ pub fn hessian_banded_auto<O: Objective + ?Sized>(
     x: &DVector<f64>,
     opts: &BandOptions,
 ) -> Result<(usize, BandedHessian), Error> {
-    let k = hessian_pattern(obj, x)?.bandwidth();
+    let k = hessian_bandwidth(obj, x)?;
     hessian_banded_with(obj, x, k, opts).map(|h| (k, h))
 }

@@ -6,9 +6,9 @@
 //! its tangents. One sweep computes up to 16 products together with the
 //! value and the gradient.
 
+mod band_checks;
 mod banded;
-mod bound;
-mod cpr_sink;
+mod comb_sink;
 mod dense;
 mod detected_band;
 mod hvp;

@@ -6,15 +6,15 @@
 //!   The window `[i − k, i + k]` of row `i` holds exactly one column of each
 //!   colour, so `(H v_c)_i` *is* one band entry: exact to rounding.
 //! * **Substitution (symmetric)**: period `q = k + 1`. Row `i`'s window holds
-//!   one or two columns of colour `c`: `j ≤ i` and possibly `j + q`. Going
-//!   through rows in increasing order, `H[i][j]` for `j > i` is
-//!   `(H v_{j mod q})_i − H[j−q][i]`, and `H[j−q][i]` (an upper entry of an
-//!   earlier row) is already known. `k + 1` products, the minimum: the
+//!   one or two columns of colour `c`: `r ≤ i` and possibly `r + q`. Going
+//!   through columns in decreasing order, `H[r][i]` for `r < i` is
+//!   `(H v_{r mod q})_i − H[i][r+q]`, and `H[i][r+q]` (an entry of a later
+//!   column) is already known. `k + 1` products, the minimum: the
 //!   `(k+1)×(k+1)` diagonal blocks of a band are dense, so `k + 1` columns
 //!   must get different colours. The subtractions chain along diagonals, so
 //!   an entry much smaller than its neighbours loses relative accuracy.
 
-use crate::banded::SymBanded;
+use crate::banded::upper_slot;
 
 /// How a banded Hessian is recovered from Hessian-vector products.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,47 +71,36 @@ impl BandMethod {
             .collect()
     }
 
-    /// The band (upper LAPACK storage) from the products `prods[c] = H v_c`.
-    pub(crate) fn recover(self, n: usize, k: usize, prods: &[Vec<f64>]) -> SymBanded<f64> {
+    /// Writes row `i` of the products `prods[c] = H v_c` into column `i`
+    /// of the upper band array `ab` ([`super::comb_sink`]'s layout: slot
+    /// `(r, i)` takes the product of `r`'s colour), for objectives whose
+    /// sweep stores whole products.
+    pub(crate) fn scatter(self, n: usize, k: usize, prods: &[Vec<f64>], ab: &mut [f64]) {
         let p = self.period(k);
-        let mut band = SymBanded::zeros(n, k);
-        let ld = k + 1;
-        let ab = band.as_mut_slice();
-        // ab[j·(k+1) + (k + i − j)] = H[i][j] for max(0, j−k) ≤ i ≤ j.
-        match self {
-            BandMethod::Cpr => {
-                // Column j of the band is rows j−k..=j of the product of j's colour.
-                for (j, col) in ab.chunks_exact_mut(ld).enumerate() {
-                    let lo = j.saturating_sub(k);
-                    let src = &prods[j % p][lo..=j];
-                    col[k + lo - j..].copy_from_slice(src);
-                }
+        for i in 0..n {
+            for r in i.saturating_sub(k)..=i {
+                ab[upper_slot(k, r, i)] = prods[r % p][i];
             }
-            BandMethod::Substitution => {
-                // Column by column: H[i][j] (j−k ≤ i ≤ j) is (H v_{j mod p})_i,
-                // minus, when i < j and j ≥ p, the other column of the same
-                // colour in row i's window, j − p < i: H[j−p][i], an upper
-                // entry of the earlier column i, already recovered.
-                for j in 0..n {
-                    let (done, rest) = ab.split_at_mut(j * ld);
-                    let col = &mut rest[..ld];
-                    let src = &prods[j % p];
-                    let lo = j.saturating_sub(k);
-                    let out = &mut col[k + lo - j..];
-                    // Rows lo..j: subtract H[j−p][i], stored in column i at
-                    // ab[i·(k+1) + k + (j−p) − i] = ab[i·k + j − 1].
-                    if j >= p && k > 0 {
-                        let known = done[lo * k + j - 1..].iter().step_by(k);
-                        for ((o, &v), &h) in out.iter_mut().zip(&src[lo..j]).zip(known) {
-                            *o = v - h;
-                        }
-                    } else {
-                        out[..j - lo].copy_from_slice(&src[lo..j]);
-                    }
-                    out[j - lo] = src[j]; // the diagonal: one colour alone
+        }
+    }
+
+    /// Turns the products of [`scatter`](Self::scatter) (or of a comb
+    /// sweep) into the band, in place. CPR's slots are already the
+    /// entries. Substitution's slot `(r, i)`, `r < i`, holds
+    /// `H[r][i] + H[i][r + q]` while `r + q < n`; `H[i][r + q]` is an entry
+    /// of the later column `r + q`, so the columns are recovered from the
+    /// last one down, each entry one subtraction.
+    pub(crate) fn recover_in_place(self, n: usize, k: usize, ab: &mut [f64]) {
+        if self == BandMethod::Cpr {
+            return;
+        }
+        let q = k + 1;
+        for i in (0..n).rev() {
+            for r in i.saturating_sub(k)..i {
+                if r + q < n {
+                    ab[upper_slot(k, r, i)] -= ab[upper_slot(k, i, r + q)];
                 }
             }
         }
-        band
     }
 }

@@ -13,9 +13,10 @@
 //! its objective's `build` at each width. Before, every example and test
 //! binary compiled the whole tiled engine nine times over.
 
-use super::cpr_sink::CprSink;
+use super::comb_sink::CombSink;
 use crate::dual::DualN;
 use crate::graph::{GradPart, Program, Source};
+use crate::probe::probe_entry;
 use crate::{Objective, Real, Reverse};
 use nalgebra::DVector;
 use std::sync::Arc;
@@ -75,21 +76,31 @@ impl Seeds for [&[f64]] {
 }
 
 /// The comb seeds of period `period` (`count` of them), then optionally
-/// one more vector (the probe).
-pub(crate) struct Comb<'a> {
+/// the probe of a seed ([`crate::probe::probe_entry`], never stored).
+pub(crate) struct Comb {
     pub(crate) period: usize,
     pub(crate) count: usize,
-    pub(crate) extra: Option<&'a [f64]>,
+    pub(crate) probe: Option<u64>,
 }
 
-impl Seeds for Comb<'_> {
+impl Seeds for Comb {
     fn count(&self) -> usize {
-        self.count + usize::from(self.extra.is_some())
+        self.count + usize::from(self.probe.is_some())
     }
     fn get(&self, c: usize, i: usize) -> f64 {
-        match self.extra {
-            Some(e) if c == self.count => e[i],
+        match self.probe {
+            Some(seed) if c == self.count => probe_entry(seed, i),
             _ => f64::from(u8::from(i % self.period == c)),
+        }
+    }
+    fn entry(&self, i: usize, eps: &mut [f64]) {
+        // One division per entry, not one per seed.
+        let colour = i % self.period;
+        for (c, e) in eps.iter_mut().enumerate() {
+            *e = f64::from(u8::from(c == colour));
+        }
+        if let (Some(seed), Some(last)) = (self.probe, eps.get_mut(self.count)) {
+            *last = probe_entry(seed, i);
         }
     }
 }
@@ -205,17 +216,17 @@ impl DualSink for SplitGrad<'_> {
 
 /// The destinations of a tiled sweep as one type, so that the sweeps are
 /// compiled once for both: the gradient and each product in their own
-/// arrays, or CPR products written straight into a band.
+/// arrays, or comb products written straight into a band.
 pub(crate) enum Sink<'a> {
     Split(SplitGrad<'a>),
-    Cpr(CprSink<'a>),
+    Comb(CombSink<'a>),
 }
 
 impl DualSink for Sink<'_> {
     fn add(&mut self, start: usize, re: &[f64], eps: &[f64], w: usize) {
         match self {
             Sink::Split(s) => s.add(start, re, eps, w),
-            Sink::Cpr(s) => s.add(start, re, eps, w),
+            Sink::Comb(s) => s.add(start, re, eps, w),
         }
     }
     fn split_at(self, mid: usize) -> (Self, Self) {
@@ -224,16 +235,16 @@ impl DualSink for Sink<'_> {
                 let (a, b) = s.split_at(mid);
                 (Sink::Split(a), Sink::Split(b))
             }
-            Sink::Cpr(s) => {
+            Sink::Comb(s) => {
                 let (a, b) = s.split_at(mid);
-                (Sink::Cpr(a), Sink::Cpr(b))
+                (Sink::Comb(a), Sink::Comb(b))
             }
         }
     }
     fn len(&self) -> usize {
         match self {
             Sink::Split(s) => s.len(),
-            Sink::Cpr(s) => s.len(),
+            Sink::Comb(s) => s.len(),
         }
     }
 }

@@ -27,7 +27,7 @@ use crate::error::check_finite;
 use crate::hessian::BandOptions;
 use crate::hessian::SparseOptions;
 use crate::hessian::try_hvp;
-use crate::sparsity::hessian_pattern;
+use crate::sparsity::{hessian_bandwidth, hessian_pattern_within};
 use crate::{DFun, Error, Objective};
 use nalgebra::DVector;
 
@@ -423,10 +423,14 @@ impl Newton {
     }
 
     /// Minimises `f` from `x0`, finding the Hessian's structure itself:
-    /// the sparsity tracer detects the pattern at `x0` once; a band whose
+    /// the sparsity tracer finds the half-bandwidth `k` at `x0`, then the
+    /// pattern, stopping at what either path could use. A band whose
     /// storage is at most four times the pattern's nonzeros (plus a
-    /// diagonal) takes the banded path with the detected `k`, anything
-    /// else the sparse path. [`OptimResult::structure`] says which.
+    /// diagonal) takes the banded path with `k`, a sparser pattern (at most
+    /// `16 n` nonzeros) the sparse path. A dense Hessian takes the banded
+    /// path with `k = n − 1` while that fits in `2²²` entries (`n ≤ 2048`),
+    /// else [`Error::HessianTooDense`] names the sizes, after time and
+    /// memory proportional to `n`. [`OptimResult::structure`] says which.
     ///
     /// ```
     /// use lensdiff::{Objective, Expr, Real, optim::{Newton, Structure}};
@@ -447,17 +451,29 @@ impl Newton {
         obj: &O,
         x0: &DVector<f64>,
     ) -> Result<OptimResult, Error> {
+        // The sparse path's nonzeros per variable, and the largest band
+        // (a dense Hessian for small n) taken when the pattern is denser.
+        const SPARSE_PER_ROW: usize = 16;
+        const MAX_BAND: usize = 1 << 22;
         check_finite("x0", x0.as_slice())?;
-        let pattern = hessian_pattern(obj, x0)?;
         let n = x0.len();
-        let k = pattern.bandwidth();
-        // Band storage n(k+1) against the pattern's upper half (nnz + n)/2.
-        if n * (k + 1) <= 2 * (pattern.nnz() + n) {
-            self.minimize_observed(obj, x0, k, &mut |_| Control::Continue)
-        } else {
-            let obj = CompiledObjective::new(obj);
-            let mut h = SparseCurvature::from_pattern(&obj, pattern, self.opts.sparse)?;
-            self.run(&obj, x0, &mut h, &mut |_| Control::Continue)
+        let k = hessian_bandwidth(obj, x0)?;
+        let band = n.saturating_mul(k + 1);
+        // Band storage n(k+1) against the pattern's upper half (nnz + n)/2:
+        // past band/2 nonzeros the band wins, past 16 n the sparse path
+        // cannot hold it; detection stops at the smaller.
+        let limit = (band / 2).min(SPARSE_PER_ROW * n);
+        match hessian_pattern_within(obj, x0, limit) {
+            Ok(pattern) if band > 2 * (pattern.nnz() + n) => {
+                let obj = CompiledObjective::new(obj);
+                let mut h = SparseCurvature::from_pattern(&obj, pattern, self.opts.sparse)?;
+                self.run(&obj, x0, &mut h, &mut |_| Control::Continue)
+            }
+            Ok(_) => self.minimize_observed(obj, x0, k, &mut |_| Control::Continue),
+            Err(Error::HessianTooDense { .. }) if band <= (2 * limit).max(MAX_BAND) => {
+                self.minimize_observed(obj, x0, k, &mut |_| Control::Continue)
+            }
+            Err(e) => Err(e),
         }
     }
 

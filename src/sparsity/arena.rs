@@ -12,7 +12,7 @@
 //! dominates. No set is ever an `n`-bit vector.
 
 use super::deps::{Deps, Kind, merge};
-use super::pairs::{Pairs, Recorded};
+use super::pairs::{Keep, Pairs, Recorded};
 use super::repeat_filter::RepeatFilter;
 use std::cell::RefCell;
 
@@ -124,12 +124,13 @@ impl Arena {
         }
     }
 
-    /// Starts a trace with `n` inputs (input `i` is the inline set `{i}`).
-    pub(crate) fn start(&mut self, n: usize) {
+    /// Starts a trace with `n` inputs (input `i` is the inline set `{i}`),
+    /// keeping what `keep` says of the pairs.
+    pub(crate) fn start(&mut self, n: usize, keep: Keep) {
         *self = Arena::new();
         self.active = true;
         assert!(n < TAG as usize, "sparsity trace: more than 2³¹ inputs");
-        self.pairs = Pairs::new(n);
+        self.pairs = Pairs::new(n, keep);
         self.products = RepeatFilter::new((Deps::EMPTY, Deps::EMPTY));
         // Room for a few nodes per input (the BENCH objectives take 3–4
         // slots per input and almost no pool): untouched capacity costs no
@@ -296,7 +297,8 @@ impl Arena {
 
     /// Records `deps(a) × deps(b)` (symmetrised) as interacting pairs.
     pub(crate) fn cross(&mut self, a: Deps, b: Deps) {
-        if a.is_empty() || b.is_empty() {
+        // Past its limit a trace expands and records nothing more.
+        if a.is_empty() || b.is_empty() || self.pairs.stopped() {
             return;
         }
         if let (Some(i), Some(j)) = (a.single(), b.single()) {

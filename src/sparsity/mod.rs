@@ -6,6 +6,9 @@
 //!
 //! * [`Tracer`]: the scalar that records dependencies and nonlinear pairs;
 //! * [`hessian_pattern`], [`jacobian_pattern`]: the detected [`Pattern`];
+//!   [`hessian_pattern_within`] stops at a number of nonzeros
+//!   ([`crate::Error::HessianTooDense`]), [`hessian_bandwidth`] finds the
+//!   half-bandwidth alone, in the memory of one traced evaluation;
 //! * [`column_coloring`] (distance-2, Jacobians; [`column_coloring_with`]
 //!   picks the [`ColumnOrder`]), [`star_coloring`] (symmetric, direct
 //!   recovery), [`acyclic_coloring`] (symmetric, recovery by
@@ -61,7 +64,7 @@ mod tracer;
 pub use acyclic::acyclic_coloring;
 pub use coloring::{Coloring, ColumnOrder, column_coloring, column_coloring_with, star_coloring};
 pub use csc::CscMatrix;
-pub use detect::{hessian_pattern, jacobian_pattern};
+pub use detect::{hessian_bandwidth, hessian_pattern, hessian_pattern_within, jacobian_pattern};
 pub use pattern::Pattern;
 pub use sparse_jacobian::{
     JacobianMode, SeedMode, SparseJacobian, SparseJacobianPlan, jacobian_sparse,

@@ -2,6 +2,9 @@
 //! independent oracles: the dense Hessian (`n` products with unit
 //! vectors), the forward-mode dense Jacobian, the pattern implied by the
 //! objective's definition, and the definitions of the colourings.
+//! `dense`: detection within a limit, and dense Hessians.
+
+mod dense;
 
 use crate::common::{PeriodicWithParameter, unlocated};
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};

@@ -11,7 +11,7 @@ use lensdiff::{Error, Expr, Objective, Real, c};
 use nalgebra::{DMatrix, DVector};
 
 /// Geometric scales from `lo` to `hi` over `n` entries.
-fn geometric(n: usize, lo: f64, hi: f64) -> Vec<f64> {
+pub(super) fn geometric(n: usize, lo: f64, hi: f64) -> Vec<f64> {
     (0..n)
         .map(|i| lo * (hi / lo).powf(i as f64 / (n - 1).max(1) as f64))
         .collect()
@@ -20,8 +20,8 @@ fn geometric(n: usize, lo: f64, hi: f64) -> Vec<f64> {
 /// `g(D x)` with `g(y) = Σ (y[i+1] − y[i])² + Σ cosh(y_i)` and a diagonal
 /// scaling `D`: a tridiagonal Hessian `D T D` with entries spread over
 /// `max(D)² / min(D)²`.
-struct ScaledChain {
-    d: Vec<f64>,
+pub(super) struct ScaledChain {
+    pub(super) d: Vec<f64>,
 }
 
 impl Objective for ScaledChain {
@@ -97,10 +97,11 @@ fn badly_scaled_band_is_exact_entrywise_with_default_options() {
 
 #[test]
 fn substitution_on_a_bad_scaling_switches_to_cpr_and_says_so() {
-    // Decreasing scales: substitution subtracts huge known entries from
+    // Increasing scales: substitution, which recovers the columns from the
+    // last one down, subtracts huge known entries (of later columns) from
     // the products to recover small ones.
     let p = ScaledChain {
-        d: geometric(50, 1e4, 1e-4),
+        d: geometric(50, 1e-4, 1e4),
     };
     let x = DVector::from_fn(50, |i, _| 0.1 * (i as f64).cos() / p.d[i]);
     let h = hessian_banded_with(&p, &x, 1, &BandOptions::default()).unwrap();

@@ -2,7 +2,9 @@
 //! oracles: finite differences of the gradient, the dense Hessian, symmetry.
 
 mod banded;
+mod extraction;
 mod hvp;
+mod reuse;
 
 use crate::common::unlocated;
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};

@@ -1,17 +1,27 @@
-//! CPR products written straight into the band.
+//! Comb products written straight into the band, as the sweep produces
+//! them.
 //!
-//! Row `i` of the product `H v_c` with comb seed `c` (period `p = 2k + 1`)
-//! is `H[i][j]` for the one column `j ≡ c (mod p)` within `[i − k, i + k]`.
-//! The entries with `j ≤ i` are column `i` of the upper band storage
-//! (`H[j][i]`, by symmetry), so column `i` is filled from row `i` of the
-//! products alone: a tiled sweep can write each row's products into its
-//! column as the row is produced, and no product vector is ever stored.
+//! Row `i` of the product `H v_c` with the comb seed of colour `c`
+//! (period `p`) sums `H[i][r]` over the columns `r ≡ c (mod p)` within
+//! `[i − k, i + k]`. The `k + 1` columns `r ∈ [i − k, i]` have `k + 1`
+//! different colours (`p > k`), so row `i` of the products fills column
+//! `i` of the upper band storage, slot `(r, i)` taking the product of
+//! `r`'s colour:
+//!
+//! * CPR (`p = 2k + 1`): `r` is the only column of its colour in row `i`'s
+//!   window, so the slot holds `H[i][r] = H[r][i]`, final;
+//! * substitution (`p = k + 1`): the slot holds `H[r][i] + H[i][r + p]`
+//!   when `r < i` and `r + p < n`, and [`super::seeds`] subtracts the
+//!   second term afterwards (it is an entry of the later column `r + p`).
+//!
+//! A tiled sweep writes each row's products into its column as the row is
+//! produced: no product vector is ever stored.
 
 use super::sweep::DualSink;
 
-/// The destination of a CPR sweep: gradient, band columns, and the probe's
-/// product (the seed after the comb seeds, when verifying).
-pub(crate) struct CprSink<'a> {
+/// The destination of a comb sweep: gradient, band columns, and the
+/// probe's product (the seed after the comb seeds, when verifying).
+pub(crate) struct CombSink<'a> {
     /// The global index of this part's first entry.
     pub(crate) offset: usize,
     pub(crate) k: usize,
@@ -25,7 +35,7 @@ pub(crate) struct CprSink<'a> {
     pub(crate) probe: Option<&'a mut [f64]>,
 }
 
-impl DualSink for CprSink<'_> {
+impl DualSink for CombSink<'_> {
     fn add(&mut self, start: usize, re: &[f64], eps: &[f64], w: usize) {
         let (k, p, ld) = (self.k, self.period, self.k + 1);
         for (t, (&r, e)) in re.iter().zip(eps.chunks_exact(w)).enumerate() {
@@ -33,9 +43,12 @@ impl DualSink for CprSink<'_> {
             let i = self.offset + local;
             self.grad[local] += r;
             let col = &mut self.band[local * ld..(local + 1) * ld];
+            // Slot (i − d, i) takes the product of the colour of i − d,
+            // counted down from i's colour without a division.
+            let mut c = i % p;
             for d in 0..=k.min(i) {
-                // H[i − d][i] is the product of the colour of i − d.
-                col[k - d] += e[(i - d) % p];
+                col[k - d] += e[c];
+                c = if c == 0 { p - 1 } else { c - 1 };
             }
             if let Some(hr) = &mut self.probe {
                 hr[local] += e[self.combs];
@@ -54,14 +67,14 @@ impl DualSink for CprSink<'_> {
             }
             None => (None, None),
         };
-        let left = CprSink {
+        let left = CombSink {
             offset: self.offset,
             grad: g0,
             band: b0,
             probe: p0,
             ..self
         };
-        let right = CprSink {
+        let right = CombSink {
             offset: self.offset + mid,
             grad: g1,
             band: b1,

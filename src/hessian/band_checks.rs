@@ -1,0 +1,327 @@
+//! The checks of an extracted band: the entrywise error bound of its
+//! recovery and the row-wise probe residual, read from the band alone in
+//! parallel passes over blocks of columns (no n-long temporary).
+//!
+//! **The bound.** Row `i` of a computed product `H v` carries a rounding
+//! error of a few ulps of the row's magnitude `m_i = Σ_j |H_ij|` (the
+//! model: `γ m_i` with `γ = 8ε`). Slot `(r, i)` of the band was read from
+//! row `i` of a product ([`super::comb_sink`]): CPR's bound is that error
+//! alone. Substitution recovered `H_ri = P − H_{i,r+q}`: the subtracted
+//! entry brings its own bound, and the subtraction the rounding of both
+//! operands, `ε (|P| + |H_{i,r+q}|)` with `P = H_ri + H_{i,r+q}`, so bounds
+//! grow along each chain with the magnitudes subtracted — exactly where
+//! substitution loses small entries. The chains run from the last column
+//! down, so substitution's bound is one pass in that order; CPR's, with no
+//! chain, runs on every thread.
+//!
+//! The reported figure is the largest bound relative to the entry's
+//! diagonal scale `max(|H_ij|, √|H_ii H_jj|)` (the entry of the diagonally
+//! scaled matrix `D^{−1/2} H D^{−1/2}`), falling back to the row scales
+//! `√(m_i m_j)` where the diagonal vanishes.
+//!
+//! **The probe** ([`crate::probe`]): row `i` of `H_band r − H r` against
+//! `|(H r)_i| + Σ_j |H_ij| |r_j|`, in the same pass as CPR's bound; a block
+//! with a row below the floor (`ε²` times the largest row scale, known only
+//! after the pass) is measured again.
+
+use super::seeds::BandMethod;
+use crate::banded::{SymBanded, upper_row, upper_slot};
+use crate::engine::Engine;
+use crate::probe::{floor_of, probe_entry, row_ratio};
+use std::ops::Range;
+
+/// Error of one product entry relative to its row's magnitude.
+const GAMMA: f64 = 8.0 * f64::EPSILON;
+
+/// Blocks shorter than this stay on the calling thread.
+const MIN_BLOCK: usize = 1 << 14;
+
+/// `f` on contiguous blocks of `0..n`, one per thread of the current
+/// [`Engine`], in parallel; the results in block order.
+fn in_blocks<R: Send>(n: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
+    let blocks = Engine::current()
+        .thread_count()
+        .clamp(1, n.div_ceil(MIN_BLOCK).max(1));
+    if blocks == 1 {
+        return vec![f(0..n)];
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..blocks)
+            .map(|b| scope.spawn(move || f(b * n / blocks..(b + 1) * n / blocks)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// `Σ_j |H_ij|`.
+#[inline]
+fn row_magnitude(ab: &[f64], n: usize, k: usize, i: usize) -> f64 {
+    let mut m = 0.0;
+    upper_row(ab, n, k, i, |_, v| m += v.abs());
+    m
+}
+
+/// The largest scaled entrywise error bound of `band`, recovered by
+/// `method`, and with `probe` (its seed and `H r`) the largest probe row
+/// residual; `Err(column)` at a column (of a block) holding a value that
+/// is not finite. CPR's bound and the probe share one parallel pass.
+pub(crate) fn check_band(
+    method: BandMethod,
+    band: &SymBanded<f64>,
+    probe: Option<(u64, &[f64])>,
+) -> Result<(f64, Option<f64>), usize> {
+    let n = band.n();
+    let cpr = method == BandMethod::Cpr;
+    if !cpr && probe.is_none() {
+        return Ok((substitution_bound(band)?, None));
+    }
+    let first = in_blocks(n, |cols| scan(band, cols, cpr, probe, 0.0));
+    let mut bound: f64 = 0.0;
+    let mut top: f64 = 0.0;
+    let mut blocks = Vec::with_capacity(first.len());
+    for b in first {
+        let b = b?;
+        bound = bound.max(b.bound);
+        top = top.max(b.top);
+        blocks.push(b);
+    }
+    if !cpr {
+        bound = substitution_bound(band)?;
+    }
+    let Some(probe) = probe else {
+        return Ok((bound, None));
+    };
+    // Rows whose scale is below the floor were measured against their own
+    // scale: measure those blocks again against the floor (rare).
+    let floor = floor_of(top);
+    let mut residual: f64 = 0.0;
+    for (t, b) in blocks.iter().enumerate() {
+        let worst = if b.min_scale < floor && !b.residual.is_nan() {
+            let cols = t * n / blocks.len()..(t + 1) * n / blocks.len();
+            scan(band, cols, false, Some(probe), floor)?.residual
+        } else {
+            b.residual
+        };
+        if worst.is_nan() {
+            return Ok((bound, Some(f64::NAN)));
+        }
+        residual = residual.max(worst);
+    }
+    Ok((bound, Some(residual)))
+}
+
+/// What one block of columns found.
+struct Block {
+    /// The largest scaled CPR bound.
+    bound: f64,
+    /// The largest probe row scale.
+    top: f64,
+    /// The largest probe row residual, against `max(scale, floor)`.
+    residual: f64,
+    /// The smallest scale of a row with a nonzero difference.
+    min_scale: f64,
+}
+
+/// The largest of `b / max(|h|, √d)` seen, without a square root or a
+/// division unless it grows.
+struct Worst(f64, f64);
+
+impl Worst {
+    #[inline(always)]
+    fn see(&mut self, b: f64, h: f64, d: f64, row_scales: impl FnOnce() -> f64) {
+        if b > self.0 * h.abs() && b * b > self.1 * d {
+            let mut scale = h.abs().max(d.sqrt());
+            if scale == 0.0 {
+                scale = row_scales();
+            }
+            if b > self.0 * scale {
+                self.0 = if scale > 0.0 {
+                    b / scale
+                } else {
+                    f64::INFINITY
+                };
+                self.1 = self.0 * self.0;
+            }
+        }
+    }
+}
+
+/// Columns `cols`, row by row (the row of column `i` is read from column
+/// `i` and one entry of each of the next `k`): the row magnitudes, with
+/// `cpr_bound` CPR's bounds of column `i`, with `probe` the row residuals
+/// against `max(scale, floor)`.
+fn scan(
+    band: &SymBanded<f64>,
+    cols: Range<usize>,
+    cpr_bound: bool,
+    probe: Option<(u64, &[f64])>,
+    floor: f64,
+) -> Result<Block, usize> {
+    let (n, k, ab) = (band.n(), band.k(), band.as_slice());
+    // Rows in runs of RUN, each with the probe's entries it reads.
+    const RUN: usize = 4096;
+    let mut r = if probe.is_some() {
+        vec![0.0; RUN + 2 * k]
+    } else {
+        Vec::new()
+    };
+    let mut worst = Worst(0.0, 0.0);
+    let mut block = Block {
+        bound: 0.0,
+        top: 0.0,
+        residual: 0.0,
+        min_scale: f64::INFINITY,
+    };
+    for start in cols.clone().step_by(RUN) {
+        let end = (start + RUN).min(cols.end);
+        let lo = start.saturating_sub(k);
+        if let Some((seed, _)) = probe {
+            for (j, v) in (lo..n.min(end + k)).zip(r.iter_mut()) {
+                *v = probe_entry(seed, j);
+            }
+        }
+        for i in start..end {
+            let (mut m_i, mut y, mut abs_y) = (0.0, 0.0, 0.0);
+            if probe.is_some() {
+                upper_row(ab, n, k, i, |j, v| {
+                    m_i += v.abs();
+                    y += v * r[j - lo];
+                    abs_y += v.abs() * r[j - lo].abs();
+                });
+            } else {
+                m_i = row_magnitude(ab, n, k, i);
+            }
+            if !m_i.is_finite() {
+                return Err(i);
+            }
+            if cpr_bound {
+                let d_i = ab[upper_slot(k, i, i)].abs();
+                for r in i.saturating_sub(k)..=i {
+                    let d = ab[upper_slot(k, r, r)].abs() * d_i;
+                    worst.see(GAMMA * m_i, ab[upper_slot(k, r, i)], d, || {
+                        (row_magnitude(ab, n, k, r) * m_i).sqrt()
+                    });
+                }
+            }
+            if let Some((_, hr)) = probe {
+                let (diff, scale) = ((y - hr[i]).abs(), hr[i].abs() + abs_y);
+                block.top = block.top.max(scale);
+                let ratio = row_ratio(diff, scale, floor);
+                if ratio.is_nan() {
+                    block.residual = f64::NAN;
+                    return Ok(block);
+                }
+                if diff > 0.0 {
+                    block.residual = block.residual.max(ratio);
+                    block.min_scale = block.min_scale.min(scale);
+                }
+            }
+        }
+    }
+    block.bound = worst.0;
+    Ok(block)
+}
+
+/// Substitution's largest scaled bound, its chains followed from the last
+/// column down with the bounds of the last `k + 1` columns in a ring
+/// (`O(k²)` memory, one thread).
+fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
+    let (n, k, ab) = (band.n(), band.k(), band.as_slice());
+    let q = k + 1;
+    // Column j's bounds in ring column j mod q, row k + i − j.
+    let mut ring = vec![0.0; q * q];
+    let mut worst = Worst(0.0, 0.0);
+    // i mod q, kept without a division per column.
+    let mut ci = n.saturating_sub(1) % q;
+    for i in (0..n).rev() {
+        let m_i = row_magnitude(ab, n, k, i);
+        if !m_i.is_finite() {
+            return Err(i);
+        }
+        let d_i = ab[upper_slot(k, i, i)].abs();
+        for r in i.saturating_sub(k)..=i {
+            let h = ab[upper_slot(k, r, i)];
+            let mut b = GAMMA * m_i;
+            if r < i && r + q < n {
+                // The known entry (i, r + q): ring column (r + q) mod q.
+                let d = i - r;
+                let cj = if ci >= d { ci - d } else { ci + q - d };
+                let known = ab[upper_slot(k, i, r + q)];
+                b += ring[cj * q + k + i - (r + q)]
+                    + f64::EPSILON * ((h + known).abs() + known.abs());
+            }
+            ring[ci * q + k + r - i] = b;
+            let d = ab[upper_slot(k, r, r)].abs() * d_i;
+            worst.see(b, h, d, || (row_magnitude(ab, n, k, r) * m_i).sqrt());
+        }
+        ci = if ci == 0 { q - 1 } else { ci - 1 };
+    }
+    Ok(worst.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::probe;
+
+    /// A random-looking symmetric band and `H r` (by the band's own
+    /// product, column by column: other code than the row-wise check).
+    fn band_and_product(n: usize, k: usize, seed: u64) -> (SymBanded<f64>, Vec<f64>) {
+        let band = SymBanded::from_fn(n, k, |i, j| {
+            let t = (i * 7 + j * 13) as f64;
+            if i == j { 4.0 + t.sin() } else { 0.5 * t.cos() }
+        });
+        let r = nalgebra::DVector::from_vec(probe(n, seed));
+        let hr = band.mul_vec(&r).as_slice().to_vec();
+        (band, hr)
+    }
+
+    #[test]
+    fn the_probe_catches_a_planted_wrong_entry_in_any_slot() {
+        let (n, k, seed) = (40_000, 3, 17);
+        let (band, hr) = band_and_product(n, k, seed);
+        // Both methods measure the probe alike (with or without CPR's
+        // bound in the same pass).
+        let residual = |band: &SymBanded<f64>, seed| {
+            let [a, b] = [BandMethod::Cpr, BandMethod::Substitution].map(|m| {
+                check_band(m, band, Some((seed, &hr[..])))
+                    .unwrap()
+                    .1
+                    .unwrap()
+            });
+            assert_eq!(a, b);
+            a
+        };
+        let clean = residual(&band, seed);
+        assert!(clean < 1e-14, "{clean}");
+        // One entry off by 1 (entries are 0.5 to 5), at the ends and at a
+        // block's edge.
+        for (i, j) in [(0, 0), (n - 2, n - 1), (n / 2 - 3, n / 2), (n - 1, n - 1)] {
+            let mut wrong = band.clone();
+            let v = wrong.get(i, j);
+            wrong.set(i, j, v + 1.0);
+            let res = residual(&wrong, seed);
+            assert!(res > 1e-6, "({i}, {j}): {res}");
+        }
+        // The same product with another probe is another vector: caught.
+        assert!(residual(&band, seed + 1) > 1e-2);
+    }
+
+    #[test]
+    fn cpr_bounds_are_rounding_and_a_non_finite_entry_is_named() {
+        let (mut band, _) = band_and_product(1000, 2, 3);
+        let bound = |m, band: &SymBanded<f64>| check_band(m, band, None).map(|b| b.0);
+        let b = bound(BandMethod::Cpr, &band).unwrap();
+        assert!(b > 0.0 && b < 1e-13, "{b}");
+        // Substitution's chains add what they subtracted.
+        assert!(bound(BandMethod::Substitution, &band).unwrap() > b);
+        band.set(500, 501, f64::NAN);
+        for m in [BandMethod::Cpr, BandMethod::Substitution] {
+            assert!(matches!(bound(m, &band), Err(500 | 501)), "{m:?}");
+        }
+    }
+}
