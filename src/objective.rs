@@ -255,8 +255,10 @@ pub(crate) fn check_dimension<O: Objective + ?Sized>(
     }
     // The cached program's length inference: no compilation per call
     // (Newton checks once per iteration).
+    // `check_inputs` diagnoses a mismatch from the caller's side
+    // (`InputLength`, naming the constant that fixes the length).
     let program = program_of::<f64, O>(obj);
-    let out = program.lengths(&[n])?[program.output];
+    let out = program.check_inputs(&[n])?[program.output];
     if out != 1 {
         return Err(Error::DimensionMismatch {
             op: "objective output",

@@ -222,6 +222,18 @@ fn rounding_step(
     })
 }
 
+/// The start is not empty (named as the start, before any Hessian is
+/// asked for) and finite.
+fn check_start(x0: &DVector<f64>) -> Result<(), Error> {
+    if x0.is_empty() {
+        return Err(Error::InvalidArgument {
+            op: "Newton",
+            reason: "the start x0 is empty: there is nothing to minimise".into(),
+        });
+    }
+    check_finite("x0", x0.as_slice())
+}
+
 /// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3) along the crate's
 /// one shift policy ([`crate::banded::ShiftParams`]): `τ = 0` first when
 /// the diagonal is positive, else from `max(τ_prev/4 (or β), β − min diag)`,
@@ -344,7 +356,7 @@ impl Newton {
         k: usize,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
-        check_finite("x0", x0.as_slice())?;
+        check_start(x0)?;
         let obj = CompiledObjective::new(obj);
         let mut h = BandCurvature::new(&obj, k, self.opts.band);
         self.run(&obj, x0, &mut h, observer)
@@ -410,7 +422,7 @@ impl Newton {
         x0: &DVector<f64>,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
-        check_finite("x0", x0.as_slice())?;
+        check_start(x0)?;
         let obj = CompiledObjective::new(obj);
         let mut h = SparseCurvature::new(&obj, x0, self.opts.sparse)?;
         if self.opts.verbose {
@@ -455,7 +467,7 @@ impl Newton {
         // (a dense Hessian for small n) taken when the pattern is denser.
         const SPARSE_PER_ROW: usize = 16;
         const MAX_BAND: usize = 1 << 22;
-        check_finite("x0", x0.as_slice())?;
+        check_start(x0)?;
         let n = x0.len();
         let k = hessian_bandwidth(obj, x0)?;
         let band = n.saturating_mul(k + 1);

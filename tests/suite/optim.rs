@@ -167,6 +167,53 @@ fn non_finite_start_is_an_error() {
     ));
 }
 
+/// A start of the wrong length is named from the caller's side: the
+/// length passed, the length the objective was built for, and the
+/// constant that fixes it; an empty start is named as the start.
+#[test]
+fn a_wrong_length_or_empty_start_is_named_from_the_callers_side() {
+    struct Fit {
+        target: DVector<f64>,
+    }
+    impl Objective for Fit {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            (x - Expr::constant(self.target.map(c::<S>))).square().sum()
+        }
+    }
+    let p = Fit {
+        target: DVector::from_element(5, 1.0),
+    };
+    let short = DVector::zeros(4);
+    for err in [
+        Newton::default().minimize(&p, &short, 1).unwrap_err(),
+        Newton::default().minimize_sparse(&p, &short).unwrap_err(),
+        Newton::default().minimize_auto(&p, &short).unwrap_err(),
+    ] {
+        match &err {
+            Error::InputLength {
+                found, expected, ..
+            } => {
+                assert_eq!(*found, 4, "{err}");
+                assert_eq!(*expected, Some(5), "{err}");
+            }
+            other => panic!("expected InputLength, got {other:?}"),
+        }
+        assert!(err.to_string().contains("length 4"), "{err}");
+    }
+    let empty = DVector::zeros(0);
+    for err in [
+        Newton::default().minimize(&p, &empty, 1).unwrap_err(),
+        Newton::default().minimize_sparse(&p, &empty).unwrap_err(),
+        Newton::default().minimize_auto(&p, &empty).unwrap_err(),
+    ] {
+        assert!(
+            matches!(err, Error::InvalidArgument { op: "Newton", .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("x0 is empty"), "{err}");
+    }
+}
+
 /// f(x) = Σ ln(x) is NaN for x ≤ 0: a start there is an error, not NaN.
 struct LogSum;
 impl Objective for LogSum {
