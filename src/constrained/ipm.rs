@@ -34,12 +34,12 @@ use super::ipm_report::{IpmIteration, IpmResult, print_header, print_row};
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktSystem, ShiftRule};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Verdict};
-use super::sqp::CONSTRAINT_NAMES;
+use super::sqp::{CONSTRAINT_NAMES, Sqp};
 use crate::CompiledObjective;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::objective::program_of;
 use crate::optim::Control;
-use crate::sparsity::hessian_pattern;
+use crate::sparsity::hessian_bandwidth;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
@@ -60,8 +60,15 @@ pub struct IpmOptions {
     /// `1e-8`) …
     pub constraint_tol: f64,
     /// … and the complementarity `max (v − lo) z` within `compl_tol`
-    /// (default `1e-8`).
+    /// (default `1e-8`) …
     pub compl_tol: f64,
+    /// … and the Newton step computed there within `|d_j| ≤ step_tol ·
+    /// (1 + |v_j|)` for every variable and slack (default `1e-12`), with
+    /// full steps to get there as in
+    /// [`SqpOptions::step_tol`](super::SqpOptions::step_tol) (at most
+    /// [`Sqp::MAX_POLISH`](super::Sqp::MAX_POLISH), ending early where
+    /// the step stops shrinking); [`IpmResult::forward_error`] reports it.
+    pub step_tol: f64,
     /// Iteration cap (default 500).
     pub max_iters: usize,
     /// Print the iteration table (default `false`).
@@ -91,6 +98,7 @@ impl Default for IpmOptions {
             tol: 1e-8,
             constraint_tol: 1e-8,
             compl_tol: 1e-8,
+            step_tol: 1e-12,
             max_iters: 500,
             verbose: false,
             mu_init: 0.1,
@@ -179,6 +187,7 @@ impl Slacks {
 }
 
 /// An iterate's values that the step and the tests use.
+#[derive(Clone)]
 struct Point {
     f: f64,
     /// `∇f + Jᵀλ`.
@@ -244,6 +253,37 @@ impl Ipm {
         C: Objective + ?Sized,
     {
         self.minimize_observed(f, c, bounds, row_bounds, x0, &mut |_| Control::Continue)
+    }
+
+    /// Minimises `f` within `lb ≤ x ≤ ub` alone, with no constraint rows
+    /// (what [`minimize`](Self::minimize) does with an empty `c`).
+    ///
+    /// ```
+    /// use lensdiff::constrained::{Bounds, Ipm};
+    /// use lensdiff::{Expr, Objective, Real};
+    /// /// (x₀ − 2)² + (x₁ + 1)² over the box [0, 1]²: x = (1, 0).
+    /// struct Bowl;
+    /// impl Objective for Bowl {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+    ///         (x.slice(0, 1) - 2.0).norm_squared() + (x.slice(1, 1) + 1.0).norm_squared()
+    ///     }
+    /// }
+    /// let b = Bounds::new(vec![0.0, 0.0], vec![1.0, 1.0]);
+    /// let r = Ipm::default().minimize_bounded(&Bowl, &b, &nalgebra::dvector![0.5, 0.5]).unwrap();
+    /// assert!((r.x[0] - 1.0).abs() < 1e-7 && r.x[1].abs() < 1e-7);
+    /// // The bound multipliers: ∇f = (−2, 2) is balanced by z_u₀ = 2, z_l₁ = 2.
+    /// assert!((r.z_upper[0] - 2.0).abs() < 1e-6 && (r.z_lower[1] - 2.0).abs() < 1e-6);
+    /// ```
+    pub fn minimize_bounded<O>(
+        &self,
+        f: &O,
+        bounds: &Bounds,
+        x0: &DVector<f64>,
+    ) -> Result<IpmResult, Error>
+    where
+        O: Objective + ?Sized,
+    {
+        self.minimize(f, &NoRows, bounds, &Bounds::free(0), x0)
     }
 
     /// Like [`minimize`](Self::minimize), calling `observer` with every
@@ -325,7 +365,7 @@ impl Ipm {
         let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
         let lag = CompiledObjective::new(Lagrangian::new(f, c, m));
         lag.inner().set_multipliers(&vec![1.0; m]);
-        let hk = hessian_pattern(&lag, x0)?.bandwidth();
+        let hk = hessian_bandwidth(&lag, x0)?;
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
         let fc = CompiledObjective::new(f);
         let band_opts = BandOptions {
@@ -386,6 +426,10 @@ impl Ipm {
         let mut iter = 0;
         // Set by a tiny step: the barrier problem counts as solved.
         let mut force_mu = false;
+        // The polishing steps (see `IpmOptions::step_tol`).
+        let mut polish = 0;
+        let mut forward_error = f64::NAN;
+        let mut before_polish: Option<Box<Polished>> = None;
         let (status, final_point) = loop {
             let (p, jac, hband) = evaluate(&x, &lambda, &s, &sl)?;
             // The optimality conditions at μ = 0.
@@ -430,13 +474,35 @@ impl Ipm {
             }
             history.push(last.clone());
             if observer(&last) == Control::Stop {
+                forward_error = f64::NAN;
                 break (SqpStatus::Observer, p);
             }
-            if dual_inf <= o.tol * s_d && h_inf <= o.constraint_tol && compl0 <= o.compl_tol {
-                break (SqpStatus::Converged, p);
+            let residuals_ok =
+                dual_inf <= o.tol * s_d && h_inf <= o.constraint_tol && compl0 <= o.compl_tol;
+            if let Some(prev) = before_polish.take() {
+                if !residuals_ok {
+                    // The polishing step broke the residual tests: the
+                    // point before it is the answer.
+                    let prev = *prev;
+                    x = prev.x;
+                    lambda = prev.lambda;
+                    xb = prev.xb;
+                    sl.boxed = prev.slack_box;
+                    mu = prev.mu;
+                    forward_error = prev.forward_error;
+                    history.pop();
+                    iter -= 1;
+                    break (SqpStatus::Converged, prev.point);
+                }
             }
             if iter >= o.max_iters {
-                break (SqpStatus::MaxIterations, p);
+                forward_error = f64::NAN;
+                let status = if residuals_ok {
+                    SqpStatus::Converged
+                } else {
+                    SqpStatus::MaxIterations
+                };
+                break (status, p);
             }
             // The barrier problem solved well enough: a smaller μ (maybe
             // several times over), and a new filter.
@@ -511,6 +577,28 @@ impl Ipm {
             let alpha_z = xb
                 .max_dual_step(&dzl, &dzu, tau)
                 .min(sl.boxed.max_dual_step(&dvl, &dvu, tau));
+            if residuals_ok {
+                let err = relative_step(x.as_slice(), &step.dx).max(relative_step(&s, &ds));
+                // Linear, not quadratic, contraction is normal here: the
+                // fraction to the boundary can cut the step.
+                let stalled = polish > 0 && err > 0.5 * forward_error;
+                forward_error = err;
+                if err <= o.step_tol || stalled || polish >= Sqp::MAX_POLISH {
+                    break (SqpStatus::Converged, p);
+                }
+                // A full step (to the boundary's fraction) follows, with no
+                // line search.
+                before_polish = Some(Box::new(Polished {
+                    x: x.clone(),
+                    lambda: lambda.clone(),
+                    xb: xb.clone(),
+                    slack_box: sl.boxed.clone(),
+                    mu,
+                    forward_error: err,
+                    point: p.clone(),
+                }));
+                polish += 1;
+            }
 
             // Filter line search on φ_μ = f + barrier, θ = ‖h‖₁.
             let theta: f64 = p.h.iter().map(|v| v.abs()).sum();
@@ -553,12 +641,12 @@ impl Ipm {
             let tiny_step = tiny(x.as_slice(), &step.dx) && tiny(&s, &ds);
             let mut alpha = alpha_max;
             let mut evals = 0;
-            let verdict = if tiny_step {
+            let verdict = if tiny_step || residuals_ok {
                 let (xt, st, _, _) = trial(alpha);
                 x = xt;
                 s = st;
                 evals = 1;
-                force_mu = true;
+                force_mu = tiny_step;
                 Verdict::FStep
             } else {
                 loop {
@@ -603,6 +691,7 @@ impl Ipm {
             .into_iter()
             .fold(0.0f64, f64::max);
         Ok(IpmResult {
+            forward_error,
             f: final_point.f,
             c_inf,
             dual_inf: last.dual_inf,
@@ -620,6 +709,32 @@ impl Ipm {
             z_upper: DVector::from_vec(xb.zu),
         })
     }
+}
+
+/// No constraint rows: the `c` of [`Ipm::minimize_bounded`].
+struct NoRows;
+impl Objective for NoRows {
+    fn build<S: crate::Real>(&self, x: crate::Expr<S>) -> crate::Expr<S> {
+        x.slice(0, 0)
+    }
+}
+
+/// An iterate kept while a polishing step is tried from it.
+struct Polished {
+    x: DVector<f64>,
+    lambda: DVector<f64>,
+    xb: Boxed,
+    slack_box: Boxed,
+    mu: f64,
+    forward_error: f64,
+    point: Point,
+}
+
+/// `max_j |d_j| / (1 + |v_j|)`: the size of a step relative to the point.
+pub(crate) fn relative_step(v: &[f64], d: &[f64]) -> f64 {
+    v.iter()
+        .zip(d)
+        .fold(0.0f64, |a, (vj, dj)| a.max(dj.abs() / (1.0 + vj.abs())))
 }
 
 /// How far each `c_i` lies outside `[cl_i, cu_i]`.

@@ -97,6 +97,11 @@ pub struct IpmResult {
     pub complementarity: f64,
     /// The final barrier parameter.
     pub mu: f64,
+    /// `max_j |d_j| / (1 + |v_j|)` of the Newton step computed at `x` (and
+    /// the slacks): the estimated relative error of the point (see
+    /// [`IpmOptions::step_tol`](super::IpmOptions::step_tol)); NaN when the
+    /// solve ended before a step was computed there.
+    pub forward_error: f64,
     /// Steps taken.
     pub iterations: usize,
     /// Why it stopped.

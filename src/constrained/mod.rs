@@ -67,6 +67,9 @@ where
         });
     }
     crate::objective::check_dimension(op, f, n)?;
-    let m = c.build::<f64>(crate::Expr::var()).check(&[n])?;
+    // The diagnosing check: a start of the wrong length is `InputLength`,
+    // naming what fixes the length, from the caller's side.
+    let program = crate::objective::program_of::<f64, C>(c);
+    let m = program.check_inputs(&[n])?[program.output];
     Ok((n, m))
 }

@@ -123,6 +123,12 @@ pub struct SqpResult {
     pub c_inf: f64,
     /// `‖∇L(x, λ)‖∞`.
     pub grad_l_inf: f64,
+    /// `max_j |dx_j| / (1 + |x_j|)` of the Newton step computed at `x`:
+    /// the estimated relative error of `x` (see
+    /// [`SqpOptions::step_tol`](super::SqpOptions::step_tol)); NaN when
+    /// the solve ended before a step was computed there
+    /// ([`SqpStatus::MaxIterations`], [`SqpStatus::Observer`]).
+    pub forward_error: f64,
     /// Steps taken.
     pub iterations: usize,
     /// Why it stopped.

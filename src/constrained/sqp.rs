@@ -27,7 +27,7 @@ use crate::CompiledObjective;
 use crate::banded::SymBanded;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::optim::Control;
-use crate::sparsity::hessian_pattern;
+use crate::sparsity::hessian_bandwidth;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
@@ -42,8 +42,20 @@ use std::time::Instant;
 pub struct SqpOptions {
     /// Stop when `‖∇L‖∞ ≤ tol · max(1, ‖∇f(x0)‖∞)` … (default `1e-8`)
     pub tol: f64,
-    /// … and `‖c‖∞ ≤ constraint_tol` (default `1e-8`).
+    /// … and `‖c‖∞ ≤ constraint_tol` (default `1e-8`) …
     pub constraint_tol: f64,
+    /// … and the Newton step computed at that point within
+    /// `|dx_j| ≤ step_tol · (1 + |x_j|)` for every `j` (default `1e-12`):
+    /// the point's estimated forward error. The residual tests alone let
+    /// defects of one sign add up along a trajectory (each row within
+    /// `constraint_tol`, their sum not), so that a finer grid gave a worse
+    /// answer. When the residual tests hold but the step is larger, full
+    /// Newton steps follow (quadratic convergence: usually one), at most
+    /// [`MAX_POLISH`](Sqp::MAX_POLISH) of them, ending early, still
+    /// converged, where the step stops shrinking (its rounding floor) or a
+    /// step would break the residual tests (then the point before it is
+    /// returned). [`SqpResult::forward_error`] reports the step's size.
+    pub step_tol: f64,
     /// Iteration cap (default 200).
     pub max_iters: usize,
     /// Print the iteration table (default `false`).
@@ -76,6 +88,7 @@ impl Default for SqpOptions {
         SqpOptions {
             tol: 1e-8,
             constraint_tol: 1e-8,
+            step_tol: 1e-12,
             max_iters: 200,
             verbose: false,
             delta_init: 1e-4,
@@ -117,6 +130,14 @@ pub struct Sqp {
 }
 
 impl Sqp {
+    /// Full Newton steps taken at most once the residual tests hold, to
+    /// bring the step below [`SqpOptions::step_tol`].
+    ///
+    /// ```
+    /// assert_eq!(lensdiff::constrained::Sqp::MAX_POLISH, 3);
+    /// ```
+    pub const MAX_POLISH: usize = 3;
+
     /// A solver with these options.
     ///
     /// ```
@@ -212,7 +233,7 @@ impl Sqp {
         let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
         let lag = CompiledObjective::new(Lagrangian::new(f, c, m));
         lag.inner().set_multipliers(&vec![1.0; m]);
-        let hk = hessian_pattern(&lag, x0)?.bandwidth();
+        let hk = hessian_bandwidth(&lag, x0)?;
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
         let fc = CompiledObjective::new(f);
         let band_opts = BandOptions {
@@ -242,6 +263,12 @@ impl Sqp {
             print_header();
         }
         let mut iter = 0;
+        // The polishing steps (see `SqpOptions::step_tol`): how many were
+        // taken, the last step's relative size, and the point (with its
+        // history row) from which the last one was taken.
+        let mut polish = 0;
+        let mut forward_error = f64::NAN;
+        let mut before_polish: Option<(DVector<f64>, DVector<f64>, f64)> = None;
         let status = loop {
             // The constraints first, so that a non-finite c(x) is named.
             let (cv, jac) = jacobian_banded_of(&cons, &x, &spans, CONSTRAINT_NAMES)?;
@@ -266,13 +293,29 @@ impl Sqp {
             }
             history.push(last.clone());
             if observer(&last) == Control::Stop {
+                forward_error = f64::NAN;
                 break SqpStatus::Observer;
             }
-            if c_inf <= o.constraint_tol && gl_inf <= target {
-                break SqpStatus::Converged;
+            let residuals_ok = c_inf <= o.constraint_tol && gl_inf <= target;
+            if let Some((x_prev, lambda_prev, err_prev)) = before_polish.take() {
+                if !residuals_ok {
+                    // The polishing step broke the residual tests (rounding
+                    // noise): the point before it is the answer.
+                    x = x_prev;
+                    lambda = lambda_prev;
+                    forward_error = err_prev;
+                    history.pop();
+                    iter -= 1;
+                    break SqpStatus::Converged;
+                }
             }
             if iter >= o.max_iters {
-                break SqpStatus::MaxIterations;
+                forward_error = f64::NAN;
+                break if residuals_ok {
+                    SqpStatus::Converged
+                } else {
+                    SqpStatus::MaxIterations
+                };
             }
             if c_inf > o.constraint_tol {
                 // A stationary point of ‖c‖²: no step reduces the violation.
@@ -299,6 +342,31 @@ impl Sqp {
                 }
             }
             let dl = DVector::from_vec(step.dl.clone());
+            if residuals_ok {
+                let err = super::ipm::relative_step(x.as_slice(), dx.as_slice());
+                let stalled = polish > 0 && err > 0.1 * forward_error;
+                if err <= o.step_tol || stalled || polish >= Self::MAX_POLISH {
+                    forward_error = err;
+                    break SqpStatus::Converged;
+                }
+                // A full Newton step, no line search: the residuals are at
+                // tolerance, so the step is in its quadratic region.
+                before_polish = Some((x.clone(), lambda.clone(), err));
+                forward_error = err;
+                polish += 1;
+                x += &dx;
+                lambda += &dl;
+                iter += 1;
+                last = SqpIteration {
+                    iter,
+                    delta: step.delta,
+                    step: 1.0,
+                    soc: false,
+                    ls_evals: 0,
+                    ..last
+                };
+                continue;
+            }
             let theta = cv.lp_norm(1);
             let slope = grad_f.dot(&dx);
             let acceptance = match o.globalization {
@@ -411,6 +479,7 @@ impl Sqp {
         };
         let last = history.last().expect("at least one iteration");
         Ok(SqpResult {
+            forward_error,
             f: last.f,
             c_inf: last.c_inf,
             grad_l_inf: last.grad_l_inf,

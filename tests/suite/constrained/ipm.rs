@@ -590,3 +590,62 @@ fn the_start_is_pushed_inside_its_bounds() {
     assert!((r.x[0] - 0.5).abs() < 1e-8 && (r.x[1] - 1.0).abs() < 1e-7);
     assert!((r.z_upper[1] - 2.0).abs() < 1e-6);
 }
+
+#[test]
+fn bounds_alone_need_no_constraint_rows() {
+    // min Σ (x_i − c_i)² over the box [0, 1]ⁿ, c_i = 3 sin i: the answer is
+    // c clipped to the box, with z = 2 |c_i − x_i| on the active side (no
+    // c_i at a bound: a degenerate bound is met to √μ only).
+    const N: usize = 12;
+    objective!(Far, |x| {
+        let c = DVector::from_fn(N, |i, _| S::from_f64(3.0 * (i as f64 + 1.0).sin()));
+        (x - Expr::constant(c)).norm_squared()
+    });
+    let b = Bounds::new(vec![0.0; N], vec![1.0; N]);
+    let r = Ipm::default()
+        .minimize_bounded(&Far, &b, &DVector::from_element(N, 0.5))
+        .unwrap();
+    assert_converged(&r, &b);
+    assert_eq!(r.lambda.len(), 0);
+    for i in 0..N {
+        let c = 3.0 * (i as f64 + 1.0).sin();
+        let x = c.clamp(0.0, 1.0);
+        assert!((r.x[i] - x).abs() < 1e-7, "x[{i}] = {} against {x}", r.x[i]);
+        let z = r.z_upper[i] - r.z_lower[i];
+        assert!((z - 2.0 * (c - x)).abs() < 1e-6, "z[{i}] = {z}");
+    }
+}
+
+#[test]
+fn a_wrong_length_start_is_named_from_the_callers_side() {
+    // A constant of length 3 fixes the length of x; a start of length 2 is
+    // the caller's mistake, and both solvers say so.
+    objective!(Target, |x| (x - Expr::constant(DVector::from_element(
+        3,
+        S::one()
+    )))
+    .norm_squared());
+    objective!(FirstIsZero, |x| x.slice(0, 1));
+    let x0 = DVector::zeros(2);
+    let sqp = lensdiff::constrained::Sqp::default().minimize(&Target, &FirstIsZero, &x0);
+    let ipm = Ipm::default().minimize(
+        &Target,
+        &FirstIsZero,
+        &Bounds::free(2),
+        &Bounds::zero(1),
+        &x0,
+    );
+    for e in [sqp.unwrap_err(), ipm.unwrap_err()] {
+        assert!(
+            matches!(
+                e,
+                Error::InputLength {
+                    found: 2,
+                    expected: Some(3),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+}

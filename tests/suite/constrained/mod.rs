@@ -24,3 +24,4 @@ macro_rules! vector_map {
 
 mod ipm;
 mod sqp;
+mod swing_up;
