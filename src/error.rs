@@ -173,6 +173,9 @@ pub enum Error {
         iteration: usize,
         /// `‖c(x)‖∞` there.
         violation: f64,
+        /// The rows in conflict: those violated by at least half of
+        /// `violation`, worst first (at most 10).
+        rows: Vec<usize>,
     },
     /// The constraint Jacobian is rank deficient and the regularised step
     /// still leaves the linearised constraints unsatisfied.
@@ -181,6 +184,10 @@ pub enum Error {
         iteration: usize,
         /// `‖J d + c‖∞ / ‖c‖∞` of the regularised step.
         residual: f64,
+        /// The rows whose linearisations conflict: those left at least
+        /// half of the largest residual by the step, worst first (at most
+        /// 10).
+        rows: Vec<usize>,
     },
     /// A lower bound above its upper bound (or a bound that is NaN).
     InvalidBounds {
@@ -325,16 +332,18 @@ impl fmt::Display for Error {
             Error::InconsistentConstraints {
                 iteration,
                 violation,
+                rows,
             } => write!(
                 f,
-                "constraints inconsistent at iteration {iteration}: violation {violation:e} cannot be reduced (J^T c = 0)"
+                "constraints inconsistent at iteration {iteration}: rows {rows:?} are violated by up to {violation:e} and no step reduces that (J^T c = 0)"
             ),
             Error::SingularJacobian {
                 iteration,
                 residual,
+                rows,
             } => write!(
                 f,
-                "constraint Jacobian singular at iteration {iteration}: the regularised step leaves relative residual {residual:e} in the linearised constraints"
+                "constraint Jacobian singular at iteration {iteration}: the linearisations of rows {rows:?} conflict (no step meets them; relative residual {residual:e})"
             ),
             Error::InvalidBounds {
                 what,

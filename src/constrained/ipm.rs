@@ -754,9 +754,7 @@ fn infeasible(
     tol: f64,
 ) -> Option<Error> {
     let v = row_violations(cv.as_slice(), cl, cu);
-    let mut rows: Vec<usize> = (0..v.len()).filter(|&i| v[i] > tol).collect();
-    rows.sort_by(|&a, &b| v[b].total_cmp(&v[a]));
-    rows.truncate(10);
+    let rows = super::rows_worst_first(&v, tol);
     let violation = v[*rows.first()?];
     Some(Error::Infeasible {
         iteration,

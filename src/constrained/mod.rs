@@ -73,3 +73,12 @@ where
     let m = program.check_inputs(&[n])?[program.output];
     Ok((n, m))
 }
+
+/// The rows with `|v_i|` above `threshold`, largest first, at most 10
+/// (what an error names).
+pub(crate) fn rows_worst_first(v: &[f64], threshold: f64) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..v.len()).filter(|&i| v[i].abs() > threshold).collect();
+    rows.sort_by(|&a, &b| v[b].abs().total_cmp(&v[a].abs()));
+    rows.truncate(10);
+    rows
+}

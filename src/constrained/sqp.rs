@@ -325,6 +325,7 @@ impl Sqp {
                     return Err(Error::InconsistentConstraints {
                         iteration: iter,
                         violation: c_inf,
+                        rows: super::rows_worst_first(cv.as_slice(), 0.5 * c_inf),
                     });
                 }
             }
@@ -333,11 +334,13 @@ impl Sqp {
             let minus_grad_l: Vec<f64> = grad_l.iter().map(|v| -v).collect();
             let dx = DVector::from_vec(step.dx.clone());
             if step.eps > 0.0 && c_inf > o.constraint_tol {
-                let lin = (jac.mul_vec(&dx) + &cv).amax() / c_inf;
+                let left = jac.mul_vec(&dx) + &cv;
+                let lin = left.amax() / c_inf;
                 if lin > 0.1 {
                     return Err(Error::SingularJacobian {
                         iteration: iter,
                         residual: lin,
+                        rows: super::rows_worst_first(left.as_slice(), 0.5 * left.amax()),
                     });
                 }
             }

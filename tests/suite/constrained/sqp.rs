@@ -286,9 +286,35 @@ fn inconsistent_constraints_are_an_error() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, Error::InconsistentConstraints { iteration: 0, violation } if violation == 0.5),
+        matches!(&err, Error::InconsistentConstraints { iteration: 0, violation, rows }
+            if *violation == 0.5 && rows[..] == [0, 1]),
         "{err:?}"
     );
+    assert!(err.to_string().contains("rows [0, 1]"), "{err}");
+}
+
+#[test]
+fn contradictory_equalities_name_both_rows_from_any_start() {
+    // x₀ = 1 and x₀ = 2 from starts where ‖c‖² is not stationary: the
+    // error, whichever kind, names rows 0 and 1, and no other.
+    for x00 in [-3.0, 0.0, 1.0, 2.0, 7.5] {
+        let err = Sqp::default()
+            .minimize(
+                &SquaredNorm,
+                &Contradiction,
+                &DVector::from_vec(vec![x00, 0.0, 0.0]),
+            )
+            .unwrap_err();
+        let rows = match &err {
+            Error::InconsistentConstraints { rows, .. } | Error::SingularJacobian { rows, .. } => {
+                rows.clone()
+            }
+            other => panic!("x0 = {x00}: {other:?}"),
+        };
+        let mut sorted = rows.clone();
+        sorted.sort();
+        assert_eq!(sorted, vec![0, 1], "x0 = {x00}: {err}");
+    }
 }
 
 vector_map!(TangentRows, |x| x
@@ -308,7 +334,8 @@ fn singular_jacobian_regularisation_cannot_fix_is_an_error() {
         )
         .unwrap_err();
     assert!(
-        matches!(err, Error::SingularJacobian { iteration: 0, residual } if residual > 0.1),
+        matches!(&err, Error::SingularJacobian { iteration: 0, residual, rows }
+            if *residual > 0.1 && rows.len() == 2),
         "{err:?}"
     );
 }
