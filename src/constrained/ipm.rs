@@ -59,8 +59,13 @@ pub struct IpmOptions {
     /// … the equalities (with slacks) within `constraint_tol` (default
     /// `1e-8`) …
     pub constraint_tol: f64,
-    /// … and the complementarity `max (v − lo) z` within `compl_tol`
-    /// (default `1e-8`) …
+    /// … and the complementarity `max (v − lo) z` within `compl_tol · s`
+    /// (default `1e-8`), `s` the dual scale: the largest bound multiplier
+    /// or entry of `∇f`, within `[1e-6, 1]` (the barrier parameter's floor
+    /// is `min(tol, compl_tol) · s / 10`). An active bound is then met to
+    /// `μ/z` whatever the objective's scale; with an absolute test, an
+    /// objective scaled by `h` (a trajectory's quadrature) left its active
+    /// bounds `∝ 1/h` inside …
     pub compl_tol: f64,
     /// … and the Newton step computed there within `|d_j| ≤ step_tol ·
     /// (1 + |v_j|)` for every variable and slack (default `1e-12`), with
@@ -119,6 +124,8 @@ const KAPPA_MU: f64 = 0.2;
 const THETA_MU: f64 = 1.5;
 /// Ipopt's `s_max` of the scaled optimality error.
 const S_MAX: f64 = 100.0;
+/// The smallest dual scale the complementarity test and μ's floor use.
+const DUAL_SCALE_FLOOR: f64 = 1e-6;
 
 /// The interior-point solver for bounds and inequality constraints with
 /// banded structure (see the module doc and `notes/constrained.md`).
@@ -453,6 +460,16 @@ impl Ipm {
             let z1 = xb.z_norm1() + sl.boxed.z_norm1();
             let s_d = ((lambda.lp_norm(1) + z1) / (m + nz) as f64).max(S_MAX) / S_MAX;
             let s_c = (z1 / nz as f64).max(S_MAX) / S_MAX;
+            // The dual scale below 1: the largest bound multiplier or
+            // gradient entry of f. Complementarity and μ's floor shrink
+            // with it, so that an active bound's gap μ/z does not grow as
+            // the objective's scale does (z ∝ h on a trajectory).
+            let z_max = [&xb.zl, &xb.zu, &sl.boxed.zl, &sl.boxed.zu]
+                .iter()
+                .flat_map(|v| v.iter())
+                .fold(0.0f64, |a, z| a.max(z.abs()));
+            let g_max = (&p.grad_l - jac.tr_mul_vec(&lambda)).amax();
+            let dual_scale = z_max.max(g_max).clamp(DUAL_SCALE_FLOOR, 1.0);
             let compl = |mu: f64| {
                 xb.complementarity(x.as_slice(), mu)
                     .max(sl.boxed.complementarity(&s, mu))
@@ -477,8 +494,9 @@ impl Ipm {
                 forward_error = f64::NAN;
                 break (SqpStatus::Observer, p);
             }
-            let residuals_ok =
-                dual_inf <= o.tol * s_d && h_inf <= o.constraint_tol && compl0 <= o.compl_tol;
+            let residuals_ok = dual_inf <= o.tol * s_d
+                && h_inf <= o.constraint_tol
+                && compl0 <= o.compl_tol * dual_scale;
             if let Some(prev) = before_polish.take() {
                 if !residuals_ok {
                     // The polishing step broke the residual tests: the
@@ -506,7 +524,7 @@ impl Ipm {
             }
             // The barrier problem solved well enough: a smaller μ (maybe
             // several times over), and a new filter.
-            let mu_min = o.tol.min(o.compl_tol) / 10.0;
+            let mu_min = o.tol.min(o.compl_tol) * dual_scale / 10.0;
             while mu > mu_min
                 && (force_mu || (dual_inf / s_d).max(h_inf).max(compl(mu) / s_c) <= KAPPA_EPS * mu)
             {
