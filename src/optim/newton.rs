@@ -14,7 +14,7 @@
 //! O(n·k²) time and O(n·k) memory per iteration.
 
 use super::curvature::{BandCurvature, Curvature, SparseCurvature};
-use super::line_search::{Accepted, backtrack, below_rounding};
+use super::line_search::{Accepted, backtrack, below_rounding, curvilinear};
 use super::progress::Tally;
 use super::refine::{Refinement, refine_step};
 use super::rounding::{f_noise, gradient_floor};
@@ -887,39 +887,6 @@ fn stop_after_step(
     } else {
         None
     }
-}
-
-/// The curvilinear search of Moré & Sorensen (1979) along
-/// `x + α²d + α t z`: `d` the (shifted) Newton step, `z` a unit direction
-/// of negative curvature (`zᵀHz = curvature < 0`, `∇fᵀz ≤ 0`) scaled to
-/// `t = max(‖d‖, √ε max(1, ‖x‖))`, halving `α` until
-/// `f ≤ f(x) + 10⁻⁴ α² (∇fᵀd + ½ t² curvature)` with a real decrease.
-fn curvilinear(
-    f: &dyn Fn(&DVector<f64>) -> f64,
-    x: &DVector<f64>,
-    fx: f64,
-    g: &DVector<f64>,
-    d: &DVector<f64>,
-    z: &DVector<f64>,
-    curvature: f64,
-) -> Option<Accepted> {
-    let t = d.norm().max(f64::EPSILON.sqrt() * x.norm().max(1.0));
-    let model = g.dot(d).min(0.0) + 0.5 * t * t * curvature;
-    let mut alpha: f64 = 1.0;
-    for evals in 1..=60 {
-        let xt = x + d * (alpha * alpha) + z * (alpha * t);
-        let ft = f(&xt);
-        if ft.is_finite() && ft < fx && ft <= fx + 1e-4 * alpha * alpha * model {
-            return Some(Accepted {
-                alpha,
-                x: xt,
-                f: ft,
-                evals,
-            });
-        }
-        alpha *= 0.5;
-    }
-    None
 }
 
 /// The stop of a solve that cannot go on without having converged.

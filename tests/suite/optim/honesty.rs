@@ -4,7 +4,10 @@
 //! target (or its measured rounding floor); anything else says it did not
 //! converge.
 
-use lensdiff::optim::{Globalization, Newton, NewtonOptions, StopReason, Stopping};
+use lensdiff::optim::{
+    Globalization, GradientDescent, GradientDescentOptions, Newton, NewtonOptions, OptimResult,
+    StopReason, Stopping,
+};
 use lensdiff::{Expr, Objective, Real, c, grad, hessian::hessian};
 use nalgebra::DVector;
 use proptest::prelude::*;
@@ -13,10 +16,10 @@ use proptest::prelude::*;
 /// random signs (indefinite), quartic wells that keep it bounded below,
 /// and a random tilt.
 #[derive(Debug, Clone)]
-struct RandomWells {
-    band: Vec<f64>,
-    well: f64,
-    tilt: DVector<f64>,
+pub(super) struct RandomWells {
+    pub(super) band: Vec<f64>,
+    pub(super) well: f64,
+    pub(super) tilt: DVector<f64>,
 }
 
 impl Objective for RandomWells {
@@ -29,7 +32,7 @@ impl Objective for RandomWells {
     }
 }
 
-fn random_wells() -> impl Strategy<Value = (RandomWells, DVector<f64>)> {
+pub(super) fn random_wells() -> impl Strategy<Value = (RandomWells, DVector<f64>)> {
     (4usize..24, 1usize..4).prop_flat_map(|(n, width)| {
         (
             prop::collection::vec(-2.0..2.0f64, width),
@@ -55,35 +58,41 @@ fn random_wells() -> impl Strategy<Value = (RandomWells, DVector<f64>)> {
     })
 }
 
-/// A converged result must be a minimum to rounding, by independent checks.
+/// A converged Newton result must be a minimum to rounding, by
+/// independent checks.
 fn assert_honest(f: &RandomWells, x0: &DVector<f64>, globalization: Globalization) {
     let k = f.band.len() - 1;
     let opts = NewtonOptions {
         globalization,
         ..NewtonOptions::default()
     };
-    let r = match Newton::new(opts).minimize(f, x0, k) {
-        Ok(r) => r,
-        // An error is never a wrong convergence claim.
-        Err(_) => return,
-    };
+    // An error is never a wrong convergence claim.
+    if let Ok(r) = Newton::new(opts).minimize(f, x0, k) {
+        assert_minimum_if_converged(f, &r, &format!("{globalization:?}"));
+    }
+}
+
+/// When `r` says converged: the gradient meets its target (or its
+/// measured floor) by plain reverse mode, and the dense Hessian's smallest
+/// eigenvalue is not below rounding.
+pub(super) fn assert_minimum_if_converged(f: &RandomWells, r: &OptimResult, who: &str) {
     if !r.converged() {
         return;
     }
     let g = grad(&f.lens::<f64>(), &r.x).amax();
     let target = Stopping::default().target(r.grad0_inf);
     match r.stop {
-        StopReason::Gradient => assert!(g <= target, "|grad| {g:e} > {target:e}"),
+        StopReason::Gradient => assert!(g <= target, "{who}: |grad| {g:e} > {target:e}"),
         StopReason::RoundingFloor => {
-            assert!(g <= 100.0 * r.grad_floor.unwrap(), "|grad| {g:e}")
+            assert!(g <= 100.0 * r.grad_floor.unwrap(), "{who}: |grad| {g:e}")
         }
-        other => panic!("converged() with {other:?}"),
+        other => panic!("{who}: converged() with {other:?}"),
     }
     let h = hessian(f, &r.x).unwrap();
     let eig = h.symmetric_eigenvalues();
     assert!(
         eig.min() >= -1e-7 * eig.amax().max(1.0),
-        "converged at a point with λ_min = {:e} ({globalization:?}, {:?})",
+        "{who}: converged at a point with λ_min = {:e} ({:?})",
         eig.min(),
         r.stop
     );
@@ -96,6 +105,17 @@ proptest! {
     fn newton_never_claims_convergence_at_a_saddle((f, x0) in random_wells()) {
         assert_honest(&f, &x0, Globalization::LineSearch);
         assert_honest(&f, &x0, Globalization::TrustRegion);
+    }
+
+    #[test]
+    fn gradient_descent_never_claims_convergence_at_a_saddle((f, x0) in random_wells()) {
+        let opts = GradientDescentOptions {
+            stopping: Stopping { max_iters: 5000, ..Stopping::default() },
+            ..Default::default()
+        };
+        if let Ok(r) = GradientDescent::new(opts).minimize(&f, &x0) {
+            assert_minimum_if_converged(&f, &r, "gradient descent");
+        }
     }
 }
 
