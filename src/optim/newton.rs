@@ -17,7 +17,7 @@ use super::curvature::{BandCurvature, Curvature, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding, curvilinear};
 use super::progress::Tally;
 use super::refine::{Refinement, refine_step};
-use super::rounding::{f_noise, gradient_floor};
+use super::rounding::{f_noise, f_rounding_level, gradient_floor};
 use super::trust_region::{self, model_value};
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
 use crate::CompiledObjective;
@@ -203,18 +203,53 @@ fn update_scaling(d: &mut DVector<f64>, diag: &DVector<f64>) {
     }
 }
 
-/// The full step `x + d` if it is finite and shrinks the gradient below
-/// `grad_inf` (used when `f` can no longer resolve the step's decrease).
+/// What [`rounding_step`] found.
+enum RoundingStep {
+    /// The full step: finite, a smaller gradient, `f` not raised beyond
+    /// its rounding.
+    Taken(Accepted),
+    /// The full step does not shrink the gradient (or is not finite):
+    /// the gradient may be at its floor.
+    NoSmallerGradient,
+    /// The full step shrinks the gradient but raises `f` by more than its
+    /// rounding level: not a step to take, though a shorter one may be.
+    RaisesF,
+}
+
+/// The full step `x + d`, judged by the gradient where `f` can no longer
+/// resolve the step's decrease: taken if it is finite, shrinks the
+/// gradient below `grad_inf`, and does not raise `f` above `fx` by more
+/// than `f`'s rounding level there ([`f_rounding_level`]: `16 ε
+/// max(|f(x)|, |f(x + d)|)`, or twice the change of `f` over ulp moves of
+/// `x` when that is larger; measured only when the first bound is
+/// exceeded). An increase of `f` that `f` does resolve is not rounding,
+/// and such a step is refused however much the gradient shrinks (issue
+/// 20: with a decrement test loose at a large `|f|`, a full step could
+/// land past the minimum of a skewed valley, at a smaller gradient and a
+/// larger `f`). Counts its evaluations in `tally`.
 fn rounding_step(
     f: &DFun<DVector<f64>, f64>,
     x: &DVector<f64>,
+    fx: f64,
     d: &DVector<f64>,
     grad_inf: f64,
-) -> Option<Accepted> {
+    tally: &mut Tally,
+) -> RoundingStep {
     let xt = x + d;
     let (ft, gt) = value_and_grad(f, &xt);
+    tally.grad_evals += 1;
     let ok = ft.is_finite() && gt.iter().all(|v| v.is_finite()) && gt.amax() < grad_inf;
-    ok.then_some(Accepted {
+    if !ok {
+        return RoundingStep::NoSmallerGradient;
+    }
+    if ft > fx + f_noise(fx, ft) {
+        // Beyond the cheap bound: measure f's rounding before refusing.
+        tally.f_evals += 2;
+        if ft > fx + f_rounding_level(f, x, fx, ft) {
+            return RoundingStep::RaisesF;
+        }
+    }
+    RoundingStep::Taken(Accepted {
         alpha: 1.0,
         x: xt,
         f: ft,
@@ -831,18 +866,32 @@ impl Newton {
                 }
                 ls
             } else if at_floor {
-                // f cannot resolve what is left: a full step is taken while
-                // it shrinks the gradient.
+                // The decrement is below what the decrement test asks: a
+                // full step is taken while it shrinks the gradient without
+                // raising f beyond its rounding. One that raises f is
+                // replaced by an Armijo search (the test is relative to
+                // |f|, which can be large, so f may still resolve a
+                // decrease); one that does not shrink the gradient ends
+                // the solve below (at the floor if the gradient is there).
                 tally.floor_steps += 1;
-                tally.grad_evals += 1;
-                rounding_step(&f_lens, &x, &d, gi)
+                match rounding_step(&f_lens, &x, hb.value, &d, gi, &mut tally) {
+                    RoundingStep::Taken(ls) => Some(ls),
+                    RoundingStep::RaisesF => {
+                        backtrack(&f, &x, hb.value, &g, &d, 1.0, false, iter).ok()
+                    }
+                    RoundingStep::NoSmallerGradient => None,
+                }
             } else {
                 match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
                     Ok(ls) => Some(ls),
-                    Err(_) if below_rounding(hb.value, &g, &d) => {
-                        tally.grad_evals += 1;
-                        rounding_step(&f_lens, &x, &d, gi).filter(|_| exact)
+                    Err(_) if below_rounding(hb.value, &g, &d) && exact => {
+                        match rounding_step(&f_lens, &x, hb.value, &d, gi, &mut tally) {
+                            RoundingStep::Taken(ls) => Some(ls),
+                            // The search along d found no decrease already.
+                            RoundingStep::RaisesF | RoundingStep::NoSmallerGradient => None,
+                        }
                     }
+                    Err(_) if below_rounding(hb.value, &g, &d) => None,
                     Err(e) => return Err(e),
                 }
             };

@@ -150,3 +150,50 @@ fn a_gradient_far_above_its_rounding_floor_is_not_called_converged() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_step_taken_below_the_decrement_test_never_raises_f_beyond_its_rounding() {
+    // f = C + log cosh(x)·(1 + tanh(x)/10): a skewed valley with its
+    // minimum at 0. With C = 2·10¹², the decrement test λ²/2 ≤ 1e-12 |f|
+    // already holds at x = 1.2 (λ²/2 ≈ 1.21), so the line search takes a
+    // full "rounding" step there, judged by the gradient; that step lands
+    // at x ≈ −1.42, where |f'| is smaller (0.80 against 0.92) but f is
+    // higher by 0.074: about 170 ε|f|, ten times the 16 ε|f| the solver
+    // takes for f's rounding level here, so not rounding.
+    struct Skewed;
+    impl Objective for Skewed {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.map(|t| t.cosh().ln() * (t.tanh() * c(0.1) + c(1.0)))
+                .sum()
+                + 2e12
+        }
+    }
+    let f = Skewed.lens::<f64>();
+    let (x0, x1) = (
+        DVector::from_element(1, 1.2),
+        DVector::from_element(1, -1.4238),
+    );
+    // The premise, independently: the full Newton step from 1.2 (by central
+    // differences of the skew without C) shrinks |f'| and raises f.
+    let h = |x: f64| x.cosh().ln() * (1.0 + 0.1 * x.tanh());
+    let d1 = |x: f64| (h(x + 1e-6) - h(x - 1e-6)) / 2e-6;
+    let d2 = |x: f64| (h(x + 1e-4) - 2.0 * h(x) + h(x - 1e-4)) / 1e-8;
+    let newton = 1.2 - d1(1.2) / d2(1.2);
+    assert!((newton - x1[0]).abs() < 1e-3, "Newton step to {newton}");
+    assert!(d1(newton).abs() < d1(1.2).abs() && h(newton) > h(1.2) + 0.07);
+    assert!(f.eval(&x1) > f.eval(&x0) + 100.0 * f64::EPSILON * 2e12);
+
+    let r = Newton::default().minimize(&Skewed, &x0, 0).unwrap();
+    let rounding = 16.0 * f64::EPSILON * 2e12;
+    for w in r.history.windows(2) {
+        assert!(
+            w[1].f <= w[0].f + rounding,
+            "f rose from {} to {}",
+            w[0].f,
+            w[1].f
+        );
+    }
+    assert!(r.f <= f.eval(&x0), "f = {}", r.f);
+    assert!(r.converged(), "{:?}", r.stop);
+    assert!(r.x[0].abs() < 1e-6, "x = {}", r.x[0]);
+}
