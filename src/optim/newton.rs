@@ -271,23 +271,49 @@ fn check_start(x0: &DVector<f64>) -> Result<(), Error> {
 
 /// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3) along the crate's
 /// one shift policy ([`crate::banded::ShiftParams`]): `τ = 0` first when
-/// the diagonal is positive, else from `max(τ_prev/4 (or β), β − min diag)`,
-/// doubling until the Cholesky factorisation succeeds. Bounded number of
-/// tries. Returns the shift used.
-fn levenberg_factor(h: &mut dyn Curvature, tau_prev: f64, beta: f64) -> Result<f64, Error> {
+/// the diagonal is positive, else from `max(τ_prev/4 (or β), lift − min
+/// diag)`, doubling until the Cholesky factorisation succeeds. Bounded
+/// number of tries. Returns the shift used. `lift` is `β` but where the
+/// line search adapts it ([`next_lift`]).
+fn levenberg_factor(
+    h: &mut dyn Curvature,
+    tau_prev: f64,
+    beta: f64,
+    lift: f64,
+) -> Result<f64, Error> {
     let min_diag = h.min_diag();
-    let lift = if min_diag <= 0.0 {
-        beta - min_diag
+    let at_least = if min_diag <= 0.0 {
+        lift - min_diag
     } else {
         0.0
     };
     let shifts = ShiftParams::levenberg(beta).shifts(ShiftStart {
         first: (min_diag > 0.0).then_some(0.0),
         previous: Some(tau_prev),
-        at_least: lift,
+        at_least,
         unit: 1.0,
     });
     first_that_factors(shifts, |tau| h.factor(tau))
+}
+
+/// The line search's lift for the next Levenberg shift (the margin it
+/// puts the most negative diagonal entry above zero), after a step of
+/// length `alpha` along `−(H + τI)⁻¹∇f` on a Hessian that was `psd` or
+/// not, Levenberg–Marquardt's way: where `H` was indefinite and the step
+/// had to be cut below a quarter (`alpha < 1/4`: more than the halving or
+/// two an Armijo search often needs), the margin grows by `1/alpha` (so
+/// the next step along the most negative curvature is about as long as
+/// the one accepted), capped at `‖H‖∞`; otherwise it falls back by 4
+/// towards `beta`. With the fixed margin `β = 10⁻³`, a variable that
+/// sits where the curvature is most negative moved by `10³ ∂f/∂xᵢ`, and on
+/// the double well after its maximum the Armijo search cut the steps to
+/// `α ≈ 2⁻⁹` for several iterations (`notes/newton.md`).
+fn next_lift(lift: f64, beta: f64, alpha: f64, psd: bool, norm_bound: f64) -> f64 {
+    if !psd && alpha < 0.25 {
+        (lift / alpha).min(norm_bound.max(beta))
+    } else {
+        (lift / 4.0).max(beta)
+    }
 }
 
 /// Damped Newton's method with banded or sparse Hessians.
@@ -553,7 +579,7 @@ impl Newton {
         let length = match &def.newton {
             Some(p) => p.norm(),
             None => {
-                levenberg_factor(h, 0.0, self.opts.tau_beta)?;
+                levenberg_factor(h, 0.0, self.opts.tau_beta, self.opts.tau_beta)?;
                 h.solve(g)?.norm()
             }
         };
@@ -770,6 +796,7 @@ impl Newton {
         let x0_inf = x0.amax();
         let mut f0 = 0.0;
         let mut tau: f64 = 0.0;
+        let mut lift = o.tau_beta;
         let mut target = f64::INFINITY;
         let mut iter = 0;
         let mut watch = StallWatch::new();
@@ -795,7 +822,9 @@ impl Newton {
             // first).
             let step = match &def.newton {
                 Some(p) => Ok((0.0, p.clone())),
-                None => levenberg_factor(h, tau, o.tau_beta).and_then(|t| Ok((t, -h.solve(&g)?))),
+                None => {
+                    levenberg_factor(h, tau, o.tau_beta, lift).and_then(|t| Ok((t, -h.solve(&g)?)))
+                }
             };
             let (tau_used, d, newton) = match step {
                 Ok((t, d)) => {
@@ -883,7 +912,10 @@ impl Newton {
                 }
             } else {
                 match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
-                    Ok(ls) => Some(ls),
+                    Ok(ls) => {
+                        lift = next_lift(lift, o.tau_beta, ls.alpha, def.psd, h.norm_bound());
+                        Some(ls)
+                    }
                     Err(_) if below_rounding(hb.value, &g, &d) && exact => {
                         match rounding_step(&f_lens, &x, hb.value, &d, gi, &mut tally) {
                             RoundingStep::Taken(ls) => Some(ls),
