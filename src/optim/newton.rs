@@ -13,7 +13,7 @@
 //! and a positive semidefinite Hessian counts as converged. Banded:
 //! O(n·k²) time and O(n·k) memory per iteration.
 
-use super::curvature::{BandCurvature, Curvature, SparseCurvature};
+use super::curvature::{BandCurvature, Curvature, Evaluated, SparseCurvature};
 use super::line_search::{Accepted, backtrack, below_rounding, curvilinear};
 use super::progress::Tally;
 use super::refine::{Refinement, refine_step};
@@ -147,6 +147,43 @@ struct Definiteness {
     sigma: f64,
     /// `λ² = ∇fᵀ(H + σI)⁻¹∇f` (NaN when neither factorisation succeeded).
     decrement: f64,
+}
+
+/// The start's figures the stopping tests use, fixed at iteration 0.
+struct Start {
+    /// `‖x0‖∞`, for [`check_bounded`].
+    x0_inf: f64,
+    /// `f(x0)`, for [`check_bounded`].
+    f0: f64,
+    /// The gradient target ([`Stopping::target`] of `‖∇f(x0)‖∞`).
+    target: f64,
+}
+
+impl Start {
+    /// Evaluates `f`, `∇f` and `H` at `x` (iteration `iter`) and counts
+    /// them; at iteration 0 fixes the start's figures; then checks that the
+    /// iterates have not run off ([`crate::Error::Unbounded`]).
+    fn evaluate(
+        &mut self,
+        h: &mut dyn Curvature,
+        x: &DVector<f64>,
+        iter: usize,
+        stopping: &Stopping,
+        tally: &mut Tally,
+    ) -> Result<Evaluated, Error> {
+        let ev = h.evaluate(x)?;
+        tally.f_evals += 1;
+        tally.grad_evals += 1;
+        tally.hvps += ev.hvps;
+        if iter == 0 {
+            let gi = ev.gradient.amax();
+            tally.grad0 = gi;
+            self.target = stopping.target(gi);
+            self.f0 = ev.value;
+        }
+        check_bounded(stopping, x, ev.value, self.x0_inf, self.f0, iter)?;
+        Ok(ev)
+    }
 }
 
 /// Factors `H` (and, if that fails, `H + σI` at its rounding level `σ`;
@@ -592,6 +629,20 @@ impl Newton {
         })
     }
 
+    /// The set-up both loops share: the tally (labelled, with the
+    /// structure of `h`), the start's figures (fixed by
+    /// [`Start::evaluate`] at iteration 0), the stall watch.
+    fn begin(&self, h: &dyn Curvature, x0: &DVector<f64>) -> (Tally, Start, StallWatch) {
+        let mut tally = Tally::new(h.label(), x0.len(), self.opts.verbose);
+        tally.structure = h.structure();
+        let start = Start {
+            x0_inf: x0.amax(),
+            f0: 0.0,
+            target: f64::INFINITY,
+        };
+        (tally, start, StallWatch::new())
+    }
+
     /// Newton with a trust region (Moré–Sorensen subproblems).
     fn run_trust_region<O: Objective + ?Sized>(
         &self,
@@ -600,32 +651,18 @@ impl Newton {
         h: &mut dyn Curvature,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
-        let o = &self.opts;
-        let stopping = &o.stopping;
+        let stopping = &self.opts.stopping;
         let f_lens = obj.lens::<f64>();
-        let mut tally = Tally::new(h.label(), x0.len(), o.verbose);
-        tally.structure = h.structure();
-        let mut x = x0.clone();
-        let x0_inf = x0.amax();
+        let (mut tally, mut start, mut watch) = self.begin(h, x0);
+        let (mut x, mut iter) = (x0.clone(), 0);
         let mut d = DVector::from_element(x0.len(), f64::MIN_POSITIVE.sqrt());
         let mut max_radius = f64::INFINITY;
         let mut delta = f64::NAN;
-        let (mut f0, mut target) = (0.0, f64::INFINITY);
-        let mut iter = 0;
-        let mut watch = StallWatch::new();
         loop {
-            let ev = h.evaluate(&x)?;
-            tally.f_evals += 1;
-            tally.grad_evals += 1;
-            tally.hvps += ev.hvps;
+            let ev = start.evaluate(h, &x, iter, stopping, &mut tally)?;
             let (g, fx) = (&ev.gradient, ev.value);
             let gi = g.amax();
-            if iter == 0 {
-                tally.grad0 = gi;
-                target = stopping.target(gi);
-                f0 = fx;
-            }
-            check_bounded(stopping, &x, fx, x0_inf, f0, iter)?;
+            let target = start.target;
             // The trust region lives in the scaled variables p̃ = D p:
             // H̃ = D⁻¹HD⁻¹, g̃ = D⁻¹g.
             update_scaling(&mut d, &h.diagonal());
@@ -790,29 +827,15 @@ impl Newton {
         let stopping = &o.stopping;
         let f_lens = obj.lens::<f64>();
         let f = |x: &DVector<f64>| f_lens.eval(x);
-        let mut tally = Tally::new(h.label(), x0.len(), o.verbose);
-        tally.structure = h.structure();
-        let mut x = x0.clone();
-        let x0_inf = x0.amax();
-        let mut f0 = 0.0;
+        let (mut tally, mut start, mut watch) = self.begin(h, x0);
+        let (mut x, mut iter) = (x0.clone(), 0);
         let mut tau: f64 = 0.0;
         let mut lift = o.tau_beta;
-        let mut target = f64::INFINITY;
-        let mut iter = 0;
-        let mut watch = StallWatch::new();
         loop {
-            let hb = h.evaluate(&x)?;
-            tally.f_evals += 1;
-            tally.grad_evals += 1;
-            tally.hvps += hb.hvps;
+            let hb = start.evaluate(h, &x, iter, stopping, &mut tally)?;
             let g = hb.gradient;
             let gi = g.amax();
-            if iter == 0 {
-                tally.grad0 = gi;
-                target = stopping.target(gi);
-                f0 = hb.value;
-            }
-            check_bounded(stopping, &x, hb.value, x0_inf, f0, iter)?;
+            let target = start.target;
             let def = classify(h, &g, hb.entry_error)?;
             let mut it = Iteration::start(iter, hb.value, gi, hb.hvps, tally.elapsed());
             let gradient_met = gi <= target;
