@@ -13,11 +13,11 @@
 //! and a positive semidefinite Hessian counts as converged. Banded:
 //! O(n·k²) time and O(n·k) memory per iteration.
 
-use super::curvature::{BandCurvature, Curvature, SparseCurvature};
-use super::line_search::{Accepted, backtrack, below_rounding};
+use super::curvature::{BandCurvature, Curvature, Evaluated, SparseCurvature};
+use super::line_search::{Accepted, backtrack, below_rounding, curvilinear};
 use super::progress::Tally;
 use super::refine::{Refinement, refine_step};
-use super::rounding::{f_noise, gradient_floor};
+use super::rounding::{f_noise, f_rounding_level, gradient_floor};
 use super::trust_region::{self, model_value};
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
 use crate::CompiledObjective;
@@ -149,6 +149,43 @@ struct Definiteness {
     decrement: f64,
 }
 
+/// The start's figures the stopping tests use, fixed at iteration 0.
+struct Start {
+    /// `‖x0‖∞`, for [`check_bounded`].
+    x0_inf: f64,
+    /// `f(x0)`, for [`check_bounded`].
+    f0: f64,
+    /// The gradient target ([`Stopping::target`] of `‖∇f(x0)‖∞`).
+    target: f64,
+}
+
+impl Start {
+    /// Evaluates `f`, `∇f` and `H` at `x` (iteration `iter`) and counts
+    /// them; at iteration 0 fixes the start's figures; then checks that the
+    /// iterates have not run off ([`crate::Error::Unbounded`]).
+    fn evaluate(
+        &mut self,
+        h: &mut dyn Curvature,
+        x: &DVector<f64>,
+        iter: usize,
+        stopping: &Stopping,
+        tally: &mut Tally,
+    ) -> Result<Evaluated, Error> {
+        let ev = h.evaluate(x)?;
+        tally.f_evals += 1;
+        tally.grad_evals += 1;
+        tally.hvps += ev.hvps;
+        if iter == 0 {
+            let gi = ev.gradient.amax();
+            tally.grad0 = gi;
+            self.target = stopping.target(gi);
+            self.f0 = ev.value;
+        }
+        check_bounded(stopping, x, ev.value, self.x0_inf, self.f0, iter)?;
+        Ok(ev)
+    }
+}
+
 /// Factors `H` (and, if that fails, `H + σI` at its rounding level `σ`;
 /// `entry_error` is the extraction's entrywise error relative to the
 /// diagonal scale).
@@ -203,18 +240,53 @@ fn update_scaling(d: &mut DVector<f64>, diag: &DVector<f64>) {
     }
 }
 
-/// The full step `x + d` if it is finite and shrinks the gradient below
-/// `grad_inf` (used when `f` can no longer resolve the step's decrease).
+/// What [`rounding_step`] found.
+enum RoundingStep {
+    /// The full step: finite, a smaller gradient, `f` not raised beyond
+    /// its rounding.
+    Taken(Accepted),
+    /// The full step does not shrink the gradient (or is not finite):
+    /// the gradient may be at its floor.
+    NoSmallerGradient,
+    /// The full step shrinks the gradient but raises `f` by more than its
+    /// rounding level: not a step to take, though a shorter one may be.
+    RaisesF,
+}
+
+/// The full step `x + d`, judged by the gradient where `f` can no longer
+/// resolve the step's decrease: taken if it is finite, shrinks the
+/// gradient below `grad_inf`, and does not raise `f` above `fx` by more
+/// than `f`'s rounding level there ([`f_rounding_level`]: `16 ε
+/// max(|f(x)|, |f(x + d)|)`, or twice the change of `f` over ulp moves of
+/// `x` when that is larger; measured only when the first bound is
+/// exceeded). An increase of `f` that `f` does resolve is not rounding,
+/// and such a step is refused however much the gradient shrinks (issue
+/// 20: with a decrement test loose at a large `|f|`, a full step could
+/// land past the minimum of a skewed valley, at a smaller gradient and a
+/// larger `f`). Counts its evaluations in `tally`.
 fn rounding_step(
     f: &DFun<DVector<f64>, f64>,
     x: &DVector<f64>,
+    fx: f64,
     d: &DVector<f64>,
     grad_inf: f64,
-) -> Option<Accepted> {
+    tally: &mut Tally,
+) -> RoundingStep {
     let xt = x + d;
     let (ft, gt) = value_and_grad(f, &xt);
+    tally.grad_evals += 1;
     let ok = ft.is_finite() && gt.iter().all(|v| v.is_finite()) && gt.amax() < grad_inf;
-    ok.then_some(Accepted {
+    if !ok {
+        return RoundingStep::NoSmallerGradient;
+    }
+    if ft > fx + f_noise(fx, ft) {
+        // Beyond the cheap bound: measure f's rounding before refusing.
+        tally.f_evals += 2;
+        if ft > fx + f_rounding_level(f, x, fx, ft) {
+            return RoundingStep::RaisesF;
+        }
+    }
+    RoundingStep::Taken(Accepted {
         alpha: 1.0,
         x: xt,
         f: ft,
@@ -236,23 +308,49 @@ fn check_start(x0: &DVector<f64>) -> Result<(), Error> {
 
 /// Factors `H + τI` (Nocedal & Wright, Algorithm 3.3) along the crate's
 /// one shift policy ([`crate::banded::ShiftParams`]): `τ = 0` first when
-/// the diagonal is positive, else from `max(τ_prev/4 (or β), β − min diag)`,
-/// doubling until the Cholesky factorisation succeeds. Bounded number of
-/// tries. Returns the shift used.
-fn levenberg_factor(h: &mut dyn Curvature, tau_prev: f64, beta: f64) -> Result<f64, Error> {
+/// the diagonal is positive, else from `max(τ_prev/4 (or β), lift − min
+/// diag)`, doubling until the Cholesky factorisation succeeds. Bounded
+/// number of tries. Returns the shift used. `lift` is `β` but where the
+/// line search adapts it ([`next_lift`]).
+fn levenberg_factor(
+    h: &mut dyn Curvature,
+    tau_prev: f64,
+    beta: f64,
+    lift: f64,
+) -> Result<f64, Error> {
     let min_diag = h.min_diag();
-    let lift = if min_diag <= 0.0 {
-        beta - min_diag
+    let at_least = if min_diag <= 0.0 {
+        lift - min_diag
     } else {
         0.0
     };
     let shifts = ShiftParams::levenberg(beta).shifts(ShiftStart {
         first: (min_diag > 0.0).then_some(0.0),
         previous: Some(tau_prev),
-        at_least: lift,
+        at_least,
         unit: 1.0,
     });
     first_that_factors(shifts, |tau| h.factor(tau))
+}
+
+/// The line search's lift for the next Levenberg shift (the margin it
+/// puts the most negative diagonal entry above zero), after a step of
+/// length `alpha` along `−(H + τI)⁻¹∇f` on a Hessian that was `psd` or
+/// not, Levenberg–Marquardt's way: where `H` was indefinite and the step
+/// had to be cut below a quarter (`alpha < 1/4`: more than the halving or
+/// two an Armijo search often needs), the margin grows by `1/alpha` (so
+/// the next step along the most negative curvature is about as long as
+/// the one accepted), capped at `‖H‖∞`; otherwise it falls back by 4
+/// towards `beta`. With the fixed margin `β = 10⁻³`, a variable that
+/// sits where the curvature is most negative moved by `10³ ∂f/∂xᵢ`, and on
+/// the double well after its maximum the Armijo search cut the steps to
+/// `α ≈ 2⁻⁹` for several iterations (`notes/newton.md`).
+fn next_lift(lift: f64, beta: f64, alpha: f64, psd: bool, norm_bound: f64) -> f64 {
+    if !psd && alpha < 0.25 {
+        (lift / alpha).min(norm_bound.max(beta))
+    } else {
+        (lift / 4.0).max(beta)
+    }
 }
 
 /// Damped Newton's method with banded or sparse Hessians.
@@ -518,7 +616,7 @@ impl Newton {
         let length = match &def.newton {
             Some(p) => p.norm(),
             None => {
-                levenberg_factor(h, 0.0, self.opts.tau_beta)?;
+                levenberg_factor(h, 0.0, self.opts.tau_beta, self.opts.tau_beta)?;
                 h.solve(g)?.norm()
             }
         };
@@ -531,6 +629,20 @@ impl Newton {
         })
     }
 
+    /// The set-up both loops share: the tally (labelled, with the
+    /// structure of `h`), the start's figures (fixed by
+    /// [`Start::evaluate`] at iteration 0), the stall watch.
+    fn begin(&self, h: &dyn Curvature, x0: &DVector<f64>) -> (Tally, Start, StallWatch) {
+        let mut tally = Tally::new(h.label(), x0.len(), self.opts.verbose);
+        tally.structure = h.structure();
+        let start = Start {
+            x0_inf: x0.amax(),
+            f0: 0.0,
+            target: f64::INFINITY,
+        };
+        (tally, start, StallWatch::new())
+    }
+
     /// Newton with a trust region (Moré–Sorensen subproblems).
     fn run_trust_region<O: Objective + ?Sized>(
         &self,
@@ -539,32 +651,18 @@ impl Newton {
         h: &mut dyn Curvature,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
-        let o = &self.opts;
-        let stopping = &o.stopping;
+        let stopping = &self.opts.stopping;
         let f_lens = obj.lens::<f64>();
-        let mut tally = Tally::new(h.label(), x0.len(), o.verbose);
-        tally.structure = h.structure();
-        let mut x = x0.clone();
-        let x0_inf = x0.amax();
+        let (mut tally, mut start, mut watch) = self.begin(h, x0);
+        let (mut x, mut iter) = (x0.clone(), 0);
         let mut d = DVector::from_element(x0.len(), f64::MIN_POSITIVE.sqrt());
         let mut max_radius = f64::INFINITY;
         let mut delta = f64::NAN;
-        let (mut f0, mut target) = (0.0, f64::INFINITY);
-        let mut iter = 0;
-        let mut watch = StallWatch::new();
         loop {
-            let ev = h.evaluate(&x)?;
-            tally.f_evals += 1;
-            tally.grad_evals += 1;
-            tally.hvps += ev.hvps;
+            let ev = start.evaluate(h, &x, iter, stopping, &mut tally)?;
             let (g, fx) = (&ev.gradient, ev.value);
             let gi = g.amax();
-            if iter == 0 {
-                tally.grad0 = gi;
-                target = stopping.target(gi);
-                f0 = fx;
-            }
-            check_bounded(stopping, &x, fx, x0_inf, f0, iter)?;
+            let target = start.target;
             // The trust region lives in the scaled variables p̃ = D p:
             // H̃ = D⁻¹HD⁻¹, g̃ = D⁻¹g.
             update_scaling(&mut d, &h.diagonal());
@@ -729,28 +827,15 @@ impl Newton {
         let stopping = &o.stopping;
         let f_lens = obj.lens::<f64>();
         let f = |x: &DVector<f64>| f_lens.eval(x);
-        let mut tally = Tally::new(h.label(), x0.len(), o.verbose);
-        tally.structure = h.structure();
-        let mut x = x0.clone();
-        let x0_inf = x0.amax();
-        let mut f0 = 0.0;
+        let (mut tally, mut start, mut watch) = self.begin(h, x0);
+        let (mut x, mut iter) = (x0.clone(), 0);
         let mut tau: f64 = 0.0;
-        let mut target = f64::INFINITY;
-        let mut iter = 0;
-        let mut watch = StallWatch::new();
+        let mut lift = o.tau_beta;
         loop {
-            let hb = h.evaluate(&x)?;
-            tally.f_evals += 1;
-            tally.grad_evals += 1;
-            tally.hvps += hb.hvps;
+            let hb = start.evaluate(h, &x, iter, stopping, &mut tally)?;
             let g = hb.gradient;
             let gi = g.amax();
-            if iter == 0 {
-                tally.grad0 = gi;
-                target = stopping.target(gi);
-                f0 = hb.value;
-            }
-            check_bounded(stopping, &x, hb.value, x0_inf, f0, iter)?;
+            let target = start.target;
             let def = classify(h, &g, hb.entry_error)?;
             let mut it = Iteration::start(iter, hb.value, gi, hb.hvps, tally.elapsed());
             let gradient_met = gi <= target;
@@ -760,7 +845,9 @@ impl Newton {
             // first).
             let step = match &def.newton {
                 Some(p) => Ok((0.0, p.clone())),
-                None => levenberg_factor(h, tau, o.tau_beta).and_then(|t| Ok((t, -h.solve(&g)?))),
+                None => {
+                    levenberg_factor(h, tau, o.tau_beta, lift).and_then(|t| Ok((t, -h.solve(&g)?)))
+                }
             };
             let (tau_used, d, newton) = match step {
                 Ok((t, d)) => {
@@ -831,18 +918,35 @@ impl Newton {
                 }
                 ls
             } else if at_floor {
-                // f cannot resolve what is left: a full step is taken while
-                // it shrinks the gradient.
+                // The decrement is below what the decrement test asks: a
+                // full step is taken while it shrinks the gradient without
+                // raising f beyond its rounding. One that raises f is
+                // replaced by an Armijo search (the test is relative to
+                // |f|, which can be large, so f may still resolve a
+                // decrease); one that does not shrink the gradient ends
+                // the solve below (at the floor if the gradient is there).
                 tally.floor_steps += 1;
-                tally.grad_evals += 1;
-                rounding_step(&f_lens, &x, &d, gi)
+                match rounding_step(&f_lens, &x, hb.value, &d, gi, &mut tally) {
+                    RoundingStep::Taken(ls) => Some(ls),
+                    RoundingStep::RaisesF => {
+                        backtrack(&f, &x, hb.value, &g, &d, 1.0, false, iter).ok()
+                    }
+                    RoundingStep::NoSmallerGradient => None,
+                }
             } else {
                 match backtrack(&f, &x, hb.value, &g, &d, 1.0, true, iter) {
-                    Ok(ls) => Some(ls),
-                    Err(_) if below_rounding(hb.value, &g, &d) => {
-                        tally.grad_evals += 1;
-                        rounding_step(&f_lens, &x, &d, gi).filter(|_| exact)
+                    Ok(ls) => {
+                        lift = next_lift(lift, o.tau_beta, ls.alpha, def.psd, h.norm_bound());
+                        Some(ls)
                     }
+                    Err(_) if below_rounding(hb.value, &g, &d) && exact => {
+                        match rounding_step(&f_lens, &x, hb.value, &d, gi, &mut tally) {
+                            RoundingStep::Taken(ls) => Some(ls),
+                            // The search along d found no decrease already.
+                            RoundingStep::RaisesF | RoundingStep::NoSmallerGradient => None,
+                        }
+                    }
+                    Err(_) if below_rounding(hb.value, &g, &d) => None,
                     Err(e) => return Err(e),
                 }
             };
@@ -887,39 +991,6 @@ fn stop_after_step(
     } else {
         None
     }
-}
-
-/// The curvilinear search of Moré & Sorensen (1979) along
-/// `x + α²d + α t z`: `d` the (shifted) Newton step, `z` a unit direction
-/// of negative curvature (`zᵀHz = curvature < 0`, `∇fᵀz ≤ 0`) scaled to
-/// `t = max(‖d‖, √ε max(1, ‖x‖))`, halving `α` until
-/// `f ≤ f(x) + 10⁻⁴ α² (∇fᵀd + ½ t² curvature)` with a real decrease.
-fn curvilinear(
-    f: &dyn Fn(&DVector<f64>) -> f64,
-    x: &DVector<f64>,
-    fx: f64,
-    g: &DVector<f64>,
-    d: &DVector<f64>,
-    z: &DVector<f64>,
-    curvature: f64,
-) -> Option<Accepted> {
-    let t = d.norm().max(f64::EPSILON.sqrt() * x.norm().max(1.0));
-    let model = g.dot(d).min(0.0) + 0.5 * t * t * curvature;
-    let mut alpha: f64 = 1.0;
-    for evals in 1..=60 {
-        let xt = x + d * (alpha * alpha) + z * (alpha * t);
-        let ft = f(&xt);
-        if ft.is_finite() && ft < fx && ft <= fx + 1e-4 * alpha * alpha * model {
-            return Some(Accepted {
-                alpha,
-                x: xt,
-                f: ft,
-                evals,
-            });
-        }
-        alpha *= 0.5;
-    }
-    None
 }
 
 /// The stop of a solve that cannot go on without having converged.

@@ -77,7 +77,9 @@ pub enum StopReason {
     /// Converged: `‖∇f‖∞` reached its target, the Newton decrement is
     /// small, and the Hessian there is positive semidefinite to its
     /// rounding level (a minimum, not a saddle or a maximum). Gradient
-    /// descent, which has no Hessian, checks the gradient alone.
+    /// descent, which has no Hessian, checks the gradient and then the
+    /// lowest curvature by a few Lanczos steps on Hessian-vector products
+    /// (see [`crate::optim::GradientDescent`]).
     Gradient,
     /// A step decreased `f` by less than the user's relative tolerance
     /// ([`crate::optim::Stopping::f_rtol`]): not a verified convergence.

@@ -30,6 +30,22 @@ fn ulp_neighbour(v: f64, up: bool) -> f64 {
     f64::from_bits(if away { bits + 1 } else { bits - 1 })
 }
 
+/// The two neighbours of `x` that [`gradient_floor`] and
+/// [`f_rounding_level`] look at: every component moved one ulp up or down,
+/// in a fixed random pattern per neighbour.
+fn ulp_neighbours(x: &DVector<f64>) -> [DVector<f64>; 2] {
+    [0x9E37_79B9_7F4A_7C15_u64, 0xD1B5_4A32_D192_ED03].map(|seed| {
+        let mut state = seed;
+        x.map(|v| {
+            // xorshift64: a fixed pattern of ups and downs per seed.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ulp_neighbour(v, state & 1 == 0)
+        })
+    })
+}
+
 /// The rounding floor of `‖∇f‖∞` at `x` with gradient `g`: the largest
 /// change of `∇f` when every component of `x` moves by one ulp (two
 /// random patterns of up and down). No iterate can be resolved better
@@ -43,15 +59,7 @@ pub(crate) fn gradient_floor(
     g: &DVector<f64>,
 ) -> f64 {
     let mut worst: f64 = 0.0;
-    for seed in [0x9E37_79B9_7F4A_7C15_u64, 0xD1B5_4A32_D192_ED03] {
-        let mut state = seed;
-        let xt = x.map(|v| {
-            // xorshift64: a fixed pattern of ups and downs per seed.
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ulp_neighbour(v, state & 1 == 0)
-        });
+    for xt in ulp_neighbours(x) {
         let (_, gt) = value_and_grad(f, &xt);
         let change = (gt - g).amax();
         if !change.is_finite() {
@@ -60,6 +68,28 @@ pub(crate) fn gradient_floor(
         worst = worst.max(change);
     }
     worst
+}
+
+/// The rounding level of `f` between `x` (value `fx`) and a trial value
+/// `ft`, measured: the larger of [`f_noise`] and twice the largest change
+/// of `f` between `x` and its two ulp neighbours. A sum of many terms
+/// rounds at `ε Σ|terms|`, which can lie far above `ε |f|` when the terms
+/// cancel; the neighbours' values show that rounding (and the change of
+/// `f` over the ulp no iterate can resolve), and a difference of two
+/// rounded values is off by up to twice it. Costs two evaluations of `f`;
+/// a neighbour whose value is not finite is left out (strict, not loose).
+pub(crate) fn f_rounding_level(
+    f: &DFun<DVector<f64>, f64>,
+    x: &DVector<f64>,
+    fx: f64,
+    ft: f64,
+) -> f64 {
+    let spread = ulp_neighbours(x)
+        .iter()
+        .map(|xt| (f.eval(xt) - fx).abs())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    f_noise(fx, ft).max(2.0 * spread)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! must be minima.
 
 mod classic;
+mod gradient_descent;
 mod honesty;
 mod ill_conditioned;
 
