@@ -332,3 +332,46 @@ fn a_static_output_of_the_wrong_length_panics_naming_both() {
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("expected 2, found 1"), "{msg}");
 }
+
+// ------------------------------------------------------------ shrinking
+
+/// A planted bug: `sin` whose derivative is `1.5·cos` (every mode agrees,
+/// only finite differences see it).
+fn wrong_sin() -> strategies::LengthPreserving<lensdiff::ops::Custom<f64>> {
+    let wrong = lensdiff::ops::Custom::elementwise("wrong_sin", f64::sin, |x| 1.5 * x.cos());
+    strategies::LengthPreserving(wrong)
+}
+
+/// A failing law check shrinks to the smallest compositions that still
+/// fail: proptest's own runner, as a user's `proptest!` runs it (the
+/// default shrink budget of four runs per case), from three seeds.
+#[test]
+fn a_planted_bug_shrinks_to_a_handful_of_nodes() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
+    for seed in [1u8, 2, 3] {
+        let config = Config {
+            cases: 32,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
+        let mut runner = TestRunner::new_with_rng(config, rng);
+        let c = || compositions(wrong_sin());
+        let result = runner.run(&(c(), c(), c(), points(6)), |(f, g, h, x)| {
+            strategies::laws_hold(&f, &g, &h, &x)
+        });
+        let Err(TestError::Fail(why, (f, g, h, x))) = result else {
+            panic!("seed {seed}: the planted bug was not found: {result:?}");
+        };
+        let sizes = [f.size(), g.size(), h.size()];
+        eprintln!("seed {seed}: shrunk to sizes {sizes:?} at n = {}", x.len());
+        assert!(
+            sizes.iter().all(|&s| s <= 4),
+            "seed {seed}: sizes {sizes:?}\nf = {f:?}\ng = {g:?}\nh = {h:?}"
+        );
+        // The bug is still in what is reported, and the report says so.
+        let shown = format!("{f:?} {g:?} {h:?}");
+        assert!(shown.contains("wrong_sin"), "{shown}");
+        assert!(why.message().contains("FAIL"), "{}", why.message());
+    }
+}
