@@ -13,7 +13,8 @@ use lensdiff::check::{
 
 use lensdiff::linear::LinearMap;
 use lensdiff::{
-    DFun, Expr, Forward, Mode, Real, Reverse, fanout, jacobian_fwd, jacobian_rev, ops, par,
+    DFun, Expr, Forward, Mode, Pullback, Pushforward, Real, Reverse, fanout, jacobian_fwd,
+    jacobian_rev, ops, par,
 };
 use nalgebra::{DMatrix, DVector, SVector, dvector, vector};
 use proptest::prelude::*;
@@ -331,6 +332,103 @@ fn a_static_output_of_the_wrong_length_panics_naming_both() {
             .unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("expected 2, found 1"), "{msg}");
+}
+
+// ------------------------------------------------- a lens in one mode
+
+/// x ↦ (x₀ x₁, sin x₁) in reverse mode only, its pullback by hand:
+/// `wrong` scales the pullback of sin (1 is right), `overwrite` assigns
+/// where a pullback must add.
+fn reverse_by_hand(wrong: f64, overwrite: bool) -> DFun<V, V, Reverse> {
+    DFun::new(
+        |x: &V| dvector![x[0] * x[1], x[1].sin()],
+        move |x: &V| {
+            let (a, b) = (x[0], x[1]);
+            let pullback = Pullback::new(
+                move |dy: &V, dx: &mut V| {
+                    let g = dvector![dy[0] * b, dy[0] * a + wrong * dy[1] * b.cos()];
+                    if overwrite {
+                        *dx = g;
+                    } else {
+                        *dx += g;
+                    }
+                },
+                2,
+                2,
+            );
+            (dvector![a * b, b.sin()], pullback)
+        },
+    )
+}
+
+#[test]
+fn a_reverse_only_lens_is_checked_in_its_own_mode() {
+    let x = dvector![0.7, -0.4];
+    let right = check_map(&reverse_by_hand(1.0, false), &x);
+    assert!(right.passed(), "{right}");
+    // Every comparison ran in reverse mode, the differences among them.
+    assert!(
+        right.checks().iter().all(|c| c.mode == Some("reverse")),
+        "{right:#}"
+    );
+    let names: Vec<&str> = right.checks().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "eval = linearize value",
+            "Jacobian = finite differences",
+            "pullback = Jᵀ c",
+            "pull_add accumulates"
+        ]
+    );
+
+    // A wrong pullback: the differences catch it, and the report says so
+    // on its first line after the heading.
+    let wrong = check_map(&reverse_by_hand(2.0, false), &x);
+    let failed: Vec<&str> = wrong.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["Jacobian = finite differences"], "{wrong:#}");
+    let text = wrong.to_string();
+    let first = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.starts_with("  FAIL Jacobian = finite differences [reverse]"),
+        "{text}"
+    );
+    // The worst entry is ∂y₁/∂x₁: 2 cos(−0.4) against cos(−0.4).
+    let c = wrong.failures().next().unwrap();
+    assert!((c.error - 0.4f64.cos()).abs() < 1e-6, "{c:?}");
+    assert!(c.direction.starts_with("entry (1, 1)"), "{}", c.direction);
+
+    // A pullback that overwrites: right alone, wrong inside a sum.
+    let overwriting = check_map(&reverse_by_hand(1.0, true), &x);
+    let failed: Vec<&str> = overwriting.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["pull_add accumulates"], "{overwriting:#}");
+}
+
+#[test]
+fn a_forward_only_lens_is_checked_in_its_own_mode() {
+    let x = dvector![0.3, -1.1, 0.5];
+    let f: DFun<V, V, Forward> = ops::tanh().then(&ops::diff());
+    let r = check_map(&f, &x);
+    assert!(r.passed(), "{r}");
+    assert!(
+        r.checks().iter().any(|c| c.name == "pushforward = J t"),
+        "{r:#}"
+    );
+    // A pushforward off by a factor fails against the differences.
+    let doubled: DFun<V, V, Forward> = DFun::new(
+        |x: &V| x.map(f64::sin),
+        |x: &V| {
+            let cos = x.map(f64::cos);
+            let n = x.len();
+            (
+                x.map(f64::sin),
+                Pushforward::new(move |dx: &V| 2.0 * dx.component_mul(&cos), n, n),
+            )
+        },
+    );
+    let r = check_map(&doubled, &x);
+    let failed: Vec<&str> = r.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["Jacobian = finite differences"], "{r:#}");
 }
 
 // ------------------------------------------------------------ shrinking
