@@ -473,3 +473,26 @@ fn a_planted_bug_shrinks_to_a_handful_of_nodes() {
         assert!(why.message().contains("FAIL"), "{}", why.message());
     }
 }
+
+/// Shrinking reaches the smallest failing size: a property that fails on
+/// every composition of five nodes or more shrinks to one of exactly five
+/// (a combinator over two leaves can always give way to a leaf).
+#[test]
+fn shrinking_stops_at_the_smallest_failing_size() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
+    let config = Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let result = runner.run(&strategies::library_compositions(), |c| {
+        prop_assert!(c.size() < 5);
+        Ok(())
+    });
+    let Err(TestError::Fail(_, c)) = result else {
+        panic!("no composition of five nodes or more was drawn: {result:?}");
+    };
+    assert_eq!(c.size(), 5, "{c:?}");
+}
