@@ -18,6 +18,7 @@ use lensdiff::{
 };
 use nalgebra::{DMatrix, DVector, SVector, dvector, vector};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 use std::sync::Arc;
 
 type V = DVector<f64>;
@@ -231,7 +232,6 @@ proptest! {
 #[test]
 fn a_broken_primitive_fails_the_laws_in_compositions() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
     let strategy = compositions(Smoothing { broken: true });
     let mut runner = TestRunner::deterministic();
     let x = dvector![0.4, -0.1, 0.7, 0.2];
@@ -440,20 +440,26 @@ fn wrong_sin() -> strategies::LengthPreserving<lensdiff::ops::Custom<f64>> {
     strategies::LengthPreserving(wrong)
 }
 
+/// Proptest's runner as a user's `proptest!` runs it (its default shrink
+/// budget: four runs per case), from a fixed seed, persisting nothing.
+fn seeded_runner(cases: u32, seed: u8) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
 /// A failing law check shrinks to the smallest compositions that still
-/// fail: proptest's own runner, as a user's `proptest!` runs it (the
-/// default shrink budget of four runs per case), from three seeds.
+/// fail, from three seeds.
 #[test]
 fn a_planted_bug_shrinks_to_a_handful_of_nodes() {
-    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
     for seed in [1u8, 2, 3] {
-        let config = Config {
-            cases: 32,
-            failure_persistence: None,
-            ..Config::default()
-        };
-        let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
-        let mut runner = TestRunner::new_with_rng(config, rng);
+        let mut runner = seeded_runner(32, seed);
         let c = || compositions(wrong_sin());
         let result = runner.run(&(c(), c(), c(), points(6)), |(f, g, h, x)| {
             strategies::laws_hold(&f, &g, &h, &x)
@@ -479,14 +485,7 @@ fn a_planted_bug_shrinks_to_a_handful_of_nodes() {
 /// (a combinator over two leaves can always give way to a leaf).
 #[test]
 fn shrinking_stops_at_the_smallest_failing_size() {
-    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
-    let config = Config {
-        cases: 256,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]);
-    let mut runner = TestRunner::new_with_rng(config, rng);
+    let mut runner = seeded_runner(256, 7);
     let result = runner.run(&strategies::library_compositions(), |c| {
         prop_assert!(c.size() < 5);
         Ok(())
