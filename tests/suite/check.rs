@@ -13,7 +13,7 @@ use lensdiff::check::{
 
 use lensdiff::linear::LinearMap;
 use lensdiff::{
-    DFun, Expr, Forward, Mode, Pullback, Pushforward, Real, Reverse, fanout, jacobian_fwd,
+    DFun, Dense, Expr, Forward, Mode, Pullback, Pushforward, Real, Reverse, fanout, jacobian_fwd,
     jacobian_rev, ops, par,
 };
 use nalgebra::{DMatrix, DVector, SVector, dvector, vector};
@@ -405,7 +405,7 @@ fn a_reverse_only_lens_is_checked_in_its_own_mode() {
 }
 
 #[test]
-fn a_forward_only_lens_is_checked_in_its_own_mode() {
+fn forward_and_dense_lenses_are_checked_in_their_own_modes() {
     let x = dvector![0.3, -1.1, 0.5];
     let f: DFun<V, V, Forward> = ops::tanh().then(&ops::diff());
     let r = check_map(&f, &x);
@@ -427,6 +427,24 @@ fn a_forward_only_lens_is_checked_in_its_own_mode() {
         },
     );
     let r = check_map(&doubled, &x);
+    let failed: Vec<&str> = r.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["Jacobian = finite differences"], "{r:#}");
+
+    // Dense mode: right, and a value 2x whose derivative is `Smooth`.
+    let d: DFun<V, V, Dense> = ops::tanh().then(&ops::diff());
+    let r = check_map(&d, &x);
+    assert!(
+        r.passed() && r.checks().iter().all(|c| c.mode == Some("dense")),
+        "{r:#}"
+    );
+    let wrong: DFun<V, V, Dense> = DFun::from_linear_map(|x: &V| {
+        let l = Smooth {
+            n: x.len(),
+            broken: false,
+        };
+        (x * 2.0, l)
+    });
+    let r = check_map(&wrong, &x);
     let failed: Vec<&str> = r.failures().map(|c| c.name.as_str()).collect();
     assert_eq!(failed, ["Jacobian = finite differences"], "{r:#}");
 }
