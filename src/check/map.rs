@@ -1,4 +1,4 @@
-//! The check of one map in every mode (first order).
+//! The check of one map: in every mode (first order), or a lens in its own mode.
 
 use super::Options;
 use super::any_mode::{AnyMode, Jacobian};
@@ -7,8 +7,8 @@ use super::options::Directions;
 use super::report::Report;
 use super::util::{amax, dot, flat64, mat64, max_diff, norm, show};
 use crate::mode::{Dense, Forward, Reverse};
-use crate::{Mode, Space};
-use nalgebra::DMatrix;
+use crate::{DFun, Mode, Space};
+use nalgebra::{DMatrix, DVector};
 
 /// Checks a map in every mode at `x`, with the settings for its scalar
 /// type ([`Options::for_scalar`]):
@@ -40,7 +40,10 @@ use nalgebra::DMatrix;
 /// let report = check_map(&F, &dvector![0.2, -0.4, 1.5]);
 /// assert!(report.passed(), "{report}");
 /// ```
-pub fn check_map<F: AnyMode>(f: &F, x: &F::In) -> Report {
+///
+/// A lens in one mode (a [`DFun`], say a reverse-only one made with
+/// [`DFun::new`]) is checked in its own mode ([`Checkable`]).
+pub fn check_map<F: Checkable>(f: &F, x: &F::In) -> Report {
     check_map_with(f, x, &Options::for_scalar::<<F::In as Space>::Scalar>())
 }
 
@@ -59,7 +62,7 @@ pub fn check_map<F: AnyMode>(f: &F, x: &F::In) -> Report {
 /// assert_map(&Exp, &dvector![0.0, 1.0]);
 /// ```
 #[track_caller]
-pub fn assert_map<F: AnyMode>(f: &F, x: &F::In) {
+pub fn assert_map<F: Checkable>(f: &F, x: &F::In) {
     check_map(f, x).assert_ok()
 }
 
@@ -96,7 +99,175 @@ pub fn assert_map<F: AnyMode>(f: &F, x: &F::In) {
 /// assert!(text.contains("FAIL forward = reverse Jacobian"), "{text}");
 /// assert!(text.contains("FAIL adjointness"), "{text}");
 /// ```
-pub fn check_map_with<F: AnyMode>(f: &F, x: &F::In, opts: &Options) -> Report {
+pub fn check_map_with<F: Checkable>(f: &F, x: &F::In, opts: &Options) -> Report {
+    f.check_at(x, opts)
+}
+
+/// What [`check_map`] takes: a map written once for every mode
+/// ([`AnyMode`]), checked in every mode and across them, or a lens in one
+/// mode (a [`DFun`]), checked in its own mode: its value path against its
+/// linearised one, its Jacobian (built the mode's way) against finite
+/// differences, its derivative at seeded random directions against that
+/// Jacobian (forward `J t`, reverse `Jᵀ c`), and, in reverse mode, that
+/// pullbacks accumulate. Without a second mode nothing checks one
+/// direction against the other: a lens written once for every mode is
+/// checked more strictly.
+///
+/// Every `AnyMode` map and every `DFun` is `Checkable`; there is nothing
+/// to implement.
+///
+/// ```
+/// use lensdiff::check::check_map;
+/// use lensdiff::{DFun, Pullback, Reverse};
+/// // f(x) = x³ in reverse mode only, its pullback by hand, and the same
+/// // with the pullback's factor 3 forgotten.
+/// let cube = |k: f64| DFun::<f64, f64, Reverse>::new(
+///     |x| x * x * x,
+///     move |x| { let x = *x; (x * x * x, Pullback::new(move |dy, dx| *dx += k * x * x * dy, (), ())) },
+/// );
+/// assert!(check_map(&cube(3.0), &0.7).passed());
+/// let r = check_map(&cube(1.0), &0.7);
+/// let first = r.failures().next().unwrap();
+/// assert_eq!((first.name.as_str(), first.mode), ("Jacobian = finite differences", Some("reverse")));
+/// ```
+pub trait Checkable {
+    /// The domain.
+    type In: Space;
+    /// Every check of the map at `x` with the settings `opts` (what
+    /// [`check_map_with`] runs).
+    ///
+    /// ```
+    /// use lensdiff::check::{Checkable, Options};
+    /// use lensdiff::{ops, DFun, Forward};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64, Forward> = ops::sin().then(&ops::sum());
+    /// let r = f.check_at(&dvector![0.1, 0.2], &Options::for_scalar::<f64>());
+    /// assert!(r.passed() && r.checks().iter().all(|c| c.mode == Some("forward")), "{r}");
+    /// ```
+    fn check_at(&self, x: &Self::In, opts: &Options) -> Report;
+}
+
+impl<F: AnyMode> Checkable for F {
+    type In = F::In;
+    fn check_at(&self, x: &F::In, opts: &Options) -> Report {
+        every_mode(self, x, opts)
+    }
+}
+
+impl<A: Space, B: Space<Scalar = A::Scalar>> Checkable for DFun<A, B, Forward> {
+    type In = A;
+    fn check_at(&self, x: &A, opts: &Options) -> Report {
+        own_mode(self, x, opts, |report, lin, j, t, _, input| {
+            let jt = j * DVector::from_vec(flat64(t));
+            let name = "pushforward = J t";
+            compare(
+                report,
+                name,
+                Some(Forward::NAME),
+                &flat64(&lin.apply(t)),
+                jt.as_slice(),
+                opts,
+                input,
+            );
+        })
+    }
+}
+
+impl<A: Space, B: Space<Scalar = A::Scalar>> Checkable for DFun<A, B, Reverse> {
+    type In = A;
+    fn check_at(&self, x: &A, opts: &Options) -> Report {
+        own_mode(self, x, opts, |report, lin, j, t, c, input| {
+            let pulled = flat64(&lin.pull(c));
+            let jtc = j.tr_mul(&DVector::from_vec(flat64(c)));
+            let mode = Some(Reverse::NAME);
+            compare(
+                report,
+                "pullback = Jᵀ c",
+                mode,
+                &pulled,
+                jtc.as_slice(),
+                opts,
+                input,
+            );
+            let mut acc = t.clone();
+            lin.pull_add(c, &mut acc);
+            let expect = added(&flat64(t), &pulled);
+            compare(
+                report,
+                "pull_add accumulates",
+                mode,
+                &flat64(&acc),
+                &expect,
+                opts,
+                input,
+            );
+        })
+    }
+}
+
+impl<A: Space, B: Space<Scalar = A::Scalar>> Checkable for DFun<A, B, Dense> {
+    type In = A;
+    /// The dense derivative is its Jacobian: no product to compare.
+    fn check_at(&self, x: &A, opts: &Options) -> Report {
+        own_mode(self, x, opts, |_, _, _, _, _, _| {})
+    }
+}
+
+/// The checks of a lens in its own mode at `x`: value paths, the mode's
+/// Jacobian against finite differences, and `products(report, derivative,
+/// J, t, c, input)` at seeded random tangents `t` and cotangents `c`.
+fn own_mode<A, B, M>(
+    f: &DFun<A, B, M>,
+    x: &A,
+    opts: &Options,
+    products: impl Fn(&mut Report, &M::Lin<A, B>, &DMatrix<f64>, &A, &B, &str),
+) -> Report
+where
+    A: Space,
+    B: Space<Scalar = A::Scalar>,
+    M: Jacobian,
+{
+    let mut report = Report::new(std::any::type_name::<DFun<A, B, M>>());
+    let xs = flat64(x);
+    let input = format!("x = {}", show(&xs));
+    let y = f.eval(x);
+    let ys = flat64(&y);
+    if too_large(&mut report, &ys, &input, opts) {
+        return report;
+    }
+    let (value, lin) = f.linearize(x);
+    let mode = Some(M::NAME);
+    compare(
+        &mut report,
+        "eval = linearize value",
+        mode,
+        &ys,
+        &flat64(&value),
+        opts,
+        &input,
+    );
+    let j = mat64(&M::jacobian(f, x));
+    compare_fd(
+        &mut report,
+        "Jacobian = finite differences",
+        mode,
+        &j,
+        |z: &A| f.eval(z),
+        x,
+        opts,
+    );
+    let (dom, cod) = (x.shape(), y.shape());
+    let mut dirs = Directions::new(opts.seed);
+    for _ in 0..opts.directions {
+        let t = A::read_flat(&dom, &dirs.vec::<A::Scalar>(xs.len()));
+        let c = B::read_flat(&cod, &dirs.vec::<A::Scalar>(ys.len()));
+        products(&mut report, &lin, &j, &t, &c, &input);
+    }
+    report
+}
+
+/// The checks of a map written for every mode.
+fn every_mode<F: AnyMode>(f: &F, x: &F::In, opts: &Options) -> Report {
     let mut report = Report::new(std::any::type_name::<F>());
     let (fwd, rev, dense) = (
         f.build::<Forward>(),
@@ -106,12 +277,7 @@ pub fn check_map_with<F: AnyMode>(f: &F, x: &F::In, opts: &Options) -> Report {
     let xs = flat64(x);
     let input = format!("x = {}", show(&xs));
     let y = flat64(&rev.eval(x));
-    if amax(&y) > opts.skip_above {
-        report.skip(format!(
-            "f(x) = {} is not finite or above {:e} at {input}",
-            show(&y),
-            opts.skip_above
-        ));
+    if too_large(&mut report, &y, &input, opts) {
         return report;
     }
 
@@ -224,6 +390,20 @@ pub fn check_map_with<F: AnyMode>(f: &F, x: &F::In, opts: &Options) -> Report {
         );
     }
     report
+}
+
+/// Whether the value `y` is not finite or too large to compare (then the
+/// report says so, as a skip).
+fn too_large(report: &mut Report, y: &[f64], input: &str, opts: &Options) -> bool {
+    let skip = amax(y) > opts.skip_above;
+    if skip {
+        report.skip(format!(
+            "f(x) = {} is not finite or above {:e} at {input}",
+            show(y),
+            opts.skip_above
+        ));
+    }
+    skip
 }
 
 /// Records `max |a − b|` against the exact tolerance.

@@ -13,10 +13,12 @@ use lensdiff::check::{
 
 use lensdiff::linear::LinearMap;
 use lensdiff::{
-    DFun, Expr, Forward, Mode, Real, Reverse, fanout, jacobian_fwd, jacobian_rev, ops, par,
+    DFun, Dense, Expr, Forward, Mode, Pullback, Pushforward, Real, Reverse, fanout, jacobian_fwd,
+    jacobian_rev, ops, par,
 };
 use nalgebra::{DMatrix, DVector, SVector, dvector, vector};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 use std::sync::Arc;
 
 type V = DVector<f64>;
@@ -230,7 +232,6 @@ proptest! {
 #[test]
 fn a_broken_primitive_fails_the_laws_in_compositions() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
     let strategy = compositions(Smoothing { broken: true });
     let mut runner = TestRunner::deterministic();
     let x = dvector![0.4, -0.1, 0.7, 0.2];
@@ -331,4 +332,184 @@ fn a_static_output_of_the_wrong_length_panics_naming_both() {
             .unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("expected 2, found 1"), "{msg}");
+}
+
+// ------------------------------------------------- a lens in one mode
+
+/// x ↦ (x₀ x₁, sin x₁) in reverse mode only, its pullback by hand:
+/// `wrong` scales the pullback of sin (1 is right), `overwrite` assigns
+/// where a pullback must add.
+fn reverse_by_hand(wrong: f64, overwrite: bool) -> DFun<V, V, Reverse> {
+    DFun::new(
+        |x: &V| dvector![x[0] * x[1], x[1].sin()],
+        move |x: &V| {
+            let (a, b) = (x[0], x[1]);
+            let pullback = Pullback::new(
+                move |dy: &V, dx: &mut V| {
+                    let g = dvector![dy[0] * b, dy[0] * a + wrong * dy[1] * b.cos()];
+                    if overwrite {
+                        *dx = g;
+                    } else {
+                        *dx += g;
+                    }
+                },
+                2,
+                2,
+            );
+            (dvector![a * b, b.sin()], pullback)
+        },
+    )
+}
+
+#[test]
+fn a_reverse_only_lens_is_checked_in_its_own_mode() {
+    let x = dvector![0.7, -0.4];
+    let right = check_map(&reverse_by_hand(1.0, false), &x);
+    assert!(right.passed(), "{right}");
+    // Every comparison ran in reverse mode, the differences among them.
+    assert!(
+        right.checks().iter().all(|c| c.mode == Some("reverse")),
+        "{right:#}"
+    );
+    let names: Vec<&str> = right.checks().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "eval = linearize value",
+            "Jacobian = finite differences",
+            "pullback = Jᵀ c",
+            "pull_add accumulates"
+        ]
+    );
+
+    // A wrong pullback: the differences catch it, and the report says so
+    // on its first line after the heading.
+    let wrong = check_map(&reverse_by_hand(2.0, false), &x);
+    let failed: Vec<&str> = wrong.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["Jacobian = finite differences"], "{wrong:#}");
+    let text = wrong.to_string();
+    let first = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.starts_with("  FAIL Jacobian = finite differences [reverse]"),
+        "{text}"
+    );
+    // The worst entry is ∂y₁/∂x₁: 2 cos(−0.4) against cos(−0.4).
+    let c = wrong.failures().next().unwrap();
+    assert!((c.error - 0.4f64.cos()).abs() < 1e-6, "{c:?}");
+    assert!(c.direction.starts_with("entry (1, 1)"), "{}", c.direction);
+
+    // A pullback that overwrites: right alone, wrong inside a sum.
+    let overwriting = check_map(&reverse_by_hand(1.0, true), &x);
+    let failed: Vec<&str> = overwriting.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["pull_add accumulates"], "{overwriting:#}");
+}
+
+#[test]
+fn forward_and_dense_lenses_are_checked_in_their_own_modes() {
+    let x = dvector![0.3, -1.1, 0.5];
+    let f: DFun<V, V, Forward> = ops::tanh().then(&ops::diff());
+    let r = check_map(&f, &x);
+    assert!(r.passed(), "{r}");
+    assert!(
+        r.checks().iter().any(|c| c.name == "pushforward = J t"),
+        "{r:#}"
+    );
+    // A pushforward off by a factor fails against the differences.
+    let doubled: DFun<V, V, Forward> = DFun::new(
+        |x: &V| x.map(f64::sin),
+        |x: &V| {
+            let cos = x.map(f64::cos);
+            let n = x.len();
+            (
+                x.map(f64::sin),
+                Pushforward::new(move |dx: &V| 2.0 * dx.component_mul(&cos), n, n),
+            )
+        },
+    );
+    let r = check_map(&doubled, &x);
+    let failed: Vec<&str> = r.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["Jacobian = finite differences"], "{r:#}");
+
+    // Dense mode: right, and a value 2x whose derivative is `Smooth`.
+    let d: DFun<V, V, Dense> = ops::tanh().then(&ops::diff());
+    let r = check_map(&d, &x);
+    assert!(
+        r.passed() && r.checks().iter().all(|c| c.mode == Some("dense")),
+        "{r:#}"
+    );
+    let wrong: DFun<V, V, Dense> = DFun::from_linear_map(|x: &V| {
+        let l = Smooth {
+            n: x.len(),
+            broken: false,
+        };
+        (x * 2.0, l)
+    });
+    let r = check_map(&wrong, &x);
+    let failed: Vec<&str> = r.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed, ["Jacobian = finite differences"], "{r:#}");
+}
+
+// ------------------------------------------------------------ shrinking
+
+/// A planted bug: `sin` whose derivative is `1.5·cos` (every mode agrees,
+/// only finite differences see it).
+fn wrong_sin() -> strategies::LengthPreserving<lensdiff::ops::Custom<f64>> {
+    let wrong = lensdiff::ops::Custom::elementwise("wrong_sin", f64::sin, |x| 1.5 * x.cos());
+    strategies::LengthPreserving(wrong)
+}
+
+/// Proptest's runner as a user's `proptest!` runs it (its default shrink
+/// budget: four runs per case), from a fixed seed, persisting nothing.
+fn seeded_runner(cases: u32, seed: u8) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
+/// A failing law check shrinks to the smallest compositions that still
+/// fail, from three seeds.
+#[test]
+fn a_planted_bug_shrinks_to_a_handful_of_nodes() {
+    for seed in [1u8, 2, 3] {
+        let mut runner = seeded_runner(32, seed);
+        let c = || compositions(wrong_sin());
+        let result = runner.run(&(c(), c(), c(), points(6)), |(f, g, h, x)| {
+            strategies::laws_hold(&f, &g, &h, &x)
+        });
+        let Err(TestError::Fail(why, (f, g, h, x))) = result else {
+            panic!("seed {seed}: the planted bug was not found: {result:?}");
+        };
+        let sizes = [f.size(), g.size(), h.size()];
+        eprintln!("seed {seed}: shrunk to sizes {sizes:?} at n = {}", x.len());
+        assert!(
+            sizes.iter().all(|&s| s <= 4),
+            "seed {seed}: sizes {sizes:?}\nf = {f:?}\ng = {g:?}\nh = {h:?}"
+        );
+        // The bug is still in what is reported, and the report says so.
+        let shown = format!("{f:?} {g:?} {h:?}");
+        assert!(shown.contains("wrong_sin"), "{shown}");
+        assert!(why.message().contains("FAIL"), "{}", why.message());
+    }
+}
+
+/// Shrinking reaches the smallest failing size: a property that fails on
+/// every composition of five nodes or more shrinks to one of exactly five
+/// (a combinator over two leaves can always give way to a leaf).
+#[test]
+fn shrinking_stops_at_the_smallest_failing_size() {
+    let mut runner = seeded_runner(256, 7);
+    let result = runner.run(&strategies::library_compositions(), |c| {
+        prop_assert!(c.size() < 5);
+        Ok(())
+    });
+    let Err(TestError::Fail(_, c)) = result else {
+        panic!("no composition of five nodes or more was drawn: {result:?}");
+    };
+    assert_eq!(c.size(), 5, "{c:?}");
 }
