@@ -264,8 +264,8 @@ impl Sqp {
         }
         let mut iter = 0;
         // The polishing steps (see `SqpOptions::step_tol`): how many were
-        // taken, the last step's relative size, and the point (with its
-        // history row) from which the last one was taken.
+        // taken, the last step's relative size, and the point (x, λ, and
+        // its step's size) from which the last one was taken.
         let mut polish = 0;
         let mut forward_error = f64::NAN;
         let mut before_polish: Option<(DVector<f64>, DVector<f64>, f64)> = None;
