@@ -468,7 +468,9 @@ impl Ipm {
                 .iter()
                 .flat_map(|v| v.iter())
                 .fold(0.0f64, |a, z| a.max(z.abs()));
-            let g_max = (&p.grad_l - jac.tr_mul_vec(&lambda)).amax();
+            // ∇f = ∇L − Jᵀλ, also the slope's below.
+            let grad_f = &p.grad_l - jac.tr_mul_vec(&lambda);
+            let g_max = grad_f.amax();
             let dual_scale = z_max.max(g_max).clamp(DUAL_SCALE_FLOOR, 1.0);
             let compl = |mu: f64| {
                 xb.complementarity(x.as_slice(), mu)
@@ -621,7 +623,6 @@ impl Ipm {
             // Filter line search on φ_μ = f + barrier, θ = ‖h‖₁.
             let theta: f64 = p.h.iter().map(|v| v.abs()).sum();
             let phi = p.f + xb.barrier(x.as_slice(), mu) + sl.boxed.barrier(&s, mu);
-            let grad_f = &p.grad_l - jac.tr_mul_vec(&lambda);
             let slope = grad_f
                 .iter()
                 .zip(&bg_x)
