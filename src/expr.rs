@@ -415,6 +415,40 @@ impl<S: Real> Expr<S> {
     pub fn norm_squared(&self) -> Self {
         self.unary(Reduce(Reduction::NormSquared))
     }
+    /// The number of entries of `x`, as a scalar whose derivative is zero.
+    /// A program is built once and run at any length, so an objective that
+    /// needs `n` (a mean, a step `1/n`) reads it here rather than storing
+    /// the `n` of one call, which would silently compute another function
+    /// at another length.
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// let x = Expr::var();
+    /// // Σ xᵢ² / n, the same program at every length.
+    /// let f: DFun<DVector<f64>, f64> = (x.norm_squared() / x.length()).compile();
+    /// assert_eq!(f.eval(&dvector![3.0, 4.0]), 12.5);
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 2.0, 1.0]), 2.5);
+    /// assert_eq!(grad(&f, &dvector![3.0, 4.0]), dvector![3.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn length(&self) -> Self {
+        self.unary(Reduce(Reduction::Count))
+    }
+    /// The mean `Σ xᵢ / n` (a scalar), with `n` the length at which the
+    /// program runs (see [`Expr::length`]).
+    ///
+    /// ```
+    /// use lensdiff::{Expr, DFun, grad};
+    /// use nalgebra::{dvector, DVector};
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().mean().compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 2.0, 6.0]), 3.0);
+    /// assert_eq!(grad(&f, &dvector![1.0, 2.0, 6.0, 7.0]), dvector![0.25, 0.25, 0.25, 0.25]);
+    /// ```
+    #[track_caller]
+    pub fn mean(&self) -> Self {
+        self.sum() / self.length()
+    }
 
     /// `x[start .. start + len]`.
     ///

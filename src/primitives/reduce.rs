@@ -1,7 +1,9 @@
-//! Reductions to a scalar (a slot of length one): sum, dot, squared norm.
+//! Reductions to a scalar (a slot of length one): sum, dot, squared norm,
+//! and the length itself.
 //!
 //! `sum` has `J = 1ᵀ` (transpose: broadcast); `dot(a, b)` has partials
-//! `bᵀ` and `aᵀ`; `‖x‖²` has `2xᵀ`.
+//! `bᵀ` and `aᵀ`; `‖x‖²` has `2xᵀ`; the length (a sum of ones, so that a
+//! tiled run adds the tiles' counts) has `J = 0`.
 
 use crate::graph::{Ctx, IndexMap, Op, mismatch};
 use crate::{Error, Real};
@@ -12,6 +14,9 @@ pub(crate) enum Reduction {
     Sum,
     Dot,
     NormSquared,
+    /// The number of entries, as a scalar: lets an objective use the length
+    /// it is evaluated at (a mean) instead of one stored beside it.
+    Count,
 }
 
 pub(crate) struct Reduce(pub(crate) Reduction);
@@ -59,6 +64,7 @@ impl<S: Real> Op<S> for Reduce {
             Reduction::Sum => "sum",
             Reduction::Dot => "dot",
             Reduction::NormSquared => "norm_squared",
+            Reduction::Count => "length",
         }
     }
     fn index_map(&self, _: &[usize]) -> IndexMap {
@@ -66,7 +72,7 @@ impl<S: Real> Op<S> for Reduce {
     }
     fn affine_in(&self, args: &[bool]) -> bool {
         match self.0 {
-            Reduction::Sum => true,
+            Reduction::Sum | Reduction::Count => true,
             Reduction::Dot => !(args[0] && args[1]),
             Reduction::NormSquared => !args[0],
         }
@@ -88,6 +94,7 @@ impl<S: Real> Op<S> for Reduce {
             Reduction::Sum => sum(x[0]),
             Reduction::Dot => dot(x[0], x[1]),
             Reduction::NormSquared => dot(x[0], x[0]),
+            Reduction::Count => S::from_f64(x[0].len() as f64),
         };
     }
     fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
@@ -95,6 +102,7 @@ impl<S: Real> Op<S> for Reduce {
             Reduction::Sum => sum(dx),
             Reduction::Dot => dot(c.inputs[1 - i], dx),
             Reduction::NormSquared => dot(c.inputs[0], dx) * S::from_f64(2.0),
+            Reduction::Count => S::zero(),
         };
     }
     fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
@@ -116,6 +124,7 @@ impl<S: Real> Op<S> for Reduce {
                     *dx += g2 * x;
                 }
             }
+            Reduction::Count => {}
         }
     }
     fn vjp_set(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
@@ -133,6 +142,7 @@ impl<S: Real> Op<S> for Reduce {
                     *dx = g2 * x;
                 }
             }
+            Reduction::Count => dx.fill(S::zero()),
         }
     }
 }

@@ -51,3 +51,56 @@ fn reductions() {
         &row(map_v(&x, |t| 2.0 * t)),
     );
 }
+
+/// `Σ xᵢ²/n + Σ xᵢ/n` through `length` and `mean`: one objective value, no
+/// stored `n`, evaluated at several lengths, whole-vector and in tiles.
+struct MeanSquare;
+impl lensdiff::Objective for MeanSquare {
+    fn build<S: lensdiff::Real>(&self, x: Expr<S>) -> Expr<S> {
+        x.norm_squared() / x.length() + x.mean()
+    }
+}
+
+#[test]
+fn the_length_is_the_one_each_call_runs_at() {
+    use lensdiff::engine::Engine;
+    use lensdiff::hessian::hessian_banded;
+    use lensdiff::{Objective, grad};
+    let tiled = Engine {
+        tiled: true,
+        threads: Some(2),
+        tile: Some(64),
+    };
+    for engine in [Engine::whole_vector(), tiled] {
+        for n in [1, 3, 64, 1000] {
+            let x = DVector::from_fn(n, |i, _| (0.37 * i as f64).sin() + 0.5);
+            let nf = n as f64;
+            let (value, g, h) = engine.scope(|| {
+                let lens = MeanSquare.lens::<f64>();
+                (
+                    lens.eval(&x),
+                    grad(&lens, &x),
+                    hessian_banded(&MeanSquare, &x, 0).unwrap(),
+                )
+            });
+            let expected = x.iter().map(|t| t * t + t).sum::<f64>() / nf;
+            assert!(
+                (value - expected).abs() <= 1e-14 * expected.abs().max(1.0),
+                "n = {n}: {value} vs {expected}"
+            );
+            for i in 0..n {
+                let gi = (2.0 * x[i] + 1.0) / nf;
+                assert!(
+                    (g[i] - gi).abs() <= 1e-15,
+                    "n = {n}, ∂f/∂x{i}: {} vs {gi}",
+                    g[i]
+                );
+                assert!(
+                    (h.get(i, i) - 2.0 / nf).abs() <= 1e-15,
+                    "n = {n}, H{i}{i} = {}",
+                    h.get(i, i)
+                );
+            }
+        }
+    }
+}
