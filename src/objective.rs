@@ -127,24 +127,35 @@ pub struct ProgramCache {
 
 impl ProgramCache {
     /// The cached program over `S`, compiling it with `compile` the first
-    /// time.
+    /// time. Only the downcast is generic: the lookup and the insertion
+    /// are compiled once, not once per objective and scalar type (this
+    /// function is instantiated for every pair a crate uses).
     fn get_or_compile<S: Real>(
         &self,
         compile: impl FnOnce() -> Arc<Program<S>>,
     ) -> Arc<Program<S>> {
         let key = TypeId::of::<S>();
-        if let Ok(map) = self.programs.lock() {
-            if let Some(p) = map.get(&key) {
-                if let Ok(p) = p.clone().downcast::<Program<S>>() {
-                    return p;
-                }
-            }
+        if let Some(p) = self
+            .lookup(key)
+            .and_then(|p| p.downcast::<Program<S>>().ok())
+        {
+            return p;
         }
         let p = compile();
-        if let Ok(mut map) = self.programs.lock() {
-            map.insert(key, p.clone());
-        }
+        self.insert(key, p.clone());
         p
+    }
+
+    #[inline(never)]
+    fn lookup(&self, key: TypeId) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.programs.lock().ok()?.get(&key).cloned()
+    }
+
+    #[inline(never)]
+    fn insert(&self, key: TypeId, program: Arc<dyn Any + Send + Sync>) {
+        if let Ok(mut map) = self.programs.lock() {
+            map.insert(key, program);
+        }
     }
 }
 

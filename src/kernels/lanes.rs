@@ -86,16 +86,29 @@ pub(crate) fn load(x: &[f64], i: usize) -> (Lanes, usize) {
 /// non-lanewise question `f` asked had one answer for all lanes.
 #[inline(always)]
 pub(crate) fn agreed<R>(f: impl FnOnce() -> R) -> (R, bool) {
-    DIVERGED.with(|d| d.set(false));
+    set_diverged(false);
     let r = f();
-    (r, !DIVERGED.with(|d| d.get()))
+    (r, !diverged())
+}
+
+// The thread-local's accessors are not generic, so they are compiled once
+// rather than once per kernel (a closure inside a generic function is a
+// new type, and a new copy of `LocalKey::with`, in every instance).
+#[inline]
+fn set_diverged(v: bool) {
+    DIVERGED.with(|d| d.set(v));
+}
+
+#[inline]
+fn diverged() -> bool {
+    DIVERGED.with(|d| d.get())
 }
 
 /// The common value of four answers, marking divergence when they differ.
 #[inline(always)]
 fn agree<T: PartialEq + Copy>(a: [T; LANES]) -> T {
     if a[1..].iter().any(|v| *v != a[0]) {
-        DIVERGED.with(|d| d.set(true));
+        set_diverged(true);
     }
     a[0]
 }
