@@ -287,7 +287,8 @@ impl fmt::Display for Error {
                  least {found} nonzeros ({widest_row} in one row), above the limit of {limit}, so \
                  sparsity detection stopped there; a dense Hessian needs n² = {:.1e} entries \
                  (for small n use hessian::hessian, or Newton::minimize with k = n − 1; a \
-                 nonlinear function of a sum over all of x couples every pair of variables)",
+                 nonlinear function of a sum over all of x couples every pair of variables; \
+                 the sparse path's limit is SparseOptions::max_nnz)",
                 (*n as f64) * (*n as f64)
             ),
             Error::LineSearchFailed { iteration, step } => write!(

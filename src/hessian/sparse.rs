@@ -22,7 +22,7 @@ use crate::objective::check_dimension;
 use crate::probe::probe;
 use crate::sparsity::{
     Coloring, CscMatrix, Pattern, acyclic_coloring, check_probe, column_coloring, dense_threshold,
-    hessian_pattern, star_coloring,
+    hessian_pattern_within, star_coloring,
 };
 use crate::{Error, Objective};
 use nalgebra::DVector;
@@ -136,6 +136,12 @@ pub struct SparseOptions {
     pub tol: f64,
     /// Seed of the probe vector (default fixed, so runs are repeatable).
     pub seed: u64,
+    /// The most nonzeros a detected pattern may have (default `2²⁴`,
+    /// about 270 MB of pattern and values): past it detection stops with
+    /// [`Error::HessianTooDense`], after time and memory proportional to
+    /// this limit, not to the pattern (a dense Hessian at `n = 2·10⁵`
+    /// would have `4·10¹⁰`). Raise it for a larger sparse Hessian.
+    pub max_nnz: usize,
 }
 
 impl Default for SparseOptions {
@@ -146,6 +152,7 @@ impl Default for SparseOptions {
             verify: true,
             tol: band.tol,
             seed: band.seed,
+            max_nnz: 1 << 24,
         }
     }
 }
@@ -209,7 +216,7 @@ impl SparseHessianPlan {
         x: &DVector<f64>,
         opts: &SparseOptions,
     ) -> Result<Self, Error> {
-        Self::from_pattern(hessian_pattern(obj, x)?, opts)
+        Self::from_pattern(hessian_pattern_within(obj, x, opts.max_nnz)?, opts)
     }
 
     /// A plan for a known symmetric pattern (for instance the union of

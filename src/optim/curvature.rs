@@ -9,7 +9,7 @@ use crate::banded::{BandedCholesky, EnvelopeCholesky, SymBanded};
 use crate::hessian::{
     BandMethod, BandOptions, SparseHessianPlan, SparseOptions, hessian_banded_with,
 };
-use crate::sparsity::{CscMatrix, Pattern, hessian_pattern};
+use crate::sparsity::{CscMatrix, Pattern, hessian_pattern_within};
 use crate::{Error, Objective};
 use nalgebra::DVector;
 
@@ -168,7 +168,7 @@ pub(crate) struct SparseCurvature<'a, O: ?Sized> {
 
 impl<'a, O: Objective + ?Sized> SparseCurvature<'a, O> {
     pub(crate) fn new(obj: &'a O, x0: &DVector<f64>, opts: SparseOptions) -> Result<Self, Error> {
-        Self::from_pattern(obj, hessian_pattern(obj, x0)?, opts)
+        Self::from_pattern(obj, hessian_pattern_within(obj, x0, opts.max_nnz)?, opts)
     }
 
     /// On a pattern detected already.
@@ -225,7 +225,8 @@ impl<O: Objective + ?Sized> Curvature for SparseCurvature<'_, O> {
     fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error> {
         let h = match self.plan.evaluate(self.obj, x) {
             Err(Error::PatternMismatch { .. }) => {
-                let merged = union(self.plan.pattern(), &hessian_pattern(self.obj, x)?);
+                let found = hessian_pattern_within(self.obj, x, self.opts.max_nnz)?;
+                let merged = union(self.plan.pattern(), &found);
                 self.plan = SparseHessianPlan::from_pattern(merged, &self.opts)?;
                 self.chol = EnvelopeCholesky::analyze(self.plan.pattern())?;
                 self.plan.evaluate(self.obj, x)?

@@ -4,7 +4,7 @@
 
 use crate::common::PeriodicWithParameter;
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::hessian::hessian;
+use lensdiff::hessian::{SparseHessianPlan, SparseOptions, hessian, hessian_sparse};
 use lensdiff::optim::{Newton, Structure};
 use lensdiff::sparsity::{hessian_bandwidth, hessian_pattern, hessian_pattern_within};
 use lensdiff::{Error, Expr, Objective, Real, c, grad};
@@ -138,6 +138,22 @@ fn a_dense_hessian_at_n_2e5_is_refused_in_bounded_memory() {
             }
             other => panic!("expected HessianTooDense, got {other:?}"),
         }
+        // The sparse paths stop at their own limit.
+        let max_nnz = SparseOptions::default().max_nnz;
+        for (path, result) in [
+            ("hessian_sparse", obj.sparse_hessian(&x)),
+            ("minimize_sparse", obj.sparse_newton(&x)),
+        ] {
+            match result {
+                Err(Error::HessianTooDense {
+                    n: m, limit, found, ..
+                }) => {
+                    assert_eq!((m, limit), (n, max_nnz), "{path}");
+                    assert!(found > limit && found <= n * n, "{path}: {found}");
+                }
+                other => panic!("{path}: expected HessianTooDense, got {other:?}"),
+            }
+        }
         // A band of the wrong width is caught, and the error names the
         // true half-bandwidth.
         match obj.banded(&x, 1) {
@@ -153,6 +169,8 @@ fn a_dense_hessian_at_n_2e5_is_refused_in_bounded_memory() {
 trait Auto {
     fn auto(&self, x: &DVector<f64>) -> Result<Structure, Error>;
     fn banded(&self, x: &DVector<f64>, k: usize) -> Result<(), Error>;
+    fn sparse_hessian(&self, x: &DVector<f64>) -> Result<(), Error>;
+    fn sparse_newton(&self, x: &DVector<f64>) -> Result<(), Error>;
 }
 
 impl<O: Objective> Auto for O {
@@ -164,6 +182,37 @@ impl<O: Objective> Auto for O {
     fn banded(&self, x: &DVector<f64>, k: usize) -> Result<(), Error> {
         Newton::default().minimize(self, x, k).map(|_| ())
     }
+    fn sparse_hessian(&self, x: &DVector<f64>) -> Result<(), Error> {
+        hessian_sparse(self, x).map(|_| ())
+    }
+    fn sparse_newton(&self, x: &DVector<f64>) -> Result<(), Error> {
+        Newton::default().minimize_sparse(self, x).map(|_| ())
+    }
+}
+
+#[test]
+fn the_sparse_paths_stop_at_their_limit_and_name_it() {
+    // An arrowhead of 2·300 − 1 + 300 nonzeros: refused under a lower
+    // limit, whole at the default.
+    let n = 300;
+    let x = point(n);
+    let nnz = hessian_pattern(&Arrow(n), &x).unwrap().nnz();
+    let tight = SparseOptions {
+        max_nnz: nnz - 1,
+        ..SparseOptions::default()
+    };
+    match SparseHessianPlan::new(&Arrow(n), &x, &tight) {
+        Err(e @ Error::HessianTooDense { .. }) => {
+            assert!(e.to_string().contains("SparseOptions::max_nnz"), "{e}");
+            assert!(
+                e.to_string().contains(&format!("limit of {}", nnz - 1)),
+                "{e}"
+            );
+        }
+        other => panic!("expected HessianTooDense, got {other:?}"),
+    }
+    let plan = SparseHessianPlan::new(&Arrow(n), &x, &SparseOptions::default()).unwrap();
+    assert_eq!(plan.pattern().nnz(), nnz);
 }
 
 #[test]
