@@ -198,4 +198,17 @@ impl Boxed {
             }
         }
     }
+
+    /// The primal barrier's multipliers `z = μ/gap` at `v` (the central
+    /// path's), for a point reached without dual steps.
+    pub(crate) fn reset_duals(&mut self, v: &[f64], mu: f64) {
+        for (i, &vi) in v.iter().enumerate() {
+            if self.lo[i].is_finite() {
+                self.zl[i] = mu / (vi - self.lo[i]);
+            }
+            if self.hi[i].is_finite() {
+                self.zu[i] = mu / (self.hi[i] - vi);
+            }
+        }
+    }
 }

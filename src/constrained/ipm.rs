@@ -34,6 +34,7 @@ use super::ipm_report::{IpmIteration, IpmResult, print_header, print_row};
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktSystem, ShiftRule};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Verdict};
+use super::restoration::{self, Restored};
 use super::sqp::{CONSTRAINT_NAMES, Sqp};
 use crate::CompiledObjective;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
@@ -156,13 +157,13 @@ pub struct Ipm {
 }
 
 /// The inequality rows and their slacks.
-struct Slacks {
+pub(super) struct Slacks {
     /// Row index of each slack.
-    rows: Vec<usize>,
+    pub(super) rows: Vec<usize>,
     /// Slack index of each row (`None` for an equality).
     of_row: Vec<Option<usize>>,
     /// The slacks' bounds and multipliers.
-    boxed: Boxed,
+    pub(super) boxed: Boxed,
 }
 
 impl Slacks {
@@ -182,8 +183,29 @@ impl Slacks {
         }
     }
 
+    /// The slacks' steps `ds_k = (dλ_i − r_k)/σ_k` of a multiplier step
+    /// `dλ` (row `i` of slack `k`), `r` the slacks' gradient and `σ` their
+    /// barrier curvature: the slacks eliminated from the KKT system.
+    pub(super) fn steps(&self, dl: &[f64], r: &[f64], sig: &[f64]) -> Vec<f64> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| (dl[i] - r[k]) / sig[k])
+            .collect()
+    }
+
+    /// The curvature `Σ σ_k ds_k²` and squared length `Σ ds_k²` of the
+    /// slack steps of `dλ` (see [`steps`](Self::steps)): the eliminated
+    /// unknowns' share of the KKT inertia test.
+    pub(super) fn curvature(&self, dl: &[f64], r: &[f64], sig: &[f64]) -> (f64, f64) {
+        let ds = self.steps(dl, r, sig);
+        ds.iter()
+            .zip(sig)
+            .fold((0.0, 0.0), |(c, l), (d, s)| (c + s * d * d, l + d * d))
+    }
+
     /// `h = c − cl` on equalities, `c − s` on inequality rows.
-    fn residual(&self, cv: &[f64], cl: &[f64], s: &[f64]) -> Vec<f64> {
+    pub(super) fn residual(&self, cv: &[f64], cl: &[f64], s: &[f64]) -> Vec<f64> {
         (0..cv.len())
             .map(|i| match self.of_row[i] {
                 Some(k) => cv[i] - s[k],
@@ -227,7 +249,9 @@ impl Ipm {
     /// with `"c(x)"` and the row for the constraints); sizes
     /// ([`Error::DimensionMismatch`]); [`Error::TooManyConstraints`] (more
     /// equalities than variables); [`Error::Infeasible`] when the line
-    /// search fails at a point that violates the constraints;
+    /// search fails at a point that violates the constraints and the
+    /// feasibility restoration that follows cannot reduce the violation
+    /// (a local minimum of it; see [`IpmResult::restoration_steps`]);
     /// [`Error::ShiftFailed`], [`Error::LineSearchFailed`].
     ///
     /// ```
@@ -437,6 +461,7 @@ impl Ipm {
         let mut polish = 0;
         let mut forward_error = f64::NAN;
         let mut before_polish: Option<Box<Polished>> = None;
+        let mut restoration_steps = 0;
         let (status, final_point) = loop {
             let (p, jac, hband) = evaluate(&x, &lambda, &s, &sl)?;
             // The optimality conditions at μ = 0.
@@ -557,15 +582,7 @@ impl Ipm {
                 }
             }
             let rx: Vec<f64> = p.grad_l.iter().zip(&bg_x).map(|(g, b)| -(g + b)).collect();
-            let extra = |dlt: &[f64]| {
-                let (mut curv, mut len) = (0.0, 0.0);
-                for (k, &i) in sl.rows.iter().enumerate() {
-                    let ds = (dlt[i] - r_s[k]) / sig_s[k];
-                    curv += sig_s[k] * ds * ds;
-                    len += ds * ds;
-                }
-                (curv, len)
-            };
+            let extra = |dlt: &[f64]| sl.curvature(dlt, &r_s, &sig_s);
             let step = kkt.solve_corrected(
                 &hband,
                 &jac,
@@ -582,12 +599,7 @@ impl Ipm {
                 &rule,
                 &mut delta_last,
             )?;
-            let ds: Vec<f64> = sl
-                .rows
-                .iter()
-                .enumerate()
-                .map(|(k, &i)| (step.dl[i] - r_s[k]) / sig_s[k])
-                .collect();
+            let ds = sl.steps(&step.dl, &r_s, &sig_s);
             let (dzl, dzu) = xb.dual_steps(x.as_slice(), &step.dx, mu);
             let (dvl, dvu) = sl.boxed.dual_steps(&s, &ds, mu);
             let tau = o.tau_min.max(1.0 - mu);
@@ -679,16 +691,72 @@ impl Ipm {
                     }
                     alpha *= 0.5;
                     if evals >= o.max_backtracks {
-                        if let Some(e) = infeasible(iter, &p.cv, cl, cu, o.constraint_tol) {
-                            return Err(e);
-                        }
-                        return Err(Error::LineSearchFailed {
-                            iteration: iter,
-                            step: alpha,
-                        });
+                        break Verdict::Reject;
                     }
                 }
             };
+            if verdict == Verdict::Reject {
+                // The search failed. At a point that violates the rows,
+                // the restoration phase looks for a less violating one
+                // the filter accepts; elsewhere, or if it cannot, the
+                // solve ends here.
+                let Some(e) = infeasible(iter, &p.cv, cl, cu, o.constraint_tol) else {
+                    return Err(Error::LineSearchFailed {
+                        iteration: iter,
+                        step: alpha,
+                    });
+                };
+                let rows =
+                    |x: &DVector<f64>| jacobian_banded_of(&cons, x, &spans, CONSTRAINT_NAMES);
+                let values = |x: &DVector<f64>| program_of::<f64, _>(&cons).eval(&[x.as_slice()]);
+                let problem = restoration::Problem {
+                    rows: &rows,
+                    values: &values,
+                    xb: &xb,
+                    slacks: &sl,
+                    cl,
+                    hk,
+                };
+                let accept = |theta: f64, xt: &DVector<f64>, st: &[f64]| {
+                    let ft = program_of::<f64, _>(&fc).eval(&[xt.as_slice()])[0];
+                    let phit = ft + xb.barrier(xt.as_slice(), mu) + sl.boxed.barrier(st, mu);
+                    phit.is_finite() && filter.acceptable(theta, phit)
+                };
+                match restoration::restore(&problem, &mut kkt, &rule, &x, &s, mu, &accept)? {
+                    Restored::Feasible {
+                        x: xr,
+                        s: sr,
+                        steps,
+                    } => {
+                        if o.verbose {
+                            println!(
+                                "restoration: {steps} steps, violation {theta:.2e} -> {:.2e}",
+                                sl.residual(&values(&xr), cl, &sr)
+                                    .iter()
+                                    .map(|v| v.abs())
+                                    .sum::<f64>()
+                            );
+                        }
+                        filter.augment(theta, phi);
+                        x = xr;
+                        s = sr;
+                        lambda.fill(0.0);
+                        xb.reset_duals(x.as_slice(), mu);
+                        sl.boxed.reset_duals(&s, mu);
+                        restoration_steps += steps;
+                        iter += 1;
+                        last = IpmIteration {
+                            iter,
+                            alpha_primal: 0.0,
+                            alpha_dual: 0.0,
+                            ls_evals: 0,
+                            ..last
+                        };
+                        continue;
+                    }
+                    Restored::Stuck => return Err(e),
+                }
+            }
             if verdict == Verdict::ThetaStep {
                 filter.augment(theta, phi);
             }
@@ -711,6 +779,7 @@ impl Ipm {
             .fold(0.0f64, f64::max);
         Ok(IpmResult {
             forward_error,
+            restoration_steps,
             f: final_point.f,
             c_inf,
             dual_inf: last.dual_inf,

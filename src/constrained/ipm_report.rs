@@ -104,6 +104,10 @@ pub struct IpmResult {
     pub forward_error: f64,
     /// Steps taken.
     pub iterations: usize,
+    /// Steps taken in the feasibility restoration phase (0 when it never
+    /// ran): where the line search failed at a point violating the rows,
+    /// these minimised the violation until the filter accepted a point.
+    pub restoration_steps: usize,
     /// Why it stopped.
     pub status: SqpStatus,
     /// Every iteration, in order.

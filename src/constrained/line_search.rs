@@ -49,7 +49,9 @@ impl Filter {
         }
     }
 
-    fn acceptable(&self, theta: f64, f: f64) -> bool {
+    /// Whether `(θ, f)` lies outside every entry's margin and `θ` below
+    /// the filter's ceiling.
+    pub(crate) fn acceptable(&self, theta: f64, f: f64) -> bool {
         theta <= self.theta_max && self.entries.iter().all(|&(t, g)| theta < t || f < g)
     }
 

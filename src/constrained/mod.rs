@@ -34,6 +34,7 @@ mod kkt;
 mod lagrangian;
 mod line_search;
 mod report;
+mod restoration;
 mod sqp;
 
 pub use banded_jacobian::{BandedJacobian, JacobianSpans, jacobian_banded};

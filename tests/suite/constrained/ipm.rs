@@ -649,3 +649,71 @@ fn a_wrong_length_start_is_named_from_the_callers_side() {
         );
     }
 }
+
+objective!(FirstCoordinate, |x| x.at(0));
+vector_map!(WachterBiegler, |x| (x.at(0).square() - x.at(1) - 1.0)
+    .concat(&(x.at(0) - x.at(2) - 0.5)));
+
+#[test]
+fn the_restoration_phase_leaves_wachter_and_bieglers_trap() {
+    // min x₀ s.t. x₀² − x₁ = 1, x₀ − x₂ = ½, x₁, x₂ ≥ 0 (Wächter & Biegler,
+    // Math. Program. 88, 2000): from (−2, 3, 1) the linearised rows ask
+    // for steps the bounds cut to nothing, and a line-search method of
+    // this kind stalls at an infeasible, non-stationary point (this one
+    // reported the problem infeasible). The solution: (1, 0, ½).
+    let bounds = Bounds::free(3).with(1, 0.0, INF).with(2, 0.0, INF);
+    for start in [
+        [-2.0, 3.0, 1.0],
+        [-3.0, 1.0, 1.0],
+        [-10.0, 5.0, 5.0],
+        [0.0, 0.0, 0.0],
+    ] {
+        let x0 = DVector::from_row_slice(&start);
+        let r = Ipm::default()
+            .minimize(
+                &FirstCoordinate,
+                &WachterBiegler,
+                &bounds,
+                &Bounds::zero(2),
+                &x0,
+            )
+            .unwrap_or_else(|e| panic!("from {start:?}: {e}"));
+        assert_eq!(r.status, SqpStatus::Converged, "from {start:?}");
+        assert!((r.x[0] - 1.0).abs() < 1e-7, "from {start:?}: {}", r.x);
+        assert!(
+            r.x[1].abs() < 1e-7 && (r.x[2] - 0.5).abs() < 1e-7,
+            "from {start:?}: {}",
+            r.x
+        );
+        assert!(r.c_inf <= 1e-8, "from {start:?}: {}", r.c_inf);
+        if start[0] < 0.0 {
+            assert!(r.restoration_steps > 0, "from {start:?}");
+        }
+    }
+}
+
+vector_map!(SquarePlusOne, |x| x.at(0).square() + 1.0);
+
+#[test]
+fn rows_no_point_meets_are_infeasible_after_the_restoration() {
+    // x₀² + 1 = 0 has no solution; the violation's minimum is 1, at x₀ = 0.
+    let x0 = DVector::from_vec(vec![2.0, 1.0]);
+    let err = Ipm::default()
+        .minimize(
+            &Squares,
+            &SquarePlusOne,
+            &Bounds::free(2),
+            &Bounds::zero(1),
+            &x0,
+        )
+        .unwrap_err();
+    match err {
+        Error::Infeasible {
+            rows, violation, ..
+        } => {
+            assert_eq!(rows, vec![0]);
+            assert!((1.0..1.1).contains(&violation), "{violation}");
+        }
+        e => panic!("expected Infeasible, got {e:?}"),
+    }
+}
