@@ -85,7 +85,10 @@ pub struct Stopping {
     /// Stop when an accepted step decreases `f` by at most
     /// `f_rtol · max(1, |f|)` (default `0`: off).
     pub f_rtol: f64,
-    /// Iteration cap (default 300 for Newton, 20 000 for gradient descent).
+    /// Iteration cap (default 1000 for Newton, 20 000 for gradient
+    /// descent). Newton's hanging chain from a compressed start needs 406
+    /// at n = 10⁵ (`notes/newton.md`); a run that has stopped making
+    /// progress ends sooner, by [`stall_iters`](Self::stall_iters).
     pub max_iters: usize,
     /// Stop when, for this many iterations, `‖∇f‖∞` has not dropped below
     /// 0.9 × its best value and `f` has not dropped by more than
@@ -113,7 +116,7 @@ impl Default for Stopping {
             grad_rtol: 1e-8,
             grad_atol: 0.0,
             f_rtol: 0.0,
-            max_iters: 300,
+            max_iters: 1000,
             stall_iters: 10,
             decrement_rtol: 1e-12,
             floor_steps: 3,

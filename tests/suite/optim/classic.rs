@@ -82,7 +82,8 @@ fn newton_reaches_ipopts_minimum_on_every_classic_problem_at_n_1000() {
 fn the_trust_region_also_converges_honestly_where_it_converges() {
     // The trust region is the alternative globalisation: on the problems
     // it finishes within the cap, its minimum is Ipopt's; where it does
-    // not (the chain), it says so.
+    // not, it says so (at n = 10³ it finishes all, the chain in 287
+    // iterations; at 10⁴ the chain runs past 3000).
     for kind in ClassicKind::ALL {
         let (p, r) = solve(kind, 1000, Globalization::TrustRegion);
         let name = kind.name();
