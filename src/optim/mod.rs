@@ -38,19 +38,21 @@
 //! ## When gradient descent stops
 //!
 //! [`GradientDescent`] has no Hessian, so at its gradient test it checks
-//! the second-order condition by a few Lanczos steps (at most eight
-//! Hessian-vector products, forward over reverse, counted in
-//! [`OptimResult::hvps`]) from a pseudo-random start: the smallest Ritz
+//! the second-order condition by Lanczos steps (Hessian-vector products,
+//! forward over reverse, counted in [`OptimResult::hvps`]: eight, then
+//! more until the smallest Ritz value is clearly negative or has settled
+//! by its residual bound, at most 64) from a pseudo-random start: the smallest Ritz
 //! value `θ` of `H` is an upper bound on its smallest eigenvalue, with a
 //! unit Ritz vector `y`, `yᵀHy = θ`. If `θ < −1024 ε max|θ_j|` (clearly below the products'
 //! rounding), the point is a saddle or a maximum: gradient descent leaves
 //! it along `±y` by a curvilinear search that backtracks or expands, and
 //! goes on; if no step along `y` decreases `f`, it stops with
 //! [`StopReason::SaddleNotEscaped`]. Only a point where `θ` is not clearly
-//! negative stops with [`StopReason::Gradient`]. A few Lanczos steps are
-//! an estimate, not a proof of positive semidefiniteness (a negative
-//! eigenvalue whose eigenvector the Krylov space barely sees can be
-//! missed); a clearly negative `θ` is a certificate.
+//! negative stops with [`StopReason::Gradient`]. Lanczos steps short of
+//! the whole space are an estimate, not a proof of positive
+//! semidefiniteness (a negative eigenvalue whose eigenvector the start
+//! barely sees can be missed, more likely the weaker it is and the larger
+//! `n` is beyond 64); a clearly negative `θ` is a certificate.
 
 mod curvature;
 mod gradient_descent;
@@ -83,7 +85,10 @@ pub struct Stopping {
     /// Stop when an accepted step decreases `f` by at most
     /// `f_rtol · max(1, |f|)` (default `0`: off).
     pub f_rtol: f64,
-    /// Iteration cap (default 300 for Newton, 20 000 for gradient descent).
+    /// Iteration cap (default 1000 for Newton, 20 000 for gradient
+    /// descent). Newton's hanging chain from a compressed start needs 406
+    /// at n = 10⁵ (`notes/newton.md`); a run that has stopped making
+    /// progress ends sooner, by [`stall_iters`](Self::stall_iters).
     pub max_iters: usize,
     /// Stop when, for this many iterations, `‖∇f‖∞` has not dropped below
     /// 0.9 × its best value and `f` has not dropped by more than
@@ -111,7 +116,7 @@ impl Default for Stopping {
             grad_rtol: 1e-8,
             grad_atol: 0.0,
             f_rtol: 0.0,
-            max_iters: 300,
+            max_iters: 1000,
             stall_iters: 10,
             decrement_rtol: 1e-12,
             floor_steps: 3,

@@ -36,7 +36,7 @@ use nalgebra::DVector;
 /// ```
 /// use lensdiff::optim::NewtonOptions;
 /// let o = NewtonOptions { verbose: true, ..Default::default() };
-/// assert_eq!(o.stopping.max_iters, 300);
+/// assert_eq!(o.stopping.max_iters, 1000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NewtonOptions {

@@ -21,6 +21,7 @@
 
 use super::curvature::Curvature;
 use crate::Error;
+use crate::probe::probe_entry;
 use nalgebra::DVector;
 
 /// Relative distance from the boundary at which a step counts as on it.
@@ -49,12 +50,33 @@ fn model(h: &dyn Curvature, g: &DVector<f64>, p: &DVector<f64>) -> f64 {
     g.dot(p) + 0.5 * p.dot(&h.mul(p))
 }
 
-/// A deterministic start for inverse iteration with no structure of its
-/// own (every component nonzero, signs and sizes mixed).
+/// A deterministic start for the trust region's inverse iteration with no
+/// structure of its own (every component nonzero, signs and sizes mixed).
 fn mixed_vector(n: usize) -> DVector<f64> {
     DVector::from_fn(n, |i, _| {
         let t = (i as f64 + 1.0) * 0.618_033_988_749_895;
         (t - t.floor()) - 0.5 + 1e-3
+    })
+}
+
+/// The seed of [`signed_vector`]'s signs (any fixed value).
+const SIGN_SEED: u64 = 0x3C6E_F372_FE94_F82B;
+
+/// A deterministic unit vector whose entries all have the magnitude
+/// `1/√n` and pseudo-random signs (a hash of the index). Inverse iteration
+/// cannot turn within a degenerate eigenspace (`H = −I`), so the escape
+/// direction keeps the start's shape there: equal magnitudes leave every
+/// variable the same distance from its well. Hashed, not a regular
+/// pattern: an alternating or equidistributed sequence is nearly
+/// orthogonal to smooth (or to oscillating) eigenvectors.
+fn signed_vector(n: usize) -> DVector<f64> {
+    let m = 1.0 / (n.max(1) as f64).sqrt();
+    DVector::from_fn(n, |i, _| {
+        if probe_entry(SIGN_SEED, i) < 0.0 {
+            -m
+        } else {
+            m
+        }
     })
 }
 
@@ -98,9 +120,9 @@ pub(crate) fn negative_curvature(
     }
     // The failed pivot's direction alone is often one coordinate (a
     // diagonal H): mixed with a vector that touches every variable,
-    // inverse iteration finds the whole eigenvector.
-    let mut z0 = mixed_vector(g.len());
-    z0 /= z0.norm();
+    // inverse iteration finds the whole eigenvector (and, where the
+    // eigenvalue is multiple, leaves every variable as far as the others).
+    let mut z0 = signed_vector(g.len());
     if let Some((z, _)) = h.negative_curvature(0.0) {
         z0 += z.unscale(z.norm());
     }
