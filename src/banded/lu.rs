@@ -225,6 +225,31 @@ impl<T: Real> BandedLu<T> {
         Ok(x)
     }
 
+    /// The sign of `det A` (`0` for an exact zero pivot): the inertia
+    /// test of a KKT matrix needs only this, without a logarithm per
+    /// pivot.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// // [[0, 1], [1, 0]]: det = −1.
+    /// let lu = Banded::from_fn(2, 1, 1, |i, j| if i == j { 0.0 } else { 1.0 }).lu().unwrap();
+    /// assert_eq!(lu.determinant_sign(), -1.0);
+    /// assert_eq!(lu.determinant_sign(), lu.log_abs_determinant().1);
+    /// ```
+    pub fn determinant_sign(&self) -> T {
+        let kv = self.kl + self.ku;
+        let ld = kv + self.kl + 1;
+        let mut negative = false;
+        for (j, col) in self.fac.chunks_exact(ld).enumerate() {
+            let u = col[kv];
+            if u == T::zero() {
+                return T::zero();
+            }
+            negative ^= (u < T::zero()) != (self.ipiv[j] != j);
+        }
+        if negative { -T::one() } else { T::one() }
+    }
+
     /// `ln |det A|` and the sign of `det A` (`±1`).
     ///
     /// ```

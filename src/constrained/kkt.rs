@@ -252,6 +252,8 @@ fn narrow_rows_moved(spans: &JacobianSpans, mid: &[usize]) -> Vec<usize> {
 pub(crate) struct KktSystem {
     pub(crate) layout: KktLayout,
     k: Banded<f64>,
+    /// `K(0, 0)`'s diagonal, in KKT order, while the shifts are tried.
+    base_diagonal: Vec<f64>,
     lu: Option<BandedLu<f64>>,
 }
 
@@ -261,24 +263,31 @@ impl KktSystem {
         KktSystem {
             layout,
             k: Banded::zeros(size, b, b),
+            base_diagonal: Vec::new(),
             lu: None,
         }
     }
 
-    /// Assembles and factors `K(δ, ε)`; `Ok(false)` when it is singular.
-    pub(crate) fn factor(
-        &mut self,
-        h: &SymBanded<f64>,
-        jac: &BandedJacobian,
-        diag: &KktDiagonals<'_>,
-        delta: f64,
-        eps: f64,
-    ) -> Result<bool, Error> {
-        self.layout
-            .assemble_into(&mut self.k, h, jac, diag, delta, eps);
+    /// Factors `K(δ, ε)` from `K(0, 0)`, assembled into `k` already:
+    /// only the diagonal moves between the shifts tried, so the matrix is
+    /// assembled once per solve. `Ok(false)` when it is singular.
+    fn factor_shifted(&mut self, delta: f64, eps: f64) -> Result<bool, Error> {
+        let ld = 2 * self.layout.band + 1;
+        let at = |p: usize| p * ld + self.layout.band;
+        let ab = self.k.as_mut_slice();
+        if self.base_diagonal.is_empty() {
+            self.base_diagonal = (0..self.layout.size()).map(|p| ab[at(p)]).collect();
+        }
+        for &p in &self.layout.pos_var {
+            ab[at(p)] = self.base_diagonal[p] + delta;
+        }
+        for &q in &self.layout.pos_con {
+            ab[at(q)] = self.base_diagonal[q] - eps;
+        }
+        let k = &self.k;
         let res = match &mut self.lu {
-            Some(lu) => lu.refactor(&self.k),
-            None => self.k.lu().map(|lu| self.lu = Some(lu)),
+            Some(lu) => lu.refactor(k),
+            None => k.lu().map(|lu| self.lu = Some(lu)),
         };
         match res {
             Ok(()) => Ok(true),
@@ -323,8 +332,11 @@ impl KktSystem {
         let rhs_inf = full.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
         let (mut delta, mut eps) = (0.0f64, 0.0f64);
+        self.layout
+            .assemble_into(&mut self.k, h, jac, diag, 0.0, 0.0);
+        self.base_diagonal.clear();
         loop {
-            let solved = if self.factor(h, jac, diag, delta, eps)? {
+            let solved = if self.factor_shifted(delta, eps)? {
                 let mut sol = full.clone();
                 self.lu().solve_mut(&mut sol)?;
                 // A nearly singular K shows in the solve's residual.
@@ -392,7 +404,7 @@ impl KktSystem {
     ) -> Result<bool, Error> {
         let n = dx.len();
         let lu = self.lu();
-        let (_, sign) = lu.log_abs_determinant();
+        let sign = lu.determinant_sign();
         if sign != want_sign {
             return Ok(false);
         }

@@ -48,6 +48,7 @@ proptest! {
         let det = m.determinant();
         if det.abs() > 1e-200 {
             prop_assert_eq!(sign, det.signum());
+            prop_assert_eq!(lu.determinant_sign(), det.signum());
         }
     }
 
