@@ -34,8 +34,9 @@ use super::ipm_report::{IpmIteration, IpmResult, print_header, print_row};
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktSystem, ShiftRule};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Verdict};
+use super::polish::{Next, Polish};
 use super::restoration::{self, Restored};
-use super::sqp::{CONSTRAINT_NAMES, Sqp};
+use super::sqp::CONSTRAINT_NAMES;
 use crate::CompiledObjective;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::objective::program_of;
@@ -458,9 +459,7 @@ impl Ipm {
         // Set by a tiny step: the barrier problem counts as solved.
         let mut force_mu = false;
         // The polishing steps (see `IpmOptions::step_tol`).
-        let mut polish = 0;
-        let mut forward_error = f64::NAN;
-        let mut before_polish: Option<Box<Polished>> = None;
+        let mut polish: Polish<Box<Polished>> = Polish::new();
         let mut restoration_steps = 0;
         let (status, final_point) = loop {
             let (p, jac, hband) = evaluate(&x, &lambda, &s, &sl)?;
@@ -518,30 +517,27 @@ impl Ipm {
             }
             history.push(last.clone());
             if observer(&last) == Control::Stop {
-                forward_error = f64::NAN;
+                polish.unmeasured();
                 break (SqpStatus::Observer, p);
             }
             let residuals_ok = dual_inf <= o.tol * s_d
                 && h_inf <= o.constraint_tol
                 && compl0 <= o.compl_tol * dual_scale;
-            if let Some(prev) = before_polish.take() {
-                if !residuals_ok {
-                    // The polishing step broke the residual tests: the
-                    // point before it is the answer.
-                    let prev = *prev;
-                    x = prev.x;
-                    lambda = prev.lambda;
-                    xb = prev.xb;
-                    sl.boxed = prev.slack_box;
-                    mu = prev.mu;
-                    forward_error = prev.forward_error;
-                    history.pop();
-                    iter -= 1;
-                    break (SqpStatus::Converged, prev.point);
-                }
+            if let Some(prev) = polish.broken(residuals_ok) {
+                // The polishing step broke the residual tests: the point
+                // before it is the answer.
+                let prev = *prev;
+                x = prev.x;
+                lambda = prev.lambda;
+                xb = prev.xb;
+                sl.boxed = prev.slack_box;
+                mu = prev.mu;
+                history.pop();
+                iter -= 1;
+                break (SqpStatus::Converged, prev.point);
             }
             if iter >= o.max_iters {
-                forward_error = f64::NAN;
+                polish.unmeasured();
                 let status = if residuals_ok {
                     SqpStatus::Converged
                 } else {
@@ -613,23 +609,21 @@ impl Ipm {
                 let err = relative_step(x.as_slice(), &step.dx).max(relative_step(&s, &ds));
                 // Linear, not quadratic, contraction is normal here: the
                 // fraction to the boundary can cut the step.
-                let stalled = polish > 0 && err > 0.5 * forward_error;
-                forward_error = err;
-                if err <= o.step_tol || stalled || polish >= Sqp::MAX_POLISH {
+                let kept = || {
+                    Box::new(Polished {
+                        x: x.clone(),
+                        lambda: lambda.clone(),
+                        xb: xb.clone(),
+                        slack_box: sl.boxed.clone(),
+                        mu,
+                        point: p.clone(),
+                    })
+                };
+                if polish.next(err, o.step_tol, 0.5, kept) == Next::Stop {
                     break (SqpStatus::Converged, p);
                 }
                 // A full step (to the boundary's fraction) follows, with no
                 // line search.
-                before_polish = Some(Box::new(Polished {
-                    x: x.clone(),
-                    lambda: lambda.clone(),
-                    xb: xb.clone(),
-                    slack_box: sl.boxed.clone(),
-                    mu,
-                    forward_error: err,
-                    point: p.clone(),
-                }));
-                polish += 1;
             }
 
             // Filter line search on φ_μ = f + barrier, θ = ‖h‖₁.
@@ -778,7 +772,7 @@ impl Ipm {
             .into_iter()
             .fold(0.0f64, f64::max);
         Ok(IpmResult {
-            forward_error,
+            forward_error: polish.forward_error(),
             restoration_steps,
             f: final_point.f,
             c_inf,
@@ -814,7 +808,6 @@ struct Polished {
     xb: Boxed,
     slack_box: Boxed,
     mu: f64,
-    forward_error: f64,
     point: Point,
 }
 

@@ -33,6 +33,7 @@ mod ipm_report;
 mod kkt;
 mod lagrangian;
 mod line_search;
+mod polish;
 mod report;
 mod restoration;
 mod sqp;

@@ -22,6 +22,7 @@ use super::banded_jacobian::{JacobianSpans, jacobian_banded_of};
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktStep, KktSystem, ShiftRule};
 use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
+use super::polish::{Next, Polish};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
 use crate::CompiledObjective;
 use crate::banded::SymBanded;
@@ -263,12 +264,9 @@ impl Sqp {
             print_header();
         }
         let mut iter = 0;
-        // The polishing steps (see `SqpOptions::step_tol`): how many were
-        // taken, the last step's relative size, and the point (x, λ, and
-        // its step's size) from which the last one was taken.
-        let mut polish = 0;
-        let mut forward_error = f64::NAN;
-        let mut before_polish: Option<(DVector<f64>, DVector<f64>, f64)> = None;
+        // The polishing steps (see `SqpOptions::step_tol`), each from a
+        // kept (x, λ).
+        let mut polish: Polish<(DVector<f64>, DVector<f64>)> = Polish::new();
         let status = loop {
             // The constraints first, so that a non-finite c(x) is named.
             let (cv, jac) = jacobian_banded_of(&cons, &x, &spans, CONSTRAINT_NAMES)?;
@@ -293,24 +291,21 @@ impl Sqp {
             }
             history.push(last.clone());
             if observer(&last) == Control::Stop {
-                forward_error = f64::NAN;
+                polish.unmeasured();
                 break SqpStatus::Observer;
             }
             let residuals_ok = c_inf <= o.constraint_tol && gl_inf <= target;
-            if let Some((x_prev, lambda_prev, err_prev)) = before_polish.take() {
-                if !residuals_ok {
-                    // The polishing step broke the residual tests (rounding
-                    // noise): the point before it is the answer.
-                    x = x_prev;
-                    lambda = lambda_prev;
-                    forward_error = err_prev;
-                    history.pop();
-                    iter -= 1;
-                    break SqpStatus::Converged;
-                }
+            if let Some((x_prev, lambda_prev)) = polish.broken(residuals_ok) {
+                // The polishing step broke the residual tests (rounding
+                // noise): the point before it is the answer.
+                x = x_prev;
+                lambda = lambda_prev;
+                history.pop();
+                iter -= 1;
+                break SqpStatus::Converged;
             }
             if iter >= o.max_iters {
-                forward_error = f64::NAN;
+                polish.unmeasured();
                 break if residuals_ok {
                     SqpStatus::Converged
                 } else {
@@ -347,16 +342,13 @@ impl Sqp {
             let dl = DVector::from_vec(step.dl.clone());
             if residuals_ok {
                 let err = super::ipm::relative_step(x.as_slice(), dx.as_slice());
-                let stalled = polish > 0 && err > 0.1 * forward_error;
-                if err <= o.step_tol || stalled || polish >= Self::MAX_POLISH {
-                    forward_error = err;
+                // Quadratic convergence: a step that did not shrink ten
+                // times is at the rounding floor.
+                if polish.next(err, o.step_tol, 0.1, || (x.clone(), lambda.clone())) == Next::Stop {
                     break SqpStatus::Converged;
                 }
                 // A full Newton step, no line search: the residuals are at
                 // tolerance, so the step is in its quadratic region.
-                before_polish = Some((x.clone(), lambda.clone(), err));
-                forward_error = err;
-                polish += 1;
                 x += &dx;
                 lambda += &dl;
                 iter += 1;
@@ -482,7 +474,7 @@ impl Sqp {
         };
         let last = history.last().expect("at least one iteration");
         Ok(SqpResult {
-            forward_error,
+            forward_error: polish.forward_error(),
             f: last.f,
             c_inf: last.c_inf,
             grad_l_inf: last.grad_l_inf,
