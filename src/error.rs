@@ -119,6 +119,31 @@ pub enum Error {
         /// The most nonzeros found in one row (a lower bound).
         widest_row: usize,
     },
+    /// A banded Hessian's storage, `n (k + 1)` entries, is above the
+    /// limit of [`crate::hessian::BandOptions::max_entries`]: a wide band
+    /// (a dense Hessian has `k = n − 1`) would not fit in memory.
+    ///
+    /// ```
+    /// use lensdiff::{Error, Expr, Objective, Real, hessian::{hessian_banded_auto, BandOptions}};
+    /// struct SquaredSum; // (Σ x)²: k = n − 1
+    /// impl Objective for SquaredSum {
+    ///     fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> { x.sum().square() }
+    /// }
+    /// let x = nalgebra::DVector::from_element(1000, 0.5);
+    /// let opts = BandOptions { max_entries: 100_000, ..BandOptions::default() };
+    /// let e = hessian_banded_auto(&SquaredSum, &x, &opts).unwrap_err();
+    /// assert_eq!(e, Error::BandTooLarge { n: 1000, k: 999, entries: 1_000_000, limit: 100_000 });
+    /// ```
+    BandTooLarge {
+        /// The number of variables.
+        n: usize,
+        /// The half-bandwidth asked for (or detected).
+        k: usize,
+        /// The band's entries, `n (k + 1)`.
+        entries: usize,
+        /// The most entries allowed.
+        limit: usize,
+    },
     /// A line search could not decrease the objective.
     LineSearchFailed {
         /// The optimiser iteration at which it failed.
@@ -290,6 +315,18 @@ impl fmt::Display for Error {
                  nonlinear function of a sum over all of x couples every pair of variables; \
                  the sparse path's limit is SparseOptions::max_nnz)",
                 (*n as f64) * (*n as f64)
+            ),
+            Error::BandTooLarge {
+                n,
+                k,
+                entries,
+                limit,
+            } => write!(
+                f,
+                "a banded Hessian with half-bandwidth k = {k} at n = {n} needs n (k + 1) = \
+                 {entries} entries, above the limit of {limit} (BandOptions::max_entries): a band \
+                 this wide is better taken by the sparse path (hessian_sparse, \
+                 Newton::minimize_sparse) or, for a dense Hessian at small n, by hessian::hessian"
             ),
             Error::LineSearchFailed { iteration, step } => write!(
                 f,

@@ -67,6 +67,11 @@ pub struct BandOptions {
     /// band again by CPR (default `true`; one more sweep of `2k + 1`
     /// products, only when needed).
     pub fallback: bool,
+    /// The most entries the band `n (k + 1)` may have (default `2²⁷`, 1 GB
+    /// of `f64`): past it [`Error::BandTooLarge`] before any memory is
+    /// taken, where a dense Hessian's band (`k = n − 1`) at `n = 2·10⁵`
+    /// would ask for `2·10¹⁰`.
+    pub max_entries: usize,
 }
 
 impl Default for BandOptions {
@@ -78,6 +83,7 @@ impl Default for BandOptions {
             bound_tol: 1e-8,
             seed: crate::probe::DEFAULT_SEED,
             fallback: true,
+            max_entries: 1 << 27,
         }
     }
 }
@@ -178,6 +184,15 @@ pub fn hessian_banded_with<O: Objective + ?Sized>(
     }
     // A band at least as wide as the matrix is the whole matrix.
     let k = k.min(n - 1);
+    let entries = n.saturating_mul(k + 1);
+    if entries > opts.max_entries {
+        return Err(Error::BandTooLarge {
+            n,
+            k,
+            entries,
+            limit: opts.max_entries,
+        });
+    }
     // An objective that keeps its programs remembers a fallback at this
     // size: then CPR at once, one sweep instead of two.
     let cache = obj.programs();

@@ -4,7 +4,9 @@
 
 use crate::common::PeriodicWithParameter;
 use crate::problems::{Accel2, Chain1, Problem, Robot2d};
-use lensdiff::hessian::{SparseHessianPlan, SparseOptions, hessian, hessian_sparse};
+use lensdiff::hessian::{
+    BandOptions, SparseHessianPlan, SparseOptions, hessian, hessian_banded_auto, hessian_sparse,
+};
 use lensdiff::optim::{Newton, Structure};
 use lensdiff::sparsity::{hessian_bandwidth, hessian_pattern, hessian_pattern_within};
 use lensdiff::{Error, Expr, Objective, Real, c, grad};
@@ -138,6 +140,19 @@ fn a_dense_hessian_at_n_2e5_is_refused_in_bounded_memory() {
             }
             other => panic!("expected HessianTooDense, got {other:?}"),
         }
+        // The band of a dense Hessian is refused before it is allocated.
+        match obj.band_auto(&x) {
+            Err(Error::BandTooLarge {
+                n: m,
+                k,
+                entries,
+                limit,
+            }) => {
+                assert_eq!((m, k, entries), (n, n - 1, n * n));
+                assert_eq!(limit, BandOptions::default().max_entries);
+            }
+            other => panic!("hessian_banded_auto: expected BandTooLarge, got {other:?}"),
+        }
         // The sparse paths stop at their own limit.
         let max_nnz = SparseOptions::default().max_nnz;
         for (path, result) in [
@@ -170,6 +185,7 @@ trait Auto {
     fn auto(&self, x: &DVector<f64>) -> Result<Structure, Error>;
     fn banded(&self, x: &DVector<f64>, k: usize) -> Result<(), Error>;
     fn sparse_hessian(&self, x: &DVector<f64>) -> Result<(), Error>;
+    fn band_auto(&self, x: &DVector<f64>) -> Result<(), Error>;
     fn sparse_newton(&self, x: &DVector<f64>) -> Result<(), Error>;
 }
 
@@ -184,6 +200,9 @@ impl<O: Objective> Auto for O {
     }
     fn sparse_hessian(&self, x: &DVector<f64>) -> Result<(), Error> {
         hessian_sparse(self, x).map(|_| ())
+    }
+    fn band_auto(&self, x: &DVector<f64>) -> Result<(), Error> {
+        hessian_banded_auto(self, x, &BandOptions::default()).map(|_| ())
     }
     fn sparse_newton(&self, x: &DVector<f64>) -> Result<(), Error> {
         Newton::default().minimize_sparse(self, x).map(|_| ())
