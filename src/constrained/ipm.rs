@@ -748,7 +748,13 @@ impl Ipm {
                         };
                         continue;
                     }
-                    Restored::Stuck => return Err(e),
+                    // The rows are named where the violation is least,
+                    // whatever the start (x₀ = 1 and x₀ = 2: both rows,
+                    // ½ each, not row 1 alone at a start on row 0).
+                    Restored::Stuck { x: xs } => {
+                        let cv = DVector::from_vec(values(&xs));
+                        return Err(infeasible(iter, &cv, cl, cu, o.constraint_tol).unwrap_or(e));
+                    }
                 }
             }
             if verdict == Verdict::ThetaStep {

@@ -70,8 +70,9 @@ pub(super) enum Restored {
         s: Vec<f64>,
         steps: usize,
     },
-    /// `φ_R` could not be decreased: a local minimum of the violation.
-    Stuck,
+    /// `φ_R` could not be decreased at `x`: a local minimum of the
+    /// violation (where the error names the rows).
+    Stuck { x: DVector<f64> },
 }
 
 /// Runs the restoration phase from `(x, s)` at barrier parameter `mu`;
@@ -173,7 +174,7 @@ pub(super) fn restore(
         // No descent (or a NaN slope): φ_R is at a local minimum.
         let descent = slope < 0.0 && -slope > 10.0 * f64::EPSILON * phi0.abs();
         if !descent {
-            return Ok(Restored::Stuck);
+            return Ok(Restored::Stuck { x });
         }
         let tau = 0.99f64.max(1.0 - mu);
         let mut alpha =
@@ -192,10 +193,10 @@ pub(super) fn restore(
             }
         };
         let Some((xt, st)) = accepted else {
-            return Ok(Restored::Stuck);
+            return Ok(Restored::Stuck { x });
         };
         x = xt;
         s = st;
     }
-    Ok(Restored::Stuck)
+    Ok(Restored::Stuck { x })
 }

@@ -717,3 +717,38 @@ fn rows_no_point_meets_are_infeasible_after_the_restoration() {
         e => panic!("expected Infeasible, got {e:?}"),
     }
 }
+
+vector_map!(OneAndTwo, |x| (x.at(0) - 1.0).concat(&(x.at(0) - 2.0)));
+
+#[test]
+fn contradictory_equalities_name_both_rows_from_any_start() {
+    // x₀ = 1 and x₀ = 2: the violation is least, ½ on each row, between
+    // them; the error names both rows near there, from any start (a start
+    // on one row used to name only the other, at violation 1).
+    for start in [-3.0, 0.0, 1.0, 2.0, 7.5] {
+        let x0 = DVector::from_vec(vec![start, 0.5]);
+        let err = Ipm::default()
+            .minimize(
+                &Squares,
+                &OneAndTwo,
+                &Bounds::free(2),
+                &Bounds::zero(2),
+                &x0,
+            )
+            .unwrap_err();
+        match err {
+            Error::Infeasible {
+                mut rows,
+                violation,
+                ..
+            } => {
+                rows.sort();
+                assert_eq!(rows, vec![0, 1], "from {start}");
+                // ½ at the least violation; the restoration's proximity
+                // term (√μ‖x − x_R‖²) can stop it short of that.
+                assert!((0.5..0.6).contains(&violation), "from {start}: {violation}");
+            }
+            e => panic!("from {start}: expected Infeasible, got {e:?}"),
+        }
+    }
+}
