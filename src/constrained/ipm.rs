@@ -642,9 +642,13 @@ impl Ipm {
                 f: phi,
                 slope,
             };
-            let trial = |alpha: f64| {
+            let moved = |alpha: f64| {
                 let xt = &x + DVector::from_column_slice(&step.dx) * alpha;
                 let st: Vec<f64> = s.iter().zip(&ds).map(|(v, d)| v + alpha * d).collect();
+                (xt, st)
+            };
+            let trial = |alpha: f64| {
+                let (xt, st) = moved(alpha);
                 let ft = program_of::<f64, _>(&fc).eval(&[xt.as_slice()])[0];
                 let ct = program_of::<f64, _>(&cons).eval(&[xt.as_slice()]);
                 let ht = sl.residual(&ct, cl, &st);
@@ -667,10 +671,9 @@ impl Ipm {
             let mut alpha = alpha_max;
             let mut evals = 0;
             let verdict = if tiny_step || residuals_ok {
-                let (xt, st, _, _) = trial(alpha);
-                x = xt;
-                s = st;
-                evals = 1;
+                // Taken whole: f and c at the new point come with the
+                // next iteration's evaluation.
+                (x, s) = moved(alpha);
                 force_mu = tiny_step;
                 Verdict::FStep
             } else {
@@ -716,7 +719,7 @@ impl Ipm {
                     let phit = ft + xb.barrier(xt.as_slice(), mu) + sl.boxed.barrier(st, mu);
                     phit.is_finite() && filter.acceptable(theta, phit)
                 };
-                match restoration::restore(&problem, &mut kkt, &rule, &x, &s, mu, &accept)? {
+                match restoration::restore(&problem, &mut kkt, &rule, &x, &s, theta, mu, &accept)? {
                     Restored::Feasible {
                         x: xr,
                         s: sr,

@@ -147,17 +147,15 @@ impl KktLayout {
         self.band
     }
 
-    /// `K` for the shifts `δ` (Hessian) and `ε` (constraints) and the
-    /// diagonals `diag` into `k` (general band storage, `n + m` with
-    /// `kl = ku = b`).
+    /// `K` with the diagonals `diag` and no inertia shifts into `k`
+    /// (general band storage, `n + m` with `kl = ku = b`); the solve
+    /// writes the shifts `δ`, `ε` over its diagonal.
     pub(crate) fn assemble_into(
         &self,
         k: &mut Banded<f64>,
         h: &SymBanded<f64>,
         jac: &BandedJacobian,
         diag: &KktDiagonals<'_>,
-        delta: f64,
-        eps: f64,
     ) {
         let b = self.band;
         debug_assert_eq!((k.n(), k.kl(), k.ku()), (self.size(), b, b));
@@ -174,7 +172,7 @@ impl KktLayout {
                 let v = hs[j * (hk + 1) + hk + i - j];
                 let pi = self.pos_var[i];
                 if i == j {
-                    put(pj, pj, v + delta + diag.x.get(j).copied().unwrap_or(0.0));
+                    put(pj, pj, v + diag.x.get(j).copied().unwrap_or(0.0));
                 } else {
                     put(pi, pj, v);
                     put(pj, pi, v);
@@ -188,7 +186,7 @@ impl KktLayout {
                 put(q, pj, v);
                 put(pj, q, v);
             }
-            put(q, q, -eps - diag.c.get(i).copied().unwrap_or(0.0));
+            put(q, q, -diag.c.get(i).copied().unwrap_or(0.0));
         }
     }
 
@@ -252,7 +250,8 @@ fn narrow_rows_moved(spans: &JacobianSpans, mid: &[usize]) -> Vec<usize> {
 pub(crate) struct KktSystem {
     pub(crate) layout: KktLayout,
     k: Banded<f64>,
-    /// `K(0, 0)`'s diagonal, in KKT order, while the shifts are tried.
+    /// `K(0, 0)`'s diagonal, in KKT order, kept while the shifts are
+    /// tried (each rewrites the diagonal from it).
     base_diagonal: Vec<f64>,
     lu: Option<BandedLu<f64>>,
 }
@@ -275,9 +274,6 @@ impl KktSystem {
         let ld = 2 * self.layout.band + 1;
         let at = |p: usize| p * ld + self.layout.band;
         let ab = self.k.as_mut_slice();
-        if self.base_diagonal.is_empty() {
-            self.base_diagonal = (0..self.layout.size()).map(|p| ab[at(p)]).collect();
-        }
         for &p in &self.layout.pos_var {
             ab[at(p)] = self.base_diagonal[p] + delta;
         }
@@ -332,9 +328,12 @@ impl KktSystem {
         let rhs_inf = full.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
         let (mut delta, mut eps) = (0.0f64, 0.0f64);
-        self.layout
-            .assemble_into(&mut self.k, h, jac, diag, 0.0, 0.0);
+        self.layout.assemble_into(&mut self.k, h, jac, diag);
+        let (ld, b) = (2 * self.layout.band + 1, self.layout.band);
+        let ab = self.k.as_slice();
         self.base_diagonal.clear();
+        self.base_diagonal
+            .extend((0..self.layout.size()).map(|p| ab[p * ld + b]));
         loop {
             let solved = if self.factor_shifted(delta, eps)? {
                 let mut sol = full.clone();

@@ -75,9 +75,9 @@ pub(super) enum Restored {
     Stuck { x: DVector<f64> },
 }
 
-/// Runs the restoration phase from `(x, s)` at barrier parameter `mu`;
-/// `accept(θ, x, s)` is the main iteration's filter test of a point of
-/// violation `θ = ‖h‖₁`.
+/// Runs the restoration phase from `(x, s)`, whose violation is
+/// `theta_entry = ‖h‖₁`, at barrier parameter `mu`; `accept(θ, x, s)` is
+/// the main iteration's filter test of a point of violation `θ`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn restore(
     p: &Problem<'_>,
@@ -85,6 +85,7 @@ pub(super) fn restore(
     rule: &ShiftRule,
     x0: &DVector<f64>,
     s0: &[f64],
+    theta_entry: f64,
     mu: f64,
     accept: Accept<'_>,
 ) -> Result<Restored, Error> {
@@ -106,11 +107,6 @@ pub(super) fn restore(
             + sl.boxed.barrier(s, mu);
         if v.is_finite() { v } else { f64::INFINITY }
     };
-    let theta_entry: f64 = sl
-        .residual(&(p.values)(x0), p.cl, s0)
-        .iter()
-        .map(|v| v.abs())
-        .sum();
     let mut delta_last = 0.0;
     let mut hband = SymBanded::zeros(n, p.hk);
     for (j, dj) in d2.iter().enumerate() {
