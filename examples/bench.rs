@@ -8,7 +8,10 @@
 //! back-to-back calls. The fields are those of BENCH.md, plus the
 //! hand-written chain1 reference (`hand_f_s`, `hand_grad_s`) and the ratios.
 //! `--newton-only` runs just the Newton solve (for whole-process timing),
-//! `--band-only` one banded extraction (for its peak memory).
+//! `--band-only` one banded extraction (for its peak memory),
+//! `--sweeps-only` f, the gradient and the HVP alone (the engine's figures;
+//! run with `LENSDIFF_SIMD=baseline|avx2|avx512` to compare instruction
+//! sets).
 //! `--whole-vector` runs the whole-vector engine instead of the tiled one,
 //! `--threads T` the tiles on `T` threads (default: `LENSDIFF_THREADS`, else
 //! every core).
@@ -45,7 +48,7 @@ fn median_time(reps: usize, mut f: impl FnMut()) -> f64 {
 mod chain1_hand;
 use chain1_hand::{chain1_hand, chain1_hand_grad};
 
-const USAGE: &str = "usage: bench OBJECTIVE N [--reps R] [--newton-only | --band-only] \
+const USAGE: &str = "usage: bench OBJECTIVE N [--reps R] [--newton-only | --band-only | --sweeps-only] \
 [--whole-vector] [--threads T]   (OBJECTIVE: chain1, accel2, robot2d; default chain1 100000)";
 
 fn main() {
@@ -119,6 +122,13 @@ fn run(args: &[String]) {
     let hvp_s = median_time(reps, || {
         black_box(hvp(&obj, black_box(&x), &v));
     });
+    if args.iter().any(|a| a == "--sweeps-only") {
+        println!(
+            "{{\"objective\":\"{name}\",\"n\":{n},\"simd\":\"{}\",\"f_s\":{f_s:e},\"grad_s\":{grad_s:e},\"hvp_s\":{hvp_s:e}}}",
+            lensdiff::engine::SimdLevel::current()
+        );
+        return;
+    }
     let opts = BandOptions::default();
     let band = hessian_banded_with(&obj, &x, k, &opts).expect("band");
     let band_s = median_time(reps, || {

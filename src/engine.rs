@@ -12,6 +12,10 @@
 //! the calling thread, from the environment variable `LENSDIFF_THREADS`
 //! (the thread count), and from the defaults (all cores, tiled).
 //!
+//! The vector paths run at the widest instruction set the CPU has (AVX2 +
+//! FMA or AVX-512 on x86-64, chosen at run time: no build flags); see
+//! [`SimdLevel`] to force one (`SimdLevel::scope`, `LENSDIFF_SIMD`).
+//!
 //! ```
 //! use lensdiff::engine::Engine;
 //! use lensdiff::{grad, Expr, Objective, Real};
@@ -31,6 +35,7 @@
 //! ```
 
 use crate::Objective;
+pub use crate::kernels::level::{SimdLevel, UnknownSimdLevel};
 use std::cell::Cell;
 
 /// Execution settings of compiled programs.

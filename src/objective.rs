@@ -167,10 +167,10 @@ impl ProgramCache {
 
     /// Remembers that substitution fell back to CPR at this size.
     pub(crate) fn note_fallback(&self, n: usize, k: usize) {
-        if let Ok(mut s) = self.fell_back.lock() {
-            if !s.contains(&(n, k)) {
-                s.push((n, k));
-            }
+        if let Ok(mut s) = self.fell_back.lock()
+            && !s.contains(&(n, k))
+        {
+            s.push((n, k));
         }
     }
 }

@@ -18,14 +18,13 @@ static POOL: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
 
 /// A zeroed buffer of length `n`.
 pub(crate) fn take(n: usize) -> Vec<f64> {
-    if n >= SMALL {
-        if let Ok(mut p) = POOL.lock() {
-            if let Some(i) = p.iter().position(|v| v.len() == n) {
-                let mut v = p.swap_remove(i);
-                v.fill(0.0);
-                return v;
-            }
-        }
+    if n >= SMALL
+        && let Ok(mut p) = POOL.lock()
+        && let Some(i) = p.iter().position(|v| v.len() == n)
+    {
+        let mut v = p.swap_remove(i);
+        v.fill(0.0);
+        return v;
     }
     vec![0.0; n]
 }

@@ -57,7 +57,7 @@ pub fn by_name(name: &str, n: usize) -> lensdiff::Result<AnyProblem> {
         "chain1" => Ok(AnyProblem::Chain1(Chain1::new(n))),
         "accel2" => Ok(AnyProblem::Accel2(Accel2::new(n))),
         "robot2d" => {
-            if n % 2 != 0 || n < 4 {
+            if !n.is_multiple_of(2) || n < 4 {
                 return Err(lensdiff::Error::InvalidArgument {
                     op: "problems::by_name",
                     reason: format!("robot2d needs an even n >= 4 (n = 2m), got {n}"),

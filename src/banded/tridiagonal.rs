@@ -78,7 +78,7 @@ impl<T: Copy> Columns<T> for Copied<'_, T> {
 /// `A = L D Lᵀ` in place on an upper band array with `k = 1`
 /// (`ab.len() == 2 n`).
 pub(crate) fn ldlt_factor<T: Real>(ab: &mut [T]) -> Result<()> {
-    debug_assert!(ab.len() % 2 == 0);
+    debug_assert!(ab.len().is_multiple_of(2));
     let n = ab.len() / 2;
     ldlt_columns(n, T::zero(), InPlace(ab))
 }
@@ -86,7 +86,7 @@ pub(crate) fn ldlt_factor<T: Real>(ab: &mut [T]) -> Result<()> {
 /// `A + τI = L D Lᵀ` read from the band `src` (`k = 1`) into `dst`, which
 /// is cleared first and holds `src.len()` entries on success.
 pub(crate) fn ldlt_factor_into<T: Real>(src: &[T], tau: T, dst: &mut Vec<T>) -> Result<()> {
-    debug_assert!(src.len() % 2 == 0);
+    debug_assert!(src.len().is_multiple_of(2));
     dst.clear();
     dst.reserve(src.len());
     ldlt_columns(src.len() / 2, tau, Copied { src, dst })

@@ -326,7 +326,7 @@ impl KktSystem {
         let m = rhs.c.len();
         let full = self.layout.permute(rhs.x, rhs.c);
         let rhs_inf = full.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
+        let want_sign = if m.is_multiple_of(2) { 1.0 } else { -1.0 };
         let (mut delta, mut eps) = (0.0f64, 0.0f64);
         self.layout.assemble_into(&mut self.k, h, jac, diag);
         let (ld, b) = (2 * self.layout.band + 1, self.layout.band);

@@ -159,12 +159,12 @@ impl<S: Real> Program<S> {
         }
         let tile = engine.tile_len(std::mem::size_of::<S>());
         let inputs = &lens[..self.n_inputs];
-        if let Ok(memo) = self.plan_memo.lock() {
-            if let Some((l, t, p)) = &*memo {
-                if l[..] == *inputs && *t == tile {
-                    return p.clone();
-                }
-            }
+        if let Ok(memo) = self.plan_memo.lock()
+            && let Some((l, t, p)) = &*memo
+            && l[..] == *inputs
+            && *t == tile
+        {
+            return p.clone();
         }
         let plan = Plan::new(self, lens, tile).map(Arc::new);
         if let Ok(mut memo) = self.plan_memo.lock() {
@@ -414,12 +414,11 @@ impl<S: Real> Program<S> {
     /// length the program was built for.
     pub(crate) fn check_inputs(&self, input_lens: &[usize]) -> Result<Arc<Vec<usize>>, Error> {
         // Never wait for the memo: a thread that finds it busy infers anew.
-        if let Ok(memo) = self.lens_memo.try_lock() {
-            if let Some((inputs, lens)) = &*memo {
-                if inputs[..] == *input_lens {
-                    return Ok(lens.clone());
-                }
-            }
+        if let Ok(memo) = self.lens_memo.try_lock()
+            && let Some((inputs, lens)) = &*memo
+            && inputs[..] == *input_lens
+        {
+            return Ok(lens.clone());
         }
         let lens = Arc::new(
             self.try_lengths(input_lens)
@@ -534,10 +533,12 @@ impl<S: Real> Program<S> {
     fn release_dead(&self, k: usize, slots: &mut [Option<Vec<S>>]) {
         let ni = self.n_inputs;
         for &a in &self.nodes[k].args {
-            if a >= ni && self.last_use[a] == k && a != self.output {
-                if let Some(v) = slots[a - ni].take() {
-                    self.give(v);
-                }
+            if a >= ni
+                && self.last_use[a] == k
+                && a != self.output
+                && let Some(v) = slots[a - ni].take()
+            {
+                self.give(v);
             }
         }
     }
@@ -623,10 +624,11 @@ fn candidate_lengths(n: usize, expected: usize, found: usize) -> Vec<usize> {
     }
     let mut out: Vec<usize> = Vec::new();
     for v in c {
-        if let Ok(v) = usize::try_from(v) {
-            if v as i128 != n && !out.contains(&v) {
-                out.push(v);
-            }
+        if let Ok(v) = usize::try_from(v)
+            && v as i128 != n
+            && !out.contains(&v)
+        {
+            out.push(v);
         }
     }
     out

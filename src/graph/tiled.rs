@@ -16,6 +16,7 @@ use super::op::Ctx;
 use super::plan::{Class, Plan, TileWindows};
 use super::program::Program;
 use crate::Real;
+use crate::kernels::level::SimdLevel;
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -163,8 +164,10 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
         // Phase one: every block's tiles, own chunks written in place. No
         // block waits for another (a barrier would hang when a block panics,
         // or when the pool has fewer threads than blocks).
+        // The workers run the vector paths at their caller's level.
+        let level = SimdLevel::current();
         let work = |(block, mut part): (Range<usize>, Vec<(usize, G)>)| {
-            let tiles = self.run_block(block, &mut part);
+            let tiles = level.scope(|| self.run_block(block, &mut part));
             (tiles, part)
         };
         let done: Vec<Block<S, G>> = if workers == 1 {

@@ -322,14 +322,14 @@ fn verified<O: Objective + ?Sized>(
     opts: &BandOptions,
 ) -> Result<BandedHessian, Error> {
     let h = u.extracted;
-    if let Some(res) = h.residual {
-        if res.is_nan() || res > opts.tol {
-            return Err(Error::BandwidthTooSmall {
-                k: h.band.k(),
-                residual: res,
-                detected: detected_bandwidth(obj, x),
-            });
-        }
+    if let Some(res) = h.residual
+        && (res.is_nan() || res > opts.tol)
+    {
+        return Err(Error::BandwidthTooSmall {
+            k: h.band.k(),
+            residual: res,
+            detected: detected_bandwidth(obj, x),
+        });
     }
     Ok(h)
 }

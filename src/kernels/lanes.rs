@@ -13,6 +13,7 @@
 //! wrong branch: vector speed where the lanes agree, scalar answers where
 //! they do not.
 
+use super::simd4::F64x4;
 use super::{LANES, exp_lanes, ln_lanes, sin_cos_lanes, tanh_lanes};
 use crate::Real;
 use num_traits::{Float, Num, One, ToPrimitive, Zero};
@@ -23,7 +24,6 @@ use std::num::FpCategory;
 use std::ops::{
     Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign,
 };
-use wide::f64x4;
 
 thread_local! {
     /// Set when a non-lanewise question got different answers per lane.
@@ -32,28 +32,22 @@ thread_local! {
 
 /// Four `f64` lanes as one scalar (see the module docs).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Lanes(pub(crate) f64x4);
+pub(crate) struct Lanes(pub(crate) F64x4);
 
 impl Lanes {
     #[inline(always)]
     fn splat(v: f64) -> Self {
-        Lanes(f64x4::splat(v))
+        Lanes(F64x4::splat(v))
     }
 
     #[inline(always)]
     fn map(self, f: impl Fn(f64) -> f64) -> Self {
-        Lanes(f64x4::new(self.0.to_array().map(f)))
+        Lanes(self.0.map(f))
     }
 
     #[inline(always)]
     fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
-        let (a, b) = (self.0.to_array(), o.0.to_array());
-        Lanes(f64x4::new([
-            f(a[0], b[0]),
-            f(a[1], b[1]),
-            f(a[2], b[2]),
-            f(a[3], b[3]),
-        ]))
+        Lanes(self.0.zip(o.0, f))
     }
 
     /// The common answer of the four lanes to a non-lanewise question.
@@ -74,12 +68,12 @@ impl Lanes {
 #[inline(always)]
 pub(crate) fn load(x: &[f64], i: usize) -> (Lanes, usize) {
     if let Some(c) = x.get(i..i + LANES) {
-        return (Lanes(f64x4::new([c[0], c[1], c[2], c[3]])), LANES);
+        return (Lanes(F64x4([c[0], c[1], c[2], c[3]])), LANES);
     }
     let len = x.len() - i;
     let mut a = [x[i]; LANES];
     a[..len].copy_from_slice(&x[i..]);
-    (Lanes(f64x4::new(a)), len)
+    (Lanes(F64x4(a)), len)
 }
 
 /// Runs `f` with the divergence mark cleared: its result, and whether every
@@ -273,7 +267,7 @@ impl Float for Lanes {
     }
     #[inline(always)]
     fn recip(self) -> Self {
-        Lanes(f64x4::ONE / self.0)
+        Lanes(F64x4::ONE / self.0)
     }
     #[inline(always)]
     fn powi(self, n: i32) -> Self {

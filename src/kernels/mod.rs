@@ -1,13 +1,13 @@
 //! Vectorised kernels: `sin_cos`, `exp`, `ln` and `tanh` on whole slices of
 //! `f64`, four lanes at a time.
 //!
-//! The lanes are [`wide::f64x4`] (SSE2 pairs on the default x86-64 target,
-//! AVX when it is enabled; other targets get portable code), so the crate
-//! keeps `#![forbid(unsafe_code)]`. The kernels use only operations that
-//! SSE2 has (add, multiply, divide, compare, bit logic, 64-bit shifts and
-//! adds): `wide`'s own `sin_cos`/`exp`/`ln` need rounding and 64-bit
-//! compare instructions that the default target lacks, and fall back to
-//! per-lane code there (slower than libm). Rounding to an integer is the
+//! The lanes are four-entry arrays whose operations LLVM vectorises at the
+//! instruction set chosen at run time ([`level`]: SSE2 halves, or one AVX
+//! register under AVX2 or AVX-512), so the crate keeps
+//! `#![forbid(unsafe_code)]` and a user's build needs no flags. The
+//! kernels use only operations that SSE2 has (add, multiply, divide,
+//! compare, bit logic, 64-bit shifts and adds), and form no fused
+//! multiply–adds, so every level gives bitwise the same results. Rounding to an integer is the
 //! `1.5·2⁵²` trick; polynomials are Taylor series with enough terms for
 //! the reduced range (coefficients `1/k!` etc., nothing fitted). Lanes
 //! outside a kernel's reduced range (|x| > 2²⁴ for `sin_cos`, |x| > 708 for
@@ -21,9 +21,11 @@
 //! ([`crate::Real`] for `f64`) calls. Value and derivative come from one
 //! call: `sin_cos` gives `sin` and its derivative `cos` together.
 
-use wide::{f64x4, u64x4};
-
 pub(crate) mod lanes;
+pub(crate) mod level;
+mod simd4;
+
+use simd4::{F64x4, Mask4, U64x4};
 
 /// Number of `f64` lanes the kernels work on at once.
 pub(crate) const LANES: usize = 4;
@@ -104,54 +106,60 @@ const LN_TAIL: [f64; 11] = [
 
 /// `c[0] + x (c[1] + x (c[2] + …))`.
 #[inline(always)]
-fn horner(x: f64x4, c: &[f64]) -> f64x4 {
-    let mut p = f64x4::splat(c[c.len() - 1]);
+fn horner(x: F64x4, c: &[f64]) -> F64x4 {
+    let mut p = F64x4::splat(c[c.len() - 1]);
     for &k in c.iter().rev().skip(1) {
-        p = p * x + f64x4::splat(k);
+        p = p * x + F64x4::splat(k);
     }
     p
 }
 
 /// `x` rounded to an integer, and bits whose low part holds it.
 #[inline(always)]
-fn round_to_int(x: f64x4) -> (f64x4, u64x4) {
-    let t = x + f64x4::splat(ROUNDER);
-    (t - f64x4::splat(ROUNDER), t.to_bits())
+fn round_to_int(x: F64x4) -> (F64x4, U64x4) {
+    let t = x + F64x4::splat(ROUNDER);
+    (t - F64x4::splat(ROUNDER), t.to_bits())
 }
 
 /// The lanes of `r` where `bad` is set, recomputed from `x` by `f`.
 #[inline(always)]
-fn patch(x: f64x4, r: f64x4, bad: f64x4, f: impl Fn(f64) -> f64) -> f64x4 {
-    if !bad.any() {
-        return r;
+fn patch(x: F64x4, r: F64x4, bad: Mask4, f: fn(f64) -> f64) -> F64x4 {
+    if bad.any() {
+        patch_cold(x, r, bad, f)
+    } else {
+        r
     }
-    let (xa, mut ra, m) = (x.to_array(), r.to_array(), bad.to_bitmask());
-    for (k, (x, r)) in xa.iter().zip(&mut ra).enumerate() {
-        if m & (1 << k) != 0 {
-            *r = f(*x);
-        }
-    }
-    f64x4::new(ra)
+}
+
+/// The rare lanes outside a kernel's range, out of line: a fallback
+/// inlined into the hot loop keeps LLVM from vectorising the kernel
+/// itself (measured: 4× slower).
+#[cold]
+#[inline(never)]
+fn patch_cold(x: F64x4, r: F64x4, bad: Mask4, f: fn(f64) -> f64) -> F64x4 {
+    F64x4(std::array::from_fn(|k| {
+        if bad.lane(k) { f(x.0[k]) } else { r.0[k] }
+    }))
 }
 
 /// `(sin x, cos x)` in four lanes: `x = k·π/2 + r`, |r| ≤ π/4, Taylor
 /// polynomials in `r`, then the quadrant `k mod 4` swaps and signs them.
 /// Only SSE2-level operations (no rounding or 64-bit compare instructions).
 #[inline(always)]
-pub(crate) fn sin_cos_lanes(x: f64x4) -> (f64x4, f64x4) {
-    let (k, kb) = round_to_int(x * f64x4::splat(std::f64::consts::FRAC_2_PI));
-    let r = ((x - k * f64x4::splat(PIO2_1)) - k * f64x4::splat(PIO2_2)) - k * f64x4::splat(PIO2_3);
+pub(crate) fn sin_cos_lanes(x: F64x4) -> (F64x4, F64x4) {
+    let (k, kb) = round_to_int(x * F64x4::splat(std::f64::consts::FRAC_2_PI));
+    let r = ((x - k * F64x4::splat(PIO2_1)) - k * F64x4::splat(PIO2_2)) - k * F64x4::splat(PIO2_3);
     let r2 = r * r;
     let s = r + r * r2 * horner(r2, &SIN);
-    let c = (f64x4::ONE - r2 * f64x4::splat(0.5)) + r2 * r2 * horner(r2, &COS);
+    let c = (F64x4::ONE - r2 * F64x4::splat(0.5)) + r2 * r2 * horner(r2, &COS);
     // Odd k swaps sin and cos; k & 2 flips sin's sign, (k + 1) & 2 cos's.
-    let odd = f64x4::from_bits((kb << 63) | f64x4::ONE.to_bits()).simd_lt(f64x4::ZERO);
-    let sign_s = f64x4::from_bits((kb & u64x4::splat(2)) << 62);
-    let sign_c = f64x4::from_bits(((kb + u64x4::ONE) & u64x4::splat(2)) << 62);
+    let odd = F64x4::from_bits((kb << 63) | F64x4::ONE.to_bits()).simd_lt(F64x4::ZERO);
+    let sign_s = F64x4::from_bits((kb & U64x4::splat(2)) << 62);
+    let sign_c = F64x4::from_bits(((kb + U64x4::splat(1)) & U64x4::splat(2)) << 62);
     // sin(±0) = ±0: the polynomial term would turn −0 into +0.
-    let sin = x.simd_eq(f64x4::ZERO).select(x, odd.select(c, s) ^ sign_s);
+    let sin = x.simd_eq(F64x4::ZERO).select(x, odd.select(c, s) ^ sign_s);
     let cos = odd.select(s, c) ^ sign_c;
-    let bad = x.abs().simd_gt(f64x4::splat(TRIG_REDUCTION_LIMIT)) | x.is_nan();
+    let bad = x.abs().simd_gt(F64x4::splat(TRIG_REDUCTION_LIMIT)) | x.is_nan();
     (patch(x, sin, bad, f64::sin), patch(x, cos, bad, f64::cos))
 }
 
@@ -159,12 +167,12 @@ pub(crate) fn sin_cos_lanes(x: f64x4) -> (f64x4, f64x4) {
 /// built in the exponent bits. Lanes past ±708 (overflow, subnormal
 /// results) and NaN are the standard library's.
 #[inline(always)]
-pub(crate) fn exp_lanes(x: f64x4) -> f64x4 {
-    let (k, kb) = round_to_int(x * f64x4::splat(std::f64::consts::LOG2_E));
-    let r = (x - k * f64x4::splat(LN2_1)) - k * f64x4::splat(LN2_2);
-    let e = f64x4::ONE + (r + r * r * horner(r, &EXP));
-    let scale = f64x4::from_bits((kb + u64x4::splat(1023)) << 52);
-    let bad = x.abs().simd_gt(f64x4::splat(708.0)) | x.is_nan();
+pub(crate) fn exp_lanes(x: F64x4) -> F64x4 {
+    let (k, kb) = round_to_int(x * F64x4::splat(std::f64::consts::LOG2_E));
+    let r = (x - k * F64x4::splat(LN2_1)) - k * F64x4::splat(LN2_2);
+    let e = F64x4::ONE + (r + r * r * horner(r, &EXP));
+    let scale = F64x4::from_bits((kb + U64x4::splat(1023)) << 52);
+    let bad = x.abs().simd_gt(F64x4::splat(708.0)) | x.is_nan();
     patch(x, e * scale, bad, f64::exp)
 }
 
@@ -173,25 +181,25 @@ pub(crate) fn exp_lanes(x: f64x4) -> f64x4 {
 /// positive normal numbers (0, subnormal, negative, ∞, NaN) are the
 /// standard library's.
 #[inline(always)]
-pub(crate) fn ln_lanes(x: f64x4) -> f64x4 {
+pub(crate) fn ln_lanes(x: F64x4) -> F64x4 {
     const MANTISSA: u64 = (1 << 52) - 1;
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     let bits = x.to_bits();
-    let m = f64x4::from_bits((bits & u64x4::splat(MANTISSA)) | f64x4::ONE.to_bits());
-    let high = m.simd_gt(f64x4::splat(std::f64::consts::SQRT_2));
-    let m = high.select(m * f64x4::splat(0.5), m);
+    let m = F64x4::from_bits((bits & U64x4::splat(MANTISSA)) | F64x4::ONE.to_bits());
+    let high = m.simd_gt(F64x4::splat(std::f64::consts::SQRT_2));
+    let m = high.select(m * F64x4::splat(0.5), m);
     // The biased exponent as a double: its bits under 2⁵², minus 2⁵².
     let biased =
-        f64x4::from_bits((bits >> 52) | f64x4::splat(TWO_52).to_bits()) - f64x4::splat(TWO_52);
-    let e = biased - f64x4::splat(1023.0) + high.select(f64x4::ONE, f64x4::ZERO);
-    let f = m - f64x4::ONE;
-    let s = f / (f64x4::splat(2.0) + f);
+        F64x4::from_bits((bits >> 52) | F64x4::splat(TWO_52).to_bits()) - F64x4::splat(TWO_52);
+    let e = biased - F64x4::splat(1023.0) + high.select(F64x4::ONE, F64x4::ZERO);
+    let f = m - F64x4::ONE;
+    let s = f / (F64x4::splat(2.0) + f);
     let z = s * s;
     let tail = z * horner(z, &LN_TAIL);
-    let hfsq = f * f * f64x4::splat(0.5);
+    let hfsq = f * f * F64x4::splat(0.5);
     let l = f - (hfsq - s * (hfsq + tail));
-    let y = e * f64x4::splat(LN2_1) + (l + e * f64x4::splat(LN2_2));
-    let bad = !x.simd_ge(f64x4::splat(f64::MIN_POSITIVE)) | x.simd_gt(f64x4::splat(f64::MAX));
+    let y = e * F64x4::splat(LN2_1) + (l + e * F64x4::splat(LN2_2));
+    let bad = !x.simd_ge(F64x4::splat(f64::MIN_POSITIVE)) | x.simd_gt(F64x4::splat(f64::MAX));
     patch(x, y, bad, f64::ln)
 }
 
@@ -226,36 +234,39 @@ const TANH_SERIES_LIMIT: f64 = 0.55;
 
 /// `tanh x` in four lanes.
 #[inline(always)]
-pub(crate) fn tanh_lanes(x: f64x4) -> f64x4 {
+pub(crate) fn tanh_lanes(x: F64x4) -> F64x4 {
     let a = x.abs();
     let a2 = a * a;
-    let mut p = f64x4::splat(TANH_TAYLOR[TANH_TAYLOR.len() - 1]);
+    let mut p = F64x4::splat(TANH_TAYLOR[TANH_TAYLOR.len() - 1]);
     for &c in TANH_TAYLOR.iter().rev().skip(1) {
-        p = p.mul_add(a2, f64x4::splat(c));
+        p = p.mul_add(a2, F64x4::splat(c));
     }
     let series = (a * a2).mul_add(p, a);
-    let e = exp_lanes(a * f64x4::splat(-2.0));
-    let tail = f64x4::ONE - (e + e) / (f64x4::ONE + e);
+    let e = exp_lanes(a * F64x4::splat(-2.0));
+    let tail = F64x4::ONE - (e + e) / (F64x4::ONE + e);
     let r = a
-        .simd_lt(f64x4::splat(TANH_SERIES_LIMIT))
+        .simd_lt(F64x4::splat(TANH_SERIES_LIMIT))
         .select(series, tail);
     // NaN stays NaN; the sign (and −0) come from x.
     x.is_nan().select(x, r.copysign(x))
 }
 
 /// Runs a four-lane function over a slice: whole chunks of four, then the
-/// tail padded with `pad` (a value the function handles cheaply).
+/// tail padded with `pad` (a value the function handles cheaply). Callers
+/// pass `f` as an `#[inline(always)]` closure: a closure holding a whole
+/// kernel is otherwise too large for LLVM to inline, and would run at the
+/// baseline instead of the level [`level::vectorized`] compiles for.
 #[inline(always)]
-fn for_lanes(x: &[f64], pad: f64, mut f: impl FnMut(usize, f64x4, usize)) {
+fn for_lanes(x: &[f64], pad: f64, mut f: impl FnMut(usize, F64x4, usize)) {
     let chunks = x.chunks_exact(LANES);
     let tail = chunks.remainder();
     for (k, c) in chunks.enumerate() {
-        f(k * LANES, f64x4::new([c[0], c[1], c[2], c[3]]), LANES);
+        f(k * LANES, F64x4([c[0], c[1], c[2], c[3]]), LANES);
     }
     if !tail.is_empty() {
         let mut a = [pad; LANES];
         a[..tail.len()].copy_from_slice(tail);
-        f(x.len() - tail.len(), f64x4::new(a), tail.len());
+        f(x.len() - tail.len(), F64x4(a), tail.len());
     }
 }
 
@@ -271,9 +282,17 @@ macro_rules! unary_kernel {
         $(#[$doc])*
         pub fn $name(x: &[f64], y: &mut [f64]) {
             check_lens(stringify!($name), x.len(), y.len());
-            for_lanes(x, $pad, |i, v, len| {
-                y[i..i + len].copy_from_slice(&$lanes(v).to_array()[..len]);
-            });
+            level::vectorized(
+                #[inline(always)]
+                || {
+                    for_lanes(
+                        x,
+                        $pad,
+                        #[inline(always)]
+                        |i, v, len| y[i..i + len].copy_from_slice(&$lanes(v).to_array()[..len]),
+                    )
+                },
+            );
         }
     };
 }
@@ -344,9 +363,19 @@ unary_kernel!(
 pub fn sin_cos(x: &[f64], s: &mut [f64], c: &mut [f64]) {
     check_lens("sin_cos", x.len(), s.len());
     check_lens("sin_cos", x.len(), c.len());
-    for_lanes(x, 0.0, |i, v, len| {
-        let (vs, vc) = sin_cos_lanes(v);
-        s[i..i + len].copy_from_slice(&vs.to_array()[..len]);
-        c[i..i + len].copy_from_slice(&vc.to_array()[..len]);
-    });
+    level::vectorized(
+        #[inline(always)]
+        || {
+            for_lanes(
+                x,
+                0.0,
+                #[inline(always)]
+                |i, v, len| {
+                    let (vs, vc) = sin_cos_lanes(v);
+                    s[i..i + len].copy_from_slice(&vs.to_array()[..len]);
+                    c[i..i + len].copy_from_slice(&vc.to_array()[..len]);
+                },
+            )
+        },
+    );
 }

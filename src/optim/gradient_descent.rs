@@ -254,7 +254,7 @@ impl GradientDescent {
                     }
                 }
             }
-            let print = stop.is_some() || it.iter % o.print_every.max(1) == 0;
+            let print = stop.is_some() || it.iter.is_multiple_of(o.print_every.max(1));
             tally.record(it, print);
             if let Some(stop) = stop {
                 let moved = stop == StopReason::Observer || stop == StopReason::RelativeDecrease;

@@ -201,25 +201,25 @@ impl Arena {
             return d;
         }
         let (x, y) = (self.run(a), self.run(b));
-        if let (Some(lx), Some(ly)) = (x.len(), y.len()) {
-            if lx + ly <= EAGER {
-                // Merge into fresh room at the end of the pool.
-                let start = self.pool.len();
-                self.pool.resize(start + lx + ly, 0);
-                let (old, out) = self.pool.split_at_mut(start);
-                let len = merge(x.slice(old), y.slice(old), out);
-                // A subset adds nothing: keep the larger set.
-                if len == lx || len == ly {
-                    self.pool.truncate(start);
-                    return if len == lx { a } else { b };
-                }
-                if let Some(d) = Deps::inline(&self.pool[start..start + len]) {
-                    self.pool.truncate(start);
-                    return d;
-                }
-                self.pool.truncate(start + len);
-                return Deps::arena(self.push(Packed::set(start, len)));
+        if let (Some(lx), Some(ly)) = (x.len(), y.len())
+            && lx + ly <= EAGER
+        {
+            // Merge into fresh room at the end of the pool.
+            let start = self.pool.len();
+            self.pool.resize(start + lx + ly, 0);
+            let (old, out) = self.pool.split_at_mut(start);
+            let len = merge(x.slice(old), y.slice(old), out);
+            // A subset adds nothing: keep the larger set.
+            if len == lx || len == ly {
+                self.pool.truncate(start);
+                return if len == lx { a } else { b };
             }
+            if let Some(d) = Deps::inline(&self.pool[start..start + len]) {
+                self.pool.truncate(start);
+                return d;
+            }
+            self.pool.truncate(start + len);
+            return Deps::arena(self.push(Packed::set(start, len)));
         }
         // A lazy union: an inline operand (never both: those merge) is
         // kept in the node.

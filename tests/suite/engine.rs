@@ -139,10 +139,10 @@ impl Recipe {
                     (m > 0).then(|| (e.at(k % m), 1))
                 }
             };
-            if let Some(e) = next {
-                if e.1 > 0 {
-                    pool.push(e);
-                }
+            if let Some(e) = next
+                && e.1 > 0
+            {
+                pool.push(e);
             }
         }
         pool

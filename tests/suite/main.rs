@@ -36,6 +36,8 @@
 //! - `benchmark_problems`: the bench objectives of `examples/problems/`
 //!   (included here as `problems`) against hand-written formulas.
 //! - `scalar_fn`: `ScalarFn` and `ScalarFn2` against closures.
+//! - `simd_levels`: the vector paths at every instruction-set level the
+//!   machine has, bitwise against the baseline.
 //! - `space`: the `Space` axioms.
 //! - `sparsity`: detection, colourings, sparse Hessians and Jacobians.
 //!
@@ -72,5 +74,6 @@ mod mode;
 mod ops;
 mod optim;
 mod scalar_fn;
+mod simd_levels;
 mod space;
 mod sparsity;
