@@ -14,7 +14,7 @@
 //! they do not.
 
 use super::simd4::F64x4;
-use super::{LANES, exp_lanes, ln_lanes, sin_cos_lanes, tanh_lanes};
+use super::{LANES, exp_lanes, ln_1p_lanes, ln_lanes, sin_cos_lanes, tanh_lanes};
 use crate::Real;
 use num_traits::{Float, Num, One, ToPrimitive, Zero};
 use std::cell::Cell;
@@ -240,7 +240,7 @@ impl Float for Lanes {
     );
     per_lane!(
         floor, ceil, round, trunc, fract, signum, exp2, log2, log10, cbrt, tan, asin, acos, atan,
-        exp_m1, ln_1p, sinh, cosh, asinh, acosh, atanh, to_degrees, to_radians
+        exp_m1, sinh, cosh, asinh, acosh, atanh, to_degrees, to_radians
     );
     per_lane2!(powf, log, max, min, hypot, atan2, copysign);
     uniform!(
@@ -308,6 +308,10 @@ impl Float for Lanes {
     fn sin_cos(self) -> (Self, Self) {
         let (s, c) = sin_cos_lanes(self.0);
         (Lanes(s), Lanes(c))
+    }
+    #[inline(always)]
+    fn ln_1p(self) -> Self {
+        Lanes(ln_1p_lanes(self.0))
     }
     #[inline(always)]
     fn tanh(self) -> Self {

@@ -203,6 +203,19 @@ pub(crate) fn ln_lanes(x: F64x4) -> F64x4 {
     patch(x, y, bad, f64::ln)
 }
 
+/// `ln(1 + x)` in four lanes: `u = 1 + x` rounded, `ln u` by [`ln_lanes`],
+/// minus `((u − 1) − x)/u`, the first-order correction for the rounding
+/// of `u` (`u − 1` is exact where it matters). Lanes at or below −1, past
+/// 10³⁰⁰ or NaN are the standard library's; ±0 keep their sign.
+#[inline(always)]
+pub(crate) fn ln_1p_lanes(x: F64x4) -> F64x4 {
+    let u = F64x4::ONE + x;
+    let r = ln_lanes(u) - ((u - F64x4::ONE) - x) / u;
+    let r = x.simd_eq(F64x4::ZERO).select(x, r);
+    let bad = !x.simd_gt(F64x4::splat(-1.0)) | !x.simd_lt(F64x4::splat(1e300));
+    patch(x, r, bad, f64::ln_1p)
+}
+
 /// Coefficients `c_k` of `tanh x = Σ c_k x^(2k+1)` for `k = 1..=19`
 /// (`c_k = 2^(2k+2)(2^(2k+2) − 1) B_(2k+2) / (2k+2)!`, Bernoulli numbers
 /// `B`): enough terms for 1/2 ulp at |x| ≤ 0.55.

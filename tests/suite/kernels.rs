@@ -128,3 +128,27 @@ fn tanh_within_two_ulp() {
 fn length_mismatch_names_both_lengths() {
     kernels::exp(&[1.0, 2.0, 3.0], &mut [0.0; 2]);
 }
+
+/// `ln(1 + x)` on the lanes (a `ScalarFn` evaluated four entries at a
+/// time): within 2 ulp of [`f64::ln_1p`], with its special values.
+#[test]
+fn ln_1p_on_the_lanes_within_two_ulp() {
+    use lensdiff::{DFun, Expr, Real, ScalarFn};
+    use nalgebra::DVector;
+    struct Log1p;
+    impl ScalarFn for Log1p {
+        fn eval<T: Real>(&self, x: T) -> T {
+            x.ln_1p()
+        }
+    }
+    let mut xs: Vec<f64> = arguments(&SCALES)
+        .iter()
+        .map(|x| if *x < -1.0 { -x } else { *x })
+        .collect();
+    xs.extend((0..4000).map(|i| -1.0 + (i as f64 + 0.5) * 1e-4)); // (−1, −0.6)
+    xs.extend((0..2000).map(|i| (i as f64 - 1000.0) * 1e-12)); // around 0
+    xs.extend([-1.0, -1.5, -0.0, 1e300, 1e301, f64::NEG_INFINITY]);
+    let f: DFun<DVector<f64>, DVector<f64>> = Expr::var().map_fn(Log1p).compile();
+    let y = f.eval(&DVector::from_column_slice(&xs));
+    check("ln_1p", &xs, y.as_slice(), f64::ln_1p);
+}
