@@ -278,7 +278,9 @@ macro_rules! float_lifts {
 
 macro_rules! float_lift {
     (float, $row:ident, $m:ident) => {
-        #[inline]
+        // Always inlined: a `ScalarFn` on dual lanes must inline whole into
+        // the function `kernels::level::vectorized` compiles for AVX2/AVX-512.
+        #[inline(always)]
         fn $m(self) -> Self {
             self.lift($row {})
         }
@@ -297,7 +299,7 @@ macro_rules! real_lifts {
 
 macro_rules! real_lift {
     (real, $row:ident, $m:ident, ($($p:ident : $pt:ty),*)) => {
-        #[inline]
+        #[inline(always)]
         fn $m(self, $($p: $pt),*) -> Self {
             self.lift($row { $($p),* })
         }

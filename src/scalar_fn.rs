@@ -8,6 +8,14 @@
 //! map needs `f`, `f'` and `f''` at `f64` only — one second-order evaluation
 //! per element whatever `K` — instead of running the function on nested
 //! `K`-tangent duals ([`Real::value_and_deriv`]).
+//!
+//! For `f64` the slice paths evaluate `eval` on four lanes at once, inside
+//! a function compiled for the widest instruction set the CPU has
+//! (`engine::SimdLevel`). Only code inlined there runs at that level, so
+//! mark `eval` `#[inline(always)]` when it is more than a few operations:
+//! the library's own functions are, and LLVM may otherwise keep a long
+//! `eval` as a separate function compiled for the baseline (same results,
+//! about half the speed at AVX2).
 
 use crate::Real;
 

@@ -36,6 +36,7 @@ impl Objective for Accel2 {
 /// `ln(1 + t²)`.
 struct LogPenalty;
 impl ScalarFn for LogPenalty {
+    #[inline(always)]
     fn eval<T: Real>(&self, t: T) -> T {
         (t * t).ln_1p()
     }

@@ -180,6 +180,7 @@ fn sin_squared<T: Real>(cs: T) -> T {
 /// `(l m2 sin q2 · q2'² + m2 g cos q2 sin q2) / (m1 + m2 (1 − cos² q2))`.
 struct CartFree;
 impl ScalarFn2 for CartFree {
+    #[inline(always)]
     fn eval<T: Real>(&self, q2: T, v2: T) -> T {
         let (sn, cs) = (q2.sin(), q2.cos());
         (sn * v2 * v2 * c(LEN * M_POLE) + cs * sn * c(M_POLE * GRAV))
@@ -190,6 +191,7 @@ impl ScalarFn2 for CartFree {
 /// `∂q1''/∂u = 1 / (m1 + m2 (1 − cos² q2))`.
 struct CartGain;
 impl ScalarFn for CartGain {
+    #[inline(always)]
     fn eval<T: Real>(&self, q2: T) -> T {
         (sin_squared(q2.cos()) * c(M_POLE) + c(M_CART)).recip()
     }
@@ -199,6 +201,7 @@ impl ScalarFn for CartGain {
 /// `−(l m2 cos q2 sin q2 · q2'² + (m1 + m2) g sin q2) / (l m1 + l m2 (1 − cos² q2))`.
 struct PoleFree;
 impl ScalarFn2 for PoleFree {
+    #[inline(always)]
     fn eval<T: Real>(&self, q2: T, v2: T) -> T {
         let (sn, cs) = (q2.sin(), q2.cos());
         -(cs * sn * v2 * v2 * c(LEN * M_POLE) + sn * c((M_CART + M_POLE) * GRAV))
@@ -209,6 +212,7 @@ impl ScalarFn2 for PoleFree {
 /// `∂q2''/∂u = −cos q2 / (l m1 + l m2 (1 − cos² q2))`.
 struct PoleGain;
 impl ScalarFn for PoleGain {
+    #[inline(always)]
     fn eval<T: Real>(&self, q2: T) -> T {
         let cs = q2.cos();
         -cs / (sin_squared(cs) * c(LEN * M_POLE) + c(LEN * M_CART))

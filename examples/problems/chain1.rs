@@ -31,6 +31,7 @@ impl Objective for Chain1 {
 /// `½(b − a)² + 0.1 sin(a b)`: the coupling of neighbours.
 struct Pair;
 impl ScalarFn2 for Pair {
+    #[inline(always)]
     fn eval<T: Real>(&self, a: T, b: T) -> T {
         (b - a) * (b - a) * c(0.5) + (a * b).sin() * c(0.1)
     }
@@ -39,6 +40,7 @@ impl ScalarFn2 for Pair {
 /// `¼t⁴ − ½t² + 0.1 cos(3t)`: the double well at each site.
 struct Site;
 impl ScalarFn for Site {
+    #[inline(always)]
     fn eval<T: Real>(&self, t: T) -> T {
         t.powi(4) * c(0.25) - t * t * c(0.5) + (t * c(3.0)).cos() * c(0.1)
     }

@@ -84,6 +84,7 @@ impl Objective for Orbit {
 /// `Σ_c exp(−|p − c|² / 0.05)` for the point `p = (u, v)`.
 struct Obstacles;
 impl ScalarFn2 for Obstacles {
+    #[inline(always)]
     fn eval<T: Real>(&self, u: T, v: T) -> T {
         let mut total = T::zero();
         for &(cx, cy) in &OBSTACLES {

@@ -42,6 +42,7 @@ impl Objective for Robot2d {
 /// `exp(−|p − c|² / 0.05)` for the point `p = (u, v)`, `c = (½, ½)`.
 struct Obstacle;
 impl ScalarFn2 for Obstacle {
+    #[inline(always)]
     fn eval<T: Real>(&self, u: T, v: T) -> T {
         let (du, dv) = (u - c(0.5), v - c(0.5));
         ((du * du + dv * dv) * c(-1.0 / 0.05)).exp()
