@@ -38,6 +38,12 @@ proptest! {
         let mut y = b.clone();
         lu.solve_mut(y.as_mut_slice()).unwrap();
         prop_assert_eq!(&x, &y);
+        // Two right-hand sides in one pass: the bits of one at a time.
+        let c = vector(n, seed.wrapping_add(1));
+        let (mut p, mut q) = (b.clone(), c.clone());
+        lu.solve_pair_mut(p.as_mut_slice(), q.as_mut_slice()).unwrap();
+        prop_assert_eq!(&p, &x);
+        prop_assert_eq!(q, lu.solve(&c).unwrap());
 
         // Determinant against the dense LU (log |det| and sign).
         let dense = m.clone().lu();
@@ -247,4 +253,30 @@ proptest! {
             (ours, theirs) => prop_assert!(false, "kernel {:?}, reference {:?}", ours.map(|_| ()), theirs.map(|_| ())),
         }
     }
+}
+
+#[test]
+fn solve_pair_checks_both_right_hand_sides() {
+    let lu = general(20, 2, 3, 6.0, 5).lu().unwrap();
+    let mut b = vec![1.0; 20];
+    let mut c = vec![1.0; 20];
+    c[7] = f64::NAN;
+    let err = lu.solve_pair_mut(&mut b, &mut c).unwrap_err();
+    assert!(
+        matches!(err, lensdiff::Error::NonFinite { what: "rhs", .. }),
+        "{err:?}"
+    );
+    let mut short = vec![1.0; 19];
+    let err = lu.solve_pair_mut(&mut b, &mut short).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            lensdiff::Error::DimensionMismatch {
+                expected: 20,
+                found: 19,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
