@@ -149,19 +149,22 @@ impl KktLayout {
 
     /// `K` with the diagonals `diag` and no inertia shifts into `k`
     /// (general band storage, `n + m` with `kl = ku = b`); the solve
-    /// writes the shifts `δ`, `ε` over its diagonal.
+    /// writes the shifts `δ`, `ε` over its diagonal. Returns the largest
+    /// `|K|` entry off the diagonal, taken as the entries are written
+    /// (each position is written once) rather than in another pass.
     pub(crate) fn assemble_into(
         &self,
         k: &mut Banded<f64>,
         h: &SymBanded<f64>,
         jac: &BandedJacobian,
         diag: &KktDiagonals<'_>,
-    ) {
+    ) -> f64 {
         let b = self.band;
         debug_assert_eq!((k.n(), k.kl(), k.ku()), (self.size(), b, b));
         let ld = 2 * b + 1;
         let ab = k.as_mut_slice();
         ab.fill(0.0);
+        let mut off_inf = 0.0f64;
         let mut put = |r: usize, c: usize, v: f64| ab[c * ld + b + r - c] = v;
         let (hk, hs) = (h.k(), h.as_slice());
         debug_assert!(hk <= self.hk || hk == 0);
@@ -176,6 +179,7 @@ impl KktLayout {
                 } else {
                     put(pi, pj, v);
                     put(pj, pi, v);
+                    off_inf = off_inf.max(v.abs());
                 }
             }
         }
@@ -185,9 +189,11 @@ impl KktLayout {
                 let pj = self.pos_var[j];
                 put(q, pj, v);
                 put(pj, q, v);
+                off_inf = off_inf.max(v.abs());
             }
             put(q, q, -diag.c.get(i).copied().unwrap_or(0.0));
         }
+        off_inf
     }
 
     /// `(x part, constraint part)` into KKT order.
@@ -275,8 +281,10 @@ struct KktWork {
     sol: Vec<f64>,
     /// `K sol`, for the residual.
     prod: Vec<f64>,
-    /// The normal step, in KKT order.
+    /// The normal step, in KKT order, and whether it is solved for the
+    /// current factors.
     normal: Vec<f64>,
+    normal_solved: bool,
     /// The tangential step `d_t` and `H d_t`.
     dt: Vec<f64>,
     hdt: Vec<f64>,
@@ -336,14 +344,24 @@ impl KktSystem {
         self.lu.as_ref().expect("factored")
     }
 
-    /// Solves `K sol = rhs` with the current factors into `work.sol`;
-    /// `false` when the residual shows a nearly singular `K` (`k_inf` its
-    /// largest entry, `rhs_inf` the right-hand side's).
-    fn solve_checked(&mut self, k_inf: f64, rhs_inf: f64) -> Result<bool, Error> {
-        let w = &mut self.work;
-        w.sol.clone_from(&w.rhs);
+    /// Solves `K sol = rhs` with the current factors into `work.sol`,
+    /// and the normal step `(0, c_normal)` with it (one pass over the
+    /// factors); `false` when the residual shows a nearly singular `K`
+    /// (`k_inf` its largest entry, `rhs_inf` the right-hand side's).
+    fn solve_checked(&mut self, k_inf: f64, rhs_inf: f64, c_normal: &[f64]) -> Result<bool, Error> {
+        let (layout, w) = (&self.layout, &mut self.work);
         let lu = self.lu.as_ref().expect("factored");
-        lu.solve_mut(&mut w.sol)?;
+        w.sol.clone_from(&w.rhs);
+        w.normal.clear();
+        w.normal.resize(layout.size(), 0.0);
+        layout.permute_into(&[], c_normal, &mut w.normal);
+        w.normal_solved = lu.solve_pair_mut(&mut w.sol, &mut w.normal).is_ok();
+        if !w.normal_solved {
+            // The errors of one solve at a time: the step's now, the
+            // normal step's only if the curvature test comes to need it.
+            w.sol.clone_from(&w.rhs);
+            lu.solve_mut(&mut w.sol)?;
+        }
         w.prod.resize(w.sol.len(), 0.0);
         self.k.try_mul_vec_into(&w.sol, &mut w.prod)?;
         let res = w
@@ -388,15 +406,11 @@ impl KktSystem {
         let rhs_inf = self.work.rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let want_sign = if m % 2 == 0 { 1.0 } else { -1.0 };
         let (mut delta, mut eps) = (0.0f64, 0.0f64);
-        self.layout.assemble_into(&mut self.k, h, jac, diag);
+        self.off_diagonal_inf = self.layout.assemble_into(&mut self.k, h, jac, diag);
         let (ld, b) = (2 * self.layout.band + 1, self.layout.band);
         let ab = self.k.as_slice();
         self.base_diagonal.clear();
         self.base_diagonal.extend((0..size).map(|p| ab[p * ld + b]));
-        self.off_diagonal_inf = ab
-            .chunks_exact(ld)
-            .flat_map(|col| col[..b].iter().chain(&col[b + 1..]))
-            .fold(0.0f64, |a, v| a.max(v.abs()));
         loop {
             // `Some(accepted)` for a factored K with a solve of small
             // residual; `None` for a singular K.
@@ -404,7 +418,7 @@ impl KktSystem {
                 Some(_) if self.lu().determinant_sign() != want_sign => Some(false),
                 Some(k_inf) => {
                     // A nearly singular K shows in the solve's residual.
-                    if self.solve_checked(k_inf, rhs_inf)? {
+                    if self.solve_checked(k_inf, rhs_inf, rhs.c_normal)? {
                         Some(self.curvature_ok(h, diag, rhs, delta, extra)?)
                     } else {
                         None
@@ -459,10 +473,12 @@ impl KktSystem {
         let lu = self.lu.as_ref().expect("factored");
         let (layout, w) = (&self.layout, &mut self.work);
         let n = layout.pos_var.len();
-        w.normal.clear();
-        w.normal.resize(layout.size(), 0.0);
-        layout.permute_into(&[], rhs.c_normal, &mut w.normal);
-        lu.solve_mut(&mut w.normal)?;
+        if !w.normal_solved {
+            w.normal.clear();
+            w.normal.resize(layout.size(), 0.0);
+            layout.permute_into(&[], rhs.c_normal, &mut w.normal);
+            lu.solve_mut(&mut w.normal)?;
+        }
         let tangential = |pos: &[usize], out: &mut Vec<f64>| {
             out.clear();
             out.extend(pos.iter().map(|&p| w.sol[p] - w.normal[p]));
