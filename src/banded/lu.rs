@@ -265,9 +265,9 @@ impl<T: Real> BandedLu<T> {
         Ok(x)
     }
 
-    /// The sign of `det A` (`0` for an exact zero pivot): the inertia
-    /// test of a KKT matrix needs only this, without a logarithm per
-    /// pivot.
+    /// The sign of `det A`, recorded while factoring (`0` after a
+    /// failed [`refactor`](Self::refactor)): the inertia test of a KKT
+    /// matrix needs only this, without a pass over the pivots.
     ///
     /// ```
     /// use lensdiff::banded::Banded;
