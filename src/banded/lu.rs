@@ -44,6 +44,8 @@ pub struct BandedLu<T> {
     ku: usize,
     fac: Vec<T>,
     ipiv: Vec<usize>,
+    /// `sign det A`, recorded by the factorisation.
+    det_sign: T,
 }
 
 impl<T: Real> Banded<T> {
@@ -72,6 +74,7 @@ impl<T: Real> Banded<T> {
             ku: 0,
             fac: Vec::new(),
             ipiv: Vec::new(),
+            det_sign: T::zero(),
         };
         lu.refactor(self)?;
         Ok(lu)
@@ -96,26 +99,30 @@ impl<T: Real> BandedLu<T> {
     /// ```
     pub fn refactor(&mut self, a: &Banded<T>) -> Result<()> {
         let (n, kl, ku) = (a.n(), a.kl(), a.ku());
-        let ld0 = kl + ku + 1;
-        let ld = ld0 + kl;
+        let ld = 2 * kl + ku + 1;
         (self.n, self.kl, self.ku) = (n, kl, ku);
+        self.det_sign = T::zero();
         self.fac.resize(ld * n, T::zero());
         self.ipiv.resize(n, 0);
-        for (dst, src) in self
-            .fac
-            .chunks_exact_mut(ld)
-            .zip(a.as_slice().chunks_exact(ld0))
-        {
-            dst[..kl].fill(T::zero());
-            dst[kl..].copy_from_slice(src);
-        }
         let res = if (kl, ku) == (1, 1) {
+            for (dst, src) in self
+                .fac
+                .chunks_exact_mut(4)
+                .zip(a.as_slice().chunks_exact(3))
+            {
+                dst[0] = T::zero();
+                dst[1..].copy_from_slice(src);
+            }
             lu3_factor(&mut self.fac, &mut self.ipiv)
+                .map(|()| sign_of_factor(1, 1, &self.fac, &self.ipiv))
         } else {
-            lu_factor(kl, ku, &mut self.fac, &mut self.ipiv)
+            lu_factor(kl, ku, a.as_slice(), &mut self.fac, &mut self.ipiv)
         };
         match res {
-            Ok(()) => Ok(()),
+            Ok(sign) => {
+                self.det_sign = sign;
+                Ok(())
+            }
             Err(LuFail::Singular(column)) => Err(Error::Singular { column }),
             Err(LuFail::NonFinite(j)) => Err(match a.first_non_finite() {
                 Some(i) => Error::NonFinite {
@@ -169,6 +176,39 @@ impl<T: Real> BandedLu<T> {
         self.check_rhs("BandedLu::solve", b)?;
         self.solve_unchecked(b);
         check_finite("solution", b)
+    }
+
+    /// Solves `A x = b` and `A y = c` in place in one pass over the
+    /// factors: the same results as two [`solve_mut`](Self::solve_mut)
+    /// calls, at about the memory traffic of one, the two substitutions'
+    /// chains of dependent operations interleaved.
+    ///
+    /// # Errors
+    /// As [`solve_mut`](Self::solve_mut) for either right-hand side
+    /// (`b` first); after an error both may be partly solved.
+    ///
+    /// ```
+    /// use lensdiff::banded::Banded;
+    /// let a = Banded::from_fn(3, 2, 1, |i, j| if i == j { 0.5 } else { (i + 2 * j) as f64 });
+    /// let lu = a.lu().unwrap();
+    /// let (mut b, mut c) = ([1.0, 2.0, 3.0], [-1.0, 0.5, 4.0]);
+    /// let (mut b1, mut c1) = (b, c);
+    /// lu.solve_pair_mut(&mut b, &mut c).unwrap();
+    /// lu.solve_mut(&mut b1).unwrap();
+    /// lu.solve_mut(&mut c1).unwrap();
+    /// assert_eq!((b, c), (b1, c1));
+    /// ```
+    pub fn solve_pair_mut(&self, b: &mut [T], c: &mut [T]) -> Result<()> {
+        self.check_rhs("BandedLu::solve_pair", b)?;
+        self.check_rhs("BandedLu::solve_pair", c)?;
+        if (self.kl, self.ku) == (1, 1) {
+            lu3_solve(&self.fac, &self.ipiv, b);
+            lu3_solve(&self.fac, &self.ipiv, c);
+        } else {
+            lu_solve_pair(self.kl, self.ku, &self.fac, &self.ipiv, b, c);
+        }
+        check_finite("solution", b)?;
+        check_finite("solution", c)
     }
 
     /// Solves `A x = b`.
@@ -225,9 +265,9 @@ impl<T: Real> BandedLu<T> {
         Ok(x)
     }
 
-    /// The sign of `det A` (`0` for an exact zero pivot): the inertia
-    /// test of a KKT matrix needs only this, without a logarithm per
-    /// pivot.
+    /// The sign of `det A`, recorded while factoring (`0` after a
+    /// failed [`refactor`](Self::refactor)): the inertia test of a KKT
+    /// matrix needs only this, without a pass over the pivots.
     ///
     /// ```
     /// use lensdiff::banded::Banded;
@@ -237,17 +277,7 @@ impl<T: Real> BandedLu<T> {
     /// assert_eq!(lu.determinant_sign(), lu.log_abs_determinant().1);
     /// ```
     pub fn determinant_sign(&self) -> T {
-        let kv = self.kl + self.ku;
-        let ld = kv + self.kl + 1;
-        let mut negative = false;
-        for (j, col) in self.fac.chunks_exact(ld).enumerate() {
-            let u = col[kv];
-            if u == T::zero() {
-                return T::zero();
-            }
-            negative ^= (u < T::zero()) != (self.ipiv[j] != j);
-        }
-        if negative { -T::one() } else { T::one() }
+        self.det_sign
     }
 
     /// `ln |det A|` and the sign of `det A` (`±1`).
@@ -291,22 +321,128 @@ impl<T: Real> BandedLu<T> {
     }
 }
 
-/// `A = P L U` in place on the `(2kl+ku+1) × n` array `fac` (the matrix in
-/// rows `kl..`, the top `kl` rows zero on entry).
+/// `sign det A` from a factor (`0` for an exact zero pivot), for the
+/// tridiagonal kernel; [`lu_factor`] records it as it goes.
+fn sign_of_factor<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize]) -> T {
+    let kv = kl + ku;
+    let mut negative = false;
+    for (j, col) in fac.chunks_exact(kv + kl + 1).enumerate() {
+        let u = col[kv];
+        if u == T::zero() {
+            return T::zero();
+        }
+        negative ^= (u < T::zero()) != (ipiv[j] != j);
+    }
+    if negative { -T::one() } else { T::one() }
+}
+
+/// `y[i] −= x[i] a` for `i < K`, one rounding each as the plain loop:
+/// with the length known the loop compiles to straight-line vector code.
+#[inline(always)]
+fn sub_scaled_fixed<T: Real, const K: usize>(y: &mut [T], x: &[T], a: T) {
+    let y: &mut [T; K] = (&mut y[..K]).try_into().expect("K entries");
+    let x: &[T; K] = (&x[..K]).try_into().expect("K entries");
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi -= *xi * a;
+    }
+}
+
+/// `y[i] −= x[i] a` (equal lengths), by [`sub_scaled_fixed`] for the
+/// lengths of small bands (a predictable jump per call).
+#[inline(always)]
+fn sub_scaled<T: Real>(y: &mut [T], x: &[T], a: T) {
+    debug_assert_eq!(y.len(), x.len());
+    macro_rules! fixed {
+        ($($k:literal)*) => {
+            match y.len() {
+                $($k => sub_scaled_fixed::<T, $k>(y, x, a),)*
+                _ => {
+                    for (yi, xi) in y.iter_mut().zip(x) {
+                        *yi -= *xi * a;
+                    }
+                }
+            }
+        };
+    }
+    fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+}
+
+/// One elimination step on the `ncols` columns right of the pivot, for
+/// `K = km` multipliers `l`: swap rows `0` and `p` of each column's
+/// segment (rows `j..=j+K`, one per `stride`-long chunk of `right`), then
+/// subtract `l u` unless `u`, the pivot row's entry, is zero.
+#[inline(always)]
+fn eliminate<T: Real, const K: usize>(
+    right: &mut [T],
+    stride: usize,
+    ncols: usize,
+    l: &[T],
+    p: usize,
+) {
+    let l: [T; K] = std::array::from_fn(|i| l[i]);
+    for cc in right.chunks_mut(stride).take(ncols) {
+        let cc: &mut [T] = &mut cc[..=K];
+        cc.swap(0, p);
+        let u = cc[0];
+        if u != T::zero() {
+            let y: &mut [T; K] = (&mut cc[1..]).try_into().expect("K entries");
+            for (yi, li) in y.iter_mut().zip(&l) {
+                *yi -= *li * u;
+            }
+        }
+    }
+}
+
+/// [`eliminate`] for any `km`.
+fn eliminate_any<T: Real>(right: &mut [T], stride: usize, ncols: usize, l: &[T], p: usize) {
+    let km = l.len();
+    for cc in right.chunks_mut(stride).take(ncols) {
+        let cc = &mut cc[..=km];
+        cc.swap(0, p);
+        let u = cc[0];
+        if u != T::zero() {
+            for (yi, li) in cc[1..].iter_mut().zip(l) {
+                *yi -= *li * u;
+            }
+        }
+    }
+}
+
+/// `A = P L U` into the `(2kl+ku+1) × n` array `fac` from `A`'s
+/// `(kl+ku+1) × n` band array `ab`; returns `sign det A`.
+///
+/// Column `c` is copied in (under `kl` zero rows) at step `c − kv`, the
+/// first that can touch it, so each column is written once while it is in
+/// cache rather than in a separate pass over the whole array.
 fn lu_factor<T: Real>(
     kl: usize,
     ku: usize,
+    ab: &[T],
     fac: &mut [T],
     ipiv: &mut [usize],
-) -> std::result::Result<(), LuFail> {
+) -> std::result::Result<T, LuFail> {
     let kv = kl + ku;
-    let ld = kv + kl + 1;
+    let (ld0, ld) = (kv + 1, kv + kl + 1);
     let n = ipiv.len();
+    debug_assert_eq!((ab.len(), fac.len()), (ld0 * n, ld * n));
+    let load = |fac: &mut [T], c: usize| {
+        let dst = &mut fac[c * ld..(c + 1) * ld];
+        dst[..kl].fill(T::zero());
+        dst[kl..].copy_from_slice(&ab[c * ld0..(c + 1) * ld0]);
+    };
+    for c in 0..n.min(kv) {
+        load(fac, c);
+    }
+    let mut negative = false;
     let mut ju = 0;
     for j in 0..n {
+        if j + kv < n {
+            load(fac, j + kv);
+        }
         let (left, right) = fac.split_at_mut((j + 1) * ld);
         let col = &mut left[j * ld..];
-        if !col.iter().all(|v| v.is_finite_all()) {
+        // No short cut: the whole column in one vectorisable pass.
+        if !col.iter().fold(true, |ok, v| ok & v.is_finite_all()) {
             return Err(LuFail::NonFinite(j));
         }
         let km = kl.min(n - 1 - j);
@@ -324,37 +460,37 @@ fn lu_factor<T: Real>(
         if best == T::zero() {
             return Err(LuFail::Singular(j));
         }
-        ju = ju.max((j + ku + p).min(n - 1));
-        if p != 0 {
-            // Swap rows j and j + p in columns j..=ju.
-            col.swap(kv, kv + p);
-            for c in j + 1..=ju {
-                let base = (c - j - 1) * ld;
-                let r = kv + j - c;
-                right.swap(base + r, base + r + p);
-            }
+        if km == 0 {
+            // The last column (or kl = 0): no multipliers, no swap.
+            negative ^= col[kv] < T::zero();
+            continue;
         }
-        if km > 0 {
-            let inv = T::one() / col[kv];
-            let l = &mut col[kv + 1..=kv + km];
-            for v in l.iter_mut() {
-                *v *= inv;
-            }
-            let l = &*l;
-            for c in j + 1..=ju {
-                let base = (c - j - 1) * ld;
-                let r = kv + j - c;
-                let cc = &mut right[base + r..base + r + km + 1];
-                let u = cc[0];
-                if u != T::zero() {
-                    for (x, li) in cc[1..].iter_mut().zip(l.iter()) {
-                        *x -= *li * u;
-                    }
-                }
-            }
+        ju = ju.max((j + ku + p).min(n - 1));
+        col.swap(kv, kv + p);
+        negative ^= (col[kv] < T::zero()) != (p != 0);
+        let inv = T::one() / col[kv];
+        let l = &mut col[kv + 1..=kv + km];
+        for v in l.iter_mut() {
+            *v *= inv;
+        }
+        let l = &*l;
+        // Rows j..=j+km of column c start at (c − j − 1)(ld − 1) + kv − 1
+        // in `right`: one chunk of length ld − 1 per column.
+        let (right, ncols) = (&mut right[kv - 1..], ju - j);
+        // The multipliers in registers for the band widths of small kl.
+        match km {
+            1 => eliminate::<T, 1>(right, ld - 1, ncols, l, p),
+            2 => eliminate::<T, 2>(right, ld - 1, ncols, l, p),
+            3 => eliminate::<T, 3>(right, ld - 1, ncols, l, p),
+            4 => eliminate::<T, 4>(right, ld - 1, ncols, l, p),
+            5 => eliminate::<T, 5>(right, ld - 1, ncols, l, p),
+            6 => eliminate::<T, 6>(right, ld - 1, ncols, l, p),
+            7 => eliminate::<T, 7>(right, ld - 1, ncols, l, p),
+            8 => eliminate::<T, 8>(right, ld - 1, ncols, l, p),
+            _ => eliminate_any(right, ld - 1, ncols, l, p),
         }
     }
-    Ok(())
+    Ok(if negative { -T::one() } else { T::one() })
 }
 
 /// Solves `A x = b` in place with the factor of [`lu_factor`].
@@ -365,23 +501,55 @@ fn lu_solve<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize], x: &mut [T
     if kl > 0 {
         for (j, col) in fac.chunks_exact(ld).enumerate().take(n.saturating_sub(1)) {
             let km = kl.min(n - 1 - j);
-            let p = ipiv[j];
-            if p != j {
-                x.swap(j, p);
-            }
-            let xj = x[j];
-            for (xi, l) in x[j + 1..=j + km].iter_mut().zip(&col[kv + 1..=kv + km]) {
-                *xi -= *l * xj;
-            }
+            x.swap(j, ipiv[j]);
+            let (head, tail) = x.split_at_mut(j + 1);
+            sub_scaled(&mut tail[..km], &col[kv + 1..=kv + km], head[j]);
         }
     }
     for (j, col) in fac.chunks_exact(ld).enumerate().rev() {
-        let xj = x[j] / col[kv];
-        x[j] = xj;
+        let (head, tail) = x.split_at_mut(j);
+        let xj = tail[0] / col[kv];
+        tail[0] = xj;
         let m = j.min(kv);
-        for (xi, u) in x[j - m..j].iter_mut().zip(&col[kv - m..kv]) {
-            *xi -= *u * xj;
+        sub_scaled(&mut head[j - m..], &col[kv - m..kv], xj);
+    }
+}
+
+/// [`lu_solve`] for two right-hand sides at once (each the same
+/// operations in the same order).
+fn lu_solve_pair<T: Real>(
+    kl: usize,
+    ku: usize,
+    fac: &[T],
+    ipiv: &[usize],
+    x: &mut [T],
+    y: &mut [T],
+) {
+    let kv = kl + ku;
+    let ld = kv + kl + 1;
+    let n = x.len();
+    debug_assert_eq!(y.len(), n);
+    if kl > 0 {
+        for (j, col) in fac.chunks_exact(ld).enumerate().take(n.saturating_sub(1)) {
+            let km = kl.min(n - 1 - j);
+            let l = &col[kv + 1..=kv + km];
+            x.swap(j, ipiv[j]);
+            y.swap(j, ipiv[j]);
+            let (xh, xt) = x.split_at_mut(j + 1);
+            let (yh, yt) = y.split_at_mut(j + 1);
+            sub_scaled(&mut xt[..km], l, xh[j]);
+            sub_scaled(&mut yt[..km], l, yh[j]);
         }
+    }
+    for (j, col) in fac.chunks_exact(ld).enumerate().rev() {
+        let (xh, xt) = x.split_at_mut(j);
+        let (yh, yt) = y.split_at_mut(j);
+        let (xj, yj) = (xt[0] / col[kv], yt[0] / col[kv]);
+        (xt[0], yt[0]) = (xj, yj);
+        let m = j.min(kv);
+        let u = &col[kv - m..kv];
+        sub_scaled(&mut xh[j - m..], u, xj);
+        sub_scaled(&mut yh[j - m..], u, yj);
     }
 }
 

@@ -149,19 +149,22 @@ impl KktLayout {
 
     /// `K` with the diagonals `diag` and no inertia shifts into `k`
     /// (general band storage, `n + m` with `kl = ku = b`); the solve
-    /// writes the shifts `δ`, `ε` over its diagonal.
+    /// writes the shifts `δ`, `ε` over its diagonal. Returns the largest
+    /// `|K|` entry off the diagonal, taken as the entries are written
+    /// (each position is written once) rather than in another pass.
     pub(crate) fn assemble_into(
         &self,
         k: &mut Banded<f64>,
         h: &SymBanded<f64>,
         jac: &BandedJacobian,
         diag: &KktDiagonals<'_>,
-    ) {
+    ) -> f64 {
         let b = self.band;
         debug_assert_eq!((k.n(), k.kl(), k.ku()), (self.size(), b, b));
         let ld = 2 * b + 1;
         let ab = k.as_mut_slice();
         ab.fill(0.0);
+        let mut off_inf = 0.0f64;
         let mut put = |r: usize, c: usize, v: f64| ab[c * ld + b + r - c] = v;
         let (hk, hs) = (h.k(), h.as_slice());
         debug_assert!(hk <= self.hk || hk == 0);
@@ -176,6 +179,7 @@ impl KktLayout {
                 } else {
                     put(pi, pj, v);
                     put(pj, pi, v);
+                    off_inf = off_inf.max(v.abs());
                 }
             }
         }
@@ -185,21 +189,29 @@ impl KktLayout {
                 let pj = self.pos_var[j];
                 put(q, pj, v);
                 put(pj, q, v);
+                off_inf = off_inf.max(v.abs());
             }
             put(q, q, -diag.c.get(i).copied().unwrap_or(0.0));
         }
+        off_inf
     }
 
     /// `(x part, constraint part)` into KKT order.
     pub(crate) fn permute(&self, xs: &[f64], cs: &[f64]) -> Vec<f64> {
         let mut v = vec![0.0; self.size()];
+        self.permute_into(xs, cs, &mut v);
+        v
+    }
+
+    /// [`permute`](Self::permute) into `v` (of length `n + m`; entries
+    /// past the ends of short `xs` or `cs` are left alone).
+    fn permute_into(&self, xs: &[f64], cs: &[f64], v: &mut [f64]) {
         for (&p, &x) in self.pos_var.iter().zip(xs) {
             v[p] = x;
         }
         for (&p, &c) in self.pos_con.iter().zip(cs) {
             v[p] = c;
         }
-        v
     }
 
     /// KKT order back into `(x part, constraint part)`.
@@ -253,7 +265,31 @@ pub(crate) struct KktSystem {
     /// `K(0, 0)`'s diagonal, in KKT order, kept while the shifts are
     /// tried (each rewrites the diagonal from it).
     base_diagonal: Vec<f64>,
+    /// The largest `|K|` entry off the diagonal (the shifts leave those).
+    off_diagonal_inf: f64,
     lu: Option<BandedLu<f64>>,
+    /// Work vectors kept between attempts and solves.
+    work: KktWork,
+}
+
+/// The vectors of one [`KktSystem::solve_corrected`], reused by the next.
+#[derive(Default)]
+struct KktWork {
+    /// The right-hand side, in KKT order.
+    rhs: Vec<f64>,
+    /// The solution of an attempt, in KKT order.
+    sol: Vec<f64>,
+    /// `K sol`, for the residual.
+    prod: Vec<f64>,
+    /// The normal step, in KKT order, and whether it is solved for the
+    /// current factors.
+    normal: Vec<f64>,
+    normal_solved: bool,
+    /// The tangential step `d_t` and `H d_t`.
+    dt: Vec<f64>,
+    hdt: Vec<f64>,
+    /// The tangential multiplier step.
+    dlt: Vec<f64>,
 }
 
 impl KktSystem {
@@ -263,22 +299,30 @@ impl KktSystem {
             layout,
             k: Banded::zeros(size, b, b),
             base_diagonal: Vec::new(),
+            off_diagonal_inf: 0.0,
             lu: None,
+            work: KktWork::default(),
         }
     }
 
     /// Factors `K(δ, ε)` from `K(0, 0)`, assembled into `k` already:
     /// only the diagonal moves between the shifts tried, so the matrix is
-    /// assembled once per solve. `Ok(false)` when it is singular.
-    fn factor_shifted(&mut self, delta: f64, eps: f64) -> Result<bool, Error> {
+    /// assembled once per solve. `Ok(Some(‖K(δ, ε)‖_max))` on success,
+    /// `Ok(None)` when it is singular.
+    fn factor_shifted(&mut self, delta: f64, eps: f64) -> Result<Option<f64>, Error> {
         let ld = 2 * self.layout.band + 1;
         let at = |p: usize| p * ld + self.layout.band;
         let ab = self.k.as_mut_slice();
+        let mut k_inf = self.off_diagonal_inf;
         for &p in &self.layout.pos_var {
-            ab[at(p)] = self.base_diagonal[p] + delta;
+            let v = self.base_diagonal[p] + delta;
+            ab[at(p)] = v;
+            k_inf = k_inf.max(v.abs());
         }
         for &q in &self.layout.pos_con {
-            ab[at(q)] = self.base_diagonal[q] - eps;
+            let v = self.base_diagonal[q] - eps;
+            ab[at(q)] = v;
+            k_inf = k_inf.max(v.abs());
         }
         let k = &self.k;
         let res = match &mut self.lu {
@@ -286,10 +330,10 @@ impl KktSystem {
             None => k.lu().map(|lu| self.lu = Some(lu)),
         };
         match res {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Some(k_inf)),
             Err(Error::Singular { .. }) => {
                 // The buffers stay for the next attempt; the factor is void.
-                Ok(false)
+                Ok(None)
             }
             Err(e) => Err(e),
         }
@@ -298,6 +342,35 @@ impl KktSystem {
     /// The factors of the last successful [`factor`](Self::factor).
     pub(crate) fn lu(&self) -> &BandedLu<f64> {
         self.lu.as_ref().expect("factored")
+    }
+
+    /// Solves `K sol = rhs` with the current factors into `work.sol`,
+    /// and the normal step `(0, c_normal)` with it (one pass over the
+    /// factors); `false` when the residual shows a nearly singular `K`
+    /// (`k_inf` its largest entry, `rhs_inf` the right-hand side's).
+    fn solve_checked(&mut self, k_inf: f64, rhs_inf: f64, c_normal: &[f64]) -> Result<bool, Error> {
+        let (layout, w) = (&self.layout, &mut self.work);
+        let lu = self.lu.as_ref().expect("factored");
+        w.sol.clone_from(&w.rhs);
+        w.normal.clear();
+        w.normal.resize(layout.size(), 0.0);
+        layout.permute_into(&[], c_normal, &mut w.normal);
+        w.normal_solved = lu.solve_pair_mut(&mut w.sol, &mut w.normal).is_ok();
+        if !w.normal_solved {
+            // The errors of one solve at a time: the step's now, the
+            // normal step's only if the curvature test comes to need it.
+            w.sol.clone_from(&w.rhs);
+            lu.solve_mut(&mut w.sol)?;
+        }
+        w.prod.resize(w.sol.len(), 0.0);
+        self.k.try_mul_vec_into(&w.sol, &mut w.prod)?;
+        let res = w
+            .prod
+            .iter()
+            .zip(&w.rhs)
+            .fold(0.0f64, |a, (p, q)| a.max((p - q).abs()));
+        let sol_inf = w.sol.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        Ok(sol_inf.is_finite() && res <= 1e-8 * (rhs_inf + k_inf * sol_inf))
     }
 }
 
@@ -312,6 +385,9 @@ impl KktSystem {
     /// Zavala's inertia-free test). `extra(dλ_t)` adds the curvature and
     /// squared length of eliminated unknowns (an interior-point method's
     /// slacks) along the tangential multiplier step `dλ_t`.
+    ///
+    /// The sign comes with the factors, so it is tested first: an attempt
+    /// with the wrong one costs a factorisation and no solve.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn solve_corrected(
         &mut self,
@@ -324,46 +400,43 @@ impl KktSystem {
         delta_last: &mut f64,
     ) -> Result<KktStep, Error> {
         let m = rhs.c.len();
-        let full = self.layout.permute(rhs.x, rhs.c);
-        let rhs_inf = full.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let size = self.layout.size();
+        self.work.rhs.resize(size, 0.0);
+        self.layout.permute_into(rhs.x, rhs.c, &mut self.work.rhs);
+        let rhs_inf = self.work.rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let want_sign = if m.is_multiple_of(2) { 1.0 } else { -1.0 };
         let (mut delta, mut eps) = (0.0f64, 0.0f64);
-        self.layout.assemble_into(&mut self.k, h, jac, diag);
+        self.off_diagonal_inf = self.layout.assemble_into(&mut self.k, h, jac, diag);
         let (ld, b) = (2 * self.layout.band + 1, self.layout.band);
         let ab = self.k.as_slice();
         self.base_diagonal.clear();
-        self.base_diagonal
-            .extend((0..self.layout.size()).map(|p| ab[p * ld + b]));
+        self.base_diagonal.extend((0..size).map(|p| ab[p * ld + b]));
         loop {
-            let solved = if self.factor_shifted(delta, eps)? {
-                let mut sol = full.clone();
-                self.lu().solve_mut(&mut sol)?;
-                // A nearly singular K shows in the solve's residual.
-                let mut ks = vec![0.0; sol.len()];
-                self.k.try_mul_vec_into(&sol, &mut ks)?;
-                let res = ks
-                    .iter()
-                    .zip(&full)
-                    .fold(0.0f64, |a, (p, q)| a.max((p - q).abs()));
-                let sol_inf = sol.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-                let k_inf = self.k.as_slice().iter().fold(0.0f64, |a, v| a.max(v.abs()));
-                let ok = sol_inf.is_finite() && res <= 1e-8 * (rhs_inf + k_inf * sol_inf);
-                ok.then_some(sol)
-            } else {
-                None
-            };
-            // A singular K: regularise the constraint block once (a rank-
-            // deficient J), and grow δ as for a wrong inertia.
-            match solved {
-                Some(sol) => {
-                    let (dx, dl) = self.layout.split(&sol);
-                    if self.curvature_ok(h, diag, rhs, &dx, &dl, delta, want_sign, extra)? {
-                        if delta > 0.0 {
-                            *delta_last = delta;
-                        }
-                        return Ok(KktStep { dx, dl, delta, eps });
+            // `Some(accepted)` for a factored K with a solve of small
+            // residual; `None` for a singular K.
+            let outcome = match self.factor_shifted(delta, eps)? {
+                Some(_) if self.lu().determinant_sign() != want_sign => Some(false),
+                Some(k_inf) => {
+                    // A nearly singular K shows in the solve's residual.
+                    if self.solve_checked(k_inf, rhs_inf, rhs.c_normal)? {
+                        Some(self.curvature_ok(h, diag, rhs, delta, extra)?)
+                    } else {
+                        None
                     }
                 }
+                None => None,
+            };
+            match outcome {
+                Some(true) => {
+                    if delta > 0.0 {
+                        *delta_last = delta;
+                    }
+                    let (dx, dl) = self.layout.split(&self.work.sol);
+                    return Ok(KktStep { dx, dl, delta, eps });
+                }
+                Some(false) => {}
+                // A singular K: regularise the constraint block once (a
+                // rank-deficient J), and grow δ as for a wrong inertia.
                 None => {
                     if eps == 0.0 {
                         eps = rule.eps_init;
@@ -387,38 +460,39 @@ impl KktSystem {
         }
     }
 
-    /// The inertia test of a solved step (see
-    /// [`solve_corrected`](Self::solve_corrected)).
-    #[allow(clippy::too_many_arguments)]
+    /// The curvature half of the inertia test of the solved step in
+    /// `work.sol` (see [`solve_corrected`](Self::solve_corrected)).
     fn curvature_ok(
-        &self,
+        &mut self,
         h: &SymBanded<f64>,
         diag: &KktDiagonals<'_>,
         rhs: &KktRhs<'_>,
-        dx: &[f64],
-        dl: &[f64],
         delta: f64,
-        want_sign: f64,
         extra: &dyn Fn(&[f64]) -> (f64, f64),
     ) -> Result<bool, Error> {
-        let n = dx.len();
-        let lu = self.lu();
-        let sign = lu.determinant_sign();
-        if sign != want_sign {
-            return Ok(false);
+        let lu = self.lu.as_ref().expect("factored");
+        let (layout, w) = (&self.layout, &mut self.work);
+        let n = layout.pos_var.len();
+        if !w.normal_solved {
+            w.normal.clear();
+            w.normal.resize(layout.size(), 0.0);
+            layout.permute_into(&[], rhs.c_normal, &mut w.normal);
+            lu.solve_mut(&mut w.normal)?;
         }
-        let mut normal = self.layout.permute(&vec![0.0; n], rhs.c_normal);
-        lu.solve_mut(&mut normal)?;
-        let (dn, dln) = self.layout.split(&normal);
-        let dt: Vec<f64> = dx.iter().zip(&dn).map(|(a, b)| a - b).collect();
-        let dlt: Vec<f64> = dl.iter().zip(&dln).map(|(a, b)| a - b).collect();
-        let mut hdt = vec![0.0; n];
-        h.try_mul_vec_into(&dt, &mut hdt)?;
-        let (extra_curv, extra_len) = extra(&dlt);
+        let tangential = |pos: &[usize], out: &mut Vec<f64>| {
+            out.clear();
+            out.extend(pos.iter().map(|&p| w.sol[p] - w.normal[p]));
+        };
+        tangential(&layout.pos_var, &mut w.dt);
+        tangential(&layout.pos_con, &mut w.dlt);
+        w.hdt.resize(n, 0.0);
+        h.try_mul_vec_into(&w.dt, &mut w.hdt)?;
+        let (extra_curv, extra_len) = extra(&w.dlt);
+        let dt = &w.dt;
         let dtt: f64 = dt.iter().map(|v| v * v).sum::<f64>() + extra_len;
         let curv = dt
             .iter()
-            .zip(&hdt)
+            .zip(&w.hdt)
             .enumerate()
             .map(|(j, (a, b))| a * (b + a * diag.x.get(j).copied().unwrap_or(0.0)))
             .sum::<f64>()
