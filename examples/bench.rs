@@ -10,7 +10,7 @@
 //! `--newton-only` runs just the Newton solve (for whole-process timing),
 //! `--band-only` one banded extraction (for its peak memory),
 //! `--sweeps-only` f, the gradient and the HVP alone (the engine's figures;
-//! run with `LENSDIFF_SIMD=baseline|avx2|avx512` to compare instruction
+//! run with `LENSDIFF_SIMD=baseline|avx2` to compare instruction
 //! sets).
 //! `--whole-vector` runs the whole-vector engine instead of the tiled one,
 //! `--threads T` the tiles on `T` threads (default: `LENSDIFF_THREADS`, else

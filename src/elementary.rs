@@ -278,9 +278,7 @@ macro_rules! float_lifts {
 
 macro_rules! float_lift {
     (float, $row:ident, $m:ident) => {
-        // Always inlined: a `ScalarFn` on dual lanes must inline whole into
-        // the function `kernels::level::vectorized` compiles for AVX2/AVX-512.
-        #[inline(always)]
+        #[inline]
         fn $m(self) -> Self {
             self.lift($row {})
         }
@@ -299,7 +297,7 @@ macro_rules! real_lifts {
 
 macro_rules! real_lift {
     (real, $row:ident, $m:ident, ($($p:ident : $pt:ty),*)) => {
-        #[inline(always)]
+        #[inline]
         fn $m(self, $($p: $pt),*) -> Self {
             self.lift($row { $($p),* })
         }

@@ -13,7 +13,7 @@
 //! (the thread count), and from the defaults (all cores, tiled).
 //!
 //! The vector paths run at the widest instruction set the CPU has (AVX2 +
-//! FMA or AVX-512 on x86-64, chosen at run time: no build flags); see
+//! FMA on x86-64, chosen at run time: no build flags); see
 //! [`SimdLevel`] to force one (`SimdLevel::scope`, `LENSDIFF_SIMD`).
 //!
 //! ```

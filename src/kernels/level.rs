@@ -3,16 +3,19 @@
 //! The crate is compiled for the target's baseline (SSE2 on x86-64), so a
 //! user's `cargo build` needs no flags. The vector paths (the elementwise
 //! kernels, and every `ScalarFn` evaluated on four lanes) are run through
-//! [`vectorized`], which enters a function compiled for AVX2 + FMA or
-//! AVX-512 when the CPU has them (`pulp`'s safe tokens: the CPU is checked
-//! before such a function can be called) and inlines the path into it, so
-//! the same source runs at the widest level available. The lanes'
+//! [`vectorized`], which enters a function compiled for AVX2 + FMA when
+//! the CPU has them (`pulp`'s safe tokens: the CPU is checked before such
+//! a function can be called) and inlines the path into it, so the same
+//! source runs at the widest level available. (An AVX-512 level was
+//! measured too: 5–10 % faster than AVX2 on four lanes, slower on one
+//! Hessian sweep, and a third copy of every vector path lengthened the
+//! cold build; see notes/engine.md.) The lanes'
 //! arithmetic forms no fused multiply–adds, so every level gives bitwise
 //! the same results as the baseline.
 //!
 //! The level in force: the one set by [`SimdLevel::scope`] on the calling
 //! thread (the tiled engine's workers take their caller's), else the
-//! environment variable `LENSDIFF_SIMD` (`baseline`, `avx2` or `avx512`,
+//! environment variable `LENSDIFF_SIMD` (`baseline` or `avx2`,
 //! read once), else the best the CPU has. A level the CPU lacks runs as
 //! the best one below it.
 
@@ -36,13 +39,11 @@ pub enum SimdLevel {
     Baseline,
     /// AVX2 with FMA (x86-64-v3).
     Avx2,
-    /// AVX-512 F, BW, CD, DQ and VL (x86-64-v4).
-    Avx512,
 }
 
 impl SimdLevel {
     /// Every level, lowest first.
-    pub const ALL: [SimdLevel; 3] = [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512];
+    pub const ALL: [SimdLevel; 2] = [SimdLevel::Baseline, SimdLevel::Avx2];
 
     /// Whether this CPU can run the level.
     ///
@@ -55,8 +56,6 @@ impl SimdLevel {
             SimdLevel::Baseline => true,
             #[cfg(target_arch = "x86_64")]
             SimdLevel::Avx2 => pulp::x86::V3::try_new().is_some(),
-            #[cfg(target_arch = "x86_64")]
-            SimdLevel::Avx512 => pulp::x86::V4::try_new().is_some(),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -69,14 +68,14 @@ impl SimdLevel {
     /// assert!(SimdLevel::detected() >= SimdLevel::Baseline);
     /// ```
     pub fn detected() -> SimdLevel {
-        SimdLevel::Avx512.clamped()
+        SimdLevel::Avx2.clamped()
     }
 
     /// This level, or the best available one below it.
     ///
     /// ```
     /// use lensdiff::engine::SimdLevel;
-    /// assert!(SimdLevel::Avx512.clamped() <= SimdLevel::Avx512);
+    /// assert!(SimdLevel::Avx2.clamped() <= SimdLevel::Avx2);
     /// assert_eq!(SimdLevel::Baseline.clamped(), SimdLevel::Baseline);
     /// ```
     pub fn clamped(self) -> SimdLevel {
@@ -158,7 +157,6 @@ impl fmt::Display for SimdLevel {
         f.write_str(match self {
             SimdLevel::Baseline => "baseline",
             SimdLevel::Avx2 => "avx2",
-            SimdLevel::Avx512 => "avx512",
         })
     }
 }
@@ -182,7 +180,7 @@ impl fmt::Display for UnknownSimdLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "LENSDIFF_SIMD={:?} is not a level (baseline, avx2 or avx512)",
+            "LENSDIFF_SIMD={:?} is not a level (baseline or avx2)",
             self.0
         )
     }
@@ -196,7 +194,6 @@ impl FromStr for SimdLevel {
         match s.trim().to_ascii_lowercase().as_str() {
             "baseline" | "sse2" => Ok(SimdLevel::Baseline),
             "avx2" => Ok(SimdLevel::Avx2),
-            "avx512" => Ok(SimdLevel::Avx512),
             _ => Err(UnknownSimdLevel(s.to_string())),
         }
     }
@@ -214,11 +211,6 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 pub(crate) fn run_at<R>(level: SimdLevel, f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     match level {
-        SimdLevel::Avx512 => {
-            if let Some(simd) = pulp::x86::V4::try_new() {
-                return simd.vectorize(f);
-            }
-        }
         SimdLevel::Avx2 => {
             if let Some(simd) = pulp::x86::V3::try_new() {
                 return simd.vectorize(f);

@@ -2,8 +2,8 @@
 //! `f64`, four lanes at a time.
 //!
 //! The lanes are four-entry arrays whose operations LLVM vectorises at the
-//! instruction set chosen at run time ([`level`]: SSE2 halves, or one AVX
-//! register under AVX2 or AVX-512), so the crate keeps
+//! instruction set chosen at run time (`engine::SimdLevel`: SSE2 halves,
+//! or one AVX register under AVX2), so the crate keeps
 //! `#![forbid(unsafe_code)]` and a user's build needs no flags. The
 //! kernels use only operations that SSE2 has (add, multiply, divide,
 //! compare, bit logic, 64-bit shifts and adds), and form no fused

@@ -7,7 +7,7 @@
 //! is a loop over four independent lanes that LLVM turns into one vector
 //! instruction at the level of the function it is inlined into: two SSE2
 //! halves in baseline code, one AVX register inside a function compiled
-//! for AVX2 or AVX-512. Each lane's arithmetic is IEEE's (no fused
+//! for AVX2. Each lane's arithmetic is IEEE's (no fused
 //! multiply–add is formed), so the results are bitwise the same at every
 //! level.
 

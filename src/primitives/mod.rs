@@ -14,7 +14,7 @@
 //!
 //! The hottest loops (arithmetic, reductions, linear stencils, and every
 //! `ScalarFn` through [`crate::Real`]'s slice paths) run through
-//! `kernels::level::vectorized`, so they are compiled for AVX2 or AVX-512
+//! `kernels::level::vectorized`, so they are compiled for AVX2
 //! too and run at the level chosen at run time (`notes/engine.md`).
 
 pub(crate) mod arith;
