@@ -9,7 +9,6 @@
 //! the transpose of a broadcast argument sums over the broadcast axis.
 
 use crate::graph::{Ctx, IndexMap, Op, mismatch};
-use crate::kernels::level::vectorized;
 use crate::{Error, Real};
 
 /// Which arithmetic operation.
@@ -92,90 +91,75 @@ impl<S: Real> Op<S> for Binary {
         }
     }
     fn eval(&self, x: &[&[S]], y: &mut [S]) {
-        vectorized(
-            #[inline(always)]
-            || {
-                let (a, b) = (x[0], x[1]);
-                if a.len() == y.len() && b.len() == y.len() {
-                    for ((y, &a), &b) in y.iter_mut().zip(a).zip(b) {
-                        *y = self.value(a, b);
-                    }
-                } else {
-                    for (j, y) in y.iter_mut().enumerate() {
-                        *y = self.value(at(a, j), at(b, j));
-                    }
-                }
-            },
-        )
+        let (a, b) = (x[0], x[1]);
+        if a.len() == y.len() && b.len() == y.len() {
+            for ((y, &a), &b) in y.iter_mut().zip(a).zip(b) {
+                *y = self.value(a, b);
+            }
+        } else {
+            for (j, y) in y.iter_mut().enumerate() {
+                *y = self.value(at(a, j), at(b, j));
+            }
+        }
     }
     fn jvp_add(&self, i: usize, c: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
-        vectorized(
-            #[inline(always)]
-            || {
-                let (a, b, y) = (c.inputs[0], c.inputs[1], c.output);
-                if self.0 == BinKind::Add || (self.0 == BinKind::Sub && i == 0) {
-                    if dx.len() == dy.len() {
-                        for (dy, &dx) in dy.iter_mut().zip(dx) {
-                            *dy += dx;
-                        }
-                    } else {
-                        for dy in dy.iter_mut() {
-                            *dy += dx[0];
-                        }
-                    }
-                    return;
+        let (a, b, y) = (c.inputs[0], c.inputs[1], c.output);
+        if self.0 == BinKind::Add || (self.0 == BinKind::Sub && i == 0) {
+            if dx.len() == dy.len() {
+                for (dy, &dx) in dy.iter_mut().zip(dx) {
+                    *dy += dx;
                 }
-                for (j, dy) in dy.iter_mut().enumerate() {
-                    *dy += self.partial(i, at(a, j), at(b, j), y[j]) * at(dx, j);
+            } else {
+                for dy in dy.iter_mut() {
+                    *dy += dx[0];
                 }
-            },
-        )
+            }
+            return;
+        }
+        for (j, dy) in dy.iter_mut().enumerate() {
+            *dy += self.partial(i, at(a, j), at(b, j), y[j]) * at(dx, j);
+        }
     }
     fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        vectorized(
-            #[inline(always)]
-            || {
-                let (a, b, y) = (c.inputs[0], c.inputs[1], c.output);
-                let n = dy.len();
-                if dx.len() == n {
-                    if a.len() == n && b.len() == n {
-                        match (self.0, i) {
-                            (BinKind::Add, _) | (BinKind::Sub, 0) => {
-                                for (dx, &dy) in dx.iter_mut().zip(dy) {
-                                    *dx += dy;
-                                }
-                            }
-                            (BinKind::Sub, _) => {
-                                for (dx, &dy) in dx.iter_mut().zip(dy) {
-                                    *dx -= dy;
-                                }
-                            }
-                            (BinKind::Mul, _) => {
-                                let other = if i == 0 { b } else { a };
-                                for ((dx, &dy), &o) in dx.iter_mut().zip(dy).zip(other) {
-                                    *dx += dy * o;
-                                }
-                            }
-                            (BinKind::Div, _) => {
-                                for (j, dx) in dx.iter_mut().enumerate() {
-                                    *dx += self.partial(i, a[j], b[j], y[j]) * dy[j];
-                                }
-                            }
+        let (a, b, y) = (c.inputs[0], c.inputs[1], c.output);
+        let n = dy.len();
+        if dx.len() == n {
+            if a.len() == n && b.len() == n {
+                match (self.0, i) {
+                    (BinKind::Add, _) | (BinKind::Sub, 0) => {
+                        for (dx, &dy) in dx.iter_mut().zip(dy) {
+                            *dx += dy;
                         }
-                    } else {
+                    }
+                    (BinKind::Sub, _) => {
+                        for (dx, &dy) in dx.iter_mut().zip(dy) {
+                            *dx -= dy;
+                        }
+                    }
+                    (BinKind::Mul, _) => {
+                        let other = if i == 0 { b } else { a };
+                        for ((dx, &dy), &o) in dx.iter_mut().zip(dy).zip(other) {
+                            *dx += dy * o;
+                        }
+                    }
+                    (BinKind::Div, _) => {
                         for (j, dx) in dx.iter_mut().enumerate() {
-                            *dx += self.partial(i, at(a, j), at(b, j), y[j]) * dy[j];
+                            *dx += self.partial(i, a[j], b[j], y[j]) * dy[j];
                         }
                     }
-                } else {
-                    // A broadcast scalar argument: sum over the broadcast axis.
-                    let mut acc = S::zero();
-                    for (j, &dy) in dy.iter().enumerate() {
-                        acc += self.partial(i, at(a, j), at(b, j), y[j]) * dy;
-                    }
-                    dx[0] += acc;
                 }
-            },
-        )
+            } else {
+                for (j, dx) in dx.iter_mut().enumerate() {
+                    *dx += self.partial(i, at(a, j), at(b, j), y[j]) * dy[j];
+                }
+            }
+        } else {
+            // A broadcast scalar argument: sum over the broadcast axis.
+            let mut acc = S::zero();
+            for (j, &dy) in dy.iter().enumerate() {
+                acc += self.partial(i, at(a, j), at(b, j), y[j]) * dy;
+            }
+            dx[0] += acc;
+        }
     }
 }

@@ -11,11 +11,6 @@
 //!   linear stencils (finite differences);
 //! * `stencil`: nonlinear windows;
 //! * `matrix`: `W·x` (bilinear in the matrix and the vector), `a bᵀ`.
-//!
-//! The hottest loops (arithmetic, reductions, linear stencils, and every
-//! `ScalarFn` through [`crate::Real`]'s slice paths) run through
-//! `kernels::level::vectorized`, so they are compiled for AVX2
-//! too and run at the level chosen at run time (`notes/engine.md`).
 
 pub(crate) mod arith;
 pub(crate) mod elementwise;

@@ -6,7 +6,6 @@
 //! tiled run adds the tiles' counts) has `J = 0`.
 
 use crate::graph::{Ctx, IndexMap, Op, mismatch};
-use crate::kernels::level::vectorized;
 use crate::{Error, Real};
 
 /// Which reduction.
@@ -23,50 +22,40 @@ pub(crate) enum Reduction {
 pub(crate) struct Reduce(pub(crate) Reduction);
 
 fn sum<S: Real>(x: &[S]) -> S {
-    vectorized(
-        #[inline(always)]
-        || {
-            // Four accumulators: shorter dependency chains, and a pairwise-ish
-            // summation that loses less to rounding than one running sum.
-            let mut acc = [S::zero(); 4];
-            let chunks = x.chunks_exact(4);
-            let rest = chunks.remainder();
-            for c in chunks {
-                acc[0] += c[0];
-                acc[1] += c[1];
-                acc[2] += c[2];
-                acc[3] += c[3];
-            }
-            let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-            for &r in rest {
-                s += r;
-            }
-            s
-        },
-    )
+    // Four accumulators: shorter dependency chains, and a pairwise-ish
+    // summation that loses less to rounding than one running sum.
+    let mut acc = [S::zero(); 4];
+    let chunks = x.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        acc[0] += c[0];
+        acc[1] += c[1];
+        acc[2] += c[2];
+        acc[3] += c[3];
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for &r in rest {
+        s += r;
+    }
+    s
 }
 
 pub(crate) fn dot<S: Real>(a: &[S], b: &[S]) -> S {
-    vectorized(
-        #[inline(always)]
-        || {
-            let mut acc = [S::zero(); 4];
-            let ca = a.chunks_exact(4);
-            let cb = b.chunks_exact(4);
-            let (ra, rb) = (ca.remainder(), cb.remainder());
-            for (x, y) in ca.zip(cb) {
-                acc[0] += x[0] * y[0];
-                acc[1] += x[1] * y[1];
-                acc[2] += x[2] * y[2];
-                acc[3] += x[3] * y[3];
-            }
-            let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-            for (&x, &y) in ra.iter().zip(rb) {
-                s += x * y;
-            }
-            s
-        },
-    )
+    let mut acc = [S::zero(); 4];
+    let ca = a.chunks_exact(4);
+    let cb = b.chunks_exact(4);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        acc[0] += x[0] * y[0];
+        acc[1] += x[1] * y[1];
+        acc[2] += x[2] * y[2];
+        acc[3] += x[3] * y[3];
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (&x, &y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
 }
 
 impl<S: Real> Op<S> for Reduce {
@@ -117,53 +106,43 @@ impl<S: Real> Op<S> for Reduce {
         };
     }
     fn vjp_add(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        vectorized(
-            #[inline(always)]
-            || {
-                let g = dy[0];
-                match self.0 {
-                    Reduction::Sum => {
-                        for dx in dx.iter_mut() {
-                            *dx += g;
-                        }
-                    }
-                    Reduction::Dot => {
-                        for (dx, &o) in dx.iter_mut().zip(c.inputs[1 - i]) {
-                            *dx += g * o;
-                        }
-                    }
-                    Reduction::NormSquared => {
-                        let g2 = g + g;
-                        for (dx, &x) in dx.iter_mut().zip(c.inputs[0]) {
-                            *dx += g2 * x;
-                        }
-                    }
-                    Reduction::Count => {}
+        let g = dy[0];
+        match self.0 {
+            Reduction::Sum => {
+                for dx in dx.iter_mut() {
+                    *dx += g;
                 }
-            },
-        )
+            }
+            Reduction::Dot => {
+                for (dx, &o) in dx.iter_mut().zip(c.inputs[1 - i]) {
+                    *dx += g * o;
+                }
+            }
+            Reduction::NormSquared => {
+                let g2 = g + g;
+                for (dx, &x) in dx.iter_mut().zip(c.inputs[0]) {
+                    *dx += g2 * x;
+                }
+            }
+            Reduction::Count => {}
+        }
     }
     fn vjp_set(&self, i: usize, c: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
-        vectorized(
-            #[inline(always)]
-            || {
-                let g = dy[0];
-                match self.0 {
-                    Reduction::Sum => dx.fill(g),
-                    Reduction::Dot => {
-                        for (dx, &o) in dx.iter_mut().zip(c.inputs[1 - i]) {
-                            *dx = g * o;
-                        }
-                    }
-                    Reduction::NormSquared => {
-                        let g2 = g + g;
-                        for (dx, &x) in dx.iter_mut().zip(c.inputs[0]) {
-                            *dx = g2 * x;
-                        }
-                    }
-                    Reduction::Count => dx.fill(S::zero()),
+        let g = dy[0];
+        match self.0 {
+            Reduction::Sum => dx.fill(g),
+            Reduction::Dot => {
+                for (dx, &o) in dx.iter_mut().zip(c.inputs[1 - i]) {
+                    *dx = g * o;
                 }
-            },
-        )
+            }
+            Reduction::NormSquared => {
+                let g2 = g + g;
+                for (dx, &x) in dx.iter_mut().zip(c.inputs[0]) {
+                    *dx = g2 * x;
+                }
+            }
+            Reduction::Count => dx.fill(S::zero()),
+        }
     }
 }

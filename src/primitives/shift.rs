@@ -5,7 +5,6 @@
 //! transpose (scatter-add, or correlation for a stencil); nothing is saved.
 
 use crate::graph::{Ctx, IndexMap, Op, mismatch};
-use crate::kernels::level::vectorized;
 use crate::{Error, Real};
 
 /// Which part of the input to keep.
@@ -286,20 +285,15 @@ impl<S: Real> Op<S> for LinearStencil<S> {
 /// contiguous, vectorisable, and the zeros of an interleaved stencil cost
 /// nothing.
 fn stencil_add<S: Real>(coeffs: &[S], x: &[S], y: &mut [S]) {
-    vectorized(
-        #[inline(always)]
-        || {
-            let m = y.len();
-            for (j, &c) in coeffs.iter().enumerate() {
-                if c == S::zero() {
-                    continue;
-                }
-                for (y, &x) in y.iter_mut().zip(&x[j..j + m]) {
-                    *y += c * x;
-                }
-            }
-        },
-    )
+    let m = y.len();
+    for (j, &c) in coeffs.iter().enumerate() {
+        if c == S::zero() {
+            continue;
+        }
+        for (y, &x) in y.iter_mut().zip(&x[j..j + m]) {
+            *y += c * x;
+        }
+    }
 }
 
 /// A constant vector or scalar (no arguments, zero derivative), with the
