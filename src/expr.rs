@@ -436,7 +436,8 @@ impl<S: Real> Expr<S> {
         self.unary(Reduce(Reduction::Count))
     }
     /// The mean `Σ xᵢ / n` (a scalar), with `n` the length at which the
-    /// program runs (see [`Expr::length`]).
+    /// program runs (see [`Expr::length`]). Of an empty vector it is
+    /// `0 / 0`, NaN, as the mean of nothing has no value.
     ///
     /// ```
     /// use lensdiff::{Expr, DFun, grad};
