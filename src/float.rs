@@ -6,7 +6,6 @@
 use crate::Real;
 use crate::dual::{Dual, DualN, second1, second2};
 use crate::kernels::lanes::{Lanes, agreed, drive, load, pairs, triples};
-use crate::kernels::level::vectorized;
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
 use num_traits::One;
 
@@ -27,72 +26,57 @@ impl Real for f64 {
     // The vector paths: four entries per evaluation on SIMD lanes.
     #[inline]
     fn map_slice<F: ScalarFn>(f: &F, x: &[f64], out: impl FnMut(usize, f64)) {
-        vectorized(
+        drive(
+            x.len(),
             #[inline(always)]
-            || {
-                drive(
-                    x.len(),
+            |i| {
+                let (v, len) = load(x, i);
+                let (r, ok) = agreed(
                     #[inline(always)]
-                    |i| {
-                        let (v, len) = load(x, i);
-                        let (r, ok) = agreed(
-                            #[inline(always)]
-                            || f.eval(v),
-                        );
-                        (r.to_array(), len, ok)
-                    },
-                    |i| f.eval(x[i]),
-                    out,
+                    || f.eval(v),
                 );
+                (r.to_array(), len, ok)
             },
+            |i| f.eval(x[i]),
+            out,
         )
     }
 
     #[inline]
     fn map_deriv_slice<F: ScalarFn>(f: &F, x: &[f64], mut out: impl FnMut(usize, f64, f64)) {
-        vectorized(
+        let scalar = |i: usize| x[i].value_and_deriv(f);
+        drive(
+            x.len(),
             #[inline(always)]
-            || {
-                let scalar = |i: usize| x[i].value_and_deriv(f);
-                drive(
-                    x.len(),
+            |i| {
+                let (v, len) = load(x, i);
+                let (r, ok) = agreed(
                     #[inline(always)]
-                    |i| {
-                        let (v, len) = load(x, i);
-                        let (r, ok) = agreed(
-                            #[inline(always)]
-                            || f.eval(Dual::new(v, Lanes::one())),
-                        );
-                        (pairs(r.re, r.eps[0]), len, ok)
-                    },
-                    scalar,
-                    |i, (v, d)| out(i, v, d),
+                    || f.eval(Dual::new(v, Lanes::one())),
                 );
+                (pairs(r.re, r.eps[0]), len, ok)
             },
+            scalar,
+            |i, (v, d)| out(i, v, d),
         )
     }
 
     #[inline]
     fn zip_slice<F: ScalarFn2>(f: &F, a: &[f64], b: &[f64], out: impl FnMut(usize, f64)) {
-        vectorized(
+        let b = &b[..a.len()];
+        drive(
+            a.len(),
             #[inline(always)]
-            || {
-                let b = &b[..a.len()];
-                drive(
-                    a.len(),
+            |i| {
+                let ((u, len), (v, _)) = (load(a, i), load(b, i));
+                let (r, ok) = agreed(
                     #[inline(always)]
-                    |i| {
-                        let ((u, len), (v, _)) = (load(a, i), load(b, i));
-                        let (r, ok) = agreed(
-                            #[inline(always)]
-                            || f.eval(u, v),
-                        );
-                        (r.to_array(), len, ok)
-                    },
-                    |i| f.eval(a[i], b[i]),
-                    out,
+                    || f.eval(u, v),
                 );
+                (r.to_array(), len, ok)
             },
+            |i| f.eval(a[i], b[i]),
+            out,
         )
     }
 
@@ -103,50 +87,40 @@ impl Real for f64 {
         b: &[f64],
         mut out: impl FnMut(usize, f64, f64, f64),
     ) {
-        vectorized(
+        let b = &b[..a.len()];
+        let scalar = |i: usize| f64::value_and_grad2(a[i], b[i], f);
+        drive(
+            a.len(),
             #[inline(always)]
-            || {
-                let b = &b[..a.len()];
-                let scalar = |i: usize| f64::value_and_grad2(a[i], b[i], f);
-                drive(
-                    a.len(),
+            |i| {
+                let ((u, len), (v, _)) = (load(a, i), load(b, i));
+                let (r, ok) = agreed(
                     #[inline(always)]
-                    |i| {
-                        let ((u, len), (v, _)) = (load(a, i), load(b, i));
-                        let (r, ok) = agreed(
-                            #[inline(always)]
-                            || f.eval(DualN::<Lanes, 2>::variable(u, 0), DualN::variable(v, 1)),
-                        );
-                        (triples(r.re, r.eps[0], r.eps[1]), len, ok)
-                    },
-                    scalar,
-                    |i, (v, da, db)| out(i, v, da, db),
+                    || f.eval(DualN::<Lanes, 2>::variable(u, 0), DualN::variable(v, 1)),
                 );
+                (triples(r.re, r.eps[0], r.eps[1]), len, ok)
             },
+            scalar,
+            |i, (v, da, db)| out(i, v, da, db),
         )
     }
 
     #[inline]
     fn map_second_slice<F: ScalarFn>(f: &F, x: &[f64], mut out: impl FnMut(usize, f64, f64, f64)) {
-        vectorized(
+        let scalar = |i: usize| second1(f, x[i]);
+        drive(
+            x.len(),
             #[inline(always)]
-            || {
-                let scalar = |i: usize| second1(f, x[i]);
-                drive(
-                    x.len(),
+            |i| {
+                let (v, len) = load(x, i);
+                let ((y, d1, d2), ok) = agreed(
                     #[inline(always)]
-                    |i| {
-                        let (v, len) = load(x, i);
-                        let ((y, d1, d2), ok) = agreed(
-                            #[inline(always)]
-                            || second1(f, v),
-                        );
-                        (triples(y, d1, d2), len, ok)
-                    },
-                    scalar,
-                    |i, (v, d1, d2)| out(i, v, d1, d2),
+                    || second1(f, v),
                 );
+                (triples(y, d1, d2), len, ok)
             },
+            scalar,
+            |i, (v, d1, d2)| out(i, v, d1, d2),
         )
     }
 
@@ -157,28 +131,23 @@ impl Real for f64 {
         b: &[f64],
         mut out: impl FnMut(usize, [f64; 3], [f64; 3]),
     ) {
-        vectorized(
+        let b = &b[..a.len()];
+        let scalar = |i: usize| second2(f, a[i], b[i]);
+        drive(
+            a.len(),
             #[inline(always)]
-            || {
-                let b = &b[..a.len()];
-                let scalar = |i: usize| second2(f, a[i], b[i]);
-                drive(
-                    a.len(),
+            |i| {
+                let ((u, len), (v, _)) = (load(a, i), load(b, i));
+                let ((g, h), ok) = agreed(
                     #[inline(always)]
-                    |i| {
-                        let ((u, len), (v, _)) = (load(a, i), load(b, i));
-                        let ((g, h), ok) = agreed(
-                            #[inline(always)]
-                            || second2(f, u, v),
-                        );
-                        let (g, h) = (g.map(Lanes::to_array), h.map(Lanes::to_array));
-                        let per = [0, 1, 2, 3].map(|k| (g.map(|c| c[k]), h.map(|c| c[k])));
-                        (per, len, ok)
-                    },
-                    scalar,
-                    |i, (g, h)| out(i, g, h),
+                    || second2(f, u, v),
                 );
+                let (g, h) = (g.map(Lanes::to_array), h.map(Lanes::to_array));
+                let per = [0, 1, 2, 3].map(|k| (g.map(|c| c[k]), h.map(|c| c[k])));
+                (per, len, ok)
             },
+            scalar,
+            |i, (g, h)| out(i, g, h),
         )
     }
 }

@@ -13,6 +13,7 @@
 //! wrong branch: vector speed where the lanes agree, scalar answers where
 //! they do not.
 
+use super::level::vectorized;
 use super::simd4::F64x4;
 use super::{LANES, exp_lanes, ln_1p_lanes, ln_lanes, sin_cos_lanes, tanh_lanes};
 use crate::Real;
@@ -334,7 +335,10 @@ impl Real for Lanes {
 
 /// Hands `out(i, r_i)` for `i in 0..n`, in order: four at a time from
 /// `lanes(i)` (results, how many are real, whether the lanes agreed), and
-/// from `scalar(i)` one by one for a chunk whose lanes diverged.
+/// from `scalar(i)` one by one for a chunk whose lanes diverged. The loop
+/// runs at the instruction set in force ([`vectorized`]); callers pass
+/// `lanes` as an `#[inline(always)]` closure so that it is compiled there
+/// too.
 #[inline(always)]
 pub(crate) fn drive<R: Copy>(
     n: usize,
@@ -342,12 +346,17 @@ pub(crate) fn drive<R: Copy>(
     scalar: impl Fn(usize) -> R,
     mut out: impl FnMut(usize, R),
 ) {
-    for i in (0..n).step_by(LANES) {
-        let (r, len, ok) = lanes(i);
-        for (j, &r) in r.iter().enumerate().take(len) {
-            out(i + j, if ok { r } else { scalar(i + j) });
-        }
-    }
+    vectorized(
+        #[inline(always)]
+        || {
+            for i in (0..n).step_by(LANES) {
+                let (r, len, ok) = lanes(i);
+                for (j, &r) in r.iter().enumerate().take(len) {
+                    out(i + j, if ok { r } else { scalar(i + j) });
+                }
+            }
+        },
+    )
 }
 
 /// Lanewise tuples of two lane vectors.
