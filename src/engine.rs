@@ -166,7 +166,13 @@ impl Engine {
 /// assert_eq!(Engine::whole_vector().scope(|| tiles(&Tri, 100_000)), None);
 /// ```
 pub fn tiles<O: Objective + ?Sized>(obj: &O, n: usize) -> Option<usize> {
-    crate::objective::program_of::<f64, _>(obj).tile_count(&[n])
+    tile_count(&crate::objective::program_of::<f64, _>(obj), n)
+}
+
+/// Not generic, so that the planner over `f64` is compiled here once, not
+/// in every caller's crate.
+fn tile_count(prog: &crate::graph::Program<f64>, n: usize) -> Option<usize> {
+    prog.tile_count(&[n])
 }
 
 /// Bytes of one slot's window in a tile (a program keeps a few dozen

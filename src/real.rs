@@ -34,7 +34,9 @@ pub(crate) use casts_from_f64;
 
 use crate::dual::{Dual, DualN, second1, second2};
 use crate::elementary::real_methods;
+use crate::graph::{Program, Tape};
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
+use std::sync::Arc;
 
 use std::fmt::{Debug, Display};
 use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
@@ -236,6 +238,34 @@ pub trait Real:
 
     // The elementwise functions `Float` lacks, from the table.
     crate::elementary::unary_table!(real_methods);
+
+    // The engine's entry points (not for users: see `graph/entry.rs`).
+    // Their defaults run the generic engine; the concrete scalars of this
+    // crate override them so that the engine over them is compiled once.
+
+    /// The value of a compiled program (internal).
+    #[doc(hidden)]
+    fn program_eval(prog: &Program<Self>, inputs: &[&[Self]]) -> Vec<Self> {
+        prog.eval_here(inputs)
+    }
+
+    /// The linearisation of a compiled program (internal).
+    #[doc(hidden)]
+    fn program_linearize(prog: &Arc<Program<Self>>, inputs: &[&[Self]]) -> Tape<Self> {
+        prog.linearize_here(inputs)
+    }
+
+    /// A tape's tangent sweep (internal).
+    #[doc(hidden)]
+    fn tape_apply(tape: &Tape<Self>, dx: &[&[Self]]) -> Vec<Self> {
+        tape.apply_here(dx)
+    }
+
+    /// A tape's cotangent sweep (internal).
+    #[doc(hidden)]
+    fn tape_transpose_add(tape: &Tape<Self>, dy: &[Self], dx: &mut [&mut [Self]]) {
+        tape.transpose_add_here(dy, dx)
+    }
 }
 
 /// A constant of any [`Real`] type, inferred from context.

@@ -18,6 +18,7 @@
 
 use crate::dual::DualN;
 use crate::error::check_finite;
+use crate::hessian::Width;
 use crate::probe::{probe, row_residual};
 use crate::sparsity::{Pattern, jacobian_pattern};
 use crate::{Error, Expr, Objective};
@@ -462,7 +463,10 @@ fn forward_k<const K: usize, O: Objective + ?Sized>(
     x: &[f64],
     nt: usize,
     seed: &impl Fn(usize, usize) -> f64,
-) -> (Vec<f64>, Vec<f64>) {
+) -> (Vec<f64>, Vec<f64>)
+where
+    DualN<f64, K>: Width,
+{
     let prog = crate::objective::program_of::<DualN<f64, K>, _>(map);
     let xd: Vec<DualN<f64, K>> = x
         .iter()
@@ -475,7 +479,8 @@ fn forward_k<const K: usize, O: Objective + ?Sized>(
             DualN::from_parts(v, eps)
         })
         .collect();
-    let y = prog.eval(&[&xd]);
+    // Through `Width`: the engine over each width is compiled once, here.
+    let y = <DualN<f64, K> as Width>::eval(&prog, &[&xd]);
     let value = y.iter().map(|d| d.re).collect();
     let mut prods = Vec::with_capacity(y.len() * nt);
     for d in &y {

@@ -500,6 +500,12 @@ impl<S: Real> Program<S> {
 
     /// The value only; intermediate buffers are released after last use.
     pub(crate) fn eval(&self, inputs: &[&[S]]) -> Vec<S> {
+        S::program_eval(self, inputs)
+    }
+
+    /// [`eval`](Self::eval) itself (the entry points are explained in
+    /// [`super::entry`]).
+    pub(crate) fn eval_here(&self, inputs: &[&[S]]) -> Vec<S> {
         let lens = self.lengths_or_panic(&inputs.iter().map(|x| x.len()).collect::<Vec<_>>());
         if self.output < self.n_inputs {
             return inputs[self.output].to_vec();
@@ -556,6 +562,11 @@ impl<S: Real> Program<S> {
 
     /// The value and everything the derivative needs.
     pub(crate) fn linearize(self: &Arc<Self>, inputs: &[&[S]]) -> Tape<S> {
+        S::program_linearize(self, inputs)
+    }
+
+    /// [`linearize`](Self::linearize) itself.
+    pub(crate) fn linearize_here(self: &Arc<Self>, inputs: &[&[S]]) -> Tape<S> {
         let lens = self.lengths_or_panic(&inputs.iter().map(|x| x.len()).collect::<Vec<_>>());
         if let Some((value, grads)) = self.value_grad_tiled(inputs, &lens) {
             return Tape {
@@ -691,6 +702,11 @@ impl<S: Real> Tape<S> {
 
     /// Tangent sweep: `J dx` for input tangents `dx`.
     pub(crate) fn apply(&self, dx: &[&[S]]) -> Vec<S> {
+        S::tape_apply(self, dx)
+    }
+
+    /// [`apply`](Self::apply) itself.
+    pub(crate) fn apply_here(&self, dx: &[&[S]]) -> Vec<S> {
         if let TapeKind::Gradient { grads, .. } = &self.kind {
             let mut dy = S::zero();
             for (g, d) in grads.iter().zip(dx) {
@@ -740,6 +756,11 @@ impl<S: Real> Tape<S> {
 
     /// Cotangent sweep: `dx += Jᵀ dy`.
     pub(crate) fn transpose_add(&self, dy: &[S], dx: &mut [&mut [S]]) {
+        S::tape_transpose_add(self, dy, dx)
+    }
+
+    /// [`transpose_add`](Self::transpose_add) itself.
+    pub(crate) fn transpose_add_here(&self, dy: &[S], dx: &mut [&mut [S]]) {
         if let TapeKind::Gradient { grads, .. } = &self.kind {
             for (g, d) in grads.iter().zip(dx.iter_mut()) {
                 for (d, &g) in d.iter_mut().zip(g) {

@@ -291,11 +291,14 @@ where
 /// A tangent width the sweeps are compiled for. Its impls (one per width
 /// of [`WIDTHS`]) are non-generic, so the engine over `DualN<f64, K>` is
 /// compiled once, in the library, whatever crate calls it.
-trait Width: Real {
+pub(crate) trait Width: Real {
     /// [`tiled_k`] at this width.
     fn tiled(prog: &Program<Self>, x: &[f64], seeds: &dyn Seeds, sink: Sink<'_>) -> Option<f64>;
     /// [`sweep_k`] at this width.
     fn sweep(prog: &Arc<Program<Self>>, x: &[f64], seeds: &dyn Seeds) -> Sweep;
+    /// The program's value at dual inputs (the forward sweeps of
+    /// `constrained::banded_jacobian`).
+    fn eval(prog: &Program<Self>, inputs: &[&[Self]]) -> Vec<Self>;
 }
 
 macro_rules! widths {
@@ -307,6 +310,9 @@ macro_rules! widths {
                 }
                 fn sweep(prog: &Arc<Program<Self>>, x: &[f64], seeds: &dyn Seeds) -> Sweep {
                     sweep_k::<$k>(prog, x, seeds)
+                }
+                fn eval(prog: &Program<Self>, inputs: &[&[Self]]) -> Vec<Self> {
+                    prog.eval(inputs)
                 }
             }
         )*

@@ -411,6 +411,7 @@ impl Float for Tracer {
 
 impl Real for Tracer {
     crate::elementary::unary_table!(real_lifts);
+    crate::graph::engine_entry_points!();
 
     #[inline(always)]
     fn from_f64(x: f64) -> Self {
