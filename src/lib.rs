@@ -259,6 +259,7 @@
 mod derivatives;
 mod dfun;
 mod dual;
+mod erased;
 mod elementary;
 mod error;
 mod expr;

@@ -91,8 +91,20 @@ impl<O: Objective + ?Sized> Objective for &O {
 /// The compiled program of `obj` over scalars `S`: from its cache when it
 /// keeps one, else compiled now.
 pub(crate) fn program_of<S: Real, O: Objective + ?Sized>(obj: &O) -> Arc<Program<S>> {
-    let compile = || Arc::new(obj.build(Expr::var()).program(1));
-    match obj.programs() {
+    // Only the `build` call is generic over the objective: the rest is
+    // compiled once per scalar type, not once per (objective, scalar)
+    // pair (build time).
+    program_from(obj.programs(), &|| obj.build(Expr::var()))
+}
+
+/// The program of the expression `build()` makes, from `cache` when it
+/// holds one.
+fn program_from<S: Real>(
+    cache: Option<&ProgramCache>,
+    build: &dyn Fn() -> Expr<S>,
+) -> Arc<Program<S>> {
+    let compile = || Arc::new(build().program(1));
+    match cache {
         Some(cache) => cache.get_or_compile(compile),
         None => compile(),
     }

@@ -330,7 +330,9 @@ pub fn jacobian_banded<F: Objective + ?Sized>(
     x: &DVector<f64>,
     spans: &JacobianSpans,
 ) -> Result<(DVector<f64>, BandedJacobian), Error> {
-    jacobian_banded_of(f, x, &Arc::new(spans.clone()), ["F(x)", "Jacobian"])
+    // Erased: the extraction is compiled once (see `crate::erased`).
+    let f = crate::erased::Erased::new(f);
+    jacobian_banded_of(&f, x, &Arc::new(spans.clone()), ["F(x)", "Jacobian"])
 }
 
 /// [`jacobian_banded`] with the spans shared (SQP reuses them every

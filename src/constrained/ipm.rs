@@ -37,6 +37,7 @@ use super::line_search::{Acceptance, Filter, Verdict};
 use super::polish::{Next, Polish};
 use super::restoration::{self, Restored};
 use super::sqp::CONSTRAINT_NAMES;
+use crate::erased::Erased;
 use crate::CompiledObjective;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::objective::program_of;
@@ -358,6 +359,19 @@ impl Ipm {
         O: Objective + ?Sized,
         C: Objective + ?Sized,
     {
+        self.minimize_erased(&Erased::new(f), &Erased::new(c), bounds, row_bounds, x0, observer)
+    }
+
+    /// [`minimize_observed`](Self::minimize_observed), compiled once (see `crate::erased`).
+    fn minimize_erased(
+        &self,
+        f: &Erased<'_>,
+        c: &Erased<'_>,
+        bounds: &Bounds,
+        row_bounds: &Bounds,
+        x0: &DVector<f64>,
+        observer: &mut dyn FnMut(&IpmIteration) -> Control,
+    ) -> Result<IpmResult, Error> {
         let start = Instant::now();
         let o = &self.opts;
         let (n, m) = super::problem_sizes("Ipm::minimize", f, c, x0)?;

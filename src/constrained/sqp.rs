@@ -24,6 +24,7 @@ use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::polish::{Next, Polish};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
+use crate::erased::Erased;
 use crate::CompiledObjective;
 use crate::banded::SymBanded;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
@@ -223,6 +224,17 @@ impl Sqp {
         O: Objective + ?Sized,
         C: Objective + ?Sized,
     {
+        self.minimize_erased(&Erased::new(f), &Erased::new(c), x0, observer)
+    }
+
+    /// [`minimize_observed`](Self::minimize_observed), compiled once (see `crate::erased`).
+    fn minimize_erased(
+        &self,
+        f: &Erased<'_>,
+        c: &Erased<'_>,
+        x0: &DVector<f64>,
+        observer: &mut dyn FnMut(&SqpIteration) -> Control,
+    ) -> Result<SqpResult, Error> {
         let start = Instant::now();
         let o = &self.opts;
         let (n, m) = super::problem_sizes("Sqp::minimize", f, c, x0)?;

@@ -31,6 +31,7 @@ use super::band_checks::check_band;
 use super::comb_sink::CombSink;
 use super::seeds::BandMethod;
 use super::sweep::{Comb, Seeds, Sink, sweep_into, try_sweep};
+use crate::erased::Erased;
 use crate::banded::SymBanded;
 use crate::error::check_finite;
 use crate::scratch;
@@ -167,6 +168,16 @@ pub fn hessian_banded<O: Objective + ?Sized>(
 /// ```
 pub fn hessian_banded_with<O: Objective + ?Sized>(
     obj: &O,
+    x: &DVector<f64>,
+    k: usize,
+    opts: &BandOptions,
+) -> Result<BandedHessian, Error> {
+    banded_erased(&Erased::new(obj), x, k, opts)
+}
+
+/// [`hessian_banded_with`], compiled once (see `crate::erased`).
+fn banded_erased(
+    obj: &Erased<'_>,
     x: &DVector<f64>,
     k: usize,
     opts: &BandOptions,

@@ -2,6 +2,7 @@
 //! `n` Hessian-vector products with the unit vectors, 16 per sweep.
 
 use super::sweep::sweep;
+use crate::erased::Erased;
 use crate::error::check_finite;
 use crate::objective::check_dimension;
 use crate::{Error, Objective};
@@ -25,6 +26,11 @@ use nalgebra::{DMatrix, DVector};
 /// assert_eq!(h, nalgebra::dmatrix![4.0, 2.0; 2.0, 0.0]);
 /// ```
 pub fn hessian<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Result<DMatrix<f64>, Error> {
+    dense_erased(&Erased::new(obj), x)
+}
+
+/// [`hessian`], compiled once (see `crate::erased`).
+fn dense_erased(obj: &Erased<'_>, x: &DVector<f64>) -> Result<DMatrix<f64>, Error> {
     check_finite("x", x.as_slice())?;
     let n = x.len();
     check_dimension("hessian", obj, n)?;

@@ -17,6 +17,7 @@
 
 use super::substitution::Recovery as RecoveryPlan;
 use super::try_sweep;
+use crate::erased::Erased;
 use crate::error::check_finite;
 use crate::objective::check_dimension;
 use crate::probe::probe;
@@ -369,6 +370,11 @@ impl SparseHessianPlan {
         obj: &O,
         x: &DVector<f64>,
     ) -> Result<SparseHessian, Error> {
+        self.evaluate_erased(&Erased::new(obj), x)
+    }
+
+    /// [`evaluate`](Self::evaluate), compiled once (see `crate::erased`).
+    fn evaluate_erased(&self, obj: &Erased<'_>, x: &DVector<f64>) -> Result<SparseHessian, Error> {
         let n = x.len();
         check_finite("x", x.as_slice())?;
         check_dimension("SparseHessianPlan::evaluate", obj, n)?;

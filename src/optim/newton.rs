@@ -21,6 +21,7 @@ use super::rounding::{f_noise, f_rounding_level, gradient_floor};
 use super::trust_region::{self, model_value};
 use super::{Control, Iteration, OptimResult, StallWatch, StopReason, Stopping, check_bounded};
 use crate::CompiledObjective;
+use crate::erased::Erased;
 use crate::banded::{ShiftParams, ShiftStart, first_that_factors};
 use crate::derivatives::{try_value_and_grad, value_and_grad};
 use crate::error::check_finite;
@@ -454,6 +455,17 @@ impl Newton {
         k: usize,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
+        self.minimize_banded_erased(&Erased::new(obj), x0, k, observer)
+    }
+
+    /// [`minimize_observed`](Self::minimize_observed), compiled once (see `crate::erased`).
+    fn minimize_banded_erased(
+        &self,
+        obj: &Erased<'_>,
+        x0: &DVector<f64>,
+        k: usize,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
         check_start(x0)?;
         let obj = CompiledObjective::new(obj);
         let mut h = BandCurvature::new(&obj, k, self.opts.band);
@@ -520,6 +532,16 @@ impl Newton {
         x0: &DVector<f64>,
         observer: &mut dyn FnMut(&Iteration) -> Control,
     ) -> Result<OptimResult, Error> {
+        self.minimize_sparse_erased(&Erased::new(obj), x0, observer)
+    }
+
+    /// [`minimize_sparse_observed`](Self::minimize_sparse_observed), compiled once (see `crate::erased`).
+    fn minimize_sparse_erased(
+        &self,
+        obj: &Erased<'_>,
+        x0: &DVector<f64>,
+        observer: &mut dyn FnMut(&Iteration) -> Control,
+    ) -> Result<OptimResult, Error> {
         check_start(x0)?;
         let obj = CompiledObjective::new(obj);
         let mut h = SparseCurvature::new(&obj, x0, self.opts.sparse)?;
@@ -561,6 +583,15 @@ impl Newton {
         obj: &O,
         x0: &DVector<f64>,
     ) -> Result<OptimResult, Error> {
+        self.minimize_auto_erased(&Erased::new(obj), x0)
+    }
+
+    /// [`minimize_auto`](Self::minimize_auto), compiled once (see `crate::erased`).
+    fn minimize_auto_erased(
+        &self,
+        obj: &Erased<'_>,
+        x0: &DVector<f64>,
+    ) -> Result<OptimResult, Error> {
         // The sparse path's nonzeros per variable, and the largest band
         // (a dense Hessian for small n) taken when the pattern is denser.
         const SPARSE_PER_ROW: usize = 16;
@@ -579,9 +610,9 @@ impl Newton {
                 let mut h = SparseCurvature::from_pattern(&obj, pattern, self.opts.sparse)?;
                 self.run(&obj, x0, &mut h, &mut |_| Control::Continue)
             }
-            Ok(_) => self.minimize_observed(obj, x0, k, &mut |_| Control::Continue),
+            Ok(_) => self.minimize_banded_erased(obj, x0, k, &mut |_| Control::Continue),
             Err(Error::HessianTooDense { .. }) if band <= (2 * limit).max(MAX_BAND) => {
-                self.minimize_observed(obj, x0, k, &mut |_| Control::Continue)
+                self.minimize_banded_erased(obj, x0, k, &mut |_| Control::Continue)
             }
             Err(e) => Err(e),
         }

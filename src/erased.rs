@@ -1,0 +1,83 @@
+//! An objective with its type erased, so that the solvers and the
+//! extractions are compiled once, in this crate.
+//!
+//! A generic function is compiled in the crate that instantiates it, once
+//! per objective type: every crate that called `Newton::minimize` on three
+//! objectives compiled the Newton loop, the band extraction and their
+//! helpers three times over. The public entry points now wrap the
+//! objective in an [`Erased`] and call a non-generic body. Only the
+//! objective's `build` stays generic: [`Erased`] keeps it behind one
+//! object-safe call that takes and returns the expression as `dyn Any`,
+//! for each scalar type the solvers use (`f64`, the sparsity tracer, and
+//! the dual numbers of the Hessian and Jacobian sweeps).
+
+use crate::dual::DualN;
+use crate::sparsity::Tracer;
+use crate::{Expr, Objective, ProgramCache, Real};
+use std::any::{Any, type_name};
+
+/// An objective seen through `dyn`: an [`Objective`] over the scalar
+/// types of the solvers (another scalar type panics, naming it: a bug in
+/// this crate, never the user's).
+pub(crate) struct Erased<'a> {
+    inner: Box<dyn Build + 'a>,
+}
+
+impl<'a> Erased<'a> {
+    /// Erases `obj`'s type (compiling its `build` for every scalar type
+    /// the solvers use).
+    pub(crate) fn new<O: Objective + ?Sized>(obj: &'a O) -> Self {
+        Erased {
+            inner: Box::new(Typed(obj)),
+        }
+    }
+}
+
+impl Objective for Erased<'_> {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        match self.inner.build_any(Box::new(x)).downcast::<Expr<S>>() {
+            Ok(e) => *e,
+            Err(_) => unreachable!("build_any returns the scalar type it is given"),
+        }
+    }
+    fn programs(&self) -> Option<&ProgramCache> {
+        self.inner.programs()
+    }
+}
+
+/// The object-safe face of an objective.
+trait Build: Send + Sync {
+    /// `build` on an `Expr<S>` given as `dyn Any`, for the scalar types
+    /// listed in [`Typed`]'s impl.
+    fn build_any(&self, x: Box<dyn Any>) -> Box<dyn Any>;
+    fn programs(&self) -> Option<&ProgramCache>;
+}
+
+struct Typed<'a, O: ?Sized>(&'a O);
+
+impl<O: Objective + ?Sized> Build for Typed<'_, O> {
+    fn build_any(&self, x: Box<dyn Any>) -> Box<dyn Any> {
+        macro_rules! try_each {
+            ($x:ident: $($t:ty),*) => {
+                $(
+                    let $x = match $x.downcast::<Expr<$t>>() {
+                        Ok(e) => return Box::new(self.0.build(*e)),
+                        Err(other) => other,
+                    };
+                )*
+            };
+        }
+        // The widths are those of `hessian::sweep` (`WIDTHS`).
+        try_each!(x: f64, DualN<f64, 1>, DualN<f64, 2>, DualN<f64, 3>, DualN<f64, 4>,
+            DualN<f64, 6>, DualN<f64, 8>, DualN<f64, 10>, DualN<f64, 12>, DualN<f64, 16>,
+            Tracer);
+        let _ = x;
+        panic!(
+            "lensdiff internal error: a solver built {} over a scalar type it does not erase",
+            type_name::<O>()
+        )
+    }
+    fn programs(&self) -> Option<&ProgramCache> {
+        self.0.programs()
+    }
+}
