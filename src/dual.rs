@@ -155,6 +155,32 @@ impl<S: Real, const K: usize> DualN<S, K> {
 /// components stay in L1).
 const TILE: usize = 64;
 
+// The components' paths of a tile into a buffer, in functions generic over
+// the component scalar and the function only: the vectorised `f64` paths
+// (two instruction sets each) are then compiled once per function, not
+// once per tangent width, and the spreading over the tangents, which is
+// per width, stays a plain loop (build time).
+
+/// `(f, f')` at each component.
+fn deriv_tile<S: Real, F: ScalarFn>(f: &F, x: &[S], buf: &mut [(S, S)]) {
+    S::map_deriv_slice(f, x, |j, v, d| buf[j] = (v, d));
+}
+
+/// `(f, ∂f/∂a, ∂f/∂b)` at each component pair.
+fn grad2_tile<S: Real, F: ScalarFn2>(f: &F, a: &[S], b: &[S], buf: &mut [(S, S, S)]) {
+    S::zip_grad_slice(f, a, b, |j, v, fa, fb| buf[j] = (v, fa, fb));
+}
+
+/// `(f, f', f'')` at each component.
+fn second1_tile<S: Real, F: ScalarFn>(f: &F, x: &[S], buf: &mut [(S, S, S)]) {
+    S::map_second_slice(f, x, |j, v, d1, d2| buf[j] = (v, d1, d2));
+}
+
+/// The gradient and Hessian ([`second2`]'s layout) at each component pair.
+fn second2_tile<S: Real, F: ScalarFn2>(f: &F, a: &[S], b: &[S], buf: &mut [([S; 3], [S; 3])]) {
+    S::zip_second_slice(f, a, b, |j, g, h| buf[j] = (g, h));
+}
+
 /// `(f, f', f'')` at `x` by one evaluation over nested one-tangent duals.
 #[inline(always)]
 pub(crate) fn second1<S: Real, F: ScalarFn>(f: &F, x: S) -> (S, S, S) {
@@ -767,9 +793,11 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
             for (r, d) in re.iter_mut().zip(tile) {
                 *r = d.re;
             }
-            S::map_deriv_slice(f, &re[..tile.len()], |j, v, d| {
+            let mut buf = [(S::zero(), S::zero()); TILE];
+            deriv_tile(f, &re[..tile.len()], &mut buf);
+            for (j, &(v, d)) in buf[..tile.len()].iter().enumerate() {
                 out(t * TILE + j, tile[j].chain(v, d));
-            });
+            }
         }
     }
 
@@ -781,14 +809,16 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
                 (*ra, *rb) = (a.re, b.re);
             }
             let n = ta.len();
-            S::zip_grad_slice(f, &ra[..n], &rb[..n], |j, v, fa, fb| {
+            let mut buf = [(S::zero(), S::zero(), S::zero()); TILE];
+            grad2_tile(f, &ra[..n], &rb[..n], &mut buf);
+            for (j, &(v, fa, fb)) in buf[..n].iter().enumerate() {
                 let (x, y) = (ta[j], tb[j]);
                 let mut eps = x.eps;
                 for (e, d) in eps.iter_mut().zip(y.eps) {
                     *e = fa * *e + fb * d;
                 }
                 out(t * TILE + j, DualN { re: v, eps });
-            });
+            }
         }
     }
 
@@ -801,10 +831,12 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
             for (r, d) in re.iter_mut().zip(tile) {
                 *r = d.re;
             }
-            S::map_second_slice(f, &re[..tile.len()], |j, v, d1, d2| {
+            let mut buf = [(S::zero(), S::zero(), S::zero()); TILE];
+            second1_tile(f, &re[..tile.len()], &mut buf);
+            for (j, &(v, d1, d2)) in buf[..tile.len()].iter().enumerate() {
                 let (y, d) = tile[j].spread1(v, d1, d2);
                 out(t * TILE + j, y, d);
-            });
+            }
         }
     }
 
@@ -821,10 +853,12 @@ impl<S: Real, const K: usize> Real for DualN<S, K> {
                 (*ra, *rb) = (a.re, b.re);
             }
             let n = ta.len();
-            S::zip_second_slice(f, &ra[..n], &rb[..n], |j, g, h| {
+            let mut buf = [([S::zero(); 3], [S::zero(); 3]); TILE];
+            second2_tile(f, &ra[..n], &rb[..n], &mut buf);
+            for (j, &(g, h)) in buf[..n].iter().enumerate() {
                 let (v, da, db) = Self::spread2(ta[j], tb[j], g, h);
                 out(t * TILE + j, v, da, db);
-            });
+            }
         }
     }
 }

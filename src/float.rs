@@ -6,7 +6,6 @@
 use crate::Real;
 use crate::dual::{Dual, DualN, second1, second2};
 use crate::kernels::lanes::{Lanes, agreed, drive, load, pairs, triples};
-use crate::kernels::level::vectorized;
 use crate::scalar_fn::{ScalarFn, ScalarFn2};
 use num_traits::One;
 
@@ -108,27 +107,23 @@ impl Real for f64 {
         )
     }
 
-    // The second-order paths serve the Hessian sweeps, one `out` per
-    // tangent width: the lanes run at the SIMD level in functions generic
-    // over `f` only, a chunk at a time, and `out` reads the chunk after
-    // (vectorised too: its dual arithmetic gains from it). So the
-    // function `f` compiles one vectorised copy, not one per width, and
-    // only the small consumer loop is compiled per width (build time; the
-    // chunk stays in L1).
     #[inline]
     fn map_second_slice<F: ScalarFn>(f: &F, x: &[f64], mut out: impl FnMut(usize, f64, f64, f64)) {
-        let mut buf = [(0.0, 0.0, 0.0); CHUNK];
-        for (c, x) in x.chunks(CHUNK).enumerate() {
-            second1_chunk(f, x, &mut buf);
-            vectorized(
-                #[inline(always)]
-                || {
-                    for (i, &(v, d1, d2)) in buf[..x.len()].iter().enumerate() {
-                        out(c * CHUNK + i, v, d1, d2);
-                    }
-                },
-            );
-        }
+        let scalar = |i: usize| second1(f, x[i]);
+        drive(
+            x.len(),
+            #[inline(always)]
+            |i| {
+                let (v, len) = load(x, i);
+                let ((y, d1, d2), ok) = agreed(
+                    #[inline(always)]
+                    || second1(f, v),
+                );
+                (triples(y, d1, d2), len, ok)
+            },
+            scalar,
+            |i, (v, d1, d2)| out(i, v, d1, d2),
+        )
     }
 
     #[inline]
@@ -139,65 +134,24 @@ impl Real for f64 {
         mut out: impl FnMut(usize, [f64; 3], [f64; 3]),
     ) {
         let b = &b[..a.len()];
-        let mut buf = [([0.0; 3], [0.0; 3]); CHUNK];
-        for (c, (a, b)) in a.chunks(CHUNK).zip(b.chunks(CHUNK)).enumerate() {
-            second2_chunk(f, a, b, &mut buf);
-            vectorized(
-                #[inline(always)]
-                || {
-                    for (i, &(g, h)) in buf[..a.len()].iter().enumerate() {
-                        out(c * CHUNK + i, g, h);
-                    }
-                },
-            );
-        }
+        let scalar = |i: usize| second2(f, a[i], b[i]);
+        drive(
+            a.len(),
+            #[inline(always)]
+            |i| {
+                let ((u, len), (v, _)) = (load(a, i), load(b, i));
+                let ((g, h), ok) = agreed(
+                    #[inline(always)]
+                    || second2(f, u, v),
+                );
+                let (g, h) = (g.map(Lanes::to_array), h.map(Lanes::to_array));
+                let per = [0, 1, 2, 3].map(|k| (g.map(|c| c[k]), h.map(|c| c[k])));
+                (per, len, ok)
+            },
+            scalar,
+            |i, (g, h)| out(i, g, h),
+        )
     }
-}
-
-/// Entries per chunk of the second-order paths (a chunk buffer is cleared
-/// per call, and the paths are called per tile window: 32 measured best
-/// of 16, 32 and 256).
-const CHUNK: usize = 32;
-
-/// `(f, f', f'')` at each entry of `x` into `buf`.
-fn second1_chunk<F: ScalarFn>(f: &F, x: &[f64], buf: &mut [(f64, f64, f64)]) {
-    let scalar = |i: usize| second1(f, x[i]);
-    drive(
-        x.len(),
-        #[inline(always)]
-        |i| {
-            let (v, len) = load(x, i);
-            let ((y, d1, d2), ok) = agreed(
-                #[inline(always)]
-                || second1(f, v),
-            );
-            (triples(y, d1, d2), len, ok)
-        },
-        scalar,
-        |i, r| buf[i] = r,
-    )
-}
-
-/// The gradient and Hessian of `f` at each entry pair into `buf`
-/// ([`second2`]'s layout).
-fn second2_chunk<F: ScalarFn2>(f: &F, a: &[f64], b: &[f64], buf: &mut [([f64; 3], [f64; 3])]) {
-    let scalar = |i: usize| second2(f, a[i], b[i]);
-    drive(
-        a.len(),
-        #[inline(always)]
-        |i| {
-            let ((u, len), (v, _)) = (load(a, i), load(b, i));
-            let ((g, h), ok) = agreed(
-                #[inline(always)]
-                || second2(f, u, v),
-            );
-            let (g, h) = (g.map(Lanes::to_array), h.map(Lanes::to_array));
-            let per = [0, 1, 2, 3].map(|k| (g.map(|c| c[k]), h.map(|c| c[k])));
-            (per, len, ok)
-        },
-        scalar,
-        |i, r| buf[i] = r,
-    )
 }
 
 impl Real for f32 {

@@ -259,8 +259,8 @@
 mod derivatives;
 mod dfun;
 mod dual;
-mod erased;
 mod elementary;
+mod erased;
 mod error;
 mod expr;
 mod float;

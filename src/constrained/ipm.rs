@@ -37,8 +37,8 @@ use super::line_search::{Acceptance, Filter, Verdict};
 use super::polish::{Next, Polish};
 use super::restoration::{self, Restored};
 use super::sqp::CONSTRAINT_NAMES;
-use crate::erased::Erased;
 use crate::CompiledObjective;
+use crate::erased::Erased;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::objective::program_of;
 use crate::optim::Control;
@@ -359,7 +359,14 @@ impl Ipm {
         O: Objective + ?Sized,
         C: Objective + ?Sized,
     {
-        self.minimize_erased(&Erased::new(f), &Erased::new(c), bounds, row_bounds, x0, observer)
+        self.minimize_erased(
+            &Erased::new(f),
+            &Erased::new(c),
+            bounds,
+            row_bounds,
+            x0,
+            observer,
+        )
     }
 
     /// [`minimize_observed`](Self::minimize_observed), compiled once (see `crate::erased`).
