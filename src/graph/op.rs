@@ -86,6 +86,13 @@ pub trait Op<S: Real>: Send + Sync + 'static {
     fn broadcasts_scalars(&self) -> bool {
         false
     }
+    /// The values of a primitive with no arguments whose output never
+    /// changes (a constant): the whole-vector engine then reads them in
+    /// place instead of copying them into a slot on every evaluation (a
+    /// constant matrix is n² entries). Default `None`.
+    fn constant_values(&self) -> Option<&[S]> {
+        None
+    }
     /// Writes the value into `y` (every entry must be overwritten).
     fn eval(&self, x: &[&[S]], y: &mut [S]);
     /// How many numbers [`linearize`](Op::linearize) saves for arguments

@@ -493,6 +493,22 @@ impl<S: Real> Program<S> {
         }
     }
 
+    /// The values of slot `slot` when it is a constant read in place by
+    /// the whole-vector paths ([`Op::constant_values`]): its slot stays
+    /// empty (the program's output is always materialised).
+    fn shared(&self, slot: usize) -> Option<&[S]> {
+        if slot < self.n_inputs || slot == self.output {
+            return None;
+        }
+        self.nodes[slot - self.n_inputs].op.constant_values()
+    }
+
+    /// Slot `a` of a whole-vector pass: its buffer, or the constant's
+    /// values it shares.
+    fn read<'a>(&'a self, vals: &'a [Vec<S>], a: usize) -> &'a [S] {
+        self.shared(a).unwrap_or(vals[a].as_slice())
+    }
+
     fn lengths_or_panic(&self, input_lens: &[usize]) -> Arc<Vec<usize>> {
         self.check_inputs(input_lens)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -516,6 +532,9 @@ impl<S: Real> Program<S> {
         let ni = self.n_inputs;
         let mut vals: Vec<Option<Vec<S>>> = (0..self.nodes.len()).map(|_| None).collect();
         for (k, node) in self.nodes.iter().enumerate() {
+            if self.shared(ni + k).is_some() {
+                continue;
+            }
             let mut y = self.take_dirty(lens[ni + k]);
             {
                 let mut args: Vec<&[S]> = Vec::with_capacity(node.args.len());
@@ -523,7 +542,9 @@ impl<S: Real> Program<S> {
                     args.push(if a < ni {
                         inputs[a]
                     } else {
-                        vals[a - ni].as_deref().expect("slot freed early")
+                        self.shared(a)
+                            .or(vals[a - ni].as_deref())
+                            .expect("slot freed early")
                     });
                 }
                 node.op.eval(&args, &mut y);
@@ -586,6 +607,11 @@ impl<S: Real> Program<S> {
         }
         let mut saved: Vec<Vec<S>> = Vec::with_capacity(self.nodes.len());
         for (k, node) in self.nodes.iter().enumerate() {
+            if self.shared(ni + k).is_some() {
+                vals.push(Vec::new());
+                saved.push(Vec::new());
+                continue;
+            }
             let mut y = self.take_dirty(lens[ni + k]);
             let mut s = if self.active[ni + k] {
                 let arg_lens: Vec<usize> = node.args.iter().map(|&a| lens[a]).collect();
@@ -594,7 +620,7 @@ impl<S: Real> Program<S> {
                 Vec::new()
             };
             {
-                let args: Vec<&[S]> = node.args.iter().map(|&a| vals[a].as_slice()).collect();
+                let args: Vec<&[S]> = node.args.iter().map(|&a| self.read(&vals, a)).collect();
                 if self.active[ni + k] {
                     node.op.linearize(&args, &mut y, &mut s);
                 } else {
@@ -696,7 +722,7 @@ impl<S: Real> Tape<S> {
             unreachable!("a gradient tape has no nodes to sweep")
         };
         let node = &self.prog.nodes[k];
-        let args = node.args.iter().map(|&a| vals[a].as_slice()).collect();
+        let args = node.args.iter().map(|&a| self.prog.read(vals, a)).collect();
         (args, &vals[self.prog.n_inputs + k], saved[k].as_slice())
     }
 

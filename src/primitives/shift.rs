@@ -320,6 +320,9 @@ impl<S: Real> Op<S> for Constant<S> {
     fn eval(&self, _: &[&[S]], y: &mut [S]) {
         y.copy_from_slice(&self.values);
     }
+    fn constant_values(&self) -> Option<&[S]> {
+        Some(&self.values)
+    }
     fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, _: &[S], _: &mut [S]) {}
     fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, _: &[S], _: &mut [S]) {}
 }

@@ -122,3 +122,30 @@ fn mlp_weight_gradient_in_every_mode() {
     assert_eq!(theta.len(), 321);
     assert_map(&f, &theta);
 }
+
+/// Constants are read in place by the whole-vector engine (not copied
+/// into slots): a constant matrix and a constant vector, each read by two
+/// nodes, give the products written out with nalgebra, in value, gradient
+/// and tangent, and again on a second call (the buffer pool reused).
+#[test]
+fn constants_read_in_place_by_several_nodes() {
+    let (w, b) = (w(), dvector![1.0, -2.0]);
+    let x = dvector![0.3, -0.7, 1.1];
+    let r = &w * &x - &b;
+    let e = Expr::var().matvec(&w);
+    let c = Expr::constant(b.clone());
+    // ‖W x − b‖² + Σ (W x − b)·b
+    let f: DFun<V, f64, Reverse> = ((&e - &c).norm_squared() + ((&e - &c) * &c).sum()).compile();
+    let want_f = r.norm_squared() + r.dot(&b);
+    let want_g = w.tr_mul(&(&r * 2.0 + &b));
+    for _ in 0..2 {
+        let (y, back) = f.linearize(&x);
+        assert!((y - want_f).abs() < 1e-13, "{y} against {want_f}");
+        assert!((back.pull(&1.0) - &want_g).amax() < 1e-13);
+    }
+    let t: DFun<V, V, lensdiff::Forward> = (Expr::var().matvec(&w) + &c).compile();
+    for _ in 0..2 {
+        assert!((t.eval(&x) - (&w * &x + &b)).amax() < 1e-15);
+        assert!((lensdiff::jacobian_fwd(&t, &x) - &w).amax() < 1e-15);
+    }
+}
