@@ -55,27 +55,32 @@ trait Build: Send + Sync {
 
 struct Typed<'a, O: ?Sized>(&'a O);
 
+/// `obj.build(x)` when `x` is an `Expr<S>`, else `x` back.
+fn try_build<S: Real, O: Objective + ?Sized>(
+    obj: &O,
+    x: Box<dyn Any>,
+) -> Result<Box<dyn Any>, Box<dyn Any>> {
+    x.downcast::<Expr<S>>()
+        .map(|e| Box::new(obj.build(*e)) as Box<dyn Any>)
+}
+
 impl<O: Objective + ?Sized> Build for Typed<'_, O> {
     fn build_any(&self, x: Box<dyn Any>) -> Box<dyn Any> {
-        macro_rules! try_each {
-            ($x:ident: $($t:ty),*) => {
-                $(
-                    let $x = match $x.downcast::<Expr<$t>>() {
-                        Ok(e) => return Box::new(self.0.build(*e)),
-                        Err(other) => other,
-                    };
-                )*
+        let obj = self.0;
+        // Every width of `hessian::sweep`, from its one list.
+        macro_rules! each_scalar {
+            ($($k:literal)*) => {
+                try_build::<f64, O>(obj, x)
+                    .or_else(|x| try_build::<Tracer, O>(obj, x))
+                    $(.or_else(|x| try_build::<DualN<f64, $k>, O>(obj, x)))*
             };
         }
-        // The widths are those of `hessian::sweep` (`WIDTHS`).
-        try_each!(x: f64, DualN<f64, 1>, DualN<f64, 2>, DualN<f64, 3>, DualN<f64, 4>,
-            DualN<f64, 6>, DualN<f64, 8>, DualN<f64, 10>, DualN<f64, 12>, DualN<f64, 16>,
-            Tracer);
-        let _ = x;
-        panic!(
-            "lensdiff internal error: a solver built {} over a scalar type it does not erase",
-            type_name::<O>()
-        )
+        crate::hessian::with_widths!(each_scalar).unwrap_or_else(|_| {
+            panic!(
+                "lensdiff internal error: a solver built {} over a scalar type it does not erase",
+                type_name::<O>()
+            )
+        })
     }
     fn programs(&self) -> Option<&ProgramCache> {
         self.0.programs()

@@ -30,9 +30,23 @@ pub(crate) struct Sweep {
     pub(crate) prods: Vec<Vec<f64>>,
 }
 
+/// Calls the macro `$m` with the tangent widths compiled into the
+/// library, the one list of them (the `Width` impls, [`WIDTHS`] and
+/// `crate::erased` expand it).
+macro_rules! with_widths {
+    ($m:ident) => {
+        $m! { 1 2 3 4 6 8 10 12 16 }
+    };
+}
+pub(crate) use with_widths;
+
+macro_rules! width_array {
+    ($($k:literal)*) => { [$($k),*] };
+}
+
 /// Tangent widths compiled into the library (each one instantiates the
 /// objective's graph once); a seed list is padded up to the next one.
-const WIDTHS: [usize; 9] = [1, 2, 3, 4, 6, 8, 10, 12, 16];
+const WIDTHS: [usize; 9] = with_widths!(width_array);
 
 /// Seed vectors, given entry by entry (so comb seeds need no n-long
 /// vectors of their own).
@@ -312,13 +326,13 @@ macro_rules! widths {
                     sweep_k::<$k>(prog, x, seeds)
                 }
                 fn eval(prog: &Program<Self>, inputs: &[&[Self]]) -> Vec<Self> {
-                    prog.eval(inputs)
+                    prog.eval_here(inputs)
                 }
             }
         )*
     };
 }
-widths!(1 2 3 4 6 8 10 12 16);
+with_widths!(widths);
 
 /// One tiled pass of `prog` over `DualN<f64, K>`: `f(x)` into the value,
 /// the dual gradient into `sink`; `None` when the program does not run
