@@ -9,6 +9,7 @@
 //! hand-written chain1 reference (`hand_f_s`, `hand_grad_s`) and the ratios.
 //! `--newton-only` runs just the Newton solve (for whole-process timing),
 //! `--band-only` one banded extraction (for its peak memory),
+//! `--band-time` the banded extraction timed, beside one HVP,
 //! `--sweeps-only` f, the gradient and the HVP alone (the engine's figures;
 //! run with `LENSDIFF_SIMD=baseline|avx2` to compare instruction
 //! sets).
@@ -48,7 +49,7 @@ fn median_time(reps: usize, mut f: impl FnMut()) -> f64 {
 mod chain1_hand;
 use chain1_hand::{chain1_hand, chain1_hand_grad};
 
-const USAGE: &str = "usage: bench OBJECTIVE N [--reps R] [--newton-only | --band-only | --sweeps-only] \
+const USAGE: &str = "usage: bench OBJECTIVE N [--reps R] [--newton-only | --band-only | --band-time | --sweeps-only] \
 [--whole-vector] [--threads T]   (OBJECTIVE: chain1, accel2, robot2d; default chain1 100000)";
 
 fn main() {
@@ -94,6 +95,34 @@ fn run(args: &[String]) {
         println!(
             "{{\"objective\":\"{name}\",\"n\":{n},\"k\":{k},\"band_hvps\":{},\"band_method\":\"{:?}\"}}",
             b.hvps, b.method
+        );
+        return;
+    }
+    if args.iter().any(|a| a == "--band-time") {
+        // The extraction alone, timed, beside one HVP: the figures of the
+        // thread-scaling and per-product targets.
+        let opts = BandOptions::default();
+        let b = hessian_banded_with(&obj, &x, k, &opts).expect("band");
+        let band_s = median_time(reps, || {
+            black_box(hessian_banded_with(&obj, black_box(&x), k, &opts).expect("band"));
+        });
+        // Products of a call after the first (a fallback is remembered).
+        let hvps = hessian_banded_with(&obj, &x, k, &opts).expect("band").hvps;
+        let cpr = BandOptions {
+            method: BandMethod::Cpr,
+            ..opts
+        };
+        let cpr_s = median_time(reps, || {
+            black_box(hessian_banded_with(&obj, black_box(&x), k, &cpr).expect("band"));
+        });
+        let v = DVector::from_fn(n, |i, _| (0.37 * i as f64 + 0.1).sin());
+        let hvp_s = median_time(reps, || {
+            black_box(hvp(&obj, black_box(&x), &v));
+        });
+        println!(
+            "{{\"objective\":\"{name}\",\"n\":{n},\"k\":{k},\"band_s\":{band_s:e},\"band_hvps\":{hvps},\"band_method\":\"{:?}\",\"band_cpr_s\":{cpr_s:e},\"hvp_s\":{hvp_s:e},\"per_product_over_hvp\":{:.3}}}",
+            b.method,
+            band_s / hvps as f64 / hvp_s
         );
         return;
     }

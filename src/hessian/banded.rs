@@ -253,6 +253,7 @@ fn extract<O: Objective + ?Sized>(
         probe: seed,
     };
     let mut band = SymBanded::zeros(n, k);
+    scratch::prefault(band.as_mut_slice());
     let (value, gradient, hr) = comb_sweep(obj, x, k, method, &seeds, band.as_mut_slice())?;
     method.recover_in_place(n, k, band.as_mut_slice());
     let probe = seed.zip(hr.as_deref());
@@ -292,7 +293,7 @@ fn comb_sweep<O: Objective + ?Sized>(
     ab: &mut [f64],
 ) -> Result<Swept, Error> {
     let n = x.len();
-    let mut grad = vec![0.0; n];
+    let mut grad = scratch::zeros(n);
     let mut hr = seeds.probe.map(|_| scratch::take(n));
     let sink = CombSink {
         offset: 0,
