@@ -324,4 +324,83 @@ mod tests {
             assert!(matches!(bound(m, &band), Err(500 | 501)), "{m:?}");
         }
     }
+
+    /// CPR's bound and the probe residual against their definitions,
+    /// entry by entry from `get(i, j)` (no band layout, no runs): across
+    /// run and block edges, small and large `k`, vanishing diagonals (the
+    /// row-scale fallback) and an all-zero row.
+    #[test]
+    fn checks_match_their_definitions_entry_by_entry() {
+        for (n, k) in [(1, 0), (7, 3), (5000, 1), (4500, 2), (3000, 6), (400, 40)] {
+            let mut band = SymBanded::from_fn(n, k, |i, j| {
+                let t = (i * 31 + j * 17) as f64;
+                if i == j { 3.0 + t.sin() } else { 0.7 * t.cos() }
+            });
+            // Vanishing diagonals, and in a small case one row of zeros
+            // (an infinite bound: an entry read as 0 with no scale).
+            for i in (0..n).step_by(97) {
+                band.set(i, i, 0.0);
+            }
+            if n < 10 {
+                let z = n / 2;
+                for j in z.saturating_sub(k)..(z + k + 1).min(n) {
+                    band.set(z, j, 0.0);
+                }
+            }
+            let seed = 5;
+            let r = probe(n, seed);
+            // H r with one entry off by a relative 1e-9, so the residual
+            // is a figure, not zero.
+            let mut hr = band
+                .mul_vec(&nalgebra::DVector::from_vec(r.clone()))
+                .as_slice()
+                .to_vec();
+            hr[n - 1] += 1e-9 * (hr[n - 1].abs() + 1.0);
+            let b_ref = &band;
+            let row = |i: usize| {
+                (i.saturating_sub(k)..(i + k + 1).min(n)).map(move |j| (j, b_ref.get(i, j)))
+            };
+            let m: Vec<f64> = (0..n).map(|i| row(i).map(|(_, v)| v.abs()).sum()).collect();
+            let mut bound: f64 = 0.0;
+            let mut residual: f64 = 0.0;
+            for i in 0..n {
+                for rr in i.saturating_sub(k)..=i {
+                    let h = band.get(rr, i);
+                    let mut scale = h
+                        .abs()
+                        .max((band.get(rr, rr) * band.get(i, i)).abs().sqrt());
+                    if scale == 0.0 {
+                        scale = (m[rr] * m[i]).sqrt();
+                    }
+                    let b = GAMMA * m[i];
+                    if b > 0.0 {
+                        bound = bound.max(if scale > 0.0 {
+                            b / scale
+                        } else {
+                            f64::INFINITY
+                        });
+                    }
+                }
+                let y: f64 = row(i).map(|(j, v)| v * r[j]).sum();
+                let abs_y: f64 = row(i).map(|(j, v)| v.abs() * r[j].abs()).sum();
+                let diff = (y - hr[i]).abs();
+                if diff > 0.0 {
+                    residual = residual.max(diff / (hr[i].abs() + abs_y));
+                }
+            }
+            let (b, res) = check_band(BandMethod::Cpr, &band, Some((seed, &hr[..]))).unwrap();
+            let close = |a: f64, e: f64| a == e || (a - e).abs() <= 1e-12 * e.abs();
+            assert!(close(b, bound), "n {n} k {k}: bound {b} against {bound}");
+            let res = res.unwrap();
+            assert!(
+                close(res, residual),
+                "n {n} k {k}: residual {res} against {residual}"
+            );
+            assert!(residual > 1e-12, "n {n} k {k}: the planted error shows");
+            assert!(
+                n < 10 || bound.is_finite(),
+                "n {n} k {k}: a finite bound is compared"
+            );
+        }
+    }
 }
