@@ -65,6 +65,9 @@ pub(crate) struct BandCurvature<'a, O: ?Sized> {
     opts: BandOptions,
     band: Option<SymBanded<f64>>,
     chol: Option<BandedCholesky<f64>>,
+    /// `‖band‖∞`, taken once per band (a pass over it; Newton asks for it
+    /// more than once an iteration).
+    norm: std::cell::Cell<Option<f64>>,
 }
 
 impl<'a, O: Objective + ?Sized> BandCurvature<'a, O> {
@@ -75,6 +78,7 @@ impl<'a, O: Objective + ?Sized> BandCurvature<'a, O> {
             opts,
             band: None,
             chol: None,
+            norm: std::cell::Cell::new(None),
         }
     }
 }
@@ -98,6 +102,7 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
         let entry_error = hb.error_bound;
         self.band = Some(hb.band);
         self.chol = None;
+        self.norm.set(None);
         Ok(Evaluated {
             value: hb.value,
             gradient: hb.gradient,
@@ -137,12 +142,18 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
 
     fn scale_symmetric(&mut self, s: &DVector<f64>) {
         self.chol = None;
+        self.norm.set(None);
         let band = self.band.as_mut().expect("evaluated");
         band.scale_symmetric(s.as_slice());
     }
 
     fn norm_bound(&self) -> f64 {
-        self.band.as_ref().expect("evaluated").norm_inf()
+        if let Some(norm) = self.norm.get() {
+            return norm;
+        }
+        let norm = self.band.as_ref().expect("evaluated").norm_inf();
+        self.norm.set(Some(norm));
+        norm
     }
 
     fn row_width(&self) -> usize {

@@ -32,18 +32,22 @@ fn ulp_neighbour(v: f64, up: bool) -> f64 {
 
 /// The two neighbours of `x` that [`gradient_floor`] and
 /// [`f_rounding_level`] look at: every component moved one ulp up or down,
-/// in a fixed random pattern per neighbour.
-fn ulp_neighbours(x: &DVector<f64>) -> [DVector<f64>; 2] {
-    [0x9E37_79B9_7F4A_7C15_u64, 0xD1B5_4A32_D192_ED03].map(|seed| {
-        let mut state = seed;
-        x.map(|v| {
-            // xorshift64: a fixed pattern of ups and downs per seed.
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ulp_neighbour(v, state & 1 == 0)
+/// in a fixed random pattern per neighbour. Made one at a time, so that
+/// only one n-long neighbour is alive (at n = 10⁶ beside a band and its
+/// factor, the second one was 8 MB of the peak).
+fn ulp_neighbours(x: &DVector<f64>) -> impl Iterator<Item = DVector<f64>> + '_ {
+    [0x9E37_79B9_7F4A_7C15_u64, 0xD1B5_4A32_D192_ED03]
+        .into_iter()
+        .map(|seed| {
+            let mut state = seed;
+            x.map(|v| {
+                // xorshift64: a fixed pattern of ups and downs per seed.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                ulp_neighbour(v, state & 1 == 0)
+            })
         })
-    })
 }
 
 /// The rounding floor of `‖∇f‖∞` at `x` with gradient `g`: the largest
@@ -61,7 +65,14 @@ pub(crate) fn gradient_floor(
     let mut worst: f64 = 0.0;
     for xt in ulp_neighbours(x) {
         let (_, gt) = value_and_grad(f, &xt);
-        let change = (gt - g).amax();
+        drop(xt);
+        // The largest change, with no n-long difference vector (NaN when a
+        // component is: `f64::max` would skip it).
+        let change = gt
+            .iter()
+            .zip(g.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f64, |m, c| if c > m || c.is_nan() { c } else { m });
         if !change.is_finite() {
             return f64::NAN;
         }
@@ -85,8 +96,7 @@ pub(crate) fn f_rounding_level(
     ft: f64,
 ) -> f64 {
     let spread = ulp_neighbours(x)
-        .iter()
-        .map(|xt| (f.eval(xt) - fx).abs())
+        .map(|xt| (f.eval(&xt) - fx).abs())
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     f_noise(fx, ft).max(2.0 * spread)
