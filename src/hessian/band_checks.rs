@@ -79,7 +79,15 @@ pub(crate) fn check_band(
     if !cpr && probe.is_none() {
         return Ok((substitution_bound(band)?, None));
     }
-    let first = in_blocks(n, |cols| scan(band, cols, cpr, probe, 0.0));
+    // Substitution's bound follows its chains on one thread: on more than
+    // one, it runs beside the probe's parallel pass instead of after it.
+    let (first, substitution) = std::thread::scope(|scope| {
+        let beside = (!cpr && Engine::current().thread_count() > 1)
+            .then(|| scope.spawn(|| substitution_bound(band)));
+        let first = in_blocks(n, |cols| scan(band, cols, cpr, probe, 0.0));
+        let beside = beside.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (first, beside)
+    });
     let mut bound: f64 = 0.0;
     let mut top: f64 = 0.0;
     let mut blocks = Vec::with_capacity(first.len());
@@ -90,7 +98,7 @@ pub(crate) fn check_band(
         blocks.push(b);
     }
     if !cpr {
-        bound = substitution_bound(band)?;
+        bound = substitution.unwrap_or_else(|| substitution_bound(band))?;
     }
     let Some(probe) = probe else {
         return Ok((bound, None));
@@ -229,34 +237,54 @@ fn scan(
 /// Substitution's largest scaled bound, its chains followed from the last
 /// column down with the bounds of the last `k + 1` columns in a ring
 /// (`O(k²)` memory, one thread).
+///
+/// Each column is read once: its slots give row `i`'s left part and, for
+/// the rows above, their right parts, summed in a second ring until the
+/// row's own column comes (a row's right part lies in the `k` columns after
+/// it, which come first going down). A row walk read every entry twice,
+/// the right part with a stride.
 fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
     let (n, k, ab) = (band.n(), band.k(), band.as_slice());
-    let q = k + 1;
-    // Column j's bounds in ring column j mod q, row k + i − j.
-    let mut ring = vec![0.0; q * q];
+    let (q, ld) = (k + 1, k + 1);
+    // Column j's bounds in ring row j mod q, slot by slot.
+    let mut ring = vec![0.0; q * ld];
+    // Row r's right part, Σ_{j > r} |H_rj|, in slot r mod q.
+    let mut right = vec![0.0; q];
     let mut worst = Worst(0.0, 0.0);
     // i mod q, kept without a division per column.
     let mut ci = n.saturating_sub(1) % q;
     for i in (0..n).rev() {
-        let m_i = row_magnitude(ab, n, k, i);
+        let first = k.saturating_sub(i);
+        let col = &ab[i * ld + first..(i + 1) * ld];
+        let mut m_i = 0.0;
+        for &h in col {
+            m_i += h.abs();
+        }
+        m_i += right[ci];
+        right[ci] = 0.0;
         if !m_i.is_finite() {
             return Err(i);
         }
-        let d_i = ab[upper_slot(k, i, i)].abs();
-        for r in i.saturating_sub(k)..=i {
-            let h = ab[upper_slot(k, r, i)];
+        let d_i = col[k - first].abs();
+        // Slot s holds entry (r, i), r = i − d, d = k − s.
+        let mut cr = ci;
+        for (t, &h) in col.iter().enumerate().rev() {
+            let d = k - first - t;
             let mut b = GAMMA * m_i;
-            if r < i && r + q < n {
-                // The known entry (i, r + q): ring column (r + q) mod q.
-                let d = i - r;
-                let cj = if ci >= d { ci - d } else { ci + q - d };
-                let known = ab[upper_slot(k, i, r + q)];
-                b += ring[cj * q + k + i - (r + q)]
-                    + f64::EPSILON * ((h + known).abs() + known.abs());
+            if d > 0 {
+                // Row r's right part takes |H_ri|.
+                right[cr] += h.abs();
+                if i + q - d < n {
+                    // The known partner (i, r + q), in column r + q at slot
+                    // d − 1, and its bound in ring row (r + q) mod q = cr.
+                    let known = ab[(i + q - d) * ld + d - 1];
+                    b += ring[cr * ld + d - 1] + f64::EPSILON * ((h + known).abs() + known.abs());
+                }
             }
-            ring[ci * q + k + r - i] = b;
-            let d = ab[upper_slot(k, r, r)].abs() * d_i;
-            worst.see(b, h, d, || (row_magnitude(ab, n, k, r) * m_i).sqrt());
+            ring[ci * ld + first + t] = b;
+            let dd = ab[(i - d) * ld + k].abs() * d_i;
+            worst.see(b, h, dd, || (row_magnitude(ab, n, k, i - d) * m_i).sqrt());
+            cr = if cr == 0 { q - 1 } else { cr - 1 };
         }
         ci = if ci == 0 { q - 1 } else { ci - 1 };
     }
@@ -331,7 +359,16 @@ mod tests {
     /// row-scale fallback) and an all-zero row.
     #[test]
     fn checks_match_their_definitions_entry_by_entry() {
-        for (n, k) in [(1, 0), (7, 3), (5000, 1), (4500, 2), (3000, 6), (400, 40)] {
+        // 40 000 rows: two blocks on two threads.
+        for (n, k) in [
+            (1, 0),
+            (7, 3),
+            (5000, 1),
+            (4500, 2),
+            (3000, 6),
+            (400, 40),
+            (40_000, 3),
+        ] {
             let mut band = SymBanded::from_fn(n, k, |i, j| {
                 let t = (i * 31 + j * 17) as f64;
                 if i == j { 3.0 + t.sin() } else { 0.7 * t.cos() }
@@ -401,6 +438,73 @@ mod tests {
                 n < 10 || bound.is_finite(),
                 "n {n} k {k}: a finite bound is compared"
             );
+        }
+    }
+
+    /// Substitution's bound against its definition, from `get(i, j)` with
+    /// the bounds of every entry in a dense table (the pass under test
+    /// keeps `k + 1` columns of them and sums rows column by column).
+    #[test]
+    fn substitution_bound_matches_its_definition() {
+        for (n, k) in [
+            (1, 0),
+            (2, 1),
+            (9, 4),
+            (300, 1),
+            (300, 2),
+            (250, 5),
+            (60, 12),
+        ] {
+            let mut band = SymBanded::from_fn(n, k, |i, j| {
+                let t = (i * 13 + j * 5) as f64;
+                if i == j { 2.0 + t.sin() } else { 1.5 * t.cos() }
+            });
+            // Vanishing diagonals and entries beside them (the row-scale
+            // fallback).
+            for i in (3..n).step_by(7) {
+                band.set(i, i, 0.0);
+                if i + 1 < n && k > 0 {
+                    band.set(i, i + 1, 0.0);
+                }
+            }
+            let q = k + 1;
+            let m: Vec<f64> = (0..n)
+                .map(|i| {
+                    (i.saturating_sub(k)..(i + k + 1).min(n))
+                        .map(|j| band.get(i, j).abs())
+                        .sum()
+                })
+                .collect();
+            let mut b = nalgebra::DMatrix::<f64>::zeros(n, n);
+            let mut worst: f64 = 0.0;
+            for i in (0..n).rev() {
+                for r in i.saturating_sub(k)..=i {
+                    let h = band.get(r, i);
+                    let mut bound = GAMMA * m[i];
+                    if r < i && r + q < n {
+                        let known = band.get(i, r + q);
+                        bound += b[(i, r + q)] + f64::EPSILON * ((h + known).abs() + known.abs());
+                    }
+                    b[(r, i)] = bound;
+                    let mut scale = h.abs().max((band.get(r, r) * band.get(i, i)).abs().sqrt());
+                    if scale == 0.0 {
+                        scale = (m[r] * m[i]).sqrt();
+                    }
+                    if bound > 0.0 {
+                        worst = worst.max(if scale > 0.0 {
+                            bound / scale
+                        } else {
+                            f64::INFINITY
+                        });
+                    }
+                }
+            }
+            let got = substitution_bound(&band).unwrap();
+            assert!(
+                got == worst || (got - worst).abs() <= 1e-13 * worst,
+                "n {n} k {k}: {got} against {worst}"
+            );
+            assert!(worst > 0.0 && worst.is_finite(), "n {n} k {k}: {worst}");
         }
     }
 }
