@@ -17,7 +17,10 @@
 //! The reported figure is the largest bound relative to the entry's
 //! diagonal scale `max(|H_ij|, √|H_ii H_jj|)` (the entry of the diagonally
 //! scaled matrix `D^{−1/2} H D^{−1/2}`), falling back to the row scales
-//! `√(m_i m_j)` where the diagonal vanishes.
+//! `√(m_i m_j)` where the diagonal vanishes, and to the largest row
+//! magnitude `max_i m_i` where a row vanishes too (a variable the objective
+//! does not use, or uses linearly: its entries are zeros read at the
+//! rounding level of the whole matrix, not entries of unknown accuracy).
 //!
 //! **The probe** ([`crate::probe`]): row `i` of `H_band r − H r` against
 //! `|(H r)_i| + Σ_j |H_ij| |r_j|`, in the same pass as CPR's bound; a block
@@ -88,15 +91,18 @@ pub(crate) fn check_band(
         let beside = beside.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
         (first, beside)
     });
-    let mut bound: f64 = 0.0;
+    let (mut scaled, mut unscaled, mut top_m) = (0.0f64, 0.0f64, 0.0f64);
     let mut top: f64 = 0.0;
     let mut blocks = Vec::with_capacity(first.len());
     for b in first {
         let b = b?;
-        bound = bound.max(b.bound);
+        scaled = scaled.max(b.bound);
+        unscaled = unscaled.max(b.unscaled);
+        top_m = top_m.max(b.top_m);
         top = top.max(b.top);
         blocks.push(b);
     }
+    let mut bound = scaled_max(scaled, unscaled, top_m);
     if !cpr {
         bound = substitution.unwrap_or_else(|| substitution_bound(band))?;
     }
@@ -126,6 +132,10 @@ pub(crate) fn check_band(
 struct Block {
     /// The largest scaled CPR bound.
     bound: f64,
+    /// The largest CPR bound of an entry with no scale.
+    unscaled: f64,
+    /// The largest row magnitude.
+    top_m: f64,
     /// The largest probe row scale.
     top: f64,
     /// The largest probe row residual, against `max(scale, floor)`.
@@ -135,27 +145,53 @@ struct Block {
 }
 
 /// The largest of `b / max(|h|, √d)` seen, without a square root or a
-/// division unless it grows.
-struct Worst(f64, f64);
+/// division unless it grows; entries with no scale at all (`row_scales`
+/// gives 0 too) kept apart, to be measured against the largest row
+/// magnitude once it is known ([`Worst::against`]).
+#[derive(Default)]
+struct Worst {
+    scaled: f64,
+    /// `scaled²`.
+    squared: f64,
+    /// The largest bound of an entry with no scale.
+    unscaled: f64,
+}
 
 impl Worst {
     #[inline(always)]
     fn see(&mut self, b: f64, h: f64, d: f64, row_scales: impl FnOnce() -> f64) {
-        if b > self.0 * h.abs() && b * b > self.1 * d {
+        if b > self.scaled * h.abs() && b * b > self.squared * d {
             let mut scale = h.abs().max(d.sqrt());
             if scale == 0.0 {
                 scale = row_scales();
             }
-            if b > self.0 * scale {
-                self.0 = if scale > 0.0 {
-                    b / scale
-                } else {
-                    f64::INFINITY
-                };
-                self.1 = self.0 * self.0;
+            if scale == 0.0 {
+                self.unscaled = self.unscaled.max(b);
+            } else if b > self.scaled * scale {
+                self.scaled = b / scale;
+                self.squared = self.scaled * self.scaled;
             }
         }
     }
+
+    /// The largest scaled bound, the unscaled entries' relative to `top`,
+    /// the largest row magnitude (infinite only if every row vanishes
+    /// while an entry's bound does not).
+    fn against(&self, top: f64) -> f64 {
+        scaled_max(self.scaled, self.unscaled, top)
+    }
+}
+
+/// `max(scaled, unscaled / top)`, with `0 / 0 = 0`.
+fn scaled_max(scaled: f64, unscaled: f64, top: f64) -> f64 {
+    let rest = if unscaled == 0.0 {
+        0.0
+    } else if top > 0.0 {
+        unscaled / top
+    } else {
+        f64::INFINITY
+    };
+    scaled.max(rest)
 }
 
 /// Columns `cols`, row by row (the row of column `i` is read from column
@@ -177,9 +213,11 @@ fn scan(
     } else {
         Vec::new()
     };
-    let mut worst = Worst(0.0, 0.0);
+    let mut worst = Worst::default();
     let mut block = Block {
         bound: 0.0,
+        unscaled: 0.0,
+        top_m: 0.0,
         top: 0.0,
         residual: 0.0,
         min_scale: f64::INFINITY,
@@ -206,6 +244,7 @@ fn scan(
             if !m_i.is_finite() {
                 return Err(i);
             }
+            block.top_m = block.top_m.max(m_i);
             if cpr_bound {
                 let d_i = ab[upper_slot(k, i, i)].abs();
                 for r in i.saturating_sub(k)..=i {
@@ -230,7 +269,8 @@ fn scan(
             }
         }
     }
-    block.bound = worst.0;
+    block.bound = worst.scaled;
+    block.unscaled = worst.unscaled;
     Ok(block)
 }
 
@@ -250,7 +290,8 @@ fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
     let mut ring = vec![0.0; q * ld];
     // Row r's right part, Σ_{j > r} |H_rj|, in slot r mod q.
     let mut right = vec![0.0; q];
-    let mut worst = Worst(0.0, 0.0);
+    let mut worst = Worst::default();
+    let mut top_m: f64 = 0.0;
     // i mod q, kept without a division per column.
     let mut ci = n.saturating_sub(1) % q;
     for i in (0..n).rev() {
@@ -265,6 +306,7 @@ fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
         if !m_i.is_finite() {
             return Err(i);
         }
+        top_m = top_m.max(m_i);
         let d_i = col[k - first].abs();
         // Slot s holds entry (r, i), r = i − d, d = k − s.
         let mut cr = ci;
@@ -288,7 +330,7 @@ fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
         }
         ci = if ci == 0 { q - 1 } else { ci - 1 };
     }
-    Ok(worst.0)
+    Ok(worst.against(top_m))
 }
 
 #[cfg(test)]
@@ -398,6 +440,7 @@ mod tests {
                 (i.saturating_sub(k)..(i + k + 1).min(n)).map(move |j| (j, b_ref.get(i, j)))
             };
             let m: Vec<f64> = (0..n).map(|i| row(i).map(|(_, v)| v.abs()).sum()).collect();
+            let top_m = m.iter().fold(0.0f64, |a, &b| a.max(b));
             let mut bound: f64 = 0.0;
             let mut residual: f64 = 0.0;
             for i in 0..n {
@@ -409,14 +452,10 @@ mod tests {
                     if scale == 0.0 {
                         scale = (m[rr] * m[i]).sqrt();
                     }
-                    let b = GAMMA * m[i];
-                    if b > 0.0 {
-                        bound = bound.max(if scale > 0.0 {
-                            b / scale
-                        } else {
-                            f64::INFINITY
-                        });
+                    if scale == 0.0 {
+                        scale = top_m;
                     }
+                    bound = bound.max(GAMMA * m[i] / scale);
                 }
                 let y: f64 = row(i).map(|(j, v)| v * r[j]).sum();
                 let abs_y: f64 = row(i).map(|(j, v)| v.abs() * r[j].abs()).sum();
@@ -460,11 +499,16 @@ mod tests {
                 if i == j { 2.0 + t.sin() } else { 1.5 * t.cos() }
             });
             // Vanishing diagonals and entries beside them (the row-scale
-            // fallback).
+            // fallback), and a row of zeros (no scale at all).
             for i in (3..n).step_by(7) {
                 band.set(i, i, 0.0);
                 if i + 1 < n && k > 0 {
                     band.set(i, i + 1, 0.0);
+                }
+            }
+            if n > 5 {
+                for j in 5usize.saturating_sub(k)..(5 + k + 1).min(n) {
+                    band.set(5, j, 0.0);
                 }
             }
             let q = k + 1;
@@ -475,6 +519,7 @@ mod tests {
                         .sum()
                 })
                 .collect();
+            let top_m = m.iter().fold(0.0f64, |a, &b| a.max(b));
             let mut b = nalgebra::DMatrix::<f64>::zeros(n, n);
             let mut worst: f64 = 0.0;
             for i in (0..n).rev() {
@@ -490,13 +535,10 @@ mod tests {
                     if scale == 0.0 {
                         scale = (m[r] * m[i]).sqrt();
                     }
-                    if bound > 0.0 {
-                        worst = worst.max(if scale > 0.0 {
-                            bound / scale
-                        } else {
-                            f64::INFINITY
-                        });
+                    if scale == 0.0 {
+                        scale = top_m;
                     }
+                    worst = worst.max(bound / scale);
                 }
             }
             let got = substitution_bound(&band).unwrap();

@@ -108,9 +108,11 @@ pub struct BandedHessian {
     pub method: BandMethod,
     /// The largest entrywise error bound, relative to the diagonal scale
     /// `max(|H_ij|, √|H_ii H_jj|)`: `|H_band,ij − H_ij| ≲ error_bound ·
-    /// max(|H_ij|, √|H_ii H_jj|)`. It models each product's rounding as a
-    /// few ulps of its row's magnitude and adds what substitution
-    /// subtracted.
+    /// max(|H_ij|, √|H_ii H_jj|)`. Where that scale vanishes, the rows'
+    /// `√(m_i m_j)` (`m_i = Σ_j |H_ij|`) takes its place, and where a row
+    /// vanishes too (a variable the objective does not use), the largest
+    /// `m_i`. It models each product's rounding as a few ulps of its row's
+    /// magnitude and adds what substitution subtracted.
     pub error_bound: f64,
 }
 

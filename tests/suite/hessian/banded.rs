@@ -150,6 +150,37 @@ fn well_scaled_band_keeps_substitution() {
     assert!(scaled_entry_error(&h.band.to_dmatrix(), &p.exact(&x), 1) < 1e-14);
 }
 
+/// Variables the objective does not use (zero rows and columns of `H`,
+/// inside and at the end): their entries have no scale of their own, so
+/// their bound is measured against the largest row. Substitution keeps
+/// them, with a rounding-level bound; an infinite one sent every such
+/// objective to CPR, a second sweep.
+#[test]
+fn unused_variables_keep_substitution_and_a_finite_bound() {
+    let mut d = vec![1.0; 200];
+    d[50] = 0.0;
+    d[199] = 0.0;
+    let p = ScaledChain { d };
+    let x = DVector::from_fn(200, |i, _| (0.1 * i as f64).sin());
+    let dense = hessian(&p, &x).unwrap();
+    assert_eq!(dense.row(50).amax(), 0.0);
+    assert_eq!(dense.row(199).amax(), 0.0);
+    let h = hessian_banded_with(&p, &x, 1, &BandOptions::default()).unwrap();
+    assert_eq!(h.method, BandMethod::Substitution);
+    assert_eq!(h.hvps, 3);
+    // Rounding, grown along substitution's chains (100 steps here): far
+    // below the default `bound_tol` of 1e-8.
+    assert!(h.error_bound < 1e-10, "{}", h.error_bound);
+    assert!((h.band.to_dmatrix() - &dense).amax() < 1e-12);
+    let cpr = BandOptions {
+        method: BandMethod::Cpr,
+        ..BandOptions::default()
+    };
+    let h = hessian_banded_with(&p, &x, 1, &cpr).unwrap();
+    assert!(h.error_bound < 1e-13, "{}", h.error_bound);
+    assert!((h.band.to_dmatrix() - dense).amax() < 1e-12);
+}
+
 /// A path with a free final time `T = exp(x_last)` shared by every
 /// segment (a dense last row and column), and a huge stiff diagonal on
 /// the path points.
