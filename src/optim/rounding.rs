@@ -33,8 +33,8 @@ fn ulp_neighbour(v: f64, up: bool) -> f64 {
 /// The two neighbours of `x` that [`gradient_floor`] and
 /// [`f_rounding_level`] look at: every component moved one ulp up or down,
 /// in a fixed random pattern per neighbour. Made one at a time, so that
-/// only one n-long neighbour is alive (at n = 10⁶ beside a band and its
-/// factor, the second one was 8 MB of the peak).
+/// only one n-long neighbour is alive (8 MB at n = 10⁶, held beside the
+/// band and its factor).
 fn ulp_neighbours(x: &DVector<f64>) -> impl Iterator<Item = DVector<f64>> + '_ {
     [0x9E37_79B9_7F4A_7C15_u64, 0xD1B5_4A32_D192_ED03]
         .into_iter()
