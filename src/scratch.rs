@@ -57,9 +57,10 @@ pub(crate) fn give(v: Vec<f64>) {
 /// Entries of one block of [`prefault`] (512 KB).
 const FAULT_BLOCK: usize = 1 << 16;
 
-/// Writes zeros over `v`, in parallel blocks on the current [`Engine`]'s
-/// threads, so that the pages of a fresh zeroed allocation are mapped by
-/// writes before the sweep adds into them.
+/// Writes zeros over `v`, in parallel blocks on the crate's worker pool
+/// (on the calling thread when the current [`Engine`] has one thread), so
+/// that the pages of a fresh zeroed allocation are mapped by writes before
+/// the sweep adds into them.
 ///
 /// Why: a fresh `vec![0.0; n]` is mapped lazily. Adding into it (`+=`)
 /// first reads a page, which maps the shared zero page, then writes it,
