@@ -214,16 +214,7 @@ impl<S: Real, const K: usize> DualN<S, K> {
     /// `f, f', f''`.
     #[inline(always)]
     fn spread1(self, v: S, d1: S, d2: S) -> (Self, Self) {
-        (
-            DualN {
-                re: v,
-                eps: self.eps.map(|e| e * d1),
-            },
-            DualN {
-                re: d1,
-                eps: self.eps.map(|e| e * d2),
-            },
-        )
+        (self.chain(v, d1), self.chain(d1, d2))
     }
 
     /// Value and both partials of a two-argument function at `(a, b)` from
@@ -692,9 +683,11 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
     fn is_sign_negative(self) -> bool {
         self.re.is_sign_negative()
     }
+    #[inline(always)]
     fn mul_add(self, a: Self, b: Self) -> Self {
         self * a + b
     }
+    #[inline(always)]
     fn powi(self, n: i32) -> Self {
         match n {
             0 => Self::one(),
@@ -706,6 +699,7 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
             }
         }
     }
+    #[inline(always)]
     fn powf(self, n: Self) -> Self {
         // x^y = exp(y ln x), written out so that a constant exponent on a
         // negative base still works when the exponent has no tangent.
@@ -715,9 +709,11 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
         }
         (n * self.ln()).exp()
     }
+    #[inline(always)]
     fn log(self, base: Self) -> Self {
         self.ln() / base.ln()
     }
+    #[inline(always)]
     fn max(self, o: Self) -> Self {
         if o.re > self.re || self.re.is_nan() {
             o
@@ -725,6 +721,7 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
             self
         }
     }
+    #[inline(always)]
     fn min(self, o: Self) -> Self {
         if o.re < self.re || self.re.is_nan() {
             o
@@ -740,6 +737,7 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
             Self::zero()
         }
     }
+    #[inline(always)]
     fn sin_cos(self) -> (Self, Self) {
         let (s, c) = self.re.sin_cos();
         (self.chain(s, c), self.chain(c, -s))
@@ -747,6 +745,7 @@ impl<S: Real, const K: usize> Float for DualN<S, K> {
     fn integer_decode(self) -> (u64, i16, i8) {
         self.re.integer_decode()
     }
+    #[inline(always)]
     fn copysign(self, sign: Self) -> Self {
         if self.re.is_sign_negative() == sign.re.is_sign_negative() {
             self

@@ -145,16 +145,23 @@ impl Neg for Lanes {
 }
 
 impl PartialEq for Lanes {
+    #[inline(always)]
     fn eq(&self, o: &Self) -> bool {
         let (a, b) = (self.0.to_array(), o.0.to_array());
-        agree([0, 1, 2, 3].map(|k| a[k] == b[k]))
+        agree([a[0] == b[0], a[1] == b[1], a[2] == b[2], a[3] == b[3]])
     }
 }
 
 impl PartialOrd for Lanes {
+    #[inline(always)]
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         let (a, b) = (self.0.to_array(), o.0.to_array());
-        agree([0, 1, 2, 3].map(|k| a[k].partial_cmp(&b[k])))
+        agree([
+            a[0].partial_cmp(&b[0]),
+            a[1].partial_cmp(&b[1]),
+            a[2].partial_cmp(&b[2]),
+            a[3].partial_cmp(&b[3]),
+        ])
     }
 }
 
@@ -363,12 +370,19 @@ pub(crate) fn drive<R: Copy>(
 #[inline(always)]
 pub(crate) fn pairs(a: Lanes, b: Lanes) -> [(f64, f64); LANES] {
     let (a, b) = (a.to_array(), b.to_array());
-    [0, 1, 2, 3].map(|k| (a[k], b[k]))
+    // Written out: `array::map` can stay an out-of-line call in the lanes'
+    // hot loops.
+    [(a[0], b[0]), (a[1], b[1]), (a[2], b[2]), (a[3], b[3])]
 }
 
 /// Lanewise triples of three lane vectors.
 #[inline(always)]
 pub(crate) fn triples(a: Lanes, b: Lanes, c: Lanes) -> [(f64, f64, f64); LANES] {
     let (a, b, c) = (a.to_array(), b.to_array(), c.to_array());
-    [0, 1, 2, 3].map(|k| (a[k], b[k], c[k]))
+    [
+        (a[0], b[0], c[0]),
+        (a[1], b[1], c[1]),
+        (a[2], b[2], c[2]),
+        (a[3], b[3], c[3]),
+    ]
 }
