@@ -364,38 +364,56 @@ pub(crate) fn jacobian_banded_of<O: Objective + ?Sized>(
     let w = spans.width();
     let defaults = crate::hessian::BandOptions::default();
     let r = probe(n, defaults.seed);
-    // Tangent t < w: the comb of colour t; tangent w: the probe.
-    let (value, prods) = forward_products(map, x.as_slice(), w + 1, |j, t| {
-        if t == w {
-            r[j]
-        } else if j % w == t {
-            1.0
-        } else {
-            0.0
-        }
-    });
-    let nt = w + 1;
-    check_finite(names[0], &value)?;
-    // A non-finite derivative names its row.
-    if let Some(p) = prods.iter().position(|v| !v.is_finite()) {
-        return Err(Error::NonFinite {
-            what: names[1],
-            index: Some(p / nt),
-        });
-    }
     let mut jac = BandedJacobian {
         spans: spans.clone(),
         values: vec![0.0; m * w],
     };
-    for i in 0..m {
-        let (lo, hi) = spans.span(i);
-        let first = spans.window(i);
-        let row = &mut jac.values[i * w..(i + 1) * w];
-        for j in lo..=hi.min(n.saturating_sub(1)) {
-            row[j - first] = prods[i * nt + j % w];
-        }
+    // Tangent t < w: the comb of colour t; tangent w: the probe, whose
+    // products are `jr`. Each row's products go straight into its band row
+    // (at most one column of row i has colour t, as the span is ≤ w wide).
+    let mut jr = vec![0.0; m];
+    let mut first_bad: Option<usize> = None;
+    let value = forward_products(
+        map,
+        x.as_slice(),
+        w + 1,
+        |j, t| {
+            if t == w {
+                r[j]
+            } else if j % w == t {
+                1.0
+            } else {
+                0.0
+            }
+        },
+        |i, t0, d| {
+            let (lo, hi) = spans.span(i);
+            let first = spans.window(i);
+            let last = hi.min(n.saturating_sub(1));
+            for (c, &v) in d.iter().enumerate() {
+                if !v.is_finite() && first_bad.is_none_or(|b| i < b) {
+                    first_bad = Some(i);
+                }
+                let t = t0 + c;
+                if t == w {
+                    jr[i] = v;
+                    continue;
+                }
+                let j = lo + (t + w - lo % w) % w;
+                if j <= last {
+                    jac.values[i * w + j - first] = v;
+                }
+            }
+        },
+    );
+    check_finite(names[0], &value)?;
+    // A non-finite derivative names its row.
+    if let Some(row) = first_bad {
+        return Err(Error::NonFinite {
+            what: names[1],
+            index: Some(row),
+        });
     }
-    let jr: Vec<f64> = (0..m).map(|i| prods[i * nt + w]).collect();
     let y = jac.mul_vec(&DVector::from_vec(r.clone()));
     // Row by row against each row's magnitude |J| |r| (as the banded
     // Hessian's probe): a missed coupling cannot hide behind a large row.
@@ -415,79 +433,69 @@ pub(crate) fn jacobian_banded_of<O: Objective + ?Sized>(
     Ok((DVector::from_vec(value), jac))
 }
 
-/// `F(x)` and, row-major (`prods[i · nt + t]`), the `nt` directional
-/// derivatives along the tangents `seed(j, t)`, in forward sweeps over
-/// `DualN` of at most 16 tangents.
+/// `F(x)`, with the `nt` directional derivatives along the tangents
+/// `seed(j, t)` handed over row by row as `sink(i, t0, d)` (`d[c]` is
+/// tangent `t0 + c` of row `i`), in forward sweeps over `DualN` of at most
+/// 16 tangents. No `m × nt` table is kept.
 fn forward_products<O: Objective + ?Sized>(
     map: &O,
     x: &[f64],
     nt: usize,
     seed: impl Fn(usize, usize) -> f64,
-) -> (Vec<f64>, Vec<f64>) {
+    mut sink: impl FnMut(usize, usize, &[f64]),
+) -> Vec<f64> {
     let mut value = Vec::new();
-    let mut prods = Vec::new();
     let mut t0 = 0;
     while t0 < nt {
         let chunk = (nt - t0).min(16);
         let s = |j: usize, t: usize| seed(j, t0 + t);
-        let (v, p) = match chunk {
-            1 => forward_k::<1, O>(map, x, chunk, &s),
-            2 => forward_k::<2, O>(map, x, chunk, &s),
-            3 | 4 => forward_k::<4, O>(map, x, chunk, &s),
-            5 | 6 => forward_k::<6, O>(map, x, chunk, &s),
-            7 | 8 => forward_k::<8, O>(map, x, chunk, &s),
-            9 | 10 => forward_k::<10, O>(map, x, chunk, &s),
-            11 | 12 => forward_k::<12, O>(map, x, chunk, &s),
-            _ => forward_k::<16, O>(map, x, chunk, &s),
+        let mut part = |i: usize, d: &[f64]| sink(i, t0, d);
+        value = match chunk {
+            1 => forward_k::<1, O>(map, x, chunk, &s, &mut part),
+            2 => forward_k::<2, O>(map, x, chunk, &s, &mut part),
+            3 | 4 => forward_k::<4, O>(map, x, chunk, &s, &mut part),
+            5 | 6 => forward_k::<6, O>(map, x, chunk, &s, &mut part),
+            7 | 8 => forward_k::<8, O>(map, x, chunk, &s, &mut part),
+            9 | 10 => forward_k::<10, O>(map, x, chunk, &s, &mut part),
+            11 | 12 => forward_k::<12, O>(map, x, chunk, &s, &mut part),
+            _ => forward_k::<16, O>(map, x, chunk, &s, &mut part),
         };
-        if prods.is_empty() {
-            value = v;
-            prods = p;
-        } else {
-            // Merge the chunk's columns into the row-major layout.
-            let m = value.len();
-            let mut merged = Vec::with_capacity(m * (t0 + chunk));
-            for i in 0..m {
-                merged.extend_from_slice(&prods[i * t0..(i + 1) * t0]);
-                merged.extend_from_slice(&p[i * chunk..(i + 1) * chunk]);
-            }
-            prods = merged;
-        }
         t0 += chunk;
     }
-    (value, prods)
+    value
 }
 
 /// One forward evaluation over `DualN<f64, K>` with the first `nt ≤ K`
-/// tangents seeded.
+/// tangents seeded: the value, and each row's `nt` products to `sink`.
 fn forward_k<const K: usize, O: Objective + ?Sized>(
     map: &O,
     x: &[f64],
     nt: usize,
     seed: &impl Fn(usize, usize) -> f64,
-) -> (Vec<f64>, Vec<f64>)
+    sink: &mut impl FnMut(usize, &[f64]),
+) -> Vec<f64>
 where
     DualN<f64, K>: Width,
 {
     let prog = crate::objective::program_of::<DualN<f64, K>, _>(map);
-    let xd: Vec<DualN<f64, K>> = x
-        .iter()
-        .enumerate()
-        .map(|(j, &v)| {
-            let mut eps = [0.0; K];
-            for (t, e) in eps.iter_mut().enumerate().take(nt) {
-                *e = seed(j, t);
-            }
-            DualN::from_parts(v, eps)
-        })
-        .collect();
+    // From the program's pool: a fresh n-long dual vector is mapped and
+    // faulted in page by page on every call once it passes glibc's mmap
+    // threshold.
+    let mut xd = prog.take_dirty(x.len());
+    for (j, (d, &v)) in xd.iter_mut().zip(x).enumerate() {
+        let mut eps = [0.0; K];
+        for (t, e) in eps.iter_mut().enumerate().take(nt) {
+            *e = seed(j, t);
+        }
+        *d = DualN::from_parts(v, eps);
+    }
     // Through `Width`: the engine over each width is compiled once, here.
     let y = <DualN<f64, K> as Width>::eval(&prog, &[&xd]);
+    prog.give(xd);
     let value = y.iter().map(|d| d.re).collect();
-    let mut prods = Vec::with_capacity(y.len() * nt);
-    for d in &y {
-        prods.extend_from_slice(&d.eps[..nt]);
+    for (i, d) in y.iter().enumerate() {
+        sink(i, &d.eps[..nt]);
     }
     prog.give(y);
-    (value, prods)
+    value
 }

@@ -17,8 +17,7 @@ use super::comb_sink::CombSink;
 use crate::dual::DualN;
 use crate::graph::{GradPart, Program, Source};
 use crate::probe::probe_entry;
-use crate::{Objective, Real, Reverse};
-use nalgebra::DVector;
+use crate::{Objective, Real};
 use std::sync::Arc;
 
 /// Value, gradient and Hessian-vector products at one point.
@@ -368,24 +367,26 @@ fn sweep_k<const K: usize>(
     if let Some(value) = tiled_k::<K>(prog, x, seeds, sink) {
         return Sweep { value, grad, prods };
     }
-    // Whole-vector: the program's reverse-mode lens over dual numbers (the
-    // objective's lens), linearised at x + Σ_c ε_c v_c and pulled back
-    // from 1.
-    let f = crate::expr::program_lens::<_, DVector<DualN<f64, K>>, DualN<f64, K>, Reverse>(
-        prog.clone(),
-    );
-    let mut xd = DVector::from_element(n, DualN::from_f64(0.0));
-    Source::<DualN<f64, K>>::fill(&DualInput { x, seeds }, 0, 0..n, xd.as_mut_slice());
-    let (y, lin) = f.linearize(&xd);
-    drop(xd);
-    let g = lin.pull(&DualN::from_f64(1.0));
-    drop(lin);
+    // Whole-vector: the program over dual numbers, linearised at
+    // x + Σ_c ε_c v_c and pulled back from 1. The dual input and gradient
+    // come from the program's pool: at n = 5·10⁵ a vector of
+    // `DualN<f64, 8>` is 36 MB, above glibc's mmap threshold, so a fresh one
+    // is mapped and faulted in page by page on every sweep.
+    let mut xd = prog.take_dirty(n);
+    Source::<DualN<f64, K>>::fill(&DualInput { x, seeds }, 0, 0..n, &mut xd);
+    let tape = prog.linearize(&[&xd]);
+    prog.give(xd);
+    let y = tape.output()[0];
+    let mut g = prog.take(n);
+    tape.transpose_add(&[DualN::from_f64(1.0)], &mut [&mut g]);
+    drop(tape);
     for (i, d) in g.iter().enumerate() {
         grad[i] = d.re;
         for (p, e) in prods.iter_mut().zip(d.eps) {
             p[i] = e;
         }
     }
+    prog.give(g);
     Sweep {
         value: y.re,
         grad,
