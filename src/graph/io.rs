@@ -46,6 +46,23 @@ pub trait Inputs: Space {
     /// assert_eq!(kinds, vec![false, true]);
     /// ```
     fn scalar_slots(out: &mut Vec<bool>);
+    /// A point of `shape` from its slots, in order (the inverse of
+    /// [`slices`](Self::slices)); each slot must have its length.
+    ///
+    /// ```
+    /// use lensdiff::graph::Inputs;
+    /// use nalgebra::{dvector, DVector};
+    /// let mut slots = vec![vec![1.0, 2.0], vec![3.0]].into_iter();
+    /// let x = <(DVector<f64>, f64)>::from_slots(&(2, ()), &mut slots);
+    /// assert_eq!(x, (dvector![1.0, 2.0], 3.0));
+    /// ```
+    fn from_slots(shape: &Self::Shape, slots: &mut dyn Iterator<Item = Vec<Self::Scalar>>) -> Self {
+        let mut x = Self::zeros_of(shape);
+        for s in x.slices_mut() {
+            s.copy_from_slice(&slots.next().expect("Inputs::from_slots: too few slots"));
+        }
+        x
+    }
 }
 
 impl<S: Real> Inputs for S {
@@ -66,6 +83,11 @@ impl<S: Real> Inputs for S {
 
 impl<S: Real> Inputs for DVector<S> {
     const COUNT: usize = 1;
+    fn from_slots(n: &usize, slots: &mut dyn Iterator<Item = Vec<S>>) -> Self {
+        let v = slots.next().expect("Inputs::from_slots: too few slots");
+        check_len("vector slot", *n, v.len());
+        DVector::from_vec(v)
+    }
     fn slices(&self) -> Vec<&[S]> {
         vec![self.as_slice()]
     }
@@ -115,6 +137,10 @@ impl<A: Inputs, B: Inputs<Scalar = A::Scalar>> Inputs for (A, B) {
     fn scalar_slots(out: &mut Vec<bool>) {
         A::scalar_slots(out);
         B::scalar_slots(out);
+    }
+    fn from_slots(shape: &Self::Shape, slots: &mut dyn Iterator<Item = Vec<A::Scalar>>) -> Self {
+        let a = A::from_slots(&shape.0, slots);
+        (a, B::from_slots(&shape.1, slots))
     }
 }
 

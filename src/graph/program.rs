@@ -710,6 +710,15 @@ impl<S: Real> Tape<S> {
         }
     }
 
+    /// The gradient of a scalar output, when the tiled engine computed it
+    /// (the whole tape then is that gradient).
+    pub(crate) fn gradient(&self) -> Option<&[Vec<S>]> {
+        match &self.kind {
+            TapeKind::Gradient { grads, .. } => Some(grads),
+            TapeKind::Whole { .. } => None,
+        }
+    }
+
     fn vals(&self) -> &[Vec<S>] {
         match &self.kind {
             TapeKind::Whole { vals, .. } => vals,
@@ -905,6 +914,26 @@ where
             &dx.shape(),
         );
         self.tape.transpose_add(dy.slot(), &mut dx.slices_mut());
+    }
+    /// A gradient tape's transpose is one scaled copy of the gradient, not
+    /// zeros plus an accumulation (two more n-long passes).
+    #[track_caller]
+    fn transpose(&self, dy: &B) -> A {
+        expect_shape::<B>("compiled lens (cotangent)", &self.cod, &dy.shape());
+        match self.tape.gradient() {
+            Some(grads) => {
+                let s = dy.slot()[0];
+                A::from_slots(
+                    &self.dom,
+                    &mut grads.iter().map(|g| g.iter().map(|&v| s * v).collect()),
+                )
+            }
+            None => {
+                let mut dx = A::zeros_of(&self.dom);
+                self.tape.transpose_add(dy.slot(), &mut dx.slices_mut());
+                dx
+            }
+        }
     }
     fn dom_shape(&self) -> A::Shape {
         self.dom.clone()

@@ -12,6 +12,7 @@ const COTANGENT: &str = "pullback (cotangent)";
 const ACCUMULATOR: &str = "pullback (accumulator dx)";
 
 type PullFn<A, B> = dyn Fn(&B, &mut A) + Send + Sync;
+type FreshFn<A, B> = dyn Fn(&B) -> A + Send + Sync;
 
 /// Reverse mode (vector-Jacobian products, gradients).
 ///
@@ -38,6 +39,9 @@ pub struct Reverse;
 /// ```
 pub struct Pullback<A: Space, B: Space> {
     f: Arc<PullFn<A, B>>,
+    /// `Jᵀ dy` into a new value, where the map can do better than zeros
+    /// plus an accumulation (a compiled gradient: one scaled copy).
+    fresh: Option<Arc<FreshFn<A, B>>>,
     dom: A::Shape,
     cod: B::Shape,
 }
@@ -46,6 +50,7 @@ impl<A: Space, B: Space> Clone for Pullback<A, B> {
     fn clone(&self) -> Self {
         Pullback {
             f: self.f.clone(),
+            fresh: self.fresh.clone(),
             dom: self.dom.clone(),
             cod: self.cod.clone(),
         }
@@ -67,6 +72,7 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     ) -> Self {
         Pullback {
             f: Arc::new(f),
+            fresh: None,
             dom,
             cod,
         }
@@ -125,6 +131,9 @@ impl<A: Space, B: Space<Scalar = A::Scalar>> Pullback<A, B> {
     }
 
     fn pull_unchecked(&self, dy: &B) -> A {
+        if let Some(fresh) = &self.fresh {
+            return fresh(dy);
+        }
         let mut dx = A::zeros_of(&self.dom);
         (self.f)(dy, &mut dx);
         dx
@@ -162,7 +171,14 @@ impl Mode for Reverse {
         L: LinearMap<A, B>,
     {
         let (dom, cod) = (l.dom_shape(), l.cod_shape());
-        Pullback::new(move |dy, dx| l.transpose_add(dy, dx), dom, cod)
+        let l = Arc::new(l);
+        let fresh = l.clone();
+        Pullback {
+            f: Arc::new(move |dy, dx| l.transpose_add(dy, dx)),
+            fresh: Some(Arc::new(move |dy| fresh.transpose(dy))),
+            dom,
+            cod,
+        }
     }
 
     fn compose<A, B, C>(g: Pullback<B, C>, f: Pullback<A, B>) -> Pullback<A, C>
@@ -172,15 +188,21 @@ impl Mode for Reverse {
         C: Space<Scalar = A::Scalar>,
     {
         let (dom, cod) = (f.dom.clone(), g.cod.clone());
+        // A fresh result through f's own fresh path, where it has one.
+        let fresh = f.fresh.clone().map(|f_fresh| {
+            let g = g.clone();
+            Arc::new(move |dc: &C| f_fresh(&g.pull_unchecked(dc))) as Arc<FreshFn<A, C>>
+        });
         // The lens setter: pull back through g first, then through f.
-        Pullback::new(
-            move |dc, da| {
+        Pullback {
+            f: Arc::new(move |dc, da| {
                 let db = g.pull_unchecked(dc);
                 (f.f)(&db, da);
-            },
+            }),
+            fresh,
             dom,
             cod,
-        )
+        }
     }
 
     fn fanout<A, B, C>(f: Pullback<A, B>, g: Pullback<A, C>) -> Pullback<A, (B, C)>

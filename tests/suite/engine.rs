@@ -396,3 +396,28 @@ fn default_tiles_agree_with_whole_vector_at_scale() {
         .fold(0.0f64, |m, (p, q)| m.max((p - q).abs()));
     assert!(diff <= 1e-12 * scale, "{diff:e} against {scale:e}");
 }
+
+/// A tiled gradient's pullback (one scaled copy of the gradient the tiled
+/// pass computed) scales, accumulates and composes as the chain rule says.
+#[test]
+fn a_tiled_gradients_pullback_scales_accumulates_and_composes() {
+    let p = Robot2d::new(20_000);
+    assert!(tiles(&p, 40_000).is_some_and(|t| t > 4));
+    let x = p.x0().map(|v| v + 0.05);
+    let f = p.lens::<f64>();
+    let (_, d) = f.linearize(&x);
+    let g = d.pull(&1.0);
+    let gw = Engine::whole_vector().scope(|| grad(&f, &x));
+    assert!((&g - &gw).amax() <= 1e-13 * gw.amax());
+    // Linear in the cotangent, bit for bit.
+    assert_eq!(d.pull(&2.5), &g * 2.5);
+    assert_eq!(d.pull(&0.0), DVector::zeros(x.len()));
+    // Into an accumulator: added, not overwritten.
+    let mut acc = DVector::from_element(x.len(), 1.0);
+    d.pull_add(&2.5, &mut acc);
+    assert_eq!(acc, g.map(|v| 1.0 + 2.5 * v));
+    // Through a composition: ∇(f ∘ 2x)(x) = 2 ∇f(2x).
+    let h = lensdiff::ops::scale::<f64, lensdiff::Reverse>(2.0).then(&f);
+    let x2 = &x * 2.0;
+    assert_eq!(grad(&h, &x), grad(&f, &x2) * 2.0);
+}
