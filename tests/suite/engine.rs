@@ -376,12 +376,19 @@ fn run<P: Problem>(p: &P, e: Engine, k: usize) -> (f64, DVector<f64>, DMatrix<f6
     })
 }
 
-/// The default engine at a size with many default-sized tiles.
-#[test]
-fn default_tiles_agree_with_whole_vector_at_scale() {
+/// robot2d at a size the default engine cuts into more than four tiles, and
+/// a point off its start.
+fn robot2d_in_many_tiles() -> (Robot2d, DVector<f64>) {
     let p = Robot2d::new(20_000);
     assert!(tiles(&p, 40_000).is_some_and(|t| t > 4));
     let x = p.x0().map(|v| v + 0.05);
+    (p, x)
+}
+
+/// The default engine at a size with many default-sized tiles.
+#[test]
+fn default_tiles_agree_with_whole_vector_at_scale() {
+    let (p, x) = robot2d_in_many_tiles();
     let f = p.lens::<f64>();
     let g = grad(&f, &x);
     let gw = Engine::whole_vector().scope(|| grad(&f, &x));
@@ -401,9 +408,7 @@ fn default_tiles_agree_with_whole_vector_at_scale() {
 /// pass computed) scales, accumulates and composes as the chain rule says.
 #[test]
 fn a_tiled_gradients_pullback_scales_accumulates_and_composes() {
-    let p = Robot2d::new(20_000);
-    assert!(tiles(&p, 40_000).is_some_and(|t| t > 4));
-    let x = p.x0().map(|v| v + 0.05);
+    let (p, x) = robot2d_in_many_tiles();
     let f = p.lens::<f64>();
     let (_, d) = f.linearize(&x);
     let g = d.pull(&1.0);
