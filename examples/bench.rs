@@ -12,7 +12,7 @@
 //! `--band-time` the banded extraction timed, beside one HVP,
 //! `--sweeps-only` f, the gradient and the HVP alone (the engine's figures;
 //! run with `LENSDIFF_SIMD=baseline|avx2` to compare instruction
-//! sets).
+//! sets), and with `--only f|grad|hvp` just one of them (for profiles).
 //! `--whole-vector` runs the whole-vector engine instead of the tiled one,
 //! `--threads T` the tiles on `T` threads (default: `LENSDIFF_THREADS`, else
 //! every core).
@@ -49,7 +49,7 @@ fn median_time(reps: usize, mut f: impl FnMut()) -> f64 {
 mod chain1_hand;
 use chain1_hand::{chain1_hand, chain1_hand_grad};
 
-const USAGE: &str = "usage: bench OBJECTIVE N [--reps R] [--newton-only | --band-only | --band-time | --sweeps-only] \
+const USAGE: &str = "usage: bench OBJECTIVE N [--reps R] [--newton-only | --band-only | --band-time | --sweeps-only [--only f|grad|hvp]] \
 [--whole-vector] [--threads T]   (OBJECTIVE: chain1, accel2, robot2d; default chain1 100000)";
 
 fn main() {
@@ -142,13 +142,27 @@ fn run(args: &[String]) {
     let f = obj.lens::<f64>();
     let v = DVector::from_fn(n, |i, _| (0.37 * i as f64 + 0.1).sin());
 
-    let f_s = median_time(reps, || {
+    // `--only f|grad|hvp` times one of the three (the others print 0), for
+    // profiles of one sweep.
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
+    let timed = |what: &str, f: &mut dyn FnMut()| {
+        if only.is_none_or(|o| o == what) {
+            median_time(reps, f)
+        } else {
+            0.0
+        }
+    };
+    let f_s = timed("f", &mut || {
         black_box(f.eval(black_box(&x)));
     });
-    let grad_s = median_time(reps, || {
+    let grad_s = timed("grad", &mut || {
         black_box(grad(&f, black_box(&x)));
     });
-    let hvp_s = median_time(reps, || {
+    let hvp_s = timed("hvp", &mut || {
         black_box(hvp(&obj, black_box(&x), &v));
     });
     if args.iter().any(|a| a == "--sweeps-only") {
