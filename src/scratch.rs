@@ -18,14 +18,16 @@ const SMALL: usize = 4096;
 
 static POOL: Mutex<Vec<Vec<f64>>> = Mutex::new(Vec::new());
 
-/// A zeroed buffer of length `n`.
+/// A zeroed buffer of length `n` (a kept one cleared in parallel, else
+/// [`zeros`]).
 pub(crate) fn take(n: usize) -> Vec<f64> {
     if n >= SMALL
         && let Ok(mut p) = POOL.lock()
         && let Some(i) = p.iter().position(|v| v.len() == n)
     {
         let mut v = p.swap_remove(i);
-        v.fill(0.0);
+        drop(p);
+        prefault(&mut v);
         return v;
     }
     zeros(n)

@@ -28,6 +28,8 @@ pub fn hvp<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>, v: &DVector<f64>) -
         panic!("{e}");
     }
     let s = sweep(obj, x.as_slice(), &[v.as_slice()][..]);
+    // The gradient goes back to the pool: the next product finds it mapped.
+    crate::scratch::give(s.grad);
     DVector::from_vec(s.prods.into_iter().next().expect("one product"))
 }
 
@@ -59,6 +61,7 @@ pub fn try_hvp<O: Objective + ?Sized>(
     check_finite("x", x.as_slice())?;
     check_finite("direction", v.as_slice())?;
     let s = try_sweep(obj, x.as_slice(), &[v.as_slice()][..])?;
+    crate::scratch::give(s.grad);
     Ok(DVector::from_vec(
         s.prods.into_iter().next().expect("one product"),
     ))

@@ -354,7 +354,7 @@ fn sweep_k<const K: usize>(
     debug_assert!(seeds.count() <= K);
     let m = seeds.count();
     let n = x.len();
-    let mut grad = crate::scratch::zeros(n);
+    let mut grad = crate::scratch::take(n);
     let mut prods: Vec<Vec<f64>> = (0..m).map(|_| crate::scratch::take(n)).collect();
     // On the tiled engine: the linearisation of the objective's program
     // over dual numbers, pulled back from 1, tile by tile, with the dual
