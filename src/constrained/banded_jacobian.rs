@@ -414,16 +414,21 @@ pub(crate) fn jacobian_banded_of<O: Objective + ?Sized>(
             index: Some(row),
         });
     }
-    let y = jac.mul_vec(&DVector::from_vec(r.clone()));
-    // Row by row against each row's magnitude |J| |r| (as the banded
-    // Hessian's probe): a missed coupling cannot hide behind a large row.
-    let abs_y: Vec<f64> = (0..m)
-        .map(|i| {
-            let (lo, row) = jac.row(i);
-            row.iter().zip(&r[lo..]).map(|(a, b)| (a * b).abs()).sum()
-        })
-        .collect();
-    let residual = row_residual(y.as_slice(), &jr, &abs_y);
+    // J r against the probe's products, row by row against each row's
+    // magnitude |J| |r| (as the banded Hessian's probe): a missed coupling
+    // cannot hide behind a large row. Both sums in one walk of the rows.
+    let (mut y, mut abs_y) = (Vec::with_capacity(m), Vec::with_capacity(m));
+    for i in 0..m {
+        let (lo, row) = jac.row(i);
+        let (mut s, mut a) = (0.0, 0.0);
+        for (h, rj) in row.iter().zip(&r[lo..]) {
+            s += h * rj;
+            a += (h * rj).abs();
+        }
+        y.push(s);
+        abs_y.push(a);
+    }
+    let residual = row_residual(&y, &jr, &abs_y);
     if residual.is_nan() || residual > defaults.tol {
         return Err(Error::PatternMismatch {
             nnz: (0..m).map(|i| spans.span(i).1 - spans.span(i).0 + 1).sum(),

@@ -285,9 +285,9 @@ fn scan(
 /// the right part with a stride.
 fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
     let (n, k, ab) = (band.n(), band.k(), band.as_slice());
-    let (q, ld) = (k + 1, k + 1);
-    // Column j's bounds in ring row j mod q, slot by slot.
-    let mut ring = vec![0.0; q * ld];
+    let q = k + 1;
+    // Column j's bounds in ring row j mod q, slot by slot (q slots).
+    let mut ring = vec![0.0; q * q];
     // Row r's right part, Σ_{j > r} |H_rj|, in slot r mod q.
     let mut right = vec![0.0; q];
     let mut worst = Worst::default();
@@ -296,7 +296,8 @@ fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
     let mut ci = n.saturating_sub(1) % q;
     for i in (0..n).rev() {
         let first = k.saturating_sub(i);
-        let col = &ab[i * ld + first..(i + 1) * ld];
+        // Column i's slots inside the matrix: rows i − k + first ..= i.
+        let col = &ab[upper_slot(k, i + first - k, i)..=upper_slot(k, i, i)];
         let mut m_i = 0.0;
         for &h in col {
             m_i += h.abs();
@@ -319,12 +320,12 @@ fn substitution_bound(band: &SymBanded<f64>) -> Result<f64, usize> {
                 if i + q - d < n {
                     // The known partner (i, r + q), in column r + q at slot
                     // d − 1, and its bound in ring row (r + q) mod q = cr.
-                    let known = ab[(i + q - d) * ld + d - 1];
-                    b += ring[cr * ld + d - 1] + f64::EPSILON * ((h + known).abs() + known.abs());
+                    let known = ab[upper_slot(k, i, i + q - d)];
+                    b += ring[cr * q + d - 1] + f64::EPSILON * ((h + known).abs() + known.abs());
                 }
             }
-            ring[ci * ld + first + t] = b;
-            let dd = ab[(i - d) * ld + k].abs() * d_i;
+            ring[ci * q + first + t] = b;
+            let dd = ab[upper_slot(k, i - d, i - d)].abs() * d_i;
             worst.see(b, h, dd, || (row_magnitude(ab, n, k, i - d) * m_i).sqrt());
             cr = if cr == 0 { q - 1 } else { cr - 1 };
         }
