@@ -38,6 +38,12 @@ pub(crate) trait Curvature {
     fn factor(&mut self, tau: f64) -> Result<(), Error>;
     /// Solves with the last factorisation.
     fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error>;
+    /// [`solve`](Self::solve) with `b` overwritten by the solution (no
+    /// n-long allocation).
+    fn solve_in_place(&self, b: &mut DVector<f64>) -> Result<(), Error> {
+        *b = self.solve(b)?;
+        Ok(())
+    }
     /// `H v` with the last `H`.
     fn mul(&self, v: &DVector<f64>) -> DVector<f64>;
     /// The diagonal of the last `H`.
@@ -50,6 +56,14 @@ pub(crate) trait Curvature {
     /// The most entries a row of `H` has (the rounding of a product or a
     /// factorisation grows with it).
     fn row_width(&self) -> usize;
+    /// Frees `H` itself where only its factorisation is needed from here
+    /// on: until the next [`evaluate`](Self::evaluate) the caller uses
+    /// only `solve`, `solve_in_place` and `norm_bound`. (The banded
+    /// Hessian's refinement runs with the band's n·(k + 1) entries freed.)
+    fn release_matrix(&mut self) {}
+    /// Frees `H` and its factorisation: until the next `evaluate` the
+    /// caller uses only `norm_bound`. (The line search needs neither.)
+    fn release_all(&mut self) {}
     /// A direction `z` with `zᵀ(H + τI)z ≤ 0` and that curvature, from the
     /// failed pivot of the factorisation of `H + τI`; `None` when the
     /// model has no cheap way to give one.
@@ -64,7 +78,12 @@ pub(crate) struct BandCurvature<'a, O: ?Sized> {
     k: usize,
     opts: BandOptions,
     band: Option<SymBanded<f64>>,
-    chol: Option<BandedCholesky<f64>>,
+    /// The factor's storage, kept across the shifts tried in one
+    /// iteration (a fresh n·(k + 2)-long factor per try was mapped and
+    /// faulted in anew); freed by `release_all`.
+    chol: BandedCholesky<f64>,
+    /// Whether `chol` holds the factor of the current band.
+    factored: bool,
     /// `‖band‖∞`, taken once per band (a pass over it; Newton asks for it
     /// more than once an iteration).
     norm: std::cell::Cell<Option<f64>>,
@@ -77,7 +96,8 @@ impl<'a, O: Objective + ?Sized> BandCurvature<'a, O> {
             k,
             opts,
             band: None,
-            chol: None,
+            chol: BandedCholesky::empty(),
+            factored: false,
             norm: std::cell::Cell::new(None),
         }
     }
@@ -93,6 +113,12 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
     }
 
     fn evaluate(&mut self, x: &DVector<f64>) -> Result<Evaluated, Error> {
+        // The last band is stale from here on: freed before the new one is
+        // made, so that one band and one factor's storage are alive, not
+        // two bands and a factor.
+        self.factored = false;
+        self.band = None;
+        self.norm.set(None);
         let hb = hessian_banded_with(self.obj, x, self.k, &self.opts)?;
         if hb.method != self.opts.method {
             // Substitution could not guarantee the entries here: later
@@ -101,8 +127,6 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
         }
         let entry_error = hb.error_bound;
         self.band = Some(hb.band);
-        self.chol = None;
-        self.norm.set(None);
         Ok(Evaluated {
             value: hb.value,
             gradient: hb.gradient,
@@ -120,15 +144,21 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
 
     fn factor(&mut self, tau: f64) -> Result<(), Error> {
         let band = self.band.as_ref().expect("evaluated");
-        self.chol = None;
-        // Factors H + τI without forming it: a failed try costs what it read.
-        let chol = band.cholesky_of_shifted(tau)?;
-        self.chol = Some(chol);
+        self.factored = false;
+        // Factors H + τI without forming it, into the kept storage.
+        band.cholesky_shifted_into(tau, &mut self.chol)?;
+        self.factored = true;
         Ok(())
     }
 
     fn solve(&self, g: &DVector<f64>) -> Result<DVector<f64>, Error> {
-        self.chol.as_ref().expect("factored").solve(g)
+        assert!(self.factored, "solve before factor");
+        self.chol.solve(g)
+    }
+
+    fn solve_in_place(&self, b: &mut DVector<f64>) -> Result<(), Error> {
+        assert!(self.factored, "solve before factor");
+        self.chol.solve_mut(b.as_mut_slice())
     }
 
     fn mul(&self, v: &DVector<f64>) -> DVector<f64> {
@@ -141,7 +171,7 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
     }
 
     fn scale_symmetric(&mut self, s: &DVector<f64>) {
-        self.chol = None;
+        self.factored = false;
         self.norm.set(None);
         let band = self.band.as_mut().expect("evaluated");
         band.scale_symmetric(s.as_slice());
@@ -162,6 +192,17 @@ impl<O: Objective + ?Sized> Curvature for BandCurvature<'_, O> {
 
     fn negative_curvature(&self, tau: f64) -> Option<(DVector<f64>, f64)> {
         self.band.as_ref()?.negative_curvature(tau)
+    }
+
+    fn release_matrix(&mut self) {
+        let _ = self.norm_bound();
+        self.band = None;
+    }
+
+    fn release_all(&mut self) {
+        self.release_matrix();
+        self.factored = false;
+        self.chol = BandedCholesky::empty();
     }
 }
 

@@ -85,7 +85,9 @@ pub(crate) fn refine_step(
     g: &DVector<f64>,
     shifted: DVector<f64>,
 ) -> Result<Refined, Error> {
-    let mut step = shifted.clone();
+    // The shifted step is not kept beside the refined one (one n-long
+    // vector fewer at the solve's peak): the rare fallback solves again.
+    let mut step = shifted;
     let hs = hv(&step)?;
     // q(p) = gᵀp + ½pᵀHp at the start, lowered by each step below.
     let mut model = g.dot(&step) + 0.5 * step.dot(&hs);
@@ -95,7 +97,7 @@ pub(crate) fn refine_step(
     let mut rz = r.dot(&z);
     // Relative to gᵀM⁻¹g, the start's residual for a zero step (and the
     // shifted decrement).
-    let target = RESIDUAL_RTOL * RESIDUAL_RTOL * (-shifted.dot(g)).max(0.0);
+    let target = RESIDUAL_RTOL * RESIDUAL_RTOL * (-step.dot(g)).max(0.0);
     let mut direction = z.clone();
     let mut iterations = 0;
     let end = loop {
@@ -129,7 +131,8 @@ pub(crate) fn refine_step(
         if iterations as f64 * decrease <= MODEL_RTOL * model.abs() {
             break Refinement::Converged;
         }
-        z = h.solve(&r)?;
+        z.copy_from(&r);
+        h.solve_in_place(&mut z)?;
         let rz_next = r.dot(&z);
         let beta = rz_next / rz;
         // In place: no n-long allocation per iteration.
@@ -146,7 +149,7 @@ pub(crate) fn refine_step(
         }
     } else {
         Refined {
-            step: shifted,
+            step: -h.solve(g)?,
             end: Refinement::AtRounding,
             iterations,
         }
