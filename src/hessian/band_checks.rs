@@ -31,6 +31,7 @@ use super::seeds::BandMethod;
 use crate::banded::{SymBanded, upper_row, upper_slot};
 use crate::engine::Engine;
 use crate::probe::{floor_of, probe_entry, row_ratio};
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// Error of one product entry relative to its row's magnitude.
@@ -39,25 +40,21 @@ const GAMMA: f64 = 8.0 * f64::EPSILON;
 /// Blocks shorter than this stay on the calling thread.
 const MIN_BLOCK: usize = 1 << 14;
 
-/// `f` on contiguous blocks of `0..n`, one per thread of the current
-/// [`Engine`], in parallel; the results in block order.
-fn in_blocks<R: Send>(n: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
-    let blocks = Engine::current()
-        .thread_count()
-        .clamp(1, n.div_ceil(MIN_BLOCK).max(1));
+/// `f` on contiguous blocks of `0..n`, one per thread (`threads`, the
+/// current [`Engine`]'s, read by the caller: the engine is the calling
+/// thread's setting, not the workers'), in parallel; the results in block
+/// order.
+fn in_blocks<R: Send>(n: usize, threads: usize, f: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
+    let blocks = threads.clamp(1, n.div_ceil(MIN_BLOCK).max(1));
     if blocks == 1 {
         return vec![f(0..n)];
     }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..blocks)
-            .map(|b| scope.spawn(move || f(b * n / blocks..(b + 1) * n / blocks)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    // On the worker pool the tiles use (no threads spawned per check; a
+    // panic in a block reaches the caller), results in block order.
+    (0..blocks)
+        .into_par_iter()
+        .map(|b| f(b * n / blocks..(b + 1) * n / blocks))
+        .collect()
 }
 
 /// `Σ_j |H_ij|`.
@@ -84,13 +81,15 @@ pub(crate) fn check_band(
     }
     // Substitution's bound follows its chains on one thread: on more than
     // one, it runs beside the probe's parallel pass instead of after it.
-    let (first, substitution) = std::thread::scope(|scope| {
-        let beside = (!cpr && Engine::current().thread_count() > 1)
-            .then(|| scope.spawn(|| substitution_bound(band)));
-        let first = in_blocks(n, |cols| scan(band, cols, cpr, probe, 0.0));
-        let beside = beside.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        (first, beside)
-    });
+    // Both on the worker pool, so a T-thread engine runs T threads.
+    let threads = Engine::current().thread_count();
+    let scan_blocks = || in_blocks(n, threads, |cols| scan(band, cols, cpr, probe, 0.0));
+    let (first, substitution) = if !cpr && threads > 1 {
+        let (first, beside) = rayon::join(scan_blocks, || substitution_bound(band));
+        (first, Some(beside))
+    } else {
+        (scan_blocks(), None)
+    };
     let (mut scaled, mut unscaled, mut top_m) = (0.0f64, 0.0f64, 0.0f64);
     let mut top: f64 = 0.0;
     let mut blocks = Vec::with_capacity(first.len());
