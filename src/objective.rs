@@ -158,6 +158,19 @@ impl ProgramCache {
         p
     }
 
+    /// Drops the cached program over `S`, if any (its buffers go with it
+    /// once no lens or tape holds it).
+    pub(crate) fn forget<S: Real>(&self) {
+        self.remove(TypeId::of::<S>());
+    }
+
+    #[inline(never)]
+    fn remove(&self, key: TypeId) {
+        if let Ok(mut map) = self.programs.lock() {
+            map.remove(&key);
+        }
+    }
+
     #[inline(never)]
     fn lookup(&self, key: TypeId) -> Option<Arc<dyn Any + Send + Sync>> {
         self.programs.lock().ok()?.get(&key).cloned()
@@ -290,4 +303,23 @@ pub(crate) fn check_dimension<O: Objective + ?Sized>(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProgramCache;
+    use crate::Expr;
+    use std::sync::Arc;
+
+    #[test]
+    fn forget_drops_the_program_of_one_scalar_type_only() {
+        let cache = ProgramCache::default();
+        let compile = || Arc::new(Expr::<f64>::var().sum().program(1));
+        let a = cache.get_or_compile(compile);
+        assert!(Arc::ptr_eq(&a, &cache.get_or_compile(compile)));
+        cache.forget::<crate::dual::DualN<f64, 2>>();
+        assert!(Arc::ptr_eq(&a, &cache.get_or_compile(compile)));
+        cache.forget::<f64>();
+        assert!(!Arc::ptr_eq(&a, &cache.get_or_compile(compile)));
+    }
 }

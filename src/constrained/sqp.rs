@@ -247,6 +247,11 @@ impl Sqp {
         let lag = CompiledObjective::new(Lagrangian::new(f, c, m));
         lag.inner().set_multipliers(&vec![1.0; m]);
         let hk = hessian_bandwidth(&lag, x0)?;
+        // The detection's program over the sparsity tracer is not needed
+        // again: dropped with the buffers it keeps, not held to the end.
+        if let Some(cache) = lag.programs() {
+            cache.forget::<crate::sparsity::Tracer>();
+        }
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
         let fc = CompiledObjective::new(f);
         let band_opts = BandOptions {

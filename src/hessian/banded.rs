@@ -30,7 +30,7 @@
 use super::band_checks::check_band;
 use super::comb_sink::CombSink;
 use super::seeds::BandMethod;
-use super::sweep::{Comb, Seeds, Sink, sweep_into, try_sweep};
+use super::sweep::{Comb, Seeds, Sink, forget_width, sweep_into, try_sweep, widths_of};
 use crate::banded::SymBanded;
 use crate::erased::Erased;
 use crate::error::check_finite;
@@ -222,6 +222,18 @@ fn banded_erased(
     }
     if let Some(c) = cache {
         c.note_fallback(n, k);
+        // Later extractions at this size go to CPR at once: substitution's
+        // program at its tangent widths is not needed again, and a program
+        // that runs whole-vector keeps n-long tape buffers per slot (at
+        // the bounded cart-pole's N = 10⁵, hundreds of MB kept to the end
+        // of the solve). Widths CPR shares are kept.
+        let seeds = |m: BandMethod| m.products(n, k) + usize::from(opts.verify);
+        let cpr = widths_of(seeds(BandMethod::Cpr));
+        for w in widths_of(seeds(method)) {
+            if !cpr.contains(&w) {
+                forget_width(c, w);
+            }
+        }
     }
     let spent = first.extracted.hvps;
     drop(first);

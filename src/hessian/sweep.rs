@@ -433,6 +433,25 @@ pub(crate) fn sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
     out.expect("at least one chunk")
 }
 
+/// The tangent widths a sweep of `count` seeds runs at (chunks of at
+/// most 16, each padded to a compiled width), in ascending order.
+pub(crate) fn widths_of(count: usize) -> Vec<usize> {
+    let max = WIDTHS[WIDTHS.len() - 1];
+    let mut ws: Vec<usize> = (0..count.max(1))
+        .step_by(max)
+        .map(|c0| width(max.min(count.saturating_sub(c0)).max(1)))
+        .collect();
+    ws.sort_unstable();
+    ws.dedup();
+    ws
+}
+
+/// Drops `cache`'s program at tangent width `w`, and with it the buffers
+/// its whole-vector tapes keep (a sweep at that width compiles it again).
+pub(crate) fn forget_width(cache: &crate::ProgramCache, w: usize) {
+    by_width!(w, K => cache.forget::<DualN<f64, K>>())
+}
+
 /// [`sweep`], with an error when the value, the gradient or a product is
 /// not finite (never a NaN answer).
 pub(crate) fn try_sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
@@ -448,4 +467,26 @@ pub(crate) fn try_sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
         check_finite("Hessian-vector product", p)?;
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::widths_of;
+
+    #[test]
+    fn widths_of_lists_every_chunks_padded_width_once() {
+        for (count, widths) in [
+            (0, vec![1]),
+            (1, vec![1]),
+            (5, vec![6]),
+            (9, vec![10]),
+            (16, vec![16]),
+            (17, vec![1, 16]),
+            (20, vec![4, 16]),
+            (32, vec![16]),
+            (45, vec![16]),
+        ] {
+            assert_eq!(widths_of(count), widths, "{count} seeds");
+        }
+    }
 }

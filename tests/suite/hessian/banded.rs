@@ -7,7 +7,7 @@
 
 use lensdiff::hessian::{BandMethod, BandOptions, hessian, hessian_banded, hessian_banded_with};
 
-use lensdiff::{Error, Expr, Objective, Real, c};
+use lensdiff::{CompiledObjective, Error, Expr, Objective, Real, c};
 use nalgebra::{DMatrix, DVector};
 
 /// Geometric scales from `lo` to `hi` over `n` entries.
@@ -20,6 +20,7 @@ pub(super) fn geometric(n: usize, lo: f64, hi: f64) -> Vec<f64> {
 /// `g(D x)` with `g(y) = Σ (y[i+1] − y[i])² + Σ cosh(y_i)` and a diagonal
 /// scaling `D`: a tridiagonal Hessian `D T D` with entries spread over
 /// `max(D)² / min(D)²`.
+#[derive(Clone)]
 pub(super) struct ScaledChain {
     pub(super) d: Vec<f64>,
 }
@@ -138,6 +139,43 @@ fn substitution_on_a_bad_scaling_switches_to_cpr_and_says_so() {
         s.error_bound
     );
     assert!(s.error_bound > 1e-8, "bound {:e}", s.error_bound);
+}
+
+/// An objective that keeps its programs: the first call falls back from
+/// substitution to CPR and drops substitution's program from the cache;
+/// later calls go to CPR at once (one sweep) with the same band, and a
+/// forced substitution compiles that program again and agrees with a
+/// fresh objective's.
+#[test]
+fn a_fallback_under_a_program_cache_drops_substitution_and_stays_exact() {
+    let chain = ScaledChain {
+        d: geometric(50, 1e-4, 1e4),
+    };
+    let x = DVector::from_fn(50, |i, _| 0.1 * (i as f64).cos() / chain.d[i]);
+    let exact = chain.exact(&x);
+    let p = CompiledObjective::new(chain.clone());
+    let first = hessian_banded_with(&p, &x, 1, &BandOptions::default()).unwrap();
+    assert_eq!(first.method, BandMethod::Cpr);
+    // Substitution's 2 + 1 products, then CPR's 3 + 1.
+    assert_eq!(first.hvps, 7);
+    assert!(scaled_entry_error(&first.band.to_dmatrix(), &exact, 1) < 1e-13);
+    for _ in 0..2 {
+        let again = hessian_banded_with(&p, &x, 1, &BandOptions::default()).unwrap();
+        assert_eq!(again.method, BandMethod::Cpr);
+        assert_eq!(again.hvps, 4);
+        assert_eq!(again.band.to_dmatrix(), first.band.to_dmatrix());
+        assert_eq!(again.gradient, first.gradient);
+    }
+    let forced = BandOptions {
+        method: BandMethod::Substitution,
+        fallback: false,
+        verify: false,
+        ..BandOptions::default()
+    };
+    let cached = hessian_banded_with(&p, &x, 1, &forced).unwrap();
+    let fresh = hessian_banded_with(&chain, &x, 1, &forced).unwrap();
+    assert_eq!(cached.method, BandMethod::Substitution);
+    assert_eq!(cached.band.to_dmatrix(), fresh.band.to_dmatrix());
 }
 
 #[test]
