@@ -18,7 +18,7 @@
 
 use crate::dual::DualN;
 use crate::error::check_finite;
-use crate::hessian::Width;
+use crate::hessian::{Width, by_width, chunks};
 use crate::probe::{probe, row_residual};
 use crate::sparsity::{Pattern, jacobian_pattern};
 use crate::{Error, Expr, Objective};
@@ -450,22 +450,11 @@ fn forward_products<O: Objective + ?Sized>(
     mut sink: impl FnMut(usize, usize, &[f64]),
 ) -> Vec<f64> {
     let mut value = Vec::new();
-    let mut t0 = 0;
-    while t0 < nt {
-        let chunk = (nt - t0).min(16);
+    // The chunks and widths of the Hessian sweeps, from their one list.
+    for (t0, chunk, w) in chunks(nt) {
         let s = |j: usize, t: usize| seed(j, t0 + t);
         let mut part = |i: usize, d: &[f64]| sink(i, t0, d);
-        value = match chunk {
-            1 => forward_k::<1, O>(map, x, chunk, &s, &mut part),
-            2 => forward_k::<2, O>(map, x, chunk, &s, &mut part),
-            3 | 4 => forward_k::<4, O>(map, x, chunk, &s, &mut part),
-            5 | 6 => forward_k::<6, O>(map, x, chunk, &s, &mut part),
-            7 | 8 => forward_k::<8, O>(map, x, chunk, &s, &mut part),
-            9 | 10 => forward_k::<10, O>(map, x, chunk, &s, &mut part),
-            11 | 12 => forward_k::<12, O>(map, x, chunk, &s, &mut part),
-            _ => forward_k::<16, O>(map, x, chunk, &s, &mut part),
-        };
-        t0 += chunk;
+        value = by_width!(w, K => forward_k::<K, O>(map, x, chunk, &s, &mut part));
     }
     value
 }

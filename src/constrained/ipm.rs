@@ -42,7 +42,7 @@ use crate::erased::Erased;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::objective::program_of;
 use crate::optim::Control;
-use crate::sparsity::hessian_bandwidth;
+use crate::sparsity::hessian_bandwidth_once;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
@@ -418,12 +418,7 @@ impl Ipm {
         let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
         let lag = CompiledObjective::new(Lagrangian::new(f, c, m));
         lag.inner().set_multipliers(&vec![1.0; m]);
-        let hk = hessian_bandwidth(&lag, x0)?;
-        // The detection's program over the sparsity tracer is not needed
-        // again: dropped with the buffers it keeps, not held to the end.
-        if let Some(cache) = lag.programs() {
-            cache.forget::<crate::sparsity::Tracer>();
-        }
+        let hk = hessian_bandwidth_once(&lag, x0)?;
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
         let fc = CompiledObjective::new(f);
         let band_opts = BandOptions {

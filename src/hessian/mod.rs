@@ -25,4 +25,4 @@ pub use seeds::BandMethod;
 pub use sparse::{
     Recovery, SparseHessian, SparseHessianPlan, SparseOptions, hessian_sparse, hessian_sparse_with,
 };
-pub(crate) use sweep::{Width, try_sweep, with_widths};
+pub(crate) use sweep::{Width, by_width, chunks, try_sweep, with_widths};

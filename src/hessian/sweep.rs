@@ -278,10 +278,21 @@ macro_rules! by_width {
         }
     };
 }
+pub(crate) use by_width;
 
 /// The smallest compiled width that holds `m` seeds (at most 16).
 fn width(m: usize) -> usize {
     WIDTHS.iter().copied().find(|&w| w >= m).unwrap_or(16)
+}
+
+/// How `count ≥ 1` seeds split into sweeps: `(first seed, seeds, width)`
+/// per chunk of at most 16 seeds, each padded to a compiled width.
+pub(crate) fn chunks(count: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    let max = WIDTHS[WIDTHS.len() - 1];
+    (0..count).step_by(max).map(move |c0| {
+        let len = max.min(count - c0);
+        (c0, len, width(len))
+    })
 }
 
 /// One tiled sweep of at most 16 seeds into `sink`: `f(x)`, or `None`
@@ -408,7 +419,6 @@ pub(crate) fn sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
     x: &[f64],
     seeds: &T,
 ) -> Sweep {
-    let max = WIDTHS[WIDTHS.len() - 1];
     if seeds.count() == 0 {
         let zero = vec![0.0; x.len()];
         let mut s = sweep_width(obj, x, &Erased(&[zero.as_slice()][..]), 1);
@@ -416,9 +426,7 @@ pub(crate) fn sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
         return s;
     }
     let mut out: Option<Sweep> = None;
-    for c0 in (0..seeds.count()).step_by(max) {
-        let len = max.min(seeds.count() - c0);
-        let w = width(len);
+    for (c0, len, w) in chunks(seeds.count()) {
         let chunk = Chunk {
             all: seeds,
             c0,
@@ -433,14 +441,13 @@ pub(crate) fn sweep<O: Objective + ?Sized, T: Seeds + ?Sized>(
     out.expect("at least one chunk")
 }
 
-/// The tangent widths a sweep of `count` seeds runs at (chunks of at
-/// most 16, each padded to a compiled width), in ascending order.
+/// The tangent widths a sweep of `count` seeds runs at ([`chunks`]; no
+/// seeds run at width 1, as [`sweep`] does), in ascending order.
 pub(crate) fn widths_of(count: usize) -> Vec<usize> {
-    let max = WIDTHS[WIDTHS.len() - 1];
-    let mut ws: Vec<usize> = (0..count.max(1))
-        .step_by(max)
-        .map(|c0| width(max.min(count.saturating_sub(c0)).max(1)))
-        .collect();
+    if count == 0 {
+        return vec![1];
+    }
+    let mut ws: Vec<usize> = chunks(count).map(|(_, _, w)| w).collect();
     ws.sort_unstable();
     ws.dedup();
     ws

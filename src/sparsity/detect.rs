@@ -154,6 +154,20 @@ pub fn hessian_bandwidth<O: Objective + ?Sized>(obj: &O, x: &DVector<f64>) -> Re
     Ok(trace("hessian_bandwidth", obj, x, Keep::Bandwidth)?.bandwidth)
 }
 
+/// [`hessian_bandwidth`] for a solver that detects once: the tracer's
+/// program is then dropped from `obj`'s [`crate::ProgramCache`], where it
+/// would keep its buffers to the end of the solve.
+pub(crate) fn hessian_bandwidth_once<O: Objective + ?Sized>(
+    obj: &O,
+    x: &DVector<f64>,
+) -> Result<usize, Error> {
+    let k = hessian_bandwidth(obj, x)?;
+    if let Some(cache) = obj.programs() {
+        cache.forget::<Tracer>();
+    }
+    Ok(k)
+}
+
 /// One trace of `f` at `x`, keeping what `keep` says of the pairs.
 fn trace<O: Objective + ?Sized>(
     op: &'static str,

@@ -64,6 +64,7 @@ mod tracer;
 pub use acyclic::acyclic_coloring;
 pub use coloring::{Coloring, ColumnOrder, column_coloring, column_coloring_with, star_coloring};
 pub use csc::CscMatrix;
+pub(crate) use detect::hessian_bandwidth_once;
 pub use detect::{hessian_bandwidth, hessian_pattern, hessian_pattern_within, jacobian_pattern};
 pub use pattern::Pattern;
 pub use sparse_jacobian::{
