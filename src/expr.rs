@@ -34,7 +34,7 @@
 
 use crate::dfun::DFun;
 use crate::dual::{Dual, DualN};
-use crate::graph::{Inputs, Node, Op, Output, Program};
+use crate::graph::{IndexMap, Inputs, Node, Op, Output, Program};
 use crate::mode::Mode;
 use crate::primitives::arith::{BinKind, Binary};
 use crate::primitives::elementwise::{
@@ -187,6 +187,35 @@ impl<S: Real> Expr<S> {
             args,
             Location::caller(),
         )))
+    }
+
+    /// The parts a concatenation joins, in order, nested concatenations
+    /// flattened (`[a; b; c]` gives `a, b, c`); `self` alone when it is not
+    /// one. A primitive counts as a concatenation when it declares
+    /// [`IndexMap::Concat`](crate::graph::IndexMap::Concat), the promise
+    /// that its output is its two arguments one after the other.
+    pub(crate) fn concat_parts(&self) -> Vec<Expr<S>> {
+        let mut parts = Vec::new();
+        let mut stack = vec![self.clone()];
+        while let Some(e) = stack.pop() {
+            match &*e.0 {
+                ExprNode::Apply(op, args, _)
+                    if args.len() == 2 && op.index_map(&[1, 1]) == IndexMap::Concat =>
+                {
+                    stack.push(args[1].clone());
+                    stack.push(args[0].clone());
+                }
+                _ => parts.push(e),
+            }
+        }
+        parts
+    }
+
+    /// The output length of `self` for one input of length `n`.
+    pub(crate) fn output_len_at(&self, n: usize) -> Result<usize, Error> {
+        let prog = self.program(1);
+        let lens = prog.check_inputs(&[n])?;
+        Ok(lens[prog.output])
     }
 
     #[track_caller]

@@ -244,7 +244,7 @@ impl Sqp {
         // Structure, detected once at x0.
         let cons = CompiledObjective::new(c);
         let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
-        let lag = CompiledObjective::new(Lagrangian::new(f, c, m));
+        let lag = CompiledObjective::new(Lagrangian::new(f, c, m).split_parts(n));
         lag.inner().set_multipliers(&vec![1.0; m]);
         let hk = hessian_bandwidth_once(&lag, x0)?;
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));

@@ -93,6 +93,50 @@ pub trait Op<S: Real>: Send + Sync + 'static {
     fn constant_values(&self) -> Option<&[S]> {
         None
     }
+    /// Whether the output can change between evaluations with the same
+    /// arguments: the primitive reads a value that changes between passes,
+    /// as the multipliers a solver sets before every Hessian (default
+    /// `false`). The tiled engine computes the slots no input reaches
+    /// (constants, and what is computed from them alone) once per plan;
+    /// when one of a program's primitives varies, it computes them again
+    /// before every pass.
+    ///
+    /// ```
+    /// use lensdiff::graph::{Ctx, Op};
+    /// use lensdiff::{DFun, Error, Expr, Real};
+    /// use nalgebra::{dvector, DVector};
+    /// use std::sync::{Arc, atomic::{AtomicU64, Ordering}};
+    /// /// Its argument times a factor read from a cell at every evaluation.
+    /// struct Knob(Arc<AtomicU64>);
+    /// impl Knob {
+    ///     fn factor(&self) -> f64 { f64::from_bits(self.0.load(Ordering::Relaxed)) }
+    /// }
+    /// impl<S: Real> Op<S> for Knob {
+    ///     fn name(&self) -> &'static str { "knob" }
+    ///     fn arity(&self) -> usize { 1 }
+    ///     fn output_len(&self, lens: &[usize]) -> Result<usize, Error> { Ok(lens[0]) }
+    ///     fn varies(&self) -> bool { true }
+    ///     fn eval(&self, x: &[&[S]], y: &mut [S]) {
+    ///         for (y, x) in y.iter_mut().zip(x[0]) { *y = *x * S::from_f64(self.factor()); }
+    ///     }
+    ///     fn jvp_add(&self, _: usize, _: &Ctx<'_, S>, dx: &[S], dy: &mut [S]) {
+    ///         for (y, x) in dy.iter_mut().zip(dx) { *y += *x * S::from_f64(self.factor()); }
+    ///     }
+    ///     fn vjp_add(&self, _: usize, _: &Ctx<'_, S>, dy: &[S], dx: &mut [S]) {
+    ///         for (x, y) in dx.iter_mut().zip(dy) { *x += *y * S::from_f64(self.factor()); }
+    ///     }
+    /// }
+    /// let cell = Arc::new(AtomicU64::new(2.0f64.to_bits()));
+    /// // Weights (1, 2) times the knob: a constant that changes.
+    /// let w = Expr::constant(dvector![1.0, 2.0]).apply_op(Arc::new(Knob(cell.clone())), &[]);
+    /// let f: DFun<DVector<f64>, f64> = Expr::var().dot(&w).compile();
+    /// assert_eq!(f.eval(&dvector![1.0, 1.0]), 6.0);
+    /// cell.store(3.0f64.to_bits(), Ordering::Relaxed);
+    /// assert_eq!(f.eval(&dvector![1.0, 1.0]), 9.0);
+    /// ```
+    fn varies(&self) -> bool {
+        false
+    }
     /// Writes the value into `y` (every entry must be overwritten).
     fn eval(&self, x: &[&[S]], y: &mut [S]);
     /// How many numbers [`linearize`](Op::linearize) saves for arguments

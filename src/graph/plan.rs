@@ -68,8 +68,12 @@ pub(crate) struct Plan<S: Real> {
     pub(crate) roots: Vec<Root>,
     /// Per slot: its root, if it is one.
     pub(crate) root_of: Vec<Option<usize>>,
-    /// Values of the slots computed before the tiles.
+    /// Values of the slots computed before the tiles (see
+    /// `Program::pre_values` when `varying`).
     pub(crate) pre: Vec<Option<Vec<S>>>,
+    /// Does a primitive of the program vary between passes (`Op::varies`)?
+    /// Then `pre` is recomputed before every pass.
+    pub(crate) varying: bool,
     pub(crate) tiles: Vec<TileWindows>,
     /// Entries per tile (in the input's index space).
     pub(crate) tile_len: usize,
@@ -211,6 +215,7 @@ impl<S: Real> Plan<S> {
             tile_len,
             lens: lens.to_vec(),
             tail_affine,
+            varying: prog.nodes.iter().any(|node| node.op.varies()),
         };
         let cap = (8 * tile_len).max(4096);
         for t in 0..n_tiles {

@@ -19,6 +19,7 @@ use super::tiled::{GradPart, Pass, Scratch, Source};
 use crate::engine::Engine;
 use crate::linear::{LinearMap, expect_shape};
 use crate::{Error, Real, Space};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
@@ -182,7 +183,7 @@ impl<S: Real> Program<S> {
 
     /// The scalar tail after the tiles, at root values `roots`: the output
     /// value and the cotangent of every root (seeded with 1 at the output).
-    fn tail(&self, plan: &Plan<S>, roots: &[S]) -> (S, Vec<S>) {
+    fn tail(&self, plan: &Plan<S>, pre: &[Option<Vec<S>>], roots: &[S]) -> (S, Vec<S>) {
         let ni = self.n_inputs;
         let n_slots = plan.lens.len();
         let mut vals: Vec<Vec<S>> = vec![Vec::new(); n_slots];
@@ -192,7 +193,7 @@ impl<S: Real> Program<S> {
         let mut saved: Vec<Vec<S>> = vec![Vec::new(); self.nodes.len()];
         let read = |vals: &[Vec<S>], a: usize| -> Vec<S> {
             match plan.class[a] {
-                Class::Pre => plan.pre[a].clone().expect("computed before the tiles"),
+                Class::Pre => pre[a].clone().expect("computed before the tiles"),
                 _ => vals[a].clone(),
             }
         };
@@ -242,18 +243,30 @@ impl<S: Real> Program<S> {
         (value, gbar)
     }
 
+    /// The values of the slots computed before the tiles, for one pass:
+    /// the plan's, or computed now when a primitive varies between passes.
+    fn pre_values<'p>(&self, plan: &'p Plan<S>) -> Cow<'p, [Option<Vec<S>>]> {
+        if plan.varying {
+            Cow::Owned(self.eval_inactive(&plan.lens))
+        } else {
+            Cow::Borrowed(&plan.pre)
+        }
+    }
+
     /// The value by the tiled engine, if the program runs tiled.
     fn eval_tiled(&self, inputs: &[&[S]], lens: &[usize]) -> Option<S> {
         let engine = Engine::current();
         let plan = self.plan(lens, &engine)?;
+        let pre = self.pre_values(&plan);
         let pass = Pass {
             prog: self,
             plan: &plan,
+            pre: &pre,
             inputs,
             gbar: None,
         };
         let roots = pass.run::<&mut [S]>(engine.thread_count(), Vec::new());
-        Some(self.tail(&plan, &roots).0)
+        Some(self.tail(&plan, &pre, &roots).0)
     }
 
     /// Value and gradient by the tiled engine, if the program runs tiled:
@@ -269,21 +282,23 @@ impl<S: Real> Program<S> {
         let engine = Engine::current();
         let plan = self.plan(&lens, &engine)?;
         let threads = engine.thread_count();
+        let pre = self.pre_values(&plan);
         let mut pass = Pass {
             prog: self,
             plan: &plan,
+            pre: &pre,
             inputs,
             gbar: None,
         };
         let gbar = if plan.tail_affine {
-            self.tail(&plan, &vec![S::zero(); plan.roots.len()]).1
+            self.tail(&plan, &pre, &vec![S::zero(); plan.roots.len()]).1
         } else {
             let roots = pass.run::<G>(threads, Vec::new());
-            self.tail(&plan, &roots).1
+            self.tail(&plan, &pre, &roots).1
         };
         pass.gbar = Some(&gbar);
         let roots = pass.run(threads, grads);
-        Some(self.tail(&plan, &roots).0)
+        Some(self.tail(&plan, &pre, &roots).0)
     }
 
     /// [`value_grad_into`](Self::value_grad_into) into pooled buffers.

@@ -121,6 +121,8 @@ impl<S: Real> GradPart<S> for &mut [S] {
 pub(crate) struct Pass<'a, S: Real, I: Source<S> + ?Sized> {
     pub(crate) prog: &'a Program<S>,
     pub(crate) plan: &'a Plan<S>,
+    /// The values of the slots computed before the tiles, for this pass.
+    pub(crate) pre: &'a [Option<Vec<S>>],
     pub(crate) inputs: &'a I,
     pub(crate) gbar: Option<&'a [S]>,
 }
@@ -251,9 +253,7 @@ impl<S: Real, I: Source<S> + ?Sized> Pass<'_, S, I> {
                     &inputs[a][w.start - from..w.end - from]
                 }
             },
-            Class::Pre => &self.plan.pre[a]
-                .as_deref()
-                .expect("computed before the tiles")[w.clone()],
+            Class::Pre => &self.pre[a].as_deref().expect("computed before the tiles")[w.clone()],
             _ => {
                 let from = tw.win[a].as_ref().expect("window of an argument").start;
                 &vals[a][w.start - from..w.end - from]
