@@ -21,6 +21,7 @@ use nalgebra::DVector;
 use super::checks::{LuFail, check_finite, ensure_len, finite_solution};
 use super::storage_general::Banded;
 use super::tridiagonal::{lu3_factor, lu3_solve};
+use crate::kernels::level::vectorized;
 use crate::{Error, Real, Result};
 
 /// The LU factorisation of a general banded matrix.
@@ -116,7 +117,9 @@ impl<T: Real> BandedLu<T> {
             lu3_factor(&mut self.fac, &mut self.ipiv)
                 .map(|()| sign_of_factor(1, 1, &self.fac, &self.ipiv))
         } else {
-            lu_factor(kl, ku, a.as_slice(), &mut self.fac, &mut self.ipiv)
+            // At the widest instruction set the CPU has (no contraction
+            // into FMA: the same roundings at every level).
+            vectorized(|| lu_factor(kl, ku, a.as_slice(), &mut self.fac, &mut self.ipiv))
         };
         match res {
             Ok(sign) => {
@@ -205,7 +208,7 @@ impl<T: Real> BandedLu<T> {
             lu3_solve(&self.fac, &self.ipiv, b);
             lu3_solve(&self.fac, &self.ipiv, c);
         } else {
-            lu_solve_pair(self.kl, self.ku, &self.fac, &self.ipiv, b, c);
+            vectorized(|| lu_solve_pair(self.kl, self.ku, &self.fac, &self.ipiv, b, c));
         }
         check_finite("solution", b)?;
         check_finite("solution", c)
@@ -311,7 +314,7 @@ impl<T: Real> BandedLu<T> {
         if (self.kl, self.ku) == (1, 1) {
             lu3_solve(&self.fac, &self.ipiv, b);
         } else {
-            lu_solve(self.kl, self.ku, &self.fac, &self.ipiv, b);
+            vectorized(|| lu_solve(self.kl, self.ku, &self.fac, &self.ipiv, b));
         }
     }
 
@@ -414,6 +417,7 @@ fn eliminate_any<T: Real>(right: &mut [T], stride: usize, ncols: usize, l: &[T],
 /// Column `c` is copied in (under `kl` zero rows) at step `c − kv`, the
 /// first that can touch it, so each column is written once while it is in
 /// cache rather than in a separate pass over the whole array.
+#[inline(always)]
 fn lu_factor<T: Real>(
     kl: usize,
     ku: usize,
@@ -494,6 +498,7 @@ fn lu_factor<T: Real>(
 }
 
 /// Solves `A x = b` in place with the factor of [`lu_factor`].
+#[inline(always)]
 fn lu_solve<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize], x: &mut [T]) {
     let kv = kl + ku;
     let ld = kv + kl + 1;
@@ -517,6 +522,7 @@ fn lu_solve<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize], x: &mut [T
 
 /// [`lu_solve`] for two right-hand sides at once (each the same
 /// operations in the same order).
+#[inline(always)]
 fn lu_solve_pair<T: Real>(
     kl: usize,
     ku: usize,

@@ -152,18 +152,25 @@ impl KktLayout {
     /// writes the shifts `δ`, `ε` over its diagonal. Returns the largest
     /// `|K|` entry off the diagonal, taken as the entries are written
     /// (each position is written once) rather than in another pass.
+    ///
+    /// The positions written depend only on the layout and `h`'s
+    /// bandwidth, so when `k` holds an assembly with the same `h.k()`
+    /// (`clear = false`) the zeros between them are there already.
     pub(crate) fn assemble_into(
         &self,
         k: &mut Banded<f64>,
         h: &SymBanded<f64>,
         jac: &BandedJacobian,
         diag: &KktDiagonals<'_>,
+        clear: bool,
     ) -> f64 {
         let b = self.band;
         debug_assert_eq!((k.n(), k.kl(), k.ku()), (self.size(), b, b));
         let ld = 2 * b + 1;
         let ab = k.as_mut_slice();
-        ab.fill(0.0);
+        if clear {
+            ab.fill(0.0);
+        }
         let mut off_inf = 0.0f64;
         let mut put = |r: usize, c: usize, v: f64| ab[c * ld + b + r - c] = v;
         let (hk, hs) = (h.k(), h.as_slice());
@@ -267,6 +274,9 @@ pub(crate) struct KktSystem {
     base_diagonal: Vec<f64>,
     /// The largest `|K|` entry off the diagonal (the shifts leave those).
     off_diagonal_inf: f64,
+    /// The bandwidth of the `H` last assembled into `k` (its positions
+    /// are the ones written; the rest of `k` is zero).
+    assembled_hk: Option<usize>,
     lu: Option<BandedLu<f64>>,
     /// Work vectors kept between attempts and solves.
     work: KktWork,
@@ -300,6 +310,7 @@ impl KktSystem {
             k: Banded::zeros(size, b, b),
             base_diagonal: Vec::new(),
             off_diagonal_inf: 0.0,
+            assembled_hk: None,
             lu: None,
             work: KktWork::default(),
         }
@@ -406,7 +417,10 @@ impl KktSystem {
         let rhs_inf = self.work.rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let want_sign = if m.is_multiple_of(2) { 1.0 } else { -1.0 };
         let (mut delta, mut eps) = (0.0f64, 0.0f64);
-        self.off_diagonal_inf = self.layout.assemble_into(&mut self.k, h, jac, diag);
+        // The same bandwidth of H writes the same positions: no clearing.
+        let clear = self.assembled_hk != Some(h.k());
+        self.off_diagonal_inf = self.layout.assemble_into(&mut self.k, h, jac, diag, clear);
+        self.assembled_hk = Some(h.k());
         let (ld, b) = (2 * self.layout.band + 1, self.layout.band);
         let ab = self.k.as_slice();
         self.base_diagonal.clear();
