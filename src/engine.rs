@@ -148,6 +148,26 @@ impl Engine {
     }
 }
 
+/// Runs `a` and `b` side by side on the worker pool, each under the
+/// caller's engine settings and SIMD level (both are per thread), or one
+/// after the other when the engine has one thread. For independent work
+/// of which one part does not run in tiles (a whole-vector evaluation
+/// leaves the other core idle).
+pub(crate) fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    let engine = Engine::current();
+    if engine.thread_count() < 2 {
+        return (a(), b());
+    }
+    let level = crate::kernels::level::SimdLevel::current();
+    rayon::join(
+        || level.scope(|| engine.scope(a)),
+        || level.scope(|| engine.scope(b)),
+    )
+}
+
 /// The number of tiles `obj` runs in at dimension `n` under the settings
 /// in force (`None`: it runs whole-vector, because a primitive declares no
 /// index map, a vector needs a finished reduction, or `n` fits one tile).
@@ -178,3 +198,41 @@ fn tile_count(prog: &crate::graph::Program<f64>, n: usize) -> Option<usize> {
 /// Bytes of one slot's window in a tile (a program keeps a few dozen
 /// windows live, so a tile's working set is a few hundred kilobytes).
 const TILE_BYTES: usize = 64 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::level::SimdLevel;
+
+    #[test]
+    fn join_runs_both_sides_under_the_callers_settings() {
+        let settings = Engine {
+            tiled: false,
+            threads: Some(2),
+            tile: Some(64),
+        };
+        let seen = SimdLevel::Baseline.scope(|| {
+            settings.scope(|| {
+                join(
+                    || (Engine::current(), SimdLevel::current()),
+                    || (Engine::current(), SimdLevel::current()),
+                )
+            })
+        });
+        assert_eq!(seen.0, (settings, SimdLevel::Baseline));
+        assert_eq!(seen.1, (settings, SimdLevel::Baseline));
+        // One thread: one after the other, on the caller's thread.
+        let one = Engine {
+            threads: Some(1),
+            ..settings
+        };
+        let caller = std::thread::current().id();
+        let ids = one.scope(|| {
+            join(
+                || std::thread::current().id(),
+                || std::thread::current().id(),
+            )
+        });
+        assert_eq!(ids, (caller, caller));
+    }
+}

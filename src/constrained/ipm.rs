@@ -437,9 +437,19 @@ impl Ipm {
         // Evaluates f, ∇L, H, c and J at x (the constraints first, so that
         // a non-finite c(x) is named).
         let evaluate = |x: &DVector<f64>, lambda: &DVector<f64>, s: &[f64], sl: &Slacks| {
-            let (cv, jac) = jacobian_banded_of(&cons, x, &spans, CONSTRAINT_NAMES)?;
-            lag.inner().set_multipliers(lambda.as_slice());
-            let hb = hessian_banded_with(&lag, x, hk, &band_opts)?;
+            // Side by side: the constraints' Jacobian runs whole-vector
+            // (a vector output does not tile), on one core.
+            let (rows, hessian) = crate::engine::join(
+                || jacobian_banded_of(&cons, x, &spans, CONSTRAINT_NAMES),
+                || {
+                    lag.inner().set_multipliers(lambda.as_slice());
+                    hessian_banded_with(&lag, x, hk, &band_opts)
+                },
+            );
+            // The constraints' errors first, so that a non-finite c(x) is
+            // named as such.
+            let (cv, jac) = rows?;
+            let hb = hessian?;
             let grad_l = DVector::from_vec(hb.gradient.as_slice().to_vec());
             let h = sl.residual(cv.as_slice(), cl, s);
             let p = Point {
@@ -670,8 +680,10 @@ impl Ipm {
             };
             let trial = |alpha: f64| {
                 let (xt, st) = moved(alpha);
-                let ft = program_of::<f64, _>(&fc).eval(&[xt.as_slice()])[0];
-                let ct = program_of::<f64, _>(&cons).eval(&[xt.as_slice()]);
+                let (ft, ct) = crate::engine::join(
+                    || program_of::<f64, _>(&fc).eval(&[xt.as_slice()])[0],
+                    || program_of::<f64, _>(&cons).eval(&[xt.as_slice()]),
+                );
                 let ht = sl.residual(&ct, cl, &st);
                 let phit = ft + xb.barrier(xt.as_slice(), mu) + sl.boxed.barrier(&st, mu);
                 let phit = if phit.is_finite() {

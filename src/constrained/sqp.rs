@@ -280,10 +280,19 @@ impl Sqp {
         // kept (x, λ).
         let mut polish: Polish<(DVector<f64>, DVector<f64>)> = Polish::new();
         let status = loop {
-            // The constraints first, so that a non-finite c(x) is named.
-            let (cv, jac) = jacobian_banded_of(&cons, &x, &spans, CONSTRAINT_NAMES)?;
-            lag.inner().set_multipliers(lambda.as_slice());
-            let hb = hessian_banded_with(&lag, &x, hk, &band_opts)?;
+            // Side by side: the constraints' Jacobian runs whole-vector
+            // (a vector output does not tile), on one core.
+            let (rows, hessian) = crate::engine::join(
+                || jacobian_banded_of(&cons, &x, &spans, CONSTRAINT_NAMES),
+                || {
+                    lag.inner().set_multipliers(lambda.as_slice());
+                    hessian_banded_with(&lag, &x, hk, &band_opts)
+                },
+            );
+            // The constraints' errors first, so that a non-finite c(x) is
+            // named as such.
+            let (cv, jac) = rows?;
+            let hb = hessian?;
             let grad_l = DVector::from_vec(hb.gradient.as_slice().to_vec());
             let grad_f = &grad_l - jac.tr_mul_vec(&lambda);
             let fx = hb.value - lambda.dot(&cv);
@@ -407,10 +416,11 @@ impl Sqp {
             };
             // f and θ at a trial point (+∞ where not finite).
             let trial_values = |z: &DVector<f64>| -> (f64, DVector<f64>) {
-                let fz = crate::objective::program_of::<f64, _>(&fc).eval(&[z.as_slice()])[0];
-                let cz = DVector::from_vec(
-                    crate::objective::program_of::<f64, _>(&cons).eval(&[z.as_slice()]),
+                let (fz, cz) = crate::engine::join(
+                    || crate::objective::program_of::<f64, _>(&fc).eval(&[z.as_slice()])[0],
+                    || crate::objective::program_of::<f64, _>(&cons).eval(&[z.as_slice()]),
                 );
+                let cz = DVector::from_vec(cz);
                 (if fz.is_finite() { fz } else { f64::INFINITY }, cz)
             };
             let mut alpha = 1.0;
