@@ -69,14 +69,7 @@ impl<T: Real> Banded<T> {
     /// assert_eq!(a.lu().unwrap_err(), Error::Singular { column: 1 });
     /// ```
     pub fn lu(&self) -> Result<BandedLu<T>> {
-        let mut lu = BandedLu {
-            n: 0,
-            kl: 0,
-            ku: 0,
-            fac: Vec::new(),
-            ipiv: Vec::new(),
-            det_sign: T::zero(),
-        };
+        let mut lu = BandedLu::empty();
         lu.refactor(self)?;
         Ok(lu)
     }
@@ -99,13 +92,47 @@ impl<T: Real> BandedLu<T> {
     /// assert!((lu.solve(&b.mul_vec(&x)).unwrap() - x).amax() < 1e-14);
     /// ```
     pub fn refactor(&mut self, a: &Banded<T>) -> Result<()> {
+        self.refactor_with(a, &mut [], false)
+    }
+
+    /// An empty factorisation, for [`refactor_forward`](Self::refactor_forward).
+    pub(crate) fn empty() -> Self {
+        BandedLu {
+            n: 0,
+            kl: 0,
+            ku: 0,
+            fac: Vec::new(),
+            ipiv: Vec::new(),
+            det_sign: T::zero(),
+        }
+    }
+
+    /// [`refactor`](Self::refactor), applying the row swaps and `L⁻¹` of
+    /// each elimination step to every right-hand side of `rhs` while the
+    /// step's column is in cache: what is left of a solve is
+    /// [`solve_upper_pair_mut`](Self::solve_upper_pair_mut), one pass over
+    /// the factor instead of two. The bits are those of `refactor` and
+    /// [`solve_mut`](Self::solve_mut), the same operations in the same
+    /// order, except for `kl = ku = 1`, which `refactor` gives to a
+    /// tridiagonal kernel (equal there to rounding). After an error the
+    /// right-hand sides are void.
+    pub(crate) fn refactor_forward(&mut self, a: &Banded<T>, rhs: &mut [&mut [T]]) -> Result<()> {
+        for r in rhs.iter() {
+            ensure_len("BandedLu::refactor_forward", a.n(), r.len())?;
+        }
+        self.refactor_with(a, rhs, true)
+    }
+
+    /// The factorisation; `general` takes the general kernel for every
+    /// band (the tridiagonal kernel applies no right-hand side).
+    fn refactor_with(&mut self, a: &Banded<T>, rhs: &mut [&mut [T]], general: bool) -> Result<()> {
         let (n, kl, ku) = (a.n(), a.kl(), a.ku());
         let ld = 2 * kl + ku + 1;
         (self.n, self.kl, self.ku) = (n, kl, ku);
         self.det_sign = T::zero();
         self.fac.resize(ld * n, T::zero());
         self.ipiv.resize(n, 0);
-        let res = if (kl, ku) == (1, 1) {
+        let res = if (kl, ku) == (1, 1) && !general {
             for (dst, src) in self
                 .fac
                 .chunks_exact_mut(4)
@@ -119,7 +146,7 @@ impl<T: Real> BandedLu<T> {
         } else {
             // At the widest instruction set the CPU has (no contraction
             // into FMA: the same roundings at every level).
-            vectorized(|| lu_factor(kl, ku, a.as_slice(), &mut self.fac, &mut self.ipiv))
+            vectorized(|| lu_factor(kl, ku, a.as_slice(), &mut self.fac, &mut self.ipiv, rhs))
         };
         match res {
             Ok(sign) => {
@@ -210,6 +237,19 @@ impl<T: Real> BandedLu<T> {
         } else {
             vectorized(|| lu_solve_pair(self.kl, self.ku, &self.fac, &self.ipiv, b, c));
         }
+        check_finite("solution", b)?;
+        check_finite("solution", c)
+    }
+
+    /// The rest of two solves after
+    /// [`refactor_forward`](Self::refactor_forward) carried both
+    /// right-hand sides through `P` and `L⁻¹`: the back substitutions
+    /// `U x = b`, `U y = c` in one pass over the factor. Errors as
+    /// [`solve_pair_mut`](Self::solve_pair_mut).
+    pub(crate) fn solve_upper_pair_mut(&self, b: &mut [T], c: &mut [T]) -> Result<()> {
+        ensure_len("BandedLu::solve_upper_pair", self.n, b.len())?;
+        ensure_len("BandedLu::solve_upper_pair", self.n, c.len())?;
+        vectorized(|| lu_back_pair(self.kl, self.ku, &self.fac, b, c));
         check_finite("solution", b)?;
         check_finite("solution", c)
     }
@@ -424,6 +464,7 @@ fn lu_factor<T: Real>(
     ab: &[T],
     fac: &mut [T],
     ipiv: &mut [usize],
+    rhs: &mut [&mut [T]],
 ) -> std::result::Result<T, LuFail> {
     let kv = kl + ku;
     let (ld0, ld) = (kv + 1, kv + kl + 1);
@@ -478,6 +519,13 @@ fn lu_factor<T: Real>(
             *v *= inv;
         }
         let l = &*l;
+        // The forward substitution's step j on each right-hand side, as
+        // `lu_solve` takes it.
+        for r in rhs.iter_mut() {
+            r.swap(j, j + p);
+            let (head, tail) = r.split_at_mut(j + 1);
+            sub_scaled(&mut tail[..km], l, head[j]);
+        }
         // Rows j..=j+km of column c start at (c − j − 1)(ld − 1) + kv − 1
         // in `right`: one chunk of length ld − 1 per column.
         let (right, ncols) = (&mut right[kv - 1..], ju - j);
@@ -511,6 +559,14 @@ fn lu_solve<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize], x: &mut [T
             sub_scaled(&mut tail[..km], &col[kv + 1..=kv + km], head[j]);
         }
     }
+    lu_back(kl, ku, fac, x);
+}
+
+/// The back substitution `U x = b` of [`lu_solve`], in place.
+#[inline(always)]
+fn lu_back<T: Real>(kl: usize, ku: usize, fac: &[T], x: &mut [T]) {
+    let kv = kl + ku;
+    let ld = kv + kl + 1;
     for (j, col) in fac.chunks_exact(ld).enumerate().rev() {
         let (head, tail) = x.split_at_mut(j);
         let xj = tail[0] / col[kv];
@@ -547,6 +603,14 @@ fn lu_solve_pair<T: Real>(
             sub_scaled(&mut yt[..km], l, yh[j]);
         }
     }
+    lu_back_pair(kl, ku, fac, x, y);
+}
+
+/// [`lu_back`] for two right-hand sides at once.
+#[inline(always)]
+fn lu_back_pair<T: Real>(kl: usize, ku: usize, fac: &[T], x: &mut [T], y: &mut [T]) {
+    let kv = kl + ku;
+    let ld = kv + kl + 1;
     for (j, col) in fac.chunks_exact(ld).enumerate().rev() {
         let (xh, xt) = x.split_at_mut(j);
         let (yh, yt) = y.split_at_mut(j);
@@ -592,5 +656,70 @@ fn lu_solve_transposed<T: Real>(kl: usize, ku: usize, fac: &[T], ipiv: &[usize],
                 x.swap(j, p);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A band with every entry distinct and rows that need pivoting.
+    fn band(n: usize, kl: usize, ku: usize) -> Banded<f64> {
+        Banded::from_fn(n, kl, ku, |i, j| {
+            let t = (i * 7 + j * 13) % 17;
+            if i == j {
+                0.1 * t as f64 + 0.05
+            } else {
+                t as f64 - 8.5
+            }
+        })
+    }
+
+    #[test]
+    fn the_forward_substitution_inside_the_factorisation_gives_the_solves_bits() {
+        let n = 40;
+        for (kl, ku) in [(0, 2), (2, 0), (1, 2), (3, 3), (8, 8), (9, 4), (1, 1)] {
+            let a = band(n, kl, ku);
+            let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+            let c: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + i as f64)).collect();
+            let lu = a.lu().unwrap();
+            let (mut b_ref, mut c_ref) = (b.clone(), c.clone());
+            lu.solve_mut(&mut b_ref).unwrap();
+            lu.solve_mut(&mut c_ref).unwrap();
+            let mut fused = BandedLu::empty();
+            let (mut b2, mut c2) = (b.clone(), c.clone());
+            fused.refactor_forward(&a, &mut [&mut b2, &mut c2]).unwrap();
+            fused.solve_upper_pair_mut(&mut b2, &mut c2).unwrap();
+            assert_eq!(fused.determinant_sign(), lu.determinant_sign());
+            if (kl, ku) == (1, 1) {
+                for (x, y) in b2.iter().chain(&c2).zip(b_ref.iter().chain(&c_ref)) {
+                    assert!((x - y).abs() <= 1e-12 * (1.0 + y.abs()), "({kl}, {ku})");
+                }
+            } else {
+                assert_eq!((&b2, &c2), (&b_ref, &c_ref), "({kl}, {ku})");
+            }
+            // The solution solves A x = b to rounding (backward error).
+            let x = nalgebra::DVector::from_vec(b2.clone());
+            let r = a.mul_vec(&x);
+            let scale = 8.5 * (kl + ku + 1) as f64 * x.amax();
+            for (ri, bi) in r.iter().zip(&b) {
+                assert!((ri - bi).abs() <= 1e-13 * scale, "({kl}, {ku}) residual");
+            }
+        }
+    }
+
+    #[test]
+    fn a_right_hand_side_of_another_length_is_an_error() {
+        let a = band(5, 1, 2);
+        let mut lu = BandedLu::empty();
+        let mut short = vec![1.0; 4];
+        assert!(matches!(
+            lu.refactor_forward(&a, &mut [&mut short]),
+            Err(Error::DimensionMismatch {
+                expected: 5,
+                found: 4,
+                ..
+            })
+        ));
     }
 }

@@ -320,7 +320,17 @@ impl KktSystem {
     /// only the diagonal moves between the shifts tried, so the matrix is
     /// assembled once per solve. `Ok(Some(‖K(δ, ε)‖_max))` on success,
     /// `Ok(None)` when it is singular.
-    fn factor_shifted(&mut self, delta: f64, eps: f64) -> Result<Option<f64>, Error> {
+    ///
+    /// The factorisation carries the right-hand side (`work.rhs`) and the
+    /// normal step's (`c_normal`) through its forward substitution, into
+    /// `work.sol` and `work.normal`: [`solve_checked`](Self::solve_checked)
+    /// finishes both with one pass over the factor.
+    fn factor_shifted(
+        &mut self,
+        delta: f64,
+        eps: f64,
+        c_normal: &[f64],
+    ) -> Result<Option<f64>, Error> {
         let ld = 2 * self.layout.band + 1;
         let at = |p: usize| p * ld + self.layout.band;
         let ab = self.k.as_mut_slice();
@@ -335,11 +345,13 @@ impl KktSystem {
             ab[at(q)] = v;
             k_inf = k_inf.max(v.abs());
         }
-        let k = &self.k;
-        let res = match &mut self.lu {
-            Some(lu) => lu.refactor(k),
-            None => k.lu().map(|lu| self.lu = Some(lu)),
-        };
+        let w = &mut self.work;
+        w.sol.clone_from(&w.rhs);
+        w.normal.clear();
+        w.normal.resize(self.layout.size(), 0.0);
+        self.layout.permute_into(&[], c_normal, &mut w.normal);
+        let lu = self.lu.get_or_insert_with(BandedLu::empty);
+        let res = lu.refactor_forward(&self.k, &mut [&mut w.sol, &mut w.normal]);
         match res {
             Ok(()) => Ok(Some(k_inf)),
             Err(Error::Singular { .. }) => {
@@ -359,14 +371,10 @@ impl KktSystem {
     /// and the normal step `(0, c_normal)` with it (one pass over the
     /// factors); `false` when the residual shows a nearly singular `K`
     /// (`k_inf` its largest entry, `rhs_inf` the right-hand side's).
-    fn solve_checked(&mut self, k_inf: f64, rhs_inf: f64, c_normal: &[f64]) -> Result<bool, Error> {
-        let (layout, w) = (&self.layout, &mut self.work);
+    fn solve_checked(&mut self, k_inf: f64, rhs_inf: f64) -> Result<bool, Error> {
+        let w = &mut self.work;
         let lu = self.lu.as_ref().expect("factored");
-        w.sol.clone_from(&w.rhs);
-        w.normal.clear();
-        w.normal.resize(layout.size(), 0.0);
-        layout.permute_into(&[], c_normal, &mut w.normal);
-        w.normal_solved = lu.solve_pair_mut(&mut w.sol, &mut w.normal).is_ok();
+        w.normal_solved = lu.solve_upper_pair_mut(&mut w.sol, &mut w.normal).is_ok();
         if !w.normal_solved {
             // The errors of one solve at a time: the step's now, the
             // normal step's only if the curvature test comes to need it.
@@ -428,11 +436,11 @@ impl KktSystem {
         loop {
             // `Some(accepted)` for a factored K with a solve of small
             // residual; `None` for a singular K.
-            let outcome = match self.factor_shifted(delta, eps)? {
+            let outcome = match self.factor_shifted(delta, eps, rhs.c_normal)? {
                 Some(_) if self.lu().determinant_sign() != want_sign => Some(false),
                 Some(k_inf) => {
                     // A nearly singular K shows in the solve's residual.
-                    if self.solve_checked(k_inf, rhs_inf, rhs.c_normal)? {
+                    if self.solve_checked(k_inf, rhs_inf)? {
                         Some(self.curvature_ok(h, diag, rhs, delta, extra)?)
                     } else {
                         None
