@@ -27,12 +27,11 @@
 //! and `θ = ‖h‖₁`; the inertia correction is the SQP's.
 
 use super::SqpStatus;
-use super::banded_jacobian::{JacobianSpans, jacobian_banded_of};
+use super::banded_jacobian::jacobian_banded_of;
 use super::bounds::Bounds;
 use super::boxed::Boxed;
 use super::ipm_report::{IpmIteration, IpmResult, print_header, print_row};
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktSystem, ShiftRule};
-use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Verdict};
 use super::polish::{Next, Polish};
 use super::restoration::{self, Restored};
@@ -42,7 +41,6 @@ use crate::erased::Erased;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::objective::program_of;
 use crate::optim::Control;
-use crate::sparsity::hessian_bandwidth_once;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
@@ -415,10 +413,7 @@ impl Ipm {
 
         // Structure, detected once at x0.
         let cons = CompiledObjective::new(c);
-        let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
-        let lag = CompiledObjective::new(Lagrangian::new(f, c, m).split_parts(n));
-        lag.inner().set_multipliers(&vec![1.0; m]);
-        let hk = hessian_bandwidth_once(&lag, x0)?;
+        let (spans, lag, hk) = super::structure(f, c, x0, m)?;
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
         let fc = CompiledObjective::new(f);
         let band_opts = BandOptions {

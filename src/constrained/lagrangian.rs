@@ -294,4 +294,27 @@ mod tests {
             }
         }
     }
+
+    struct Squares;
+    impl Objective for Squares {
+        fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+            x.square()
+        }
+    }
+
+    #[test]
+    fn multipliers_of_another_length_are_named_from_the_callers_side() {
+        // Three multipliers for constraints that have two rows at n = 2.
+        let l = Lagrangian::new(HalfSquares, Squares, 3);
+        let e = program_of::<f64, _>(&l).check_inputs(&[2]).unwrap_err();
+        assert_eq!(
+            e,
+            Error::InputLength {
+                input: 0,
+                found: 2,
+                expected: Some(3),
+                detail: "constant `lagrange multipliers`".to_string(),
+            }
+        );
+    }
 }

@@ -18,9 +18,8 @@
 //! `‖λ + dλ‖∞`, with a second-order correction of the full step (against
 //! the Maratos effect) that reuses the factorisation.
 
-use super::banded_jacobian::{JacobianSpans, jacobian_banded_of};
+use super::banded_jacobian::jacobian_banded_of;
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktStep, KktSystem, ShiftRule};
-use super::lagrangian::Lagrangian;
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::polish::{Next, Polish};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
@@ -29,7 +28,6 @@ use crate::banded::SymBanded;
 use crate::erased::Erased;
 use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::optim::Control;
-use crate::sparsity::hessian_bandwidth_once;
 use crate::{Error, Objective};
 use nalgebra::DVector;
 use std::time::Instant;
@@ -243,10 +241,7 @@ impl Sqp {
         }
         // Structure, detected once at x0.
         let cons = CompiledObjective::new(c);
-        let spans = std::sync::Arc::new(JacobianSpans::detect(c, x0)?);
-        let lag = CompiledObjective::new(Lagrangian::new(f, c, m).split_parts(n));
-        lag.inner().set_multipliers(&vec![1.0; m]);
-        let hk = hessian_bandwidth_once(&lag, x0)?;
+        let (spans, lag, hk) = super::structure(f, c, x0, m)?;
         let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
         let fc = CompiledObjective::new(f);
         let band_opts = BandOptions {
