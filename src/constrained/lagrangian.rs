@@ -1,11 +1,13 @@
 //! The Lagrangian `L(x) = f(x) + λᵀ c(x)` as an [`Objective`], with the
 //! multipliers `λ` a constant that can change between evaluations.
 //!
-//! `λ` enters through one primitive, `y = Σ λ_i c_i`, that reads the
-//! current multipliers from a shared cell. So the compiled program (and
-//! with [`crate::CompiledObjective`], its buffers) is built once and
-//! reused at every SQP iteration, while the banded Hessian of `L` comes
-//! from the same nested-lens extraction as any objective's
+//! `λ` is a constant of the program that reads the current multipliers
+//! from a shared cell at every evaluation (a primitive that
+//! [varies](crate::graph::Op::varies)), in an ordinary `dot` with `c`. So
+//! the compiled program (and with [`crate::CompiledObjective`], its
+//! buffers) is built once and reused at every iteration, it runs in tiles
+//! when `c` does, and the banded Hessian of `L` comes from the same
+//! nested-lens extraction as any objective's
 //! ([`crate::hessian::hessian_banded_with`]).
 
 use crate::graph::{Ctx, Op};
@@ -80,7 +82,7 @@ impl<O: Objective, C: Objective> Lagrangian<O, C> {
     /// is the same sum in another order.
     ///
     /// Evaluated at another length than `n`, the weights of the parts do
-    /// not fit and the evaluation reports a dimension mismatch.
+    /// not fit, and the evaluation reports a length error.
     pub(crate) fn split_parts(mut self, n: usize) -> Self {
         let m = self.multipliers.read().map_or(0, |w| w.len());
         let parts = self.c.build::<f64>(Expr::var()).concat_parts();
