@@ -7,6 +7,7 @@ use crate::problems::Cartpole;
 use lensdiff::constrained::{Bounds, Ipm, IpmResult, SqpStatus, Stack};
 use lensdiff::{Error, Expr, Objective, Real};
 use nalgebra::{DMatrix, DVector};
+use proptest::prelude::*;
 
 const INF: f64 = f64::INFINITY;
 
@@ -83,11 +84,28 @@ fn pair_rows() -> DMatrix<f64> {
 fn qp_by_active_sets(
     q: &DMatrix<f64>,
     g: &DVector<f64>,
+    eq: (&DMatrix<f64>, &DVector<f64>),
+    ineq: (&DMatrix<f64>, &DVector<f64>),
+) -> (DVector<f64>, DVector<f64>, DVector<f64>) {
+    let mut found = active_set_solutions(q, g, eq, ineq);
+    assert_eq!(
+        found.len(),
+        1,
+        "not one active set satisfies the KKT conditions"
+    );
+    found.pop().expect("one")
+}
+
+/// Every active set of `A x ≤ b` whose KKT solution is feasible with
+/// nonnegative multipliers, as `(x, equality multipliers, A's)`.
+fn active_set_solutions(
+    q: &DMatrix<f64>,
+    g: &DVector<f64>,
     (e_mat, e): (&DMatrix<f64>, &DVector<f64>),
     (a, b): (&DMatrix<f64>, &DVector<f64>),
-) -> (DVector<f64>, DVector<f64>, DVector<f64>) {
+) -> Vec<(DVector<f64>, DVector<f64>, DVector<f64>)> {
     let (n, me, p) = (q.nrows(), e_mat.nrows(), a.nrows());
-    let mut found = None;
+    let mut found = Vec::new();
     for set in 0u32..(1 << p) {
         let act: Vec<usize> = (0..p).filter(|&i| set & (1 << i) != 0).collect();
         let k = n + me + act.len();
@@ -120,14 +138,10 @@ fn qp_by_active_sets(
             for (r, &i) in act.iter().enumerate() {
                 w[i] = sol[n + me + r];
             }
-            assert!(
-                found.is_none() || set == 0,
-                "two active sets satisfy the KKT conditions"
-            );
-            found = Some((x, sol.rows(n, me).into_owned(), w));
+            found.push((x, sol.rows(n, me).into_owned(), w));
         }
     }
-    found.expect("some active set satisfies the KKT conditions")
+    found
 }
 
 /// `lo ≤ M x ≤ hi` as rows `A x ≤ b` (finite sides only), with each
@@ -146,7 +160,7 @@ fn as_upper_rows(
             rows.push((-m.row(i).into_owned(), -lo[i], (i, false)));
         }
     }
-    let a = DMatrix::from_rows(&rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>());
+    let a = DMatrix::from_fn(rows.len(), m.ncols(), |r, j| rows[r].0[j]);
     let b = DVector::from_iterator(rows.len(), rows.iter().map(|r| r.1));
     (a, b, rows.iter().map(|r| r.2).collect())
 }
@@ -230,6 +244,155 @@ fn inequality_constrained_qp_matches_the_dense_active_set_solution() {
     assert!((r.lambda[0] - y[0]).abs() < 1e-6);
     let lam_rows = r.lambda.rows(1, 4).into_owned();
     assert!((lam_rows - signed(&w, &src, 4)).amax() < 1e-6);
+}
+
+// ------------------------------------- random QPs, dense oracle
+
+const RQ_N: usize = 5;
+
+/// A constant vector of `v`'s entries over any scalar.
+fn constant<S: Real>(v: &[f64]) -> Expr<S> {
+    Expr::constant(DVector::from_iterator(
+        v.len(),
+        v.iter().map(|&t| S::from_f64(t)),
+    ))
+}
+
+/// `½ Σ d_i x_i² + Σ o_i x_i x_{i+1} + gᵀx`, convex: `d_i` exceeds the
+/// off-diagonal sums of its row.
+#[derive(Debug, Clone)]
+struct RandomQp {
+    d: Vec<f64>,
+    o: Vec<f64>,
+    g: Vec<f64>,
+}
+
+impl Objective for RandomQp {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        (x.square() * constant(&self.d)).sum() * 0.5
+            + (x.trim(0, 1) * x.trim(1, 0)).dot(&constant(&self.o))
+            + x.dot(&constant(&self.g))
+    }
+}
+
+impl RandomQp {
+    fn dense(&self) -> (DMatrix<f64>, DVector<f64>) {
+        let n = self.d.len();
+        let q = DMatrix::from_fn(n, n, |i, j| match i.abs_diff(j) {
+            0 => self.d[i],
+            1 => self.o[i.min(j)],
+            _ => 0.0,
+        });
+        (q, DVector::from_vec(self.g.clone()))
+    }
+}
+
+/// The rows `[aᵀx; b₁ᵀx; b₂ᵀx]`, each a scalar, concatenated (so the
+/// Lagrangian is written part by part).
+#[derive(Debug, Clone)]
+struct RandomRows {
+    rows: Vec<Vec<f64>>,
+}
+
+impl Objective for RandomRows {
+    fn build<S: Real>(&self, x: Expr<S>) -> Expr<S> {
+        let mut out = x.dot(&constant(&self.rows[0]));
+        for r in &self.rows[1..] {
+            out = out.concat(&x.dot(&constant(r)));
+        }
+        out
+    }
+}
+
+/// A random convex QP with one equality, two two- or one-sided
+/// inequality rows and bounds on some variables, feasible with room
+/// (the rows' bounds lie around a point inside the variables' box).
+fn random_qp() -> impl Strategy<Value = (RandomQp, RandomRows, Bounds, Bounds)> {
+    let n = RQ_N;
+    let side = || prop_oneof![Just(INF), 0.1f64..1.0];
+    (
+        (
+            prop::collection::vec(-1.0f64..1.0, n - 1),
+            prop::collection::vec(0.3f64..2.0, n),
+        ),
+        prop::collection::vec(-3.0f64..3.0, n),
+        prop::collection::vec(prop::collection::vec(-1.0f64..1.0, n), 3),
+        prop::collection::vec(-0.09f64..0.09, n),
+        (
+            prop::collection::vec(side(), n),
+            prop::collection::vec(side(), n),
+        ),
+        // Each row keeps one finite side (a row with none constrains nothing).
+        ((side(), 0.05f64..0.5), (0.05f64..0.5, side())),
+    )
+        .prop_map(
+            move |((o, extra), g, mut rows, inside, (vlo, vhi), ((lo1, hi1), (lo2, hi2)))| {
+                let (rlo, rhi) = ([lo1, lo2], [hi1, hi2]);
+                let d: Vec<f64> = (0..n)
+                    .map(|i| {
+                        let left = if i > 0 { o[i - 1].abs() } else { 0.0 };
+                        let right = if i + 1 < n { o[i].abs() } else { 0.0 };
+                        left + right + extra[i]
+                    })
+                    .collect();
+                rows[0][0] = 1.0; // the equality row is never near zero
+                let at = |r: &Vec<f64>| r.iter().zip(&inside).map(|(a, b)| a * b).sum::<f64>();
+                let mut lo = vec![at(&rows[0])];
+                let mut hi = lo.clone();
+                for k in 0..2 {
+                    let v = at(&rows[k + 1]);
+                    lo.push(v - rlo[k]);
+                    hi.push(v + rhi[k]);
+                }
+                let bounds = Bounds::new(vlo.iter().map(|s| -s).collect(), vhi);
+                (
+                    RandomQp { d, o, g },
+                    RandomRows { rows },
+                    bounds,
+                    Bounds::new(lo, hi),
+                )
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn random_qps_match_the_dense_active_set_minimum((f, c, bounds, rows) in random_qp()) {
+        let r = Ipm::default()
+            .minimize(&f, &c, &bounds, &rows, &DVector::zeros(RQ_N))
+            .unwrap();
+        assert_converged(&r, &bounds);
+        // The rows within their bounds.
+        let cx: Vec<f64> = c.rows.iter().map(|a| a.iter().zip(r.x.iter()).map(|(a, b)| a * b).sum()).collect();
+        for (i, v) in cx.iter().enumerate() {
+            prop_assert!(*v >= rows.lower()[i] - 1e-8 && *v <= rows.upper()[i] + 1e-8, "row {i}: {v}");
+        }
+        // The oracle: bounds and the inequality rows as A x ≤ b.
+        let (q, g) = f.dense();
+        let eye = DMatrix::identity(RQ_N, RQ_N);
+        let (ab, bb, _) = as_upper_rows(&eye, bounds.lower(), bounds.upper());
+        let m_ineq = DMatrix::from_fn(2, RQ_N, |k, j| c.rows[k + 1][j]);
+        let (ar, br, _) = as_upper_rows(&m_ineq, &rows.lower()[1..], &rows.upper()[1..]);
+        let a = DMatrix::from_fn(ab.nrows() + ar.nrows(), RQ_N, |r, j| {
+            if r < ab.nrows() { ab[(r, j)] } else { ar[(r - ab.nrows(), j)] }
+        });
+        let b = DVector::from_iterator(bb.len() + br.len(), bb.iter().chain(br.iter()).copied());
+        let e_mat = DMatrix::from_fn(1, RQ_N, |_, j| c.rows[0][j]);
+        let e = DVector::from_element(1, rows.lower()[0]);
+        let found = active_set_solutions(&q, &g, (&e_mat, &e), (&a, &b));
+        // Strictly convex: one minimiser, whichever active sets (near
+        // degenerate ones) describe it; the lowest objective among them
+        // (a nearly singular active set can pass the checks with a worse x).
+        prop_assert!(!found.is_empty(), "the oracle found no active set");
+        let value = |x: &DVector<f64>| (x.transpose() * &q * x)[0] * 0.5 + g.dot(x);
+        let x = found
+            .iter()
+            .map(|s| &s.0)
+            .min_by(|a, b| value(a).total_cmp(&value(b)))
+            .expect("non-empty");
+        prop_assert!((&r.x - x).amax() < 1e-6, "x {} vs {}", r.x, x);
+    }
 }
 
 // ---------------------------------------------- Hock & Schittkowski
