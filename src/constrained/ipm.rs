@@ -27,19 +27,15 @@
 //! and `θ = ‖h‖₁`; the inertia correction is the SQP's.
 
 use super::SqpStatus;
-use super::banded_jacobian::jacobian_banded_of;
 use super::bounds::Bounds;
 use super::boxed::Boxed;
+use super::derivatives::Derivatives;
 use super::ipm_report::{IpmIteration, IpmResult, print_header, print_row};
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktSystem, ShiftRule};
 use super::line_search::{Acceptance, Filter, Verdict};
 use super::polish::{Next, Polish};
 use super::restoration::{self, Restored};
-use super::sqp::CONSTRAINT_NAMES;
-use crate::CompiledObjective;
 use crate::erased::Erased;
-use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
-use crate::objective::program_of;
 use crate::optim::Control;
 use crate::{Error, Objective};
 use nalgebra::DVector;
@@ -412,14 +408,8 @@ impl Ipm {
         let mut sl = Slacks::new(row_bounds);
 
         // Structure, detected once at x0.
-        let cons = CompiledObjective::new(c);
-        let (spans, lag, hk) = super::structure(f, c, x0, m)?;
-        let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
-        let fc = CompiledObjective::new(f);
-        let band_opts = BandOptions {
-            method: BandMethod::Substitution,
-            ..BandOptions::default()
-        };
+        let d = Derivatives::detect(f, c, x0, m)?;
+        let mut kkt = KktSystem::new(KktLayout::new(&d.spans, d.hk));
         let rule = ShiftRule {
             delta_init: o.delta_init,
             delta_max: o.delta_max,
@@ -432,19 +422,7 @@ impl Ipm {
         // Evaluates f, ∇L, H, c and J at x (the constraints first, so that
         // a non-finite c(x) is named).
         let evaluate = |x: &DVector<f64>, lambda: &DVector<f64>, s: &[f64], sl: &Slacks| {
-            // Side by side: the constraints' Jacobian runs whole-vector
-            // (a vector output does not tile), on one core.
-            let (rows, hessian) = crate::engine::join(
-                || jacobian_banded_of(&cons, x, &spans, CONSTRAINT_NAMES),
-                || {
-                    lag.inner().set_multipliers(lambda.as_slice());
-                    hessian_banded_with(&lag, x, hk, &band_opts)
-                },
-            );
-            // The constraints' errors first, so that a non-finite c(x) is
-            // named as such.
-            let (cv, jac) = rows?;
-            let hb = hessian?;
+            let (cv, jac, hb) = d.rows_and_hessian(x, lambda)?;
             let grad_l = DVector::from_vec(hb.gradient.as_slice().to_vec());
             let h = sl.residual(cv.as_slice(), cl, s);
             let p = Point {
@@ -455,7 +433,7 @@ impl Ipm {
             };
             Ok::<_, Error>((p, jac, hb.band))
         };
-        let (cv0, _) = jacobian_banded_of(&cons, &x, &spans, CONSTRAINT_NAMES)?;
+        let (cv0, _) = d.rows(&x)?;
         let mut s: Vec<f64> = sl.rows.iter().map(|&i| cv0[i]).collect();
         sl.boxed.push_inside(&mut s, o.bound_push);
 
@@ -675,10 +653,7 @@ impl Ipm {
             };
             let trial = |alpha: f64| {
                 let (xt, st) = moved(alpha);
-                let (ft, ct) = crate::engine::join(
-                    || program_of::<f64, _>(&fc).eval(&[xt.as_slice()])[0],
-                    || program_of::<f64, _>(&cons).eval(&[xt.as_slice()]),
-                );
+                let (ft, ct) = d.values(xt.as_slice());
                 let ht = sl.residual(&ct, cl, &st);
                 let phit = ft + xb.barrier(xt.as_slice(), mu) + sl.boxed.barrier(&st, mu);
                 let phit = if phit.is_finite() {
@@ -731,19 +706,18 @@ impl Ipm {
                         step: alpha,
                     });
                 };
-                let rows =
-                    |x: &DVector<f64>| jacobian_banded_of(&cons, x, &spans, CONSTRAINT_NAMES);
-                let values = |x: &DVector<f64>| program_of::<f64, _>(&cons).eval(&[x.as_slice()]);
+                let rows = |x: &DVector<f64>| d.rows(x);
+                let values = |x: &DVector<f64>| d.constraint_values(x.as_slice());
                 let problem = restoration::Problem {
                     rows: &rows,
                     values: &values,
                     xb: &xb,
                     slacks: &sl,
                     cl,
-                    hk,
+                    hk: d.hk,
                 };
                 let accept = |theta: f64, xt: &DVector<f64>, st: &[f64]| {
-                    let ft = program_of::<f64, _>(&fc).eval(&[xt.as_slice()])[0];
+                    let ft = d.objective_value(xt.as_slice());
                     let phit = ft + xb.barrier(xt.as_slice(), mu) + sl.boxed.barrier(st, mu);
                     phit.is_finite() && filter.acceptable(theta, phit)
                 };

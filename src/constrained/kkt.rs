@@ -230,25 +230,6 @@ impl KktLayout {
     }
 }
 
-/// `y = K x` row by row, the two halves of the rows side by side on the
-/// worker pool: the residual of every KKT solve reads the whole band
-/// (122 MB at N = 10⁵), a memory-bound pass that one core does not
-/// saturate. Each row's entries lie in consecutive columns of the band
-/// storage, so the rows reuse the same few cache lines as they advance.
-fn mul_by_rows(k: &Banded<f64>, x: &[f64], y: &mut [f64]) {
-    let (n, kl, ku) = (k.n(), k.kl(), k.ku());
-    debug_assert_eq!((x.len(), y.len()), (n, n));
-    let (ab, ld) = (k.as_slice(), kl + ku + 1);
-    let rows = |from: usize, y: &mut [f64]| {
-        for (i, yi) in (from..).zip(y.iter_mut()) {
-            let cols = i.saturating_sub(kl)..(i + ku + 1).min(n);
-            *yi = cols.map(|j| ab[j * ld + ku + i - j] * x[j]).sum();
-        }
-    };
-    let (top, bottom) = y.split_at_mut(n / 2);
-    crate::engine::join(|| rows(0, top), || rows(n / 2, bottom));
-}
-
 /// Slots with rows of span at most half the width moved, within a width
 /// of their span, to the slot inside the fewest spans of wider rows (the
 /// nearest to their middle on ties): a boundary condition inside the span
@@ -401,7 +382,9 @@ impl KktSystem {
             lu.solve_mut(&mut w.sol)?;
         }
         w.prod.resize(w.sol.len(), 0.0);
-        mul_by_rows(&self.k, &w.sol, &mut w.prod);
+        // The residual reads the whole band: a memory-bound pass that
+        // one core does not saturate.
+        self.k.mul_vec_by_rows_into(&w.sol, &mut w.prod);
         let res = w
             .prod
             .iter()
@@ -540,34 +523,5 @@ impl KktSystem {
             + delta * dt.iter().map(|v| v * v).sum::<f64>()
             + extra_curv;
         Ok(curv >= 1e-12 * dtt)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_row_by_row_product_is_the_bands_product() {
-        for (n, kl, ku) in [
-            (1, 0, 0),
-            (2, 1, 1),
-            (7, 2, 3),
-            (40, 8, 8),
-            (41, 3, 0),
-            (33, 0, 4),
-        ] {
-            let k = Banded::from_fn(n, kl, ku, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
-            let x: Vec<f64> = (0..n).map(|j| (j as f64 * 0.7).cos()).collect();
-            let mut y = vec![f64::NAN; n];
-            mul_by_rows(&k, &x, &mut y);
-            let want = k.mul_vec(&nalgebra::DVector::from_vec(x.clone()));
-            for (i, (a, b)) in y.iter().zip(want.iter()).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-12 * (1.0 + b.abs()),
-                    "({n}, {kl}, {ku}) row {i}"
-                );
-            }
-        }
     }
 }

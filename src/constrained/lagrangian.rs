@@ -84,7 +84,7 @@ impl<O: Objective, C: Objective> Lagrangian<O, C> {
     /// Evaluated at another length than `n`, the weights of the parts do
     /// not fit, and the evaluation reports a length error.
     pub(crate) fn split_parts(mut self, n: usize) -> Self {
-        let m = self.multipliers.read().map_or(0, |w| w.len());
+        let m = self.rows();
         let parts = self.c.build::<f64>(Expr::var()).concat_parts();
         if parts.len() < 2 {
             return self;
@@ -92,6 +92,11 @@ impl<O: Objective, C: Objective> Lagrangian<O, C> {
         let lens: Result<Vec<usize>, Error> = parts.iter().map(|p| p.output_len_at(n)).collect();
         self.parts = lens.ok().filter(|l| l.iter().sum::<usize>() == m);
         self
+    }
+
+    /// `m`, the number of multipliers.
+    fn rows(&self) -> usize {
+        self.multipliers.read().map_or(0, |w| w.len())
     }
 
     /// Sets `λ` (length `m`), seen by every program built from `self`.
@@ -176,10 +181,7 @@ impl<O: Objective, C: Objective> Objective for Lagrangian<O, C> {
                 }
                 sum
             }
-            _ => {
-                let m = self.multipliers.read().map_or(0, |w| w.len());
-                f + c.dot(&weights(0..m))
-            }
+            _ => f + c.dot(&weights(0..self.rows())),
         }
     }
 }

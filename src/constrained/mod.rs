@@ -28,6 +28,7 @@
 mod banded_jacobian;
 mod bounds;
 mod boxed;
+mod derivatives;
 mod ipm;
 mod ipm_report;
 mod kkt;
@@ -74,37 +75,6 @@ where
     let program = crate::objective::program_of::<f64, C>(c);
     let m = program.check_inputs(&[n])?[program.output];
     Ok((n, m))
-}
-
-/// The Lagrangian of a solve and the structure both solvers detect once
-/// at `x0`: the constraints' row spans and the Lagrangian's Hessian
-/// half-bandwidth, detected side by side (two tracer runs). The
-/// Lagrangian is split by the parts `c` concatenates, so that it runs in
-/// tiles, and keeps its programs.
-#[allow(clippy::type_complexity)]
-pub(crate) fn structure<'e, 'a>(
-    f: &'e crate::erased::Erased<'a>,
-    c: &'e crate::erased::Erased<'a>,
-    x0: &nalgebra::DVector<f64>,
-    m: usize,
-) -> Result<
-    (
-        std::sync::Arc<JacobianSpans>,
-        crate::CompiledObjective<
-            Lagrangian<&'e crate::erased::Erased<'a>, &'e crate::erased::Erased<'a>>,
-        >,
-        usize,
-    ),
-    crate::Error,
-> {
-    let lag = crate::CompiledObjective::new(Lagrangian::new(f, c, m).split_parts(x0.len()));
-    lag.inner().set_multipliers(&vec![1.0; m]);
-    let (spans, hk) = crate::engine::join(
-        || JacobianSpans::detect(c, x0),
-        || crate::sparsity::hessian_bandwidth_once(&lag, x0),
-    );
-    // The constraints' errors first, as the solvers name them.
-    Ok((std::sync::Arc::new(spans?), lag, hk?))
 }
 
 /// The rows with `|v_i|` above `threshold`, largest first, at most 10

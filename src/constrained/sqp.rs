@@ -18,15 +18,13 @@
 //! `‖λ + dλ‖∞`, with a second-order correction of the full step (against
 //! the Maratos effect) that reuses the factorisation.
 
-use super::banded_jacobian::jacobian_banded_of;
+use super::derivatives::Derivatives;
 use super::kkt::{KktDiagonals, KktLayout, KktRhs, KktStep, KktSystem, ShiftRule};
 use super::line_search::{Acceptance, Filter, Globalization, Verdict};
 use super::polish::{Next, Polish};
 use super::report::{SqpIteration, SqpResult, SqpStatus, print_header, print_row};
-use crate::CompiledObjective;
 use crate::banded::SymBanded;
 use crate::erased::Erased;
-use crate::hessian::{BandMethod, BandOptions, hessian_banded_with};
 use crate::optim::Control;
 use crate::{Error, Objective};
 use nalgebra::DVector;
@@ -240,14 +238,8 @@ impl Sqp {
             return Err(Error::TooManyConstraints { m, n });
         }
         // Structure, detected once at x0.
-        let cons = CompiledObjective::new(c);
-        let (spans, lag, hk) = super::structure(f, c, x0, m)?;
-        let mut kkt = KktSystem::new(KktLayout::new(&spans, hk));
-        let fc = CompiledObjective::new(f);
-        let band_opts = BandOptions {
-            method: BandMethod::Substitution,
-            ..BandOptions::default()
-        };
+        let d = Derivatives::detect(f, c, x0, m)?;
+        let mut kkt = KktSystem::new(KktLayout::new(&d.spans, d.hk));
 
         let mut x = x0.clone();
         let mut lambda = DVector::zeros(m);
@@ -275,19 +267,7 @@ impl Sqp {
         // kept (x, λ).
         let mut polish: Polish<(DVector<f64>, DVector<f64>)> = Polish::new();
         let status = loop {
-            // Side by side: the constraints' Jacobian runs whole-vector
-            // (a vector output does not tile), on one core.
-            let (rows, hessian) = crate::engine::join(
-                || jacobian_banded_of(&cons, &x, &spans, CONSTRAINT_NAMES),
-                || {
-                    lag.inner().set_multipliers(lambda.as_slice());
-                    hessian_banded_with(&lag, &x, hk, &band_opts)
-                },
-            );
-            // The constraints' errors first, so that a non-finite c(x) is
-            // named as such.
-            let (cv, jac) = rows?;
-            let hb = hessian?;
+            let (cv, jac, hb) = d.rows_and_hessian(&x, &lambda)?;
             let grad_l = DVector::from_vec(hb.gradient.as_slice().to_vec());
             let grad_f = &grad_l - jac.tr_mul_vec(&lambda);
             let fx = hb.value - lambda.dot(&cv);
@@ -411,10 +391,7 @@ impl Sqp {
             };
             // f and θ at a trial point (+∞ where not finite).
             let trial_values = |z: &DVector<f64>| -> (f64, DVector<f64>) {
-                let (fz, cz) = crate::engine::join(
-                    || crate::objective::program_of::<f64, _>(&fc).eval(&[z.as_slice()])[0],
-                    || crate::objective::program_of::<f64, _>(&cons).eval(&[z.as_slice()]),
-                );
+                let (fz, cz) = d.values(z.as_slice());
                 let cz = DVector::from_vec(cz);
                 (if fz.is_finite() { fz } else { f64::INFINITY }, cz)
             };
@@ -500,8 +477,8 @@ impl Sqp {
             history,
             kkt_size: kkt.layout.size(),
             kkt_bandwidth: kkt.layout.bandwidth(),
-            jacobian_width: spans.width(),
-            hessian_bandwidth: hk,
+            jacobian_width: d.spans.width(),
+            hessian_bandwidth: d.hk,
             time_s: start.elapsed().as_secs_f64(),
             x,
             lambda,
